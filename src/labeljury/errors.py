@@ -1,0 +1,95 @@
+"""One exception hierarchy for everything labeljury refuses.
+
+Every error subclasses :class:`LabeljuryError`, so a caller can catch them all
+at once; the subclasses also inherit the matching built-in (``ValueError``,
+``KeyError``...) so code written against plain Python keeps working.
+Messages name the source (file, column, row) and say what to do.
+
+Examples
+--------
+>>> from labeljury.errors import LabeljuryError, InputError
+>>> issubclass(InputError, LabeljuryError) and issubclass(InputError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sized
+
+__all__ = [
+    "ClassError",
+    "ConvergenceWarning",
+    "DuplicateAnnotationError",
+    "EmptyInputError",
+    "IdMismatchError",
+    "InputError",
+    "LabeljuryError",
+    "MissingColumnError",
+    "MissingValueError",
+    "PredProbsError",
+    "UnknownMethodError",
+]
+
+
+class LabeljuryError(Exception):
+    """Base class of every error labeljury raises on purpose."""
+
+
+class InputError(LabeljuryError, ValueError):
+    """The annotations, ids or options given cannot be used as they are."""
+
+
+class EmptyInputError(InputError):
+    """The input holds no annotations at all."""
+
+
+class MissingColumnError(InputError, KeyError):
+    """A column that is needed is not in the table."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingValueError(InputError):
+    """An id or label is missing (NaN, None, empty) where one is required."""
+
+
+class ClassError(InputError):
+    """A label is not one of the classes, or looks like a 'missing' sentinel."""
+
+
+class DuplicateAnnotationError(InputError):
+    """The same annotator labeled the same item more than once."""
+
+
+class IdMismatchError(InputError):
+    """Ids in two inputs (annotations, pred_probs, features) do not match."""
+
+
+class PredProbsError(InputError):
+    """Predicted probabilities have the wrong shape, NaN, negatives or bad sums."""
+
+
+class UnknownMethodError(LabeljuryError, KeyError):
+    """No aggregation method has the requested name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative method stopped at ``max_iter`` before reaching ``tol``."""
+
+
+def preview(values: Iterable[object], limit: int = 5) -> str:
+    """Format the first few offending values for a message.
+
+    Examples
+    --------
+    >>> preview([3, 7, 9, 11, 12, 15, 20])
+    '3, 7, 9, 11, 12 (and 2 more)'
+    """
+    values = list(values) if not isinstance(values, Sized) else values
+    shown = [repr(v) if isinstance(v, str) else str(v) for v in list(values)[:limit]]
+    extra = len(values) - len(shown)  # type: ignore[arg-type]
+    return ", ".join(shown) + (f" (and {extra} more)" if extra > 0 else "")

@@ -1,0 +1,58 @@
+"""Aggregation methods, each a small estimator with the same interface.
+
+Use :func:`get_method` to build one by name (what the CLI and
+:func:`labeljury.aggregate` do) or import the class directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ..errors import UnknownMethodError
+from .base import Aggregator, argmax_ties
+from .dawid_skene import DawidSkene
+from .majority_vote import MajorityVote
+
+__all__ = ["METHODS", "Aggregator", "DawidSkene", "MajorityVote", "argmax_ties", "get_method",
+           "method_class"]
+
+#: name -> "module:Class"; imported lazily so listing methods costs nothing
+METHODS: dict[str, str] = {
+    "majority_vote": "majority_vote:MajorityVote",
+    "dawid_skene": "dawid_skene:DawidSkene",
+}
+
+_ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene"}
+
+
+def _canonical(name: str) -> str:
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    return _ALIASES.get(key, key)
+
+
+def method_class(name: str) -> type[Aggregator]:
+    """The class registered under ``name`` (case and dashes ignored).
+
+    Examples
+    --------
+    >>> method_class("Dawid-Skene").__name__
+    'DawidSkene'
+    """
+    key = _canonical(name)
+    if key not in METHODS:
+        raise UnknownMethodError(f"no method named {name!r}; choose one of "
+                                 f"{', '.join(sorted(METHODS))} (see `labeljury methods`)")
+    module, cls = METHODS[key].split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+
+def get_method(name: str, **params: Any) -> Aggregator:
+    """Build the method registered under ``name`` with the given parameters.
+
+    Examples
+    --------
+    >>> get_method("dawid_skene", max_iter=10)
+    DawidSkene(max_iter=10)
+    """
+    return method_class(name)(**params)

@@ -1,0 +1,86 @@
+"""Pieces every EM-style method shares: log-space normalisation, the E-step
+gather and the M-step count accumulation, and the convergence loop.
+
+All work happens on the sparse one-hot matrix ``X`` of shape
+``(n_items, n_annotators * n_classes)`` from :meth:`Annotations.one_hot`:
+
+* E-step: ``log p(z_i = c | labels) = log prior_c + (X @ W)[i, c]`` where
+  ``W[a * K + l, c] = log P(annotator a says l | true class c)``;
+* M-step: ``(X.T @ T)[a * K + l, c]`` is the expected number of times annotator
+  ``a`` said ``l`` when the truth was ``c``, with ``T`` the posterior.
+
+Both are one sparse-dense product, O(n_annotations * K), no Python loop.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ..errors import ConvergenceWarning
+
+__all__ = ["confusion_counts", "em_loop", "log_normalize", "log_likelihoods"]
+
+
+def log_normalize(log_unnorm: np.ndarray) -> tuple[np.ndarray, float]:
+    """Rows of ``exp(log_unnorm)`` normalised to sum to one, and the total log-evidence.
+
+    Subtracting each row's log-sum-exp before exponentiating keeps every value in
+    [0, 1] even when the unnormalised log-probabilities are -10,000 (1,000
+    annotations of one item), where a direct product would underflow to 0/0.
+
+    Examples
+    --------
+    >>> p, ll = log_normalize(np.array([[-1000.0, -1001.0]]))
+    >>> p.round(3).tolist()
+    [[0.731, 0.269]]
+    """
+    lse = logsumexp(log_unnorm, axis=1, keepdims=True)
+    probs = np.exp(log_unnorm - lse)
+    return probs, float(lse.sum())
+
+
+def log_likelihoods(one_hot, log_conf: np.ndarray) -> np.ndarray:
+    """Per item and true class, the sum of the log-likelihoods of its labels.
+
+    Parameters
+    ----------
+    one_hot : sparse matrix, shape (n_items, n_annotators * K)
+    log_conf : ndarray, shape (n_annotators, K_true, K_observed)
+        ``log P(label = l | truth = c)`` per annotator.
+    """
+    n_ann, k, _ = log_conf.shape
+    w = log_conf.transpose(0, 2, 1).reshape(n_ann * k, k)  # row a*K+l, column c
+    return np.asarray(one_hot @ w)
+
+
+def confusion_counts(one_hot, posterior: np.ndarray) -> np.ndarray:
+    """Expected counts ``[a, c, l]``: annotator ``a`` said ``l`` when the truth was ``c``."""
+    k = posterior.shape[1]
+    flat = np.asarray(one_hot.T @ posterior)  # (A*K, K): row a*K+l, column c
+    return flat.reshape(-1, k, k).transpose(0, 2, 1)
+
+
+def em_loop(step: Callable[[], float], *, max_iter: int, tol: float, name: str) -> tuple[int, list[float]]:
+    """Run ``step`` (one E+M pass returning the log-likelihood) until it stops improving.
+
+    Stops when the relative change of the objective is below ``tol``; unlike a
+    test on ``old - new < tol`` alone, a *decrease* does not count as
+    convergence. Warns with :class:`ConvergenceWarning` at ``max_iter``.
+    """
+    history: list[float] = []
+    for it in range(1, max_iter + 1):
+        ll = step()
+        history.append(ll)
+        if it > 1:
+            prev = history[-2]
+            if abs(ll - prev) <= tol * max(1.0, abs(prev)):
+                return it, history
+    if max_iter > 1:
+        warnings.warn(f"{name} did not converge in max_iter={max_iter} iterations (last change "
+                      f"{abs(history[-1] - history[-2]) if len(history) > 1 else float('nan'):.3g}"
+                      f"); raise max_iter or loosen tol", ConvergenceWarning, stacklevel=3)
+    return max_iter, history

@@ -1,0 +1,102 @@
+"""The estimator interface every aggregation method shares."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ..annotations import Annotations, read_annotations
+from ..validation import check_pred_probs
+
+__all__ = ["Aggregator", "argmax_ties"]
+
+
+def argmax_ties(probas: np.ndarray, *tiebreak: np.ndarray, atol: float = 1e-12) -> np.ndarray:
+    """Row-wise argmax where ties are broken by the next score, then the lowest index.
+
+    Parameters
+    ----------
+    probas : ndarray, shape (n, K)
+    *tiebreak : ndarray, shape (n, K) or (K,)
+        Scores consulted in order among classes still tied.
+
+    Examples
+    --------
+    >>> argmax_ties(np.array([[0.5, 0.5], [0.2, 0.8]]), np.array([0.1, 0.9])).tolist()
+    [1, 1]
+    """
+    tied = probas >= probas.max(axis=1, keepdims=True) - atol
+    for score in tiebreak:
+        score = np.broadcast_to(score, probas.shape)
+        masked = np.where(tied, score, -np.inf)
+        tied &= masked >= masked.max(axis=1, keepdims=True) - atol
+    return np.argmax(tied, axis=1)  # first True = lowest tied class index
+
+
+class Aggregator(BaseEstimator):
+    """Base class: ``fit(annotations, pred_probs=None)`` then read the ``*_`` attributes.
+
+    Subclasses implement ``_fit(ann, pred_probs)`` which must set ``probas_``
+    and ``annotator_skill_`` and may set ``labels_`` (default: argmax of
+    ``probas_``, ties to the class with more votes overall, then the lowest
+    class index) and ``n_iter_``.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int, shape (n_items,)
+        Consensus class code per item (``annotations.classes[labels_]`` gives names).
+    probas_ : ndarray, shape (n_items, n_classes)
+        Posterior (or score) over classes; rows sum to one.
+    annotator_skill_ : ndarray, shape (n_annotators,)
+        Per-annotator quality; its meaning is documented by each method.
+    n_iter_ : int
+        Iterations run (1 for one-shot methods).
+    classes_ : pandas.Index
+        The class names, in code order.
+    """
+
+    #: whether the method uses pred_probs (model-aware methods set True)
+    uses_pred_probs: ClassVar[bool] = False
+    #: one-line description for ``labeljury methods``
+    summary: ClassVar[str] = ""
+
+    def fit(self, annotations: Any, pred_probs: np.ndarray | None = None) -> Aggregator:
+        """Fit on annotations (an :class:`Annotations` or anything it can be read from).
+
+        Parameters
+        ----------
+        annotations : Annotations, DataFrame, ndarray or path
+        pred_probs : ndarray, shape (n_items, n_classes), optional
+            A model's out-of-sample class probabilities, rows in the order of
+            ``annotations.items``. Annotator-only methods use them only to break
+            ties.
+
+        Returns
+        -------
+        self
+        """
+        ann = read_annotations(annotations)
+        if pred_probs is not None:
+            pred_probs = check_pred_probs(pred_probs, ann.n_items, ann.n_classes)
+        self.classes_ = ann.classes
+        self.n_iter_ = 1
+        self.__dict__.pop("labels_", None)  # a refit must not keep the last fit's labels
+        self._fit(ann, pred_probs)
+        if not hasattr(self, "labels_"):
+            tiebreak = [pred_probs] if pred_probs is not None else []
+            self.labels_ = argmax_ties(self.probas_, *tiebreak, ann.vote_counts().sum(axis=0))
+        return self
+
+    def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def fit_predict(self, annotations: Any, pred_probs: np.ndarray | None = None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(annotations, pred_probs).labels_
+
+    def fit_predict_proba(self, annotations: Any,
+                          pred_probs: np.ndarray | None = None) -> np.ndarray:
+        """Fit and return ``probas_``."""
+        return self.fit(annotations, pred_probs).probas_

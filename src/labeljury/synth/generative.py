@@ -1,0 +1,2 @@
+"""Draw annotations from the generative models of the EM methods."""
+__all__: list[str] = []
