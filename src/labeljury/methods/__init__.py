@@ -21,6 +21,7 @@ __all__ = ["METHODS", "Aggregator", "DawidSkene", "MajorityVote", "argmax_ties",
 METHODS: dict[str, str] = {
     "majority_vote": "majority_vote:MajorityVote",
     "dawid_skene": "dawid_skene:DawidSkene",
+    "crowdlab": "crowdlab:CrowdLab",
 }
 
 _ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene"}

@@ -53,6 +53,11 @@ class Aggregator(BaseEstimator):
         Per-annotator quality; its meaning is documented by each method.
     n_iter_ : int
         Iterations run (1 for one-shot methods).
+
+    Optional attributes a method may set to override the defaults that
+    :class:`labeljury.Result` derives from ``probas_``:
+    ``consensus_quality_`` (n_items,), default ``probas_[i, labels_[i]]``;
+    ``label_quality_scores_`` (n_annotations,), default ``probas_[item, label]``.
     classes_ : pandas.Index
         The class names, in code order.
     """
