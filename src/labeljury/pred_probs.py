@@ -1,0 +1,114 @@
+"""Reading and aligning a model's predicted probabilities with the annotations.
+
+Two layouts are accepted, as files or in memory:
+
+* an array (``.npy`` file) with one row per item **in sorted item-id order**
+  and one column per class in class order (in memory, a numpy array is taken
+  to be in ``annotations.items`` order instead, the order the methods use);
+* a table (CSV / Parquet / DataFrame) with the item id column plus one column
+  per class name; rows are matched to items by id, never by position.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .annotations import ITEM_NAMES, Annotations, _find_column, _integral_to_int, _read_table
+from .errors import IdMismatchError, InputError, MissingColumnError, PredProbsError, preview
+from .validation import check_pred_probs
+
+__all__ = ["align_pred_probs", "sorted_item_order"]
+
+
+def sorted_item_order(ann: Annotations) -> np.ndarray:
+    """Positions of ``ann.items`` in sorted-id order (the ``.npy`` row order)."""
+    try:
+        return np.argsort(np.asarray(ann.items), kind="stable")
+    except TypeError as exc:
+        raise InputError("item ids of mixed types cannot be sorted, so a .npy file cannot be "
+                         "matched to them; give pred_probs as a table with an id column "
+                         "instead") from exc
+
+
+def align_pred_probs(pred_probs: Any, ann: Annotations, *, id_col: Hashable | None = None
+                     ) -> np.ndarray:
+    """Return validated pred_probs as an array in ``ann.items`` order.
+
+    Parameters
+    ----------
+    pred_probs : ndarray, DataFrame or path (.npy, .csv, .tsv, .parquet)
+    ann : Annotations
+    id_col : column name, optional
+        Item id column of a table; recognised by name (item, id, ...) when
+        omitted, else the DataFrame's index is used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from labeljury import Annotations
+    >>> ann = Annotations.from_arrays(["b", "a"], [0, 0], ["x", "y"])
+    >>> table = pd.DataFrame({"item": ["a", "b"], "x": [0.1, 0.8], "y": [0.9, 0.2]})
+    >>> align_pred_probs(table, ann).tolist()
+    [[0.8, 0.2], [0.1, 0.9]]
+    """
+    source = "pred_probs"
+    if isinstance(pred_probs, (str, os.PathLike)):
+        source = os.fspath(pred_probs)
+        if source.lower().endswith(".npy"):
+            try:
+                arr = np.load(source, allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise PredProbsError(f"{source}: cannot load as a .npy array ({exc})") from exc
+            arr = check_pred_probs(arr, ann.n_items, ann.n_classes, source=source)
+            out = np.empty_like(arr)
+            out[sorted_item_order(ann)] = arr
+            return out
+        pred_probs = _read_table(source)
+    if isinstance(pred_probs, pd.DataFrame):
+        return _from_table(pred_probs, ann, id_col, source)
+    return check_pred_probs(pred_probs, ann.n_items, ann.n_classes, source=source)
+
+
+def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, source: str
+                ) -> np.ndarray:
+    class_cols = {str(c): c for c in df.columns}
+    if id_col is None:
+        candidates = [c for c in df.columns if str(c) not in {str(k) for k in ann.classes}]
+        id_col = _find_column(candidates, ITEM_NAMES)
+    if id_col is not None:
+        if id_col not in df.columns:
+            raise MissingColumnError(f"{source}: no id column {id_col!r}")
+        ids = pd.Index(_integral_to_int(df[id_col].to_numpy()))
+    else:
+        ids = df.index
+    missing_cls = [c for c in ann.classes if str(c) not in class_cols]
+    if missing_cls:
+        raise MissingColumnError(f"{source}: no column for class(es) {preview(missing_cls)}; "
+                                 "a pred_probs table has the item id column plus one column per "
+                                 "class name")
+    extra = [c for c in df.columns if c != id_col and str(c) not in {str(k) for k in ann.classes}]
+    if extra:
+        raise PredProbsError(f"{source}: columns {preview(extra)} are neither the id column nor "
+                             f"a class ({preview(list(ann.classes), 10)})")
+    if not ids.is_unique:
+        raise IdMismatchError(f"{source}: item ids repeat: "
+                              f"{preview(ids[ids.duplicated()].unique().tolist())}")
+    pos = ids.get_indexer(ann.items)
+    unknown = ids.difference(ann.items)
+    if (pos < 0).any() or len(unknown):
+        parts = []
+        if (pos < 0).any():
+            parts.append(f"items with annotations but no predicted probabilities: "
+                         f"{preview(ann.items[pos < 0].tolist())}")
+        if len(unknown):
+            parts.append(f"ids in {source} that no annotation mentions: "
+                         f"{preview(unknown.tolist())}")
+        raise IdMismatchError(f"{source}: ids do not match the annotations; " + "; ".join(parts))
+    cols = [class_cols[str(c)] for c in ann.classes]
+    values = df[cols].to_numpy(dtype=float)[pos]
+    return check_pred_probs(values, ann.n_items, ann.n_classes, source=source)

@@ -1,0 +1,104 @@
+"""Consensus, label and annotator quality tables derived from a fitted method.
+
+The scores are probabilities under the fitted method's posterior unless the
+method provides its own (``consensus_quality_``, ``label_quality_scores_``):
+
+* consensus quality score of item ``i`` = P(true class = consensus | labels);
+* label quality score of annotation (i, a, l) = P(true class = l | labels);
+* annotator quality = the method's ``annotator_skill_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .annotations import Annotations
+from .methods.base import Aggregator
+
+__all__ = ["annotator_stats", "detailed_label_quality", "label_quality", "worst_class"]
+
+
+def _consensus_quality(method: Aggregator) -> np.ndarray:
+    q = getattr(method, "consensus_quality_", None)
+    if q is None:
+        q = method.probas_[np.arange(len(method.labels_)), method.labels_]
+    return np.asarray(q, dtype=float)
+
+
+def label_quality(ann: Annotations, method: Aggregator, *, include_probas: bool = False
+                  ) -> pd.DataFrame:
+    """One row per item: consensus label, its quality, agreement and number of labels.
+
+    ``annotator_agreement`` is the fraction of the item's annotations that
+    equal the consensus label.
+    """
+    labels = method.labels_
+    n = ann.annotations_per_item()
+    agree = np.bincount(ann.item, weights=ann.label == labels[ann.item], minlength=ann.n_items)
+    df = pd.DataFrame({
+        "item": ann.items.copy(),
+        "consensus_label": ann.classes.take(labels),
+        "consensus_quality_score": _consensus_quality(method),
+        "annotator_agreement": agree / n,
+        "num_annotations": n,
+    })
+    if include_probas:
+        for k, c in enumerate(ann.classes):
+            df[f"proba_{c}"] = method.probas_[:, k]
+    return df
+
+
+def detailed_label_quality(ann: Annotations, method: Aggregator) -> pd.DataFrame:
+    """One row per annotation, in input order, with the quality score of that label."""
+    scores = getattr(method, "label_quality_scores_", None)
+    if scores is None:
+        scores = method.probas_[ann.item, ann.label]
+    return pd.DataFrame({
+        "item": ann.items.take(ann.item),
+        "annotator": ann.annotators.take(ann.annotator),
+        "label": ann.classes.take(ann.label),
+        "label_quality_score": np.asarray(scores, dtype=float),
+    })
+
+
+def worst_class(ann: Annotations, labels: np.ndarray) -> np.ndarray:
+    """Per annotator, the consensus class on which they agree with the consensus least.
+
+    Among the classes of the items they labeled, the one with the lowest
+    fraction of their labels equal to the consensus; ties go to the class where
+    they made more mistakes, then to the lower class index.
+    """
+    k = ann.n_classes
+    key = ann.annotator.astype(np.int64) * k + labels[ann.item]
+    total = np.bincount(key, minlength=ann.n_annotators * k).reshape(-1, k)
+    hits = np.bincount(key, weights=ann.label == labels[ann.item],
+                       minlength=ann.n_annotators * k).reshape(-1, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acc = np.where(total > 0, hits / total, np.inf)
+    errors = total - hits
+    a_idx, c_idx = np.indices(acc.shape)
+    # lexicographic per annotator: lowest accuracy, then most errors, then lowest index
+    order = np.lexsort((c_idx.ravel(), -errors.ravel(), acc.ravel(), a_idx.ravel()))
+    return c_idx.ravel()[order[::k]]
+
+
+def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
+    """One row per annotator, worst quality first."""
+    labels = method.labels_
+    n = ann.annotations_per_annotator()
+    agree = np.bincount(ann.annotator, weights=ann.label == labels[ann.item],
+                        minlength=ann.n_annotators) / n
+    df = pd.DataFrame({
+        "annotator": ann.annotators.copy(),
+        "annotator_quality": np.asarray(method.annotator_skill_, dtype=float),
+        "agreement_with_consensus": agree,
+        "num_examples_labeled": n,
+        "worst_class": ann.classes.take(worst_class(ann, labels)),
+    })
+    if ann.meta is not None and "seconds" in ann.meta:
+        secs = pd.to_numeric(ann.meta["seconds"], errors="coerce")
+        df["median_seconds_per_label"] = (
+            secs.groupby(ann.annotator).median().reindex(range(ann.n_annotators)).to_numpy())
+    return df.sort_values(["annotator_quality", "agreement_with_consensus"],
+                          kind="stable").reset_index(drop=True)

@@ -1,0 +1,188 @@
+"""``aggregate`` and its :class:`Result`: the tables users read and save."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._files import atomic_write
+from .annotations import Annotations, read_annotations
+from .errors import InputError
+from .methods import Aggregator, get_method
+from .pred_probs import align_pred_probs
+from .quality import annotator_stats, detailed_label_quality, label_quality
+
+__all__ = ["TABLES", "Result", "aggregate", "resolve_method"]
+
+#: table name -> file stem written by :meth:`Result.save`
+TABLES = ("label_quality", "detailed_label_quality", "annotator_stats")
+
+
+@dataclass
+class Result:
+    """Everything :func:`aggregate` computed, as typed DataFrames.
+
+    Attributes
+    ----------
+    label_quality : DataFrame
+        Per item: ``item``, ``consensus_label``, ``consensus_quality_score``,
+        ``annotator_agreement``, ``num_annotations``.
+    detailed_label_quality : DataFrame
+        Per annotation: ``item``, ``annotator``, ``label``, ``label_quality_score``.
+    annotator_stats : DataFrame
+        Per annotator, worst first: ``annotator``, ``annotator_quality``,
+        ``agreement_with_consensus``, ``num_examples_labeled``, ``worst_class``.
+    annotations : Annotations
+    method : Aggregator
+        The fitted method (its ``probas_``, ``annotator_skill_``...).
+    pred_probs : ndarray or None
+        The model probabilities used, in ``annotations.items`` order.
+    """
+
+    label_quality: pd.DataFrame
+    detailed_label_quality: pd.DataFrame
+    annotator_stats: pd.DataFrame
+    annotations: Annotations
+    method: Aggregator
+    pred_probs: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def consensus(self) -> pd.Series:
+        """Consensus label per item, indexed by item id."""
+        return self.label_quality.set_index("item")["consensus_label"]
+
+    @property
+    def method_name(self) -> str:
+        """Class name of the fitted method."""
+        return type(self.method).__name__
+
+    def agreement(self, **kwargs: Any) -> Any:
+        """Inter-annotator agreement statistics (see :mod:`labeljury.agreement`)."""
+        from .agreement import agreement
+
+        return agreement(self.annotations, **kwargs)
+
+    def save(self, directory: str | os.PathLike[str],
+             format: Literal["csv", "parquet"] = "csv") -> list[Path]:
+        """Write the three tables to ``directory`` atomically, one file each.
+
+        Each file is written to a temporary name and renamed into place, so an
+        existing output is never left half-written.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        if format not in ("csv", "parquet"):
+            raise InputError(f"format must be 'csv' or 'parquet', got {format!r}")
+        directory = Path(directory)
+        written = []
+        for name in TABLES:
+            df: pd.DataFrame = getattr(self, name)
+            target = directory / f"{name}.{format}"
+            if format == "csv":
+                written.append(atomic_write(target, lambda t, df=df: df.to_csv(t, index=False)))
+            else:
+                written.append(atomic_write(target, lambda t, df=df: _to_parquet(df, t)))
+        return written
+
+    def summary(self) -> dict[str, Any]:
+        """A few headline numbers (used by the CLI)."""
+        lq = self.label_quality
+        return {
+            "method": self.method_name,
+            "items": len(lq),
+            "annotations": self.annotations.n_annotations,
+            "annotators": self.annotations.n_annotators,
+            "classes": self.annotations.n_classes,
+            "mean_consensus_quality": float(lq["consensus_quality_score"].mean()),
+            "items_below_0.5_quality": int((lq["consensus_quality_score"] < 0.5).sum()),
+            "unanimous_items": int((lq["annotator_agreement"] == 1).sum()),
+        }
+
+
+def _to_parquet(df: pd.DataFrame, path: str) -> None:
+    out = df.copy()
+    for col in out.columns:  # mixed-type id columns cannot be stored as one Arrow type
+        if out[col].dtype == object:
+            kinds = {type(v) for v in out[col].head(10_000)}
+            if len(kinds) > 1:
+                out[col] = out[col].astype(str)
+    out.to_parquet(path, index=False)
+
+
+def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> Aggregator:
+    """Turn a name (or ``"auto"``) into an unfitted method instance.
+
+    ``"auto"`` picks CROWDLAB when pred_probs are given and Dawid-Skene
+    otherwise.
+    """
+    if isinstance(method, Aggregator):
+        if params:
+            method = method.set_params(**params)
+        return method
+    if not isinstance(method, str):
+        raise InputError(f"method must be a name or an Aggregator, got {type(method).__name__}")
+    if method == "auto":
+        method = "crowdlab" if pred_probs is not None else "dawid_skene"
+    return get_method(method, **params)
+
+
+def aggregate(annotations: Any, method: str | Aggregator = "dawid_skene", pred_probs: Any = None,
+              *, pred_probs_id_col: Any = None, include_probas: bool = False,
+              **params: Any) -> Result:
+    """Infer consensus labels and score items, annotations and annotators.
+
+    Parameters
+    ----------
+    annotations : Annotations, DataFrame, ndarray or path
+        Anything :func:`labeljury.read_annotations` reads (long or wide).
+    method : str or Aggregator, default "dawid_skene"
+        A registered name (see ``labeljury methods``), ``"auto"``, or an instance.
+    pred_probs : ndarray, DataFrame or path, optional
+        A model's out-of-sample class probabilities. A numpy array has rows in
+        ``annotations.items`` order; a ``.npy`` file rows in sorted item-id
+        order; a table an item id column plus one column per class.
+    pred_probs_id_col : column name, optional
+        The id column of a pred_probs table (recognised by name when omitted).
+    include_probas : bool, default False
+        Add one ``proba_<class>`` column per class to ``label_quality``.
+    **params
+        Passed to the method's constructor.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import labeljury
+    >>> df = pd.DataFrame({"item": [1, 1, 1, 2, 2], "worker": list("abcab"),
+    ...                    "label": ["cat", "cat", "dog", "dog", "dog"]})
+    >>> res = labeljury.aggregate(df, method="majority_vote")
+    >>> res.label_quality[["item", "consensus_label", "annotator_agreement"]]
+       item consensus_label  annotator_agreement
+    0     1             cat             0.666667
+    1     2             dog             1.000000
+    """
+    ann = read_annotations(annotations)
+    probs = None if pred_probs is None else align_pred_probs(pred_probs, ann,
+                                                             id_col=pred_probs_id_col)
+    est = resolve_method(method, probs, **params)
+    est.fit(ann, probs)
+    return Result(
+        label_quality=label_quality(ann, est, include_probas=include_probas),
+        detailed_label_quality=detailed_label_quality(ann, est),
+        annotator_stats=annotator_stats(ann, est),
+        annotations=ann,
+        method=est,
+        pred_probs=probs,
+    )
