@@ -30,6 +30,7 @@ from .errors import (
     MissingColumnError,
     MissingValueError,
     preview,
+    show,
 )
 
 __all__ = ["Annotations", "read_annotations"]
@@ -146,10 +147,10 @@ def _check_sentinels(labels: np.ndarray, classes_given: bool, source: str | None
     if bad.size:
         val = labels[bad[0]]
         raise ClassError(
-            f"{_where(source, bad)}: label {val!r} in column {label_col!r} looks like a "
+            f"{_where(source, bad)}: label {show(val)} in column {label_col!r} looks like a "
             "'missing' sentinel. labeljury never reads a number as 'not labeled': leave the "
             "cell empty (NaN / None) in a wide table, or drop the row in a long table. If "
-            f"{val!r} really is a class, pass it in classes=[...] explicitly."
+            f"{show(val)} really is a class, pass it in classes=[...] explicitly."
         )
 
 
@@ -699,7 +700,7 @@ class Annotations:
                 r, c = rows[bad[0]], column_names[cols[bad[0]]]
                 raise ClassError(
                     f"{source or 'wide table'}: row {r}, annotator column {c!r} holds "
-                    f"{vals[bad[0]]!r}, which looks like a 'missing' sentinel. Leave cells "
+                    f"{show(vals[bad[0]])}, which looks like a 'missing' sentinel. Leave cells "
                     "that nobody labeled empty (NaN / None / pd.NA) instead; if it really is a "
                     "class, pass classes=[...] explicitly.")
         class_index, codes = _encode_labels(vals, classes, source, "cell",
@@ -794,8 +795,9 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
         dup = np.flatnonzero(pd.Index(key).duplicated(keep=False))
         first = dup[0]
         raise DuplicateAnnotationError(
-            f"{_where(source, dup)}: annotator {ann.annotators[ann.annotator[first]]!r} labeled "
-            f"item {ann.items[ann.item[first]]!r} more than once ({len(dup)} rows are repeats). "
+            f"{_where(source, dup)}: annotator {show(ann.annotators[ann.annotator[first]])} "
+            f"labeled item {show(ann.items[ann.item[first]])} more than once ({len(dup)} rows "
+            "are repeats). "
             "Pass duplicates='keep' (each label a vote), 'first' or 'last'.")
     return ann.deduplicate(keep=policy)
 

@@ -80,7 +80,8 @@ def load_folder(path: str | os.PathLike[str], *, class_names: bool = False) -> D
     if names:
         classes = sorted(int(k) for k in names)
     ann = Annotations.from_long(answers, item_col="item", annotator_col="worker",
-                                label_col="label", classes=classes, source=str(path / "answers.csv"))
+                                label_col="label", classes=classes,
+                                source=str(path / "answers.csv"))
     gold = np.full(ann.n_items, -1, dtype=np.int64)
     if (path / "gold.csv").exists():
         g = pd.read_csv(path / "gold.csv")

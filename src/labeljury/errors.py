@@ -81,6 +81,20 @@ class ConvergenceWarning(UserWarning):
     """An iterative method stopped at ``max_iter`` before reaching ``tol``."""
 
 
+def show(value: object) -> str:
+    """``repr`` of a value as the user wrote it (numpy scalars shown as plain Python).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> show(np.int64(3)), show("a")
+    ('3', "'a'")
+    """
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()  # type: ignore[union-attr]
+    return repr(value)
+
+
 def preview(values: Iterable[object], limit: int = 5) -> str:
     """Format the first few offending values for a message.
 
@@ -90,6 +104,6 @@ def preview(values: Iterable[object], limit: int = 5) -> str:
     '3, 7, 9, 11, 12 (and 2 more)'
     """
     values = list(values) if not isinstance(values, Sized) else values
-    shown = [repr(v) if isinstance(v, str) else str(v) for v in list(values)[:limit]]
+    shown = [show(v) if isinstance(v, str) else str(v) for v in list(values)[:limit]]
     extra = len(values) - len(shown)  # type: ignore[arg-type]
     return ", ".join(shown) + (f" (and {extra} more)" if extra > 0 else "")
