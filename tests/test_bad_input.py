@@ -1,0 +1,189 @@
+"""Every kind of bad input gets a labeljury error that names the problem and where it is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labeljury
+from labeljury import Annotations, read_annotations
+from labeljury.errors import (
+    ClassError,
+    DuplicateAnnotationError,
+    EmptyInputError,
+    IdMismatchError,
+    InputError,
+    LabeljuryError,
+    MissingColumnError,
+    MissingValueError,
+    PredProbsError,
+    UnknownMethodError,
+)
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    return pd.DataFrame({"item": ["a", "a", "b", "b"], "worker": ["w1", "w2", "w1", "w2"],
+                         "label": ["x", "y", "y", "y"]})
+
+
+def test_hierarchy() -> None:
+    for exc in (ClassError, DuplicateAnnotationError, EmptyInputError, IdMismatchError,
+                MissingColumnError, MissingValueError, PredProbsError, UnknownMethodError):
+        assert issubclass(exc, LabeljuryError)
+
+
+def test_empty_dataframe() -> None:
+    with pytest.raises(EmptyInputError, match="no rows"):
+        Annotations.from_long(pd.DataFrame({"item": [], "worker": [], "label": []}))
+
+
+def test_empty_file(tmp_path) -> None:
+    p = tmp_path / "empty.csv"
+    p.write_text("")
+    with pytest.raises(EmptyInputError, match="empty.csv: the file is empty"):
+        read_annotations(p)
+
+
+def test_header_only_file(tmp_path) -> None:
+    p = tmp_path / "header.csv"
+    p.write_text("item,worker,label\n")
+    with pytest.raises(EmptyInputError, match="header.csv"):
+        read_annotations(p)
+
+
+def test_ragged_row(tmp_path) -> None:
+    p = tmp_path / "ragged.csv"
+    p.write_text("item,worker,label\n1,a,x\n2,b,y,extra,more\n")
+    with pytest.raises(InputError, match="ragged.csv"):
+        read_annotations(p)
+
+
+def test_missing_column(df: pd.DataFrame) -> None:
+    with pytest.raises(MissingColumnError, match="no label column 'answer'"):
+        Annotations.from_long(df, label_col="answer")
+    with pytest.raises(MissingColumnError, match="cannot tell which column holds the label"):
+        Annotations.from_long(df.rename(columns={"label": "zzz"}))
+
+
+@pytest.mark.parametrize("bad", [np.nan, None, "", "  "])
+def test_nan_or_empty_ids(df: pd.DataFrame, bad: object) -> None:
+    df = df.astype(object)
+    df.loc[2, "item"] = bad
+    with pytest.raises(MissingValueError, match="row 2: item id is missing"):
+        Annotations.from_long(df)
+    df2 = df.copy()
+    df2.loc[2, "item"] = "b"
+    df2.loc[1, "worker"] = bad
+    with pytest.raises(MissingValueError, match="row 1: annotator id is missing"):
+        Annotations.from_long(df2)
+
+
+def test_missing_label_in_file_names_line(tmp_path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("item,worker,label\n1,a,x\n1,b,\n")
+    with pytest.raises(MissingValueError, match=r"a.csv line 3: label is missing"):
+        read_annotations(p)
+
+
+def test_label_outside_classes(df: pd.DataFrame) -> None:
+    with pytest.raises(ClassError, match=r"row 0.*'x'.*not among the classes"):
+        Annotations.from_long(df, classes=["y", "z"])
+
+
+def test_cli_label_outside_classes(tmp_path, df: pd.DataFrame, capsys) -> None:
+    from labeljury.cli import main
+
+    p = tmp_path / "a.csv"
+    df.to_csv(p, index=False)
+    assert main(["aggregate", str(p), "--classes", "y", "z", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "a.csv line 2" in err and "'x'" in err
+
+
+@pytest.mark.parametrize("sentinel", [-1, -999])
+def test_sentinel_in_long(sentinel: int) -> None:
+    df = pd.DataFrame({"item": [1, 1], "worker": ["a", "b"], "label": [0, sentinel]})
+    with pytest.raises(ClassError, match="looks like a 'missing' sentinel.*drop the row"):
+        Annotations.from_long(df)
+
+
+def test_sentinel_in_wide() -> None:
+    wide = np.array([[0, -1], [1, 1]])
+    with pytest.raises(ClassError, match=r"row 0, annotator column 1 holds -1.*empty"):
+        Annotations.from_wide(wide)
+
+
+def test_sentinel_allowed_when_declared() -> None:
+    df = pd.DataFrame({"item": [1, 1], "worker": ["a", "b"], "label": [1, -1]})
+    assert Annotations.from_long(df, classes=[-1, 1]).n_annotations == 2
+
+
+def test_sentinel_with_explicit_classes_hint(df: pd.DataFrame) -> None:
+    d = pd.DataFrame({"item": [1, 1], "worker": ["a", "b"], "label": [0, -1]})
+    with pytest.raises(ClassError, match="sentinel"):
+        Annotations.from_long(d, classes=[0, 1])
+
+
+def test_item_with_no_labels() -> None:
+    with pytest.raises(InputError, match=r"1 item\(s\) have no labels: 'c'"):
+        Annotations.from_long(pd.DataFrame({"item": ["a", "b"], "worker": [1, 1],
+                                            "label": [0, 1]}), items=["a", "b", "c"])
+
+
+def test_annotator_with_no_labels() -> None:
+    wide = pd.DataFrame({"w1": [0, 1], "w2": [None, None], "w3": [1, 1]})
+    with pytest.raises(InputError, match=r"annotator\(s\) have no labels: 'w2'"):
+        Annotations.from_wide(wide)
+
+
+def test_single_class() -> None:
+    with pytest.raises(ClassError, match="at least two classes"):
+        Annotations.from_arrays([0, 1], [0, 0], ["x", "x"])
+
+
+@pytest.mark.parametrize(("probs", "match"), [
+    (np.full((3, 2), 0.5), r"shape \(3, 2\); expected \(2, 2\)"),
+    (np.array([[0.5, np.nan], [0.5, 0.5]]), "NaN or infinite values in rows 0"),
+    (np.array([[1.2, -0.2], [0.5, 0.5]]), "negative probabilities in rows 0"),
+    (np.array([[0.5, 0.5], [0.9, 0.9]]), "rows 1 do not sum to 1"),
+])
+def test_bad_pred_probs(df: pd.DataFrame, probs: np.ndarray, match: str) -> None:
+    before = probs.copy()
+    with pytest.raises(PredProbsError, match=match):
+        labeljury.aggregate(df, method="majority_vote", pred_probs=probs)
+    np.testing.assert_array_equal(before, probs)
+
+
+def test_pred_probs_ids_mismatch(df: pd.DataFrame) -> None:
+    table = pd.DataFrame({"item": ["a", "c"], "x": [0.5, 0.5], "y": [0.5, 0.5]})
+    with pytest.raises(IdMismatchError, match=r"no predicted probabilities: 'b'.*'c'"):
+        labeljury.aggregate(df, pred_probs=table)
+
+
+def test_pred_probs_missing_class_column(df: pd.DataFrame) -> None:
+    table = pd.DataFrame({"item": ["a", "b"], "x": [0.5, 0.5]})
+    with pytest.raises(MissingColumnError, match="class\\(es\\) 'y'"):
+        labeljury.aggregate(df, pred_probs=table)
+
+
+def test_npy_wrong_shape(tmp_path, df: pd.DataFrame) -> None:
+    p = tmp_path / "p.npy"
+    np.save(p, np.full((2, 3), 1 / 3))
+    with pytest.raises(PredProbsError, match="p.npy has shape"):
+        labeljury.aggregate(df, pred_probs=p)
+
+
+def test_unknown_method(df: pd.DataFrame) -> None:
+    with pytest.raises(UnknownMethodError, match="no method named 'bogus'; choose one of"):
+        labeljury.aggregate(df, method="bogus")
+
+
+def test_nothing_modified(df: pd.DataFrame) -> None:
+    before = df.copy()
+    probs = np.array([[0.3, 0.7], [0.6, 0.4]])
+    p_before = probs.copy()
+    labeljury.aggregate(df, method="dawid_skene", pred_probs=probs)
+    pd.testing.assert_frame_equal(df, before)
+    np.testing.assert_array_equal(probs, p_before)
