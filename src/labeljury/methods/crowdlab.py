@@ -1,0 +1,368 @@
+r"""CROWDLAB: a classifier's predictions and every annotator's label in one weighted ensemble.
+
+Goh, Tkachenko and Mueller, "CROWDLAB: Supervised learning to infer consensus
+labels and quality scores for data with multiple annotators", NeurIPS 2022
+Human in the Loop Learning workshop. https://arxiv.org/abs/2210.06812
+
+Model (paper, section 2). Start from a reference consensus :math:`\bar y_i`
+(majority vote). Measure, against a baseline that always guesses the most
+frequent consensus class (error :math:`\epsilon_0 = 1 - \max_k \text{freq}(k)`):
+
+* annotator ``j``'s agreement :math:`s_j` with the *other* annotators of the
+  items they labeled (pooled over those items), giving the weight
+  :math:`w_j = 1 - (1 - s_j) / \epsilon_0`;
+* model ``m``'s accuracy :math:`a_m` against :math:`\bar y`, giving
+  :math:`w_m = (1 - (1 - a_m) / \epsilon_0)\sqrt{\bar n}` with
+  :math:`\bar n` the mean number of annotations per item.
+
+Weights are clipped below at ``1e-6``: a source no better than the baseline
+gets (almost) no say. Each label :math:`y_{ij}` becomes a probability vector
+with :math:`P` on the chosen class and :math:`(1 - P) / (K - 1)` elsewhere,
+where :math:`P` is the mean fraction of annotators agreeing with
+:math:`\bar y_i` over items with two or more labels. The posterior is the
+weighted average
+
+.. math::
+
+    p(k \mid i) = \frac{\sum_m w_m \hat p_m(k \mid x_i)
+                  + \sum_{j \in J_i} w_j \, [P \text{ if } y_{ij} = k
+                  \text{ else } (1-P)/(K-1)]}{\sum_m w_m + \sum_{j \in J_i} w_j}.
+
+The consensus label is its argmax; the consensus quality score is the
+posterior of the consensus label; the quality of one annotation is the
+posterior of the label given; an annotator's quality mixes the mean quality of
+their labels with their agreement with the consensus (on items with more
+than one label), in proportion to the model's share of the total weight.
+
+Everything is a handful of ``np.bincount`` calls on the flat annotation
+arrays: O(n_annotations + n_items x K) time and memory, no item x annotator
+matrix, no Python loop over items or annotations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ..annotations import Annotations, read_annotations
+from ..errors import InputError, PredProbsError
+from ..validation import check_pred_probs
+from .base import Aggregator, argmax_ties
+
+__all__ = ["CrowdLab", "agreement_with_consensus", "check_pred_probs_stack", "ensemble_posterior",
+           "ensemble_weights", "model_share", "quality_scores"]
+
+#: lower bound on every weight and on the baseline error (the paper's clipping)
+CLIP = 1e-6
+
+
+def check_pred_probs_stack(pred_probs: Any, n_items: int, n_classes: int) -> np.ndarray:
+    """Validate one model's or several models' pred_probs; return ``(n_models, n_items, K)``.
+
+    Accepts a 2-D array (one model), a 3-D array ``(n_models, n_items, K)`` or
+    a list of 2-D arrays. Each model is checked by
+    :func:`labeljury.validation.check_pred_probs` (which copies).
+
+    Examples
+    --------
+    >>> check_pred_probs_stack([[0.3, 0.7]], 1, 2).shape
+    (1, 1, 2)
+    >>> check_pred_probs_stack([[[0.3, 0.7]], [[0.9, 0.1]]], 1, 2).shape
+    (2, 1, 2)
+    """
+    if pred_probs is None:
+        raise PredProbsError("CrowdLab needs pred_probs: a model's out-of-sample class "
+                             "probabilities (see labeljury.model.out_of_fold_pred_probs)")
+    if isinstance(pred_probs, (list, tuple)) and len(pred_probs) and \
+            np.ndim(pred_probs[0]) == 2:
+        models = list(pred_probs)
+    else:
+        arr = np.asarray(pred_probs)
+        if arr.ndim == 3:
+            models = list(arr)
+        else:
+            models = [arr]
+    if not models:
+        raise PredProbsError("pred_probs: an empty list of models")
+    return np.stack([check_pred_probs(p, n_items, n_classes, source=f"pred_probs[{m}]"
+                                      if len(models) > 1 else "pred_probs")
+                     for m, p in enumerate(models)])
+
+
+class CrowdLab(Aggregator):
+    r"""CROWDLAB consensus, consensus quality, label quality and annotator quality.
+
+    Parameters
+    ----------
+    quality_method : {"crowdlab", "agreement"}, default "crowdlab"
+        How quality scores are computed (the consensus label is CROWDLAB's in
+        both cases). ``"crowdlab"``: consensus quality = posterior of the
+        consensus label; label quality = posterior of the label given;
+        annotator quality = the paper's mix of label quality and agreement.
+        ``"agreement"`` (the paper's baseline): consensus quality = fraction of
+        the item's annotators who chose the consensus; label quality = 1 if the
+        label equals the consensus else 0; annotator quality = agreement with
+        the consensus.
+    per_annotator_weights : bool, default True
+        ``False`` gives every annotator the same weight, computed from the
+        pooled agreement of all annotators (the paper's appendix E ablation).
+
+    Attributes
+    ----------
+    labels_ : ndarray of int, shape (n_items,)
+        Consensus class codes; always the argmax of ``probas_`` (ties broken by
+        the mean ``pred_probs``, then class frequency, then lowest index).
+    probas_ : ndarray, shape (n_items, n_classes)
+        The weighted-ensemble posterior.
+    consensus_quality_ : ndarray, shape (n_items,)
+        Quality score of each consensus label (higher = more likely correct).
+    label_quality_scores_ : ndarray, shape (n_annotations,)
+        Quality of each annotation, in the order of the annotations.
+    annotator_skill_ : ndarray, shape (n_annotators,)
+        Annotator quality score in [0, 1]. Annotators who never share an item
+        with another annotator have no measured agreement; for them the score
+        is the mean quality of their labels alone.
+    annotator_agreement_ : ndarray, shape (n_annotators,)
+        Fraction of the annotator's labels equal to the consensus, on items
+        with more than one annotation (NaN when they have none).
+    annotator_weight_ : ndarray, shape (n_annotators,)
+        :math:`w_j`. Annotators with no shared item get the mean weight of the
+        others.
+    model_weight_ : ndarray, shape (n_models,)
+        :math:`w_m`, one per model.
+    label_likelihood_ : float
+        :math:`P`, the probability mass an annotation puts on its own class.
+    model_share_ : float
+        The model's share of the total weight, used to mix label quality and
+        agreement into ``annotator_skill_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from labeljury import Annotations
+    >>> from labeljury.methods import get_method
+    >>> ann = Annotations.from_arrays([0, 0, 0, 1, 1, 2, 2, 2], list("abcabbca"),
+    ...                               [0, 0, 1, 1, 1, 1, 1, 0])
+    >>> pp = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    >>> m = get_method("crowdlab").fit(ann, pp)
+    >>> m.labels_.tolist()
+    [0, 1, 1]
+    >>> bool(np.all(m.labels_ == m.probas_.argmax(axis=1)))
+    True
+    """
+
+    uses_pred_probs = True
+    summary = "CROWDLAB: model pred_probs and annotators in a weighted ensemble (Goh+ 2022)"
+
+    def __init__(self, quality_method: Literal["crowdlab", "agreement"] = "crowdlab",
+                 per_annotator_weights: bool = True) -> None:
+        self.quality_method = quality_method
+        self.per_annotator_weights = per_annotator_weights
+
+    def fit(self, annotations: Any, pred_probs: Any = None) -> CrowdLab:
+        """Fit on annotations and one model's (or an ensemble's) pred_probs.
+
+        Parameters
+        ----------
+        annotations : Annotations, DataFrame, ndarray or path
+        pred_probs : array-like, shape (n_items, K) or (n_models, n_items, K)
+            Out-of-sample predicted probabilities, rows in the order of
+            ``annotations.items``. A 3-D array or a list of 2-D arrays is an
+            ensemble: each model gets its own weight.
+
+        Returns
+        -------
+        self
+        """
+        if self.quality_method not in ("crowdlab", "agreement"):
+            raise InputError(f"quality_method must be 'crowdlab' or 'agreement', got "
+                             f"{self.quality_method!r}")
+        ann = read_annotations(annotations)
+        stack = check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
+        self.classes_ = ann.classes
+        self.n_iter_ = 1
+        self._fit(ann, stack)
+        return self
+
+    def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
+        stack = pred_probs if pred_probs is not None and np.ndim(pred_probs) == 3 else \
+            check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
+        stats = _ItemStats.of(ann)
+        mean_pp = stack.mean(axis=0)
+        # reference consensus: majority vote; ties by the model, class frequency, index
+        reference = argmax_ties(stats.votes, mean_pp, stats.class_totals)
+        model_w, annot_w, likelihood = ensemble_weights(
+            ann, stack, reference, stats, per_annotator=self.per_annotator_weights)
+        post = ensemble_posterior(ann, stack, model_w, annot_w, likelihood)
+        # The consensus is the argmax of this posterior, and every score below is
+        # read from the same posterior: nothing is recomputed against a second
+        # reference (see docs/crowdlab.md, "differences from cleanlab").
+        labels = argmax_ties(post, mean_pp, stats.class_totals)
+
+        self.probas_ = post
+        self.labels_ = labels
+        self.model_weight_ = model_w
+        self.annotator_weight_ = annot_w
+        self.label_likelihood_ = likelihood
+        self.annotator_agreement_ = agreement_with_consensus(ann, labels, stats)
+        self.model_share_ = model_share(model_w, annot_w, stats)
+        self.consensus_quality_, self.label_quality_scores_, self.annotator_skill_ = \
+            quality_scores(ann, post, labels, self.annotator_agreement_, self.model_share_,
+                           stats, method=self.quality_method)
+
+
+class _ItemStats:
+    """Per-item counts shared by every step (computed once per fit)."""
+
+    __slots__ = ("class_totals", "multi", "n_per_item", "shared", "votes")
+
+    def __init__(self, votes: np.ndarray, ann: Annotations) -> None:
+        self.votes = votes
+        self.n_per_item = votes.sum(axis=1)
+        self.class_totals = votes.sum(axis=0)
+        self.multi = self.n_per_item > 1  # items with two or more labels
+        self.shared = self.multi[ann.item]  # annotations on such items
+
+    @classmethod
+    def of(cls, ann: Annotations) -> _ItemStats:
+        return cls(ann.vote_counts(), ann)
+
+
+def ensemble_weights(ann: Annotations, stack: np.ndarray, reference: np.ndarray,
+                     stats: _ItemStats | None = None, *, per_annotator: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Model weights, annotator weights and the label likelihood ``P``.
+
+    Parameters
+    ----------
+    ann : Annotations
+    stack : ndarray, shape (n_models, n_items, K)
+    reference : ndarray of int, shape (n_items,)
+        The consensus the weights are measured against (majority vote).
+    per_annotator : bool
+        ``False``: one weight for all annotators, from their pooled agreement.
+
+    Returns
+    -------
+    model_weight : ndarray, shape (n_models,)
+    annotator_weight : ndarray, shape (n_annotators,)
+    likelihood : float
+    """
+    stats = stats or _ItemStats.of(ann)
+    k, m_annot = ann.n_classes, ann.n_annotators
+    votes, n_per_item, multi, shared = stats.votes, stats.n_per_item, stats.multi, stats.shared
+    # Agreement is only measurable on items with two or more labels, so the
+    # baseline (always guess the most frequent consensus class) and the models'
+    # accuracies are measured on those items too.
+    scope = multi if multi.any() else np.ones(ann.n_items, dtype=bool)
+    ref_scope = reference[scope]
+    baseline_err = max(1.0 - np.bincount(ref_scope, minlength=k).max() / ref_scope.size, CLIP)
+
+    # annotator j's agreement with the others: pooled over the items j labeled,
+    # sum of (others who chose j's label) / sum of (others)
+    agree_others = np.where(shared, votes[ann.item, ann.label] - 1.0, 0.0)
+    others = np.where(shared, n_per_item[ann.item] - 1.0, 0.0)
+    if per_annotator:
+        num = np.bincount(ann.annotator, weights=agree_others, minlength=m_annot)
+        den = np.bincount(ann.annotator, weights=others, minlength=m_annot)
+    else:
+        num = np.full(m_annot, agree_others.sum())
+        den = np.full(m_annot, others.sum())
+    measured = den > 0
+    agreement = num / np.where(measured, den, 1.0)
+    annotator_weight = np.maximum(1.0 - (1.0 - agreement) / baseline_err, CLIP)
+    if not measured.any():
+        annotator_weight[:] = 1.0  # nobody shares an item: all annotators alike
+    elif not measured.all():
+        # no overlap, no evidence: the average annotator's weight
+        annotator_weight[~measured] = annotator_weight[measured].mean()
+
+    model_acc = (stack[:, scope].argmax(axis=2) == ref_scope).mean(axis=1)
+    # sqrt(mean labels per item): the model counts for more when items have
+    # many labels, since its weight competes with their sum
+    model_weight = np.maximum(1.0 - (1.0 - model_acc) / baseline_err, CLIP) * \
+        np.sqrt(n_per_item.mean())
+
+    if multi.any():
+        frac = votes[np.arange(ann.n_items), reference] / n_per_item
+        likelihood = float(frac[multi].mean())
+    else:
+        likelihood = 1.0
+    return model_weight, annotator_weight, likelihood
+
+
+def ensemble_posterior(ann: Annotations, stack: np.ndarray, model_weight: np.ndarray,
+                       annotator_weight: np.ndarray, likelihood: float) -> np.ndarray:
+    """The weighted average of the models' pred_probs and the annotators' label vectors.
+
+    Each label is the vector with ``likelihood`` on the chosen class and
+    ``(1 - likelihood) / (K - 1)`` elsewhere, so the annotators' part of row
+    ``i`` is ``P * V_i + off * (W_i - V_i)`` with ``V_i`` the weighted votes and
+    ``W_i`` the item's total annotator weight: one ``bincount`` each.
+    """
+    n_items, k = ann.n_items, ann.n_classes
+    w_ann = annotator_weight[ann.annotator]
+    wvotes = np.bincount(ann.item.astype(np.int64) * k + ann.label, weights=w_ann,
+                         minlength=n_items * k).reshape(n_items, k)
+    w_total = np.bincount(ann.item, weights=w_ann, minlength=n_items)
+    off = (1.0 - likelihood) / (k - 1)
+    post = np.tensordot(model_weight, stack, axes=1)
+    post += likelihood * wvotes + off * (w_total[:, None] - wvotes)
+    post /= post.sum(axis=1, keepdims=True)  # = dividing by the total weight, exactly
+    return post
+
+
+def agreement_with_consensus(ann: Annotations, labels: np.ndarray,
+                             stats: _ItemStats | None = None) -> np.ndarray:
+    """Per annotator: fraction of their labels equal to ``labels``, on items with 2+ labels.
+
+    NaN for annotators who never labeled such an item.
+    """
+    stats = stats or _ItemStats.of(ann)
+    m = ann.n_annotators
+    hit = (ann.label == labels[ann.item]) & stats.shared
+    agree = np.bincount(ann.annotator, weights=hit, minlength=m)
+    n = np.bincount(ann.annotator, weights=stats.shared, minlength=m)
+    out = np.full(m, np.nan)
+    np.divide(agree, n, out=out, where=n > 0)
+    return out
+
+
+def model_share(model_weight: np.ndarray, annotator_weight: np.ndarray,
+                stats: _ItemStats) -> float:
+    """The models' share of an average item's total weight.
+
+    An average item has ``mean(n_per_item)`` labels, from annotators of average
+    weight: its annotator weight is ``sum(w_j) * mean(n_per_item) / n_annotators``.
+    """
+    w_m = float(model_weight.sum())
+    w_a = float(annotator_weight.sum()) * stats.n_per_item.mean() / len(annotator_weight)
+    return w_m / (w_m + w_a)
+
+
+def quality_scores(ann: Annotations, post: np.ndarray, labels: np.ndarray,
+                   agreement: np.ndarray, share: float, stats: _ItemStats, *,
+                   method: str = "crowdlab") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Consensus quality (n_items,), label quality (n_annotations,), annotator quality.
+
+    ``method="crowdlab"``: posterior of the consensus label; posterior of each
+    given label; ``share * mean label quality + (1 - share) * agreement``
+    (mean label quality alone where the agreement is NaN).
+    ``method="agreement"``: fraction of the item's labels equal to the
+    consensus; 1/0 whether the label equals the consensus; agreement with the
+    consensus (over all the annotator's labels where the agreement is NaN).
+    """
+    rows = np.arange(ann.n_items)
+    m = ann.n_annotators
+    per_annotator = ann.annotations_per_annotator()
+    if method == "agreement":
+        consensus_q = stats.votes[rows, labels] / stats.n_per_item
+        label_q = (ann.label == labels[ann.item]).astype(float)
+        mean_lq = np.bincount(ann.annotator, weights=label_q, minlength=m) / per_annotator
+        return consensus_q, label_q, np.where(np.isnan(agreement), mean_lq, agreement)
+    consensus_q = post[rows, labels]
+    label_q = post[ann.item, ann.label]
+    mean_lq = np.bincount(ann.annotator, weights=label_q, minlength=m) / per_annotator
+    skill = np.where(np.isnan(agreement), mean_lq, share * mean_lq + (1.0 - share) * agreement)
+    return consensus_q, label_q, skill
