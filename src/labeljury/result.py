@@ -42,6 +42,10 @@ class Result:
         The fitted method (its ``probas_``, ``annotator_skill_``...).
     pred_probs : ndarray or None
         The model probabilities used, in ``annotations.items`` order.
+    model : object or None
+        The classifier trained by :func:`labeljury.run` (refit on all items).
+    history : DataFrame or None
+        One row per round of :func:`labeljury.run`.
     """
 
     label_quality: pd.DataFrame
@@ -50,6 +54,8 @@ class Result:
     annotations: Annotations
     method: Aggregator
     pred_probs: np.ndarray | None = None
+    model: Any = None
+    history: pd.DataFrame | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -68,12 +74,22 @@ class Result:
 
         return agreement(self.annotations, **kwargs)
 
+    def pred_probs_table(self) -> pd.DataFrame:
+        """The pred_probs as a table: ``item`` plus one column per class."""
+        if self.pred_probs is None:
+            raise InputError("this result was computed without pred_probs")
+        df = pd.DataFrame(self.pred_probs, columns=[str(c) for c in self.annotations.classes])
+        df.insert(0, "item", self.annotations.items.copy())
+        return df
+
     def save(self, directory: str | os.PathLike[str],
-             format: Literal["csv", "parquet"] = "csv") -> list[Path]:
+             format: Literal["csv", "parquet"] = "csv", *,
+             with_pred_probs: bool = False) -> list[Path]:
         """Write the three tables to ``directory`` atomically, one file each.
 
         Each file is written to a temporary name and renamed into place, so an
-        existing output is never left half-written.
+        existing output is never left half-written. ``with_pred_probs`` adds
+        ``pred_probs.<format>`` (item id + one column per class).
 
         Returns
         -------
@@ -84,8 +100,10 @@ class Result:
             raise InputError(f"format must be 'csv' or 'parquet', got {format!r}")
         directory = Path(directory)
         written = []
-        for name in TABLES:
-            df: pd.DataFrame = getattr(self, name)
+        tables = {name: getattr(self, name) for name in TABLES}
+        if with_pred_probs:
+            tables["pred_probs"] = self.pred_probs_table()
+        for name, df in tables.items():
             target = directory / f"{name}.{format}"
             if format == "csv":
                 written.append(atomic_write(target, lambda t, df=df: df.to_csv(t, index=False)))

@@ -1,0 +1,211 @@
+"""``labeljury.run``: majority vote -> train -> model-aware consensus -> retrain -> ...
+
+Each round trains a classifier with cross-validation on the current consensus,
+takes its out-of-fold predicted probabilities, and recomputes the consensus
+with a model-aware method. Rounds stop when the consensus stops changing or at
+``max_rounds``. Repeating rounds by hand can oscillate (a label flips, the
+model follows it, the label flips back), so the round kept is the one whose
+model fits the *annotators' own labels* best (highest mean log-probability
+of the raw annotations under the out-of-fold pred_probs), not simply the last.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .annotations import Annotations, read_annotations
+from .errors import IdMismatchError, InputError, preview
+from .methods.base import Aggregator
+from .result import Result, aggregate, resolve_method
+
+__all__ = ["align_features", "annotator_fit", "run"]
+
+
+def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> Any:
+    """Return the features' rows in ``ann.items`` order.
+
+    A DataFrame is matched by id: its ``id_col`` column if given (or an ``item``
+    / ``id``-like column named like the annotations' item column), else its
+    index. A numpy array must already be in ``ann.items`` order.
+    """
+    if isinstance(features, pd.DataFrame):
+        df = features
+        if id_col is not None:
+            if id_col not in df.columns:
+                raise InputError(f"features: no id column {id_col!r}; columns are "
+                                 f"{preview(list(df.columns), 12)}")
+            df = df.set_index(id_col)
+        if not df.index.is_unique:
+            raise IdMismatchError(f"features: item ids repeat: "
+                                  f"{preview(df.index[df.index.duplicated()].unique().tolist())}")
+        pos = df.index.get_indexer(ann.items)
+        if (pos < 0).any():
+            raise IdMismatchError(f"features: no row for items with annotations: "
+                                  f"{preview(ann.items[pos < 0].tolist())} (rows are matched by "
+                                  "id, never by position)")
+        return df.iloc[pos].reset_index(drop=True)
+    arr = np.asarray(features)
+    if arr.ndim not in (1, 2) or len(arr) != ann.n_items:
+        raise InputError(f"features has {len(arr)} rows for {ann.n_items} items; an array needs "
+                         "one row per item in annotations.items order (or pass a DataFrame with "
+                         "an id column)")
+    return arr
+
+
+def annotator_fit(ann: Annotations, pred_probs: np.ndarray) -> float:
+    """Mean log-probability of the raw annotations under ``pred_probs``.
+
+    How well a model agrees with what the annotators actually said, independent
+    of any consensus; used to pick the best round.
+    """
+    p = np.clip(pred_probs[ann.item, ann.label], 1e-12, 1.0)
+    return float(np.mean(np.log(p)))
+
+
+def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "crowdlab",
+        model: Any = "auto", text_cols: Any = None, features_id_col: Any = None,
+        max_rounds: int = 5, n_splits: int = 5, random_state: int = 0, progress: bool = True,
+        pred_probs: Any = None) -> Result:
+    """Infer consensus labels with a model trained on the data, iterating until stable.
+
+    Parameters
+    ----------
+    annotations : Annotations or anything :func:`labeljury.read_annotations` reads
+    features : DataFrame or ndarray
+        One row per item: a table of numeric / categorical / text columns
+        (matched to items by ``features_id_col`` or its index), or an array of
+        embeddings in ``annotations.items`` order.
+    method : str or Aggregator, default "crowdlab"
+        A model-aware method (takes ``pred_probs``).
+    model : "auto", str or scikit-learn classifier
+        Passed to :func:`labeljury.model.out_of_fold_pred_probs`.
+    text_cols : list of str, optional
+        Columns of ``features`` holding free text (TF-IDF features).
+    features_id_col : column name, optional
+        Id column of a features table.
+    max_rounds : int, default 5
+        Train/aggregate rounds at most (one round = one cross-validated fit).
+    n_splits : int, default 5
+        Cross-validation folds.
+    random_state : int, default 0
+    progress : bool, default True
+        Show rich progress bars (rounds and folds).
+    pred_probs : array, optional
+        Start from these probabilities instead of training in round 1.
+
+    Returns
+    -------
+    Result
+        With ``pred_probs`` (final, out-of-fold), ``model`` (refit on the final
+        consensus) and ``history`` (one row per round: ``round``,
+        ``labels_changed``, ``annotator_fit``, ``model_weight``, ``seconds``,
+        ``kept``).
+
+    Examples
+    --------
+    >>> from labeljury.synth import make_tutorial_data
+    >>> data = make_tutorial_data(random_state=0)
+    >>> res = run(data.annotations, data.features, max_rounds=2, progress=False)
+    >>> list(res.history.columns)
+    ['round', 'labels_changed', 'annotator_fit', 'model_weight', 'seconds', 'kept']
+    """
+    from .model import out_of_fold_pred_probs
+
+    ann = read_annotations(annotations)
+    if max_rounds < 1:
+        raise InputError(f"max_rounds must be at least 1, got {max_rounds}")
+    est = resolve_method(method, pred_probs=True)
+    if not est.uses_pred_probs:
+        raise InputError(f"method {type(est).__name__} does not use a model's pred_probs; run() "
+                         "needs a model-aware method such as 'crowdlab'")
+    if features is None and pred_probs is None:
+        raise InputError("run() needs features to train a model on (or pred_probs)")
+    feats = None if features is None else align_features(features, ann, id_col=features_id_col)
+
+    labels = aggregate(ann, method="majority_vote").method.labels_  # round 0
+    history: list[dict[str, Any]] = []
+    best: dict[str, Any] | None = None
+    bar = _Progress(progress, max_rounds)
+    try:
+        for rnd in range(1, max_rounds + 1):
+            t0 = time.perf_counter()
+            bar.start_round(rnd)
+            if rnd == 1 and pred_probs is not None:
+                from .pred_probs import align_pred_probs
+
+                probs, fitted = align_pred_probs(pred_probs, ann), None
+            else:
+                probs, info = out_of_fold_pred_probs(
+                    feats, labels, n_classes=ann.n_classes, model=model, text_cols=text_cols,
+                    n_splits=n_splits, random_state=random_state, progress=bar.fold_callback)
+                fitted = info
+            est = resolve_method(method, probs)
+            est.fit(ann, probs)
+            changed = int(np.sum(est.labels_ != labels))
+            fit = annotator_fit(ann, probs)
+            weight = float(np.mean(getattr(est, "model_weight_", np.nan)))
+            history.append({"round": rnd, "labels_changed": changed, "annotator_fit": fit,
+                            "model_weight": weight, "seconds": time.perf_counter() - t0,
+                            "kept": False})
+            if best is None or fit > best["fit"]:
+                best = {"fit": fit, "round": rnd, "probs": probs, "info": fitted}
+            labels = est.labels_
+            bar.end_round(changed)
+            if changed == 0 and rnd > 1:
+                break
+    finally:
+        bar.close()
+    assert best is not None
+    for h in history:
+        h["kept"] = h["round"] == best["round"]
+    res = aggregate(ann, method=method, pred_probs=best["probs"])
+    res.history = pd.DataFrame(history)
+    info = best["info"]
+    res.model = getattr(info, "model", None) if info is not None else None
+    res.extra["model_info"] = info
+    return res
+
+
+class _Progress:
+    """Rich progress bars for rounds and folds, or nothing when disabled."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self._p = None
+        if enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._p = Progress(TextColumn("{task.description}"), BarColumn(),
+                               MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
+            self._p.start()
+            self._rounds = self._p.add_task("rounds", total=total)
+            self._folds = None
+
+    def start_round(self, rnd: int) -> None:
+        if self._p is not None:
+            if self._folds is not None:
+                self._p.remove_task(self._folds)
+            self._folds = self._p.add_task(f"round {rnd}: folds", total=None)
+
+    def fold_callback(self, done: int, total: int) -> None:
+        if self._p is not None and self._folds is not None:
+            self._p.update(self._folds, completed=done, total=total)
+
+    def end_round(self, changed: int) -> None:
+        if self._p is not None:
+            self._p.update(self._rounds, advance=1,
+                           description=f"rounds ({changed} labels changed)")
+
+    def close(self) -> None:
+        if self._p is not None:
+            self._p.stop()
