@@ -111,6 +111,12 @@ class Result:
                 written.append(atomic_write(target, lambda t, df=df: _to_parquet(df, t)))
         return written
 
+    def report(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+        """Write a self-contained HTML report (see :func:`labeljury.report.write_report`)."""
+        from .report import write_report
+
+        return write_report(self, path, **kwargs)
+
     def summary(self) -> dict[str, Any]:
         """A few headline numbers (used by the CLI)."""
         lq = self.label_quality
