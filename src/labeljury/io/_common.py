@@ -1,0 +1,421 @@
+"""Pieces every tool reader shares: the summary, the long-table finisher, JSON helpers.
+
+Each reader turns its export into one *long* DataFrame with the columns
+
+``item, annotator, label, status, pos`` (+ optional ``seconds``, ``timestamp``)
+
+where ``label`` may hold a list (a multi-select answer), ``status`` is one of
+:data:`STATUSES` and ``pos`` is the record's position in the file, used only for
+error messages. :func:`finish` then applies the shared policy once: drop the
+excluded statuses (counting them), refuse multi-choice answers naming the
+records, drop records without an answer, build :class:`~labeljury.Annotations`
+through :meth:`~labeljury.Annotations.from_long` and attach gold labels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import EmptyInputError, InputError, MissingValueError, preview
+
+__all__ = ["STATUSES", "ReadSummary", "finish", "iter_json_array", "read_jsonl"]
+
+#: Status of an annotation in a reader's long table. Everything but ``ok`` is
+#: excluded by default (``keep_skipped=True`` keeps those that carry a label).
+STATUSES = ("ok", "skipped", "cancelled", "rejected", "draft")
+
+Where = Callable[[np.ndarray], str]
+
+
+class MultiChoiceError(InputError):
+    """A single-label question received several classes in one answer."""
+
+
+@dataclass
+class ReadSummary:
+    """What a reader kept and what it left out.
+
+    Attributes
+    ----------
+    source : str
+        The file or folder read.
+    format : str
+        The format name (a key of :data:`labeljury.io.FORMATS`).
+    question : str or None
+        The question (field, control tag, column) the classes were read from.
+    questions : tuple of str
+        Every question found in the export.
+    kept : int
+        Annotations in the result.
+    skipped, cancelled, rejected, draft : int
+        Annotations with that status, excluded unless ``keep_skipped``.
+    no_label : int
+        Submissions that hold no answer to ``question`` (always left out).
+    gold_items : int
+        Items that carry a known (gold / control / ground-truth) label.
+    kept_excluded : bool
+        Whether ``keep_skipped`` was set (the excluded counts were then kept
+        where they carried a label).
+    notes : list of str
+        Anything else the reader wants the user to know.
+    """
+
+    source: str
+    format: str
+    question: str | None = None
+    questions: tuple[str, ...] = ()
+    kept: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    draft: int = 0
+    no_label: int = 0
+    gold_items: int = 0
+    kept_excluded: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The counts as a plain dict (kept, skipped, ..., gold_items)."""
+        return {k: getattr(self, k) for k in ("kept", "skipped", "cancelled", "rejected",
+                                              "draft", "no_label", "gold_items")}
+
+    def format_text(self) -> str:
+        """A short plain-text summary, one line per count that is not zero.
+
+        Examples
+        --------
+        >>> print(ReadSummary("x.json", "label_studio", "sentiment", kept=5, cancelled=1)
+        ...       .format_text())
+        x.json (label_studio, question 'sentiment'): 5 annotations kept
+          cancelled: 1 (excluded; keep_skipped=True keeps them)
+        """
+        q = f", question {self.question!r}" if self.question else ""
+        lines = [f"{self.source} ({self.format}{q}): {self.kept} annotations kept"]
+        verb = "kept" if self.kept_excluded else "excluded; keep_skipped=True keeps them"
+        for name in ("skipped", "cancelled", "rejected", "draft"):
+            n = getattr(self, name)
+            if n:
+                lines.append(f"  {name}: {n} ({verb})")
+        if self.no_label:
+            lines.append(f"  without an answer to the question: {self.no_label} (left out)")
+        if self.gold_items:
+            lines.append(f"  gold items: {self.gold_items}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    # ``format`` is a field name, so the text method is ``format_text``; str() gives it too.
+    __str__ = format_text
+
+    def __rich__(self) -> Any:
+        """A rich table of the counts (rich is imported only when printing)."""
+        from rich.table import Table
+
+        q = f", question {self.question!r}" if self.question else ""
+        table = Table(title=f"{self.source} ({self.format}{q})", show_header=True)
+        table.add_column("annotations")
+        table.add_column("count", justify="right")
+        table.add_column("")
+        table.add_row("kept", str(self.kept), "")
+        verb = "kept" if self.kept_excluded else "excluded"
+        for name in ("skipped", "cancelled", "rejected", "draft"):
+            n = getattr(self, name)
+            if n:
+                table.add_row(name, str(n), verb)
+        if self.no_label:
+            table.add_row("no answer", str(self.no_label), "left out")
+        if self.gold_items:
+            table.add_row("gold items", str(self.gold_items), "")
+        for note in self.notes:
+            table.add_row("note", "", note)
+        return table
+
+
+# --------------------------------------------------------------------- JSON
+def read_json(path: str) -> Any:
+    """``json.load`` with errors that name the file."""
+    check_file(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def check_file(path: str) -> None:
+    """Raise :class:`InputError` / :class:`EmptyInputError` for a missing or empty file."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise EmptyInputError(f"{path}: the file is empty")
+
+
+def read_jsonl(path: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, record)`` for each non-blank line of a JSON Lines file."""
+    check_file(path)
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield n, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path} line {n}: not valid JSON ({exc})") from exc
+
+
+def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
+    """Yield the elements of a top-level JSON array one at a time.
+
+    Memory stays at about one chunk plus one element, however large the file:
+    each element is decoded by the C decoder (``raw_decode``) straight from a
+    sliding text buffer, so a 1e6-annotation export never exists as one
+    Python list. A file that holds a single object yields that object.
+    """
+    check_file(path)
+    decoder = json.JSONDecoder()
+    ws = " \t\n\r"
+    with open(path, encoding="utf-8") as fh:
+        buf = fh.read(chunk_size)
+        pos = len(buf) - len(buf.lstrip(ws + "\ufeff"))
+        if pos >= len(buf):
+            raise EmptyInputError(f"{path}: the file is empty")
+        if buf[pos] != "[":  # not an array: decode the whole document
+            buf += fh.read()
+            try:
+                yield decoder.raw_decode(buf, pos)[0]
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: not valid JSON ({exc})") from exc
+            return
+        pos += 1
+        eof = False
+        index = 0
+        while True:
+            while pos < len(buf) and buf[pos] in ws:
+                pos += 1
+            if pos < len(buf) and buf[pos] == "]":
+                return
+            if pos < len(buf) and buf[pos] == "," and index:
+                pos += 1
+                continue
+            try:
+                if pos >= len(buf):
+                    raise json.JSONDecodeError("need more", buf, pos)
+                obj, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                if eof:
+                    raise InputError(f"{path}: not valid JSON near element {index} "
+                                     f"({exc.msg})") from exc
+                more = fh.read(chunk_size)
+                eof = not more
+                buf = buf[pos:] + more
+                pos = 0
+                continue
+            yield obj
+            index += 1
+            pos = end
+
+
+# ------------------------------------------------------------------ helpers
+def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
+                  question: str | None, source: str) -> str:
+    """Choose the question to read classes from.
+
+    ``found`` lists the questions in the export (in order), ``multi`` those
+    whose answers are multi-valued somewhere. A named question must exist;
+    otherwise the only question, or else the only single-valued one, is used.
+    """
+    found = list(dict.fromkeys(found))
+    if question is not None:
+        if question not in found:
+            raise InputError(f"{source}: no question {question!r}; the export holds "
+                             f"{preview(found, 20) or 'no answers'}")
+        return question
+    if not found:
+        raise EmptyInputError(f"{source}: no answers found (no question holds a class)")
+    if len(found) == 1:
+        return found[0]
+    single = [q for q in found if q not in multi]
+    if len(single) == 1:
+        return single[0]
+    raise InputError(f"{source}: several questions hold answers ({preview(found, 20)}); name the "
+                     "one holding the class with question=... (CLI: --question NAME)")
+
+
+def first_label(values: list[Any]) -> Any:
+    """Unwrap one-element lists; keep longer lists (multi-choice) and scalars as they are."""
+    return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+
+def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
+           keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+           gold: Mapping[Any, Any] | None = None, lists: bool = True) -> Annotations:
+    """Apply the shared reading policy to a reader's long table and build Annotations.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``item, annotator, label, status, pos`` and optionally ``seconds``
+        (float) and ``timestamp`` (datetime-like).
+    summary : ReadSummary
+        Filled in place (status counts, kept, no_label, gold_items).
+    where : callable
+        Turns an array of ``pos`` values into a location for messages, e.g.
+        ``"export.csv lines 4, 9"``.
+    keep_skipped : bool
+        Keep annotations whose status is not ``ok`` (when they carry a label).
+    classes : sequence, optional
+        All classes in order (default: sorted labels seen).
+    gold : mapping, optional
+        Item id -> known class; items not in the result are ignored.
+    lists : bool
+        Whether ``label`` may hold lists (multi-select answers) to check.
+    """
+    summary.kept_excluded = keep_skipped
+    if len(df):
+        counts = df["status"].value_counts()
+        for name in STATUSES[1:]:
+            setattr(summary, name, int(counts.get(name, 0)))
+        if not keep_skipped:
+            df = df[df["status"].to_numpy() == "ok"]
+    label = df["label"]
+    if label.dtype.kind not in "iufb":
+        label = label.astype(object)
+    if lists and label.dtype == object and len(df):
+        is_list = np.fromiter((isinstance(v, list) for v in label), bool, len(df))
+        if is_list.any():
+            lens = np.fromiter((len(v) for v in label[is_list]), np.int64)
+            multi = np.flatnonzero(is_list)[lens > 1]
+            if multi.size:
+                raise MultiChoiceError(
+                    f"{where(df['pos'].to_numpy()[multi])}: several classes chosen for the "
+                    f"single-label question {summary.question!r} (e.g. "
+                    f"{label.iloc[multi[0]]!r}). labeljury reads one class per annotation; "
+                    "pick another question with question=..., or fix these records")
+            label = label.copy()
+            idx = np.flatnonzero(is_list)
+            vals = label.to_numpy()[idx]
+            label.iloc[idx] = [v[0] if len(v) else None for v in vals]
+    missing = np.array(label.isna(), dtype=bool)
+    if label.dtype == object and len(df):
+        missing |= (label == "").to_numpy()
+    summary.no_label = int(missing.sum())
+    df = df.assign(label=label)[~missing]
+    if not len(df):
+        excluded = sum(getattr(summary, s) for s in STATUSES[1:])
+        raise EmptyInputError(f"{summary.source}: no annotations left to read "
+                              f"({summary.format_text().splitlines()[0].split(': ', 1)[1]}; "
+                              f"{summary.no_label} without an answer, {excluded} excluded)")
+    for col in ("item", "annotator"):
+        miss = df[col].isna().to_numpy()
+        if miss.any():
+            raise MissingValueError(f"{where(df['pos'].to_numpy()[miss])}: no {col} id")
+    meta_cols = [c for c in ("seconds", "timestamp") if c in df.columns]
+    ann = Annotations.from_long(df, item_col="item", annotator_col="annotator", label_col="label",
+                                classes=classes, source=summary.source, meta_cols=meta_cols)
+    if gold:
+        g = pd.Series(gold, dtype=object)
+        g = g[ann.items.get_indexer(g.index) >= 0]
+        g = g[g.notna() & (g != "")]
+        if len(g):
+            ann = ann.with_gold(g)
+            summary.gold_items = len(g)
+    summary.kept = ann.n_annotations
+    return ann
+
+
+def lines_where(source: str, offset: int = 0) -> Where:
+    """Locations as file lines: ``pos`` + ``offset`` (1 for JSONL, 2 for CSV with header)."""
+    def where(pos: np.ndarray) -> str:
+        pos = np.asarray(pos)
+        word = "lines" if len(pos) > 1 else "line"
+        return f"{source} {word} {preview((pos + offset).tolist())}"
+    return where
+
+
+def records_where(source: str, ids: Sequence[Any] | None = None, noun: str = "record") -> Where:
+    """Locations as record numbers (0-based ``pos``), with their ids when known."""
+    def where(pos: np.ndarray) -> str:
+        pos = np.asarray(pos)
+        if ids is not None:
+            shown = [f"{int(p)} (id {ids[int(p)]!r})" for p in pos[:5]]
+            extra = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
+            return f"{source} {noun}s {', '.join(shown)}{extra}"
+        return f"{source} {noun}s {preview(pos.tolist())}"
+    return where
+
+
+def to_seconds(values: Any) -> pd.Series:
+    """Numbers (or numeric text) as float seconds; anything else NaN."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").astype(float)
+
+
+def to_utc(values: Any, fmt: str | None = "ISO8601") -> pd.Series:
+    """Parse timestamps to ``datetime64[ns, UTC]``; unparsable ones become NaT.
+
+    Naive timestamps are taken as UTC.
+    """
+    s = pd.Series(values)
+    out = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+    return out
+
+
+def crowd_answers(obj: Any) -> dict[str, Any]:
+    """Answers of a crowd-html-elements form, by element name.
+
+    ``{"sentiment": {"label": "Positive"}}`` gives ``{"sentiment": "Positive"}``;
+    ``{"labels": [...]}`` (multi-select) and checkbox groups ``{option: bool}``
+    give lists; plain values stay as they are; other objects (boxes, ...) are
+    left out. MTurk wraps the form in a one-element list; several are merged.
+    """
+    if isinstance(obj, list):
+        merged: dict[str, Any] = {}
+        for part in obj:
+            if isinstance(part, dict):
+                merged.update(part)
+        obj = merged
+    out: dict[str, Any] = {}
+    if not isinstance(obj, dict):
+        return out
+    for name, value in obj.items():
+        if isinstance(value, dict):
+            if "label" in value:
+                out[name] = value["label"]
+            elif "labels" in value:
+                out[name] = list(value["labels"])
+            elif value and all(isinstance(v, bool) for v in value.values()):
+                out[name] = [k for k, v in value.items() if v]
+        elif isinstance(value, (str, int, float, list)) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+def id_column(df: pd.DataFrame, candidates: Sequence[str], key: str) -> str:
+    """The user's own item id column if one is there and one-to-one with ``key``, else ``key``.
+
+    ``candidates`` are columns that may hold it (e.g. MTurk ``Input.*``); the
+    first whose name ends in "id" and that maps one-to-one to ``key`` wins.
+    """
+    for col in candidates:
+        name = str(col).split(":")[-1].split(".")[-1].lower()
+        if not (name == "id" or name.endswith("_id") or name.endswith("id")):
+            continue
+        pair = df[[key, col]].drop_duplicates()
+        if (pair[col].notna().all() and not pair[key].duplicated().any()
+                and not pair[col].duplicated().any()):
+            return col
+    return key
+
+
+def listed_where(places: Sequence[str]) -> Where:
+    """Locations looked up in a list of descriptions, one per ``pos``."""
+    def where(pos: np.ndarray) -> str:
+        more = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
+        return "; ".join(places[int(p)] for p in pos[:5]) + more
+    return where

@@ -1,0 +1,100 @@
+"""CrowdFlower / Figure Eight "full" report: one row per judgment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import EmptyInputError, InputError
+from ._common import ReadSummary, check_file, finish, lines_where, pick_question, to_utc
+
+__all__ = ["read_crowdflower"]
+
+_TIME = "%m/%d/%Y %H:%M:%S"
+_TRUE = frozenset({"true", "1", "yes", "t"})
+
+
+def _flag(col: pd.Series) -> np.ndarray:
+    return col.fillna("").astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+
+
+def _numeric(ids: pd.Series) -> pd.Series:
+    """CrowdFlower ids are numbers: read them as ints when every one is."""
+    num = pd.to_numeric(ids, errors="coerce")
+    return num.astype("int64") if num.notna().all() else ids
+
+
+def read_crowdflower(path: str | os.PathLike[str], *, question: str | None = None,
+                     keep_skipped: bool = False, classes: Sequence[Any] | None = None
+                     ) -> tuple[Annotations, ReadSummary]:
+    """Read a CrowdFlower / Figure Eight full report (CSV).
+
+    Parameters
+    ----------
+    path : path
+        The ``f<job id>.csv`` full report. The aggregated report (one row per
+        unit) holds no per-contributor judgments and is refused.
+    question : str, optional
+        The CML question column holding the class. Default: the only column
+        with a ``<name>_gold`` sibling.
+    keep_skipped : bool, default False
+        Keep judgments flagged ``_tainted`` (the contributor later fell below
+        the trust threshold), counted as ``rejected``.
+    classes : sequence, optional
+        All classes in order.
+
+    Returns
+    -------
+    (Annotations, ReadSummary)
+        Item = ``_unit_id``; annotator = ``_worker_id``; test questions
+        (``_golden``) give gold labels from ``<question>_gold`` (one accepted
+        answer; several, newline-separated, are left out with a note);
+        ``meta["seconds"]`` = ``_created_at - _started_at``;
+        ``meta["timestamp"]`` = ``_created_at`` (taken as UTC).
+    """
+    path = os.fspath(path)
+    check_file(path)
+    try:
+        raw = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=str)
+    except pd.errors.EmptyDataError as exc:
+        raise EmptyInputError(f"{path}: the file is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
+    if "_unit_id" not in raw.columns:
+        raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
+    if "_worker_id" not in raw.columns:
+        raise InputError(f"{path}: this looks like an aggregated report (one row per unit, no "
+                         "'_worker_id'); download the full report, which has one row per "
+                         "judgment")
+    found = [c[: -len("_gold")] for c in raw.columns
+             if c.endswith("_gold") and c[: -len("_gold")] in raw.columns]
+    if question is not None and question in raw.columns and question not in found:
+        found.append(question)
+    summary = ReadSummary(path, "crowdflower", questions=tuple(found))
+    q = summary.question = pick_question(found, set(), question, path)
+    tainted = _flag(raw["_tainted"]) if "_tainted" in raw else np.zeros(len(raw), bool)
+    df = pd.DataFrame({"item": _numeric(raw["_unit_id"]), "annotator": _numeric(raw["_worker_id"]),
+                       "label": raw[q], "status": np.where(tainted, "rejected", "ok"),
+                       "pos": np.arange(len(raw))})
+    if "_created_at" in raw:
+        end = to_utc(raw["_created_at"], _TIME)
+        df["timestamp"] = end
+        if "_started_at" in raw:
+            df["seconds"] = (end - to_utc(raw["_started_at"], _TIME)).dt.total_seconds()
+    gold = None
+    if "_golden" in raw and f"{q}_gold" in raw:
+        g = raw.loc[_flag(raw["_golden"]), ["_unit_id", f"{q}_gold"]].dropna()
+        g = g.drop_duplicates("_unit_id")
+        several = g[f"{q}_gold"].str.contains("\n")
+        if several.any():
+            summary.notes.append(f"{int(several.sum())} test question(s) accept several answers; "
+                                 "not used as gold")
+        gold = dict(zip(_numeric(g["_unit_id"][~several]), g[f"{q}_gold"][~several], strict=True))
+    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
+                 classes=classes, gold=gold, lists=False)
+    return ann, summary

@@ -1,0 +1,225 @@
+"""Label Studio exports: JSON (tasks with ``annotations[]``), JSON-MIN, CSV and TSV.
+
+JSON is streamed task by task (:func:`~labeljury.io._common.iter_json_array`),
+so a large export is never held as one Python list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import EmptyInputError, InputError
+from ._common import (
+    ReadSummary,
+    check_file,
+    finish,
+    iter_json_array,
+    lines_where,
+    pick_question,
+    records_where,
+    to_seconds,
+    to_utc,
+)
+
+__all__ = ["read_label_studio"]
+
+#: Keys JSON-MIN / CSV add beside the task data and the control-tag answers.
+_MIN_KEYS = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at",
+                       "lead_time", "agreement", "history"})
+
+
+def _user(completed_by: Any) -> Any:
+    """``completed_by`` is an int user id or an expanded ``{id, email, ...}`` dict."""
+    if isinstance(completed_by, dict):
+        return completed_by.get("email") or completed_by.get("id")
+    return completed_by
+
+
+def read_label_studio(path: str | os.PathLike[str], *, question: str | None = None,
+                      keep_skipped: bool = False, classes: Sequence[Any] | None = None
+                      ) -> tuple[Annotations, ReadSummary]:
+    """Read a Label Studio export: JSON, JSON-MIN, CSV or TSV.
+
+    Parameters
+    ----------
+    path : path
+        ``.json`` (full export or JSON-MIN, told apart by content), ``.csv`` or
+        ``.tsv``.
+    question : str, optional
+        The control tag (``from_name``) holding the class. Default: the only
+        one, or the only one whose answers are never multi-choice.
+    keep_skipped : bool, default False
+        Keep cancelled (skipped) annotations and drafts when they carry a label.
+    classes : sequence, optional
+        All classes in order.
+
+    Returns
+    -------
+    (Annotations, ReadSummary)
+        Item = task ``id``; annotator = ``completed_by`` email (expanded dict) or
+        user id; ``meta["seconds"]`` = ``lead_time``; ``meta["timestamp"]`` =
+        ``created_at``; annotations marked ``ground_truth`` also give gold labels.
+    """
+    path = os.fspath(path)
+    check_file(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv", ".tab", ".txt"):
+        return _read_table(path, "\t" if ext in (".tsv", ".tab") else None, question,
+                           keep_skipped, classes)
+    tasks = iter_json_array(path)
+    first = next(tasks, None)
+    if first is None:
+        raise EmptyInputError(f"{path}: the export holds no tasks")
+    if isinstance(first, dict) and "annotations" not in first and "annotator" in first:
+        return _read_min(path, question, keep_skipped, classes)
+    return _read_json(path, question, keep_skipped, classes)
+
+
+def _read_json(path: str, question: str | None, keep_skipped: bool,
+               classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+    # annotation-level columns
+    items: list[Any] = []
+    users: list[Any] = []
+    status: list[str] = []
+    seconds: list[Any] = []
+    created: list[Any] = []
+    ann_ids: list[Any] = []
+    truth: list[bool] = []
+    # result-level columns (one per control-tag answer), pointing at an annotation
+    res_ann: list[int] = []
+    res_q: list[str] = []
+    res_val: list[Any] = []
+    for t, task in enumerate(iter_json_array(path)):
+        if not isinstance(task, dict) or "id" not in task:
+            raise InputError(f"{path}: task {t} is not a Label Studio task (no 'id')")
+        tid = task["id"]
+        for kind, key in (("annotations", None), ("drafts", "draft")):
+            for a in task.get(kind) or ():
+                n = len(items)
+                items.append(tid)
+                who = a.get("completed_by", a.get("user", a.get("created_username")))
+                users.append(_user(who))
+                status.append(key or ("cancelled" if a.get("was_cancelled") else "ok"))
+                seconds.append(a.get("lead_time"))
+                created.append(a.get("created_at"))
+                ann_ids.append(a.get("id"))
+                truth.append(bool(a.get("ground_truth")))
+                for r in a.get("result") or ():
+                    value = r.get("value")
+                    if isinstance(value, dict) and "choices" in value:
+                        res_ann.append(n)
+                        res_q.append(r.get("from_name", "choices"))
+                        res_val.append(value["choices"])
+    summary = ReadSummary(path, "label_studio")
+    if not items:
+        raise EmptyInputError(f"{path}: the export holds no annotations")
+    q_arr = np.asarray(res_q, dtype=object)
+    val_arr = np.empty(len(res_val), dtype=object)
+    val_arr[:] = res_val
+    found = list(pd.unique(q_arr)) if len(q_arr) else []
+    multi = {q for q, v in zip(res_q, res_val, strict=True) if len(v) > 1} if found else set()
+    summary.questions = tuple(found)
+    summary.question = pick_question(found, multi, question, path)
+    labels = np.full(len(items), None, dtype=object)
+    sel = q_arr == summary.question
+    labels[np.asarray(res_ann, dtype=np.int64)[sel]] = val_arr[sel]
+    df = pd.DataFrame({"item": items, "annotator": users, "label": labels, "status": status,
+                       "pos": np.arange(len(items)), "seconds": to_seconds(seconds),
+                       "timestamp": to_utc(created)})
+    gold = {i: (lab[0] if isinstance(lab, list) and len(lab) == 1 else None)
+            for i, lab, g in zip(items, labels, truth, strict=True) if g}
+    where = _annotation_where(path, items, ann_ids)
+    ann = finish(df, summary, where=where, keep_skipped=keep_skipped, classes=classes, gold=gold)
+    return ann, summary
+
+
+def _annotation_where(path: str, items: list[Any], ann_ids: list[Any]) -> Any:
+    def where(pos: np.ndarray) -> str:
+        shown = [f"task {items[int(p)]!r} annotation {ann_ids[int(p)]!r}" for p in pos[:5]]
+        extra = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
+        return f"{path}: {', '.join(shown)}{extra}"
+    return where
+
+
+def _choices(value: Any) -> Any:
+    """JSON-MIN / CSV answer cell: a plain choice, or ``{"choices": [...]}`` when several."""
+    if isinstance(value, dict):
+        return list(value.get("choices", []))
+    if isinstance(value, str) and value.startswith('{"choices"'):
+        try:
+            return list(json.loads(value).get("choices", []))
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _read_min(path: str, question: str | None, keep_skipped: bool,
+              classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+    records = list(iter_json_array(path))
+    # The converter writes task data keys, then "id", then one key per control tag,
+    # then "annotator", ... so the keys between "id" and "annotator" are the answers.
+    found: list[str] = []
+    for rec in records:
+        keys = list(rec)
+        if "id" in keys and "annotator" in keys:
+            found.extend(k for k in keys[keys.index("id") + 1: keys.index("annotator")]
+                         if k not in _MIN_KEYS)
+    found = list(dict.fromkeys(found))
+    multi = {k for rec in records for k in found if isinstance(rec.get(k), dict)}
+    summary = ReadSummary(path, "label_studio", questions=tuple(found))
+    summary.question = pick_question(found, multi, question, path)
+    df = pd.DataFrame({
+        "item": [r.get("id") for r in records],
+        "annotator": [r.get("annotator") for r in records],
+        "label": [_choices(r.get(summary.question)) for r in records],
+        "status": "ok", "pos": np.arange(len(records)),
+        "seconds": to_seconds([r.get("lead_time") for r in records]),
+        "timestamp": to_utc([r.get("created_at") for r in records])})
+    ids = [r.get("annotation_id") for r in records]
+    ann = finish(df, summary, where=records_where(path, ids), keep_skipped=keep_skipped,
+                 classes=classes)
+    return ann, summary
+
+
+def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: bool,
+                classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+    try:
+        raw = pd.read_csv(path, sep=sep or ",", keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError as exc:
+        raise EmptyInputError(f"{path}: the file is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: cannot parse ({exc})") from exc
+    for col in ("id", "annotator"):
+        if col not in raw.columns:
+            raise InputError(f"{path}: no {col!r} column; is this a Label Studio CSV export? "
+                             f"Columns are {list(raw.columns)[:12]}")
+    summary = ReadSummary(path, "label_studio")
+    cand = [c for c in raw.columns if c not in _MIN_KEYS]
+    if question is None and len(raw):
+        # Columns are sorted, so task data and answers mix: task data is constant
+        # within a task, an answer column differs between annotators somewhere.
+        varying = raw.groupby("id")[cand].nunique(dropna=False).max() > 1
+        cand = [c for c in cand if varying[c]] or cand
+    multi = {c for c in cand if raw[c].dtype.kind not in "iufb"
+             and raw[c].astype(str).str.startswith('{"choices"').any()}
+    summary.questions = tuple(cand)
+    summary.question = pick_question(cand, multi, question, path)
+    lab = raw[summary.question]
+    if summary.question in multi:
+        lab = lab.map(_choices)
+    df = pd.DataFrame({"item": raw["id"], "annotator": raw["annotator"], "label": lab,
+                       "status": "ok", "pos": np.arange(len(raw))})
+    if "lead_time" in raw:
+        df["seconds"] = to_seconds(raw["lead_time"])
+    if "created_at" in raw:
+        df["timestamp"] = to_utc(raw["created_at"])
+    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
+                 classes=classes, lists=summary.question in multi)
+    return ann, summary

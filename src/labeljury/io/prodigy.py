@@ -1,0 +1,107 @@
+"""Prodigy ``db-out`` JSON Lines: ``choice`` and binary ``classification`` answers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import EmptyInputError
+from ._common import ReadSummary, finish, lines_where, pick_question, read_jsonl
+
+__all__ = ["read_prodigy"]
+
+_STATUS = {"accept": "ok", "ignore": "skipped", "reject": "rejected"}
+
+
+def _strip_dataset(ids: list[Any]) -> list[Any]:
+    """Drop the ``<dataset>-`` prefix named sessions carry, when every id shares it."""
+    strs = [i for i in ids if isinstance(i, str)]
+    if not strs or len(strs) != len(ids):
+        return ids
+    prefix = min(strs)
+    last = max(strs)
+    n = next((k for k, (a, b) in enumerate(zip(prefix, last, strict=False)) if a != b),
+             len(prefix))
+    prefix = prefix[:n]
+    cut = prefix.rfind("-") + 1
+    if cut <= 0 or any(len(s) <= cut for s in strs):
+        return ids
+    return [s[cut:] for s in strs]
+
+
+def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
+                 keep_skipped: bool = False, classes: Sequence[Any] | None = None
+                 ) -> tuple[Annotations, ReadSummary]:
+    """Read a Prodigy ``db-out`` JSONL file.
+
+    Parameters
+    ----------
+    path : path
+        The JSONL file.
+    question : str, optional
+        ``"choice"`` for the ``choice`` interface (class = the accepted option
+        id), or a label of the binary ``classification`` interface (classes
+        ``"accept"`` / ``"reject"``: did the annotator accept that label).
+        Default: the only one, or the only single-choice one.
+    keep_skipped : bool, default False
+        Keep ``ignore`` answers and ``reject`` answers of the choice interface
+        (they carry no class, so in practice they stay out) .
+    classes : sequence, optional
+        All classes in order.
+
+    Returns
+    -------
+    (Annotations, ReadSummary)
+        Item = ``_input_hash``; annotator = ``_annotator_id`` (else
+        ``_session_id``) without the ``<dataset>-`` prefix when all share it;
+        ``meta["timestamp"]`` = ``_timestamp`` (Prodigy stores no durations).
+    """
+    path = os.fspath(path)
+    items: list[Any] = []
+    users: list[Any] = []
+    qs: list[str] = []
+    labels: list[Any] = []
+    status: list[str] = []
+    stamps: list[Any] = []
+    lines: list[int] = []
+    for n, rec in read_jsonl(path):
+        answer = rec.get("answer")
+        binary = rec.get("_view_id") == "classification" or (
+            "label" in rec and "options" not in rec)
+        if binary:
+            q = str(rec.get("label"))
+            lab: Any = answer if answer in ("accept", "reject") else None
+            st = "skipped" if answer == "ignore" else "ok"
+        else:
+            q = "choice"
+            lab = list(rec.get("accept") or []) if answer == "accept" else None
+            st = _STATUS.get(answer, "ok")
+        items.append(rec.get("_input_hash", rec.get("_task_hash")))
+        users.append(rec.get("_annotator_id", rec.get("_session_id")))
+        qs.append(q)
+        labels.append(lab)
+        status.append(st)
+        stamps.append(rec.get("_timestamp"))
+        lines.append(n)
+    if not items:
+        raise EmptyInputError(f"{path}: no answers")
+    found = list(dict.fromkeys(qs))
+    multi = {q for q, lab in zip(qs, labels, strict=True) if isinstance(lab, list) and len(lab) > 1}
+    summary = ReadSummary(path, "prodigy", questions=tuple(found))
+    summary.question = pick_question(found, multi, question, path)
+    sel = np.asarray(qs, dtype=object) == summary.question
+    users = np.asarray(users, dtype=object)
+    users[sel] = _strip_dataset(users[sel].tolist())
+    df = pd.DataFrame({"item": items, "annotator": users,
+                       "label": pd.Series(labels, dtype=object), "status": status,
+                       "pos": np.asarray(lines) - 1,
+                       "timestamp": pd.to_datetime(pd.Series(stamps, dtype=float), unit="s",
+                                                   utc=True)})[sel]
+    ann = finish(df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped,
+                 classes=classes)
+    return ann, summary

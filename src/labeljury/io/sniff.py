@@ -1,0 +1,104 @@
+"""Tell which tool wrote an export from its name, layout and first bytes.
+
+Only the first few kilobytes are read (the header line of a CSV, the start of
+a JSON document), so sniffing costs nothing on a large file.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+from ..errors import InputError
+
+__all__ = ["sniff"]
+
+_HEAD = 1 << 16
+
+
+def _head(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.read(_HEAD)
+
+
+def _sniff_dir(path: Path) -> str:
+    if (path / "annotations").is_dir() or path.name in ("worker-response",
+                                                       "consolidation-request") \
+            or path.name.startswith("iteration-") or "worker-response" in path.parts:
+        return "sagemaker"
+    if any(path.glob("*.jsonl")):
+        return "doccano"
+    raise InputError(f"{path}: cannot tell the export format of this folder; pass format=... "
+                     "(a SageMaker Ground Truth job folder or a doccano export folder)")
+
+
+def sniff(path: str | os.PathLike[str]) -> str:
+    """Return the format name (a key of ``labeljury.io.FORMATS``) of an export.
+
+    Parameters
+    ----------
+    path : path
+        A file or folder.
+
+    Raises
+    ------
+    InputError
+        When the format cannot be told; the message says to pass ``format=``.
+
+    Examples
+    --------
+    >>> sniff("../shared/formats/toloka/assignments.tsv")  # doctest: +SKIP
+    'toloka'
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    if p.is_dir():
+        return _sniff_dir(p)
+    ext = p.suffix.lower()
+    if ext == ".zip" and zipfile.is_zipfile(p):
+        return "doccano"
+    if ext == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(p).names
+        if any(n.endswith(".responses") for n in names):
+            return "argilla"
+        return "table"
+    head = _head(p)
+    first = head.splitlines()[0] if head.strip() else ""
+    if ext in (".csv", ".tsv", ".tab", ".txt"):
+        if "ASSIGNMENT:" in first:
+            return "toloka"
+        if "HITId" in first and "WorkerId" in first:
+            return "mturk"
+        if "_unit_id" in first:
+            return "crowdflower"
+        if "annotation_id" in first and "annotator" in first:
+            return "label_studio"
+        return "table"
+    if '"datasetObjectId"' in head:
+        return "sagemaker"
+    if '"answers"' in head and '"workerId"' in head:
+        return "sagemaker"
+    if '"data_row"' in head:
+        return "labelbox"
+    if '"_input_hash"' in head or '"_annotator_id"' in head or '"_session_id"' in head:
+        return "prodigy"
+    if '.responses"' in head or '"responses"' in head:
+        return "argilla"
+    if '"annotations"' in head and ('"data"' in head or '"completed_by"' in head):
+        return "label_studio"
+    if '"annotator"' in head and '"annotation_id"' in head:
+        return "label_studio"
+    if '-metadata"' in head and ('"source"' in head or '"source-ref"' in head):
+        raise InputError(f"{p}: a Ground Truth output manifest holds only the consolidated "
+                         "label, not each worker's; read the job folder (annotations/"
+                         "worker-response) instead")
+    if ext in (".jsonl", ".ndjson") and ('"label"' in head or '"labels"' in head):
+        return "doccano"
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "table"
+    raise InputError(f"{p}: cannot tell the export format; pass format=... (one of the names "
+                     "in labeljury.io.FORMATS)")

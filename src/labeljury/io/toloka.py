@@ -1,0 +1,89 @@
+"""Toloka pool results TSV (``INPUT:`` / ``OUTPUT:`` / ``GOLDEN:`` / ``ASSIGNMENT:`` columns)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import EmptyInputError, InputError
+from ._common import ReadSummary, check_file, finish, id_column, lines_where, pick_question, to_utc
+
+__all__ = ["read_toloka"]
+
+# Download filter words and API words for the same states.
+_STATUS = {"APPROVED": "ok", "SUBMITTED": "ok", "ACCEPTED": "ok", "ACTIVE": "draft",
+           "REJECTED": "rejected", "SKIPPED": "skipped", "EXPIRED": "skipped"}
+
+
+def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
+                keep_skipped: bool = False, classes: Sequence[Any] | None = None
+                ) -> tuple[Annotations, ReadSummary]:
+    """Read a Toloka pool results TSV.
+
+    Parameters
+    ----------
+    path : path
+        The TSV downloaded from the pool (or ``get_assignments_df`` saved as TSV).
+    question : str, optional
+        The output field (``OUTPUT:<name>``) holding the class.
+    keep_skipped : bool, default False
+        Keep ``REJECTED`` (rejected), ``SKIPPED``/``EXPIRED`` (skipped) and
+        ``ACTIVE`` (draft) assignments that carry an answer.
+    classes : sequence, optional
+        All classes in order.
+
+    Returns
+    -------
+    (Annotations, ReadSummary)
+        Item = an ``INPUT:*id`` field when it maps one-to-one to
+        ``ASSIGNMENT:task_id``, else the task id; annotator =
+        ``ASSIGNMENT:worker_id``; ``GOLDEN:<question>`` gives gold labels
+        (control tasks); ``meta["seconds"]`` = assignment time
+        (``submitted - started``) shared equally by the tasks of the suite;
+        ``meta["timestamp"]`` = ``submitted``.
+    """
+    path = os.fspath(path)
+    check_file(path)
+    try:
+        raw = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""], dtype=str)
+    except pd.errors.EmptyDataError as exc:
+        raise EmptyInputError(f"{path}: the file is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: cannot parse as TSV ({exc})") from exc
+    for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
+        if need not in raw.columns:
+            raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
+    found = [c[len("OUTPUT:"):] for c in raw.columns if c.startswith("OUTPUT:")]
+    summary = ReadSummary(path, "toloka", questions=tuple(found))
+    q = summary.question = pick_question(found, set(), question, path)
+    words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
+    status = words.fillna("APPROVED").str.upper().map(_STATUS)
+    if status.isna().any():
+        unknown = sorted(words[status.isna()].unique())
+        raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
+    inputs = [c for c in raw.columns if c.startswith("INPUT:")]
+    item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
+    df = pd.DataFrame({"item": raw[item_col], "annotator": raw["ASSIGNMENT:worker_id"],
+                       "label": raw[f"OUTPUT:{q}"], "status": status,
+                       "pos": np.arange(len(raw))})
+    if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
+        start = to_utc(raw["ASSIGNMENT:started"])
+        end = to_utc(raw["ASSIGNMENT:submitted"])
+        suite = raw.get("ASSIGNMENT:assignment_id", pd.Series(np.arange(len(raw))))
+        per_suite = suite.map(suite.value_counts())
+        df["seconds"] = (end - start).dt.total_seconds() / per_suite.astype(float)
+        df["timestamp"] = end
+    gold = None
+    if f"GOLDEN:{q}" in raw.columns:
+        g = raw[[item_col, f"GOLDEN:{q}"]].dropna().drop_duplicates(item_col)
+        gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
+    if item_col != "ASSIGNMENT:task_id":
+        summary.notes.append(f"item ids from {item_col} (one per task_id)")
+    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
+                 classes=classes, gold=gold, lists=False)
+    return ann, summary
