@@ -1,0 +1,321 @@
+r"""Jury: labeljury's own model-aware method (hierarchical Dawid-Skene with a model prior).
+
+Generative model. Item :math:`i` has a true class :math:`z_i` whose prior is the
+model's calibrated probability, tempered by a learned weight :math:`w \ge 0`:
+
+.. math::
+
+    \log P(z_i = c) = w \log p_M(c \mid x_i) + (1 - w) \log \rho_c - \log Z_i ,
+
+so :math:`w = 0` ignores the model (class prior :math:`\rho` only, plain EM)
+and :math:`w = 1` trusts it as it is. Annotator :math:`a` labels it :math:`l` with
+probability :math:`\pi^{(a)}_{z_i l}`: a full, class-dependent confusion
+matrix as in Dawid-Skene, but with a hierarchical Dirichlet prior so that an
+annotator who labeled little borrows strength from everyone else:
+
+.. math::
+
+    \pi^{(a)}_{c\cdot} \sim \text{Dirichlet}(s\, \mu^{(a)}_{c\cdot}), \qquad
+    \mu^{(a)}_{cc} = \alpha_a, \quad
+    \mu^{(a)}_{cl} = (1 - \alpha_a)\, \bar\pi_{cl} \;(l \ne c),
+
+where :math:`\bar\pi` is the pooled off-diagonal confusion pattern of all
+annotators (which wrong classes people pick for each true class) and
+:math:`\alpha_a` is the annotator's own accuracy, itself shrunk toward the
+pooled accuracy with :math:`m` pseudo-labels. With few labels an annotator
+therefore behaves like a one-coin annotator with their own accuracy and the
+crowd's confusion pattern; with many, like a free Dawid-Skene confusion
+matrix. Bad annotators are not clipped away: an annotator who is reliably
+wrong in a consistent way still informs the posterior.
+
+Fitting is MAP-EM: the E-step is the usual sparse product
+(``one_hot @ log_confusions``) plus the log prior; the M-step updates the
+confusions in closed form and the model weight :math:`w` by maximising the
+marginal likelihood of the annotations (a bounded 1-D search), so a model
+that disagrees with reliable annotators, or is over-confident, is tempered
+automatically.
+
+The consensus quality score is the posterior probability of the consensus
+computed *leave-one-out*: each annotation's likelihood uses confusion
+estimates from which that annotation's own contribution was removed. Plain
+EM posteriors are over-confident because every annotator's parameters were
+fitted to the very labels they are then used to judge; removing that
+self-influence makes the score an honest probability.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..annotations import Annotations
+from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
+from .base import Aggregator
+from .dawid_skene import clamp_gold
+
+__all__ = ["Jury"]
+
+_EPS = 1e-12
+
+
+def _lse(a: np.ndarray) -> np.ndarray:
+    """Row-wise log-sum-exp (scipy's has too much per-call overhead for an inner loop)."""
+    m = a.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(a - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def _softmax(a: np.ndarray) -> np.ndarray:
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Jury(Aggregator):
+    r"""Hierarchical Dawid-Skene with a learned-weight model prior (labeljury's own method).
+
+    Parameters
+    ----------
+    strength : float, default 4.0
+        Dirichlet strength :math:`s` (in pseudo-labels per true class) pulling
+        each annotator's confusion rows toward their prior mean.
+    accuracy_strength : float, default 2.0
+        Pseudo-labels :math:`m` pulling each annotator's accuracy toward the
+        pooled accuracy.
+    learn_model_weight : bool, default True
+        Learn :math:`w` by marginal likelihood; else keep ``model_weight``.
+    model_weight : float, default 1.0
+        Initial (or fixed) weight :math:`w` of the model prior.
+    max_model_weight : float, default 1.5
+        Upper bound of the search for :math:`w`.
+    max_iter : int, default 100
+    tol : float, default 1e-6
+        Relative change of the MAP objective at which EM stops.
+    honest_scores : bool, default True
+        Leave-one-out posterior for the quality scores (see module docstring).
+    use_gold : bool, default True
+        Pin items with known gold labels (``Annotations.gold``).
+    random_state : int, default 0
+        Seeds the subsample used to search :math:`w` on very large inputs.
+
+    Attributes
+    ----------
+    labels_ : ndarray, shape (n_items,)
+        Argmax of ``probas_`` (ties: pred_probs, class frequency, lowest index).
+    probas_ : ndarray, shape (n_items, n_classes)
+        Posterior of the true class.
+    confusion_matrices_ : ndarray, shape (n_annotators, n_classes, n_classes)
+        ``[a, c, l]`` = P(annotator ``a`` says ``l`` | true class ``c``).
+    annotator_skill_ : ndarray, shape (n_annotators,)
+        The annotator's expected accuracy on a random item,
+        :math:`\sum_c \rho_c \pi^{(a)}_{cc}`, under the fitted model.
+    model_weight_ : float
+        The learned weight :math:`w` of the model prior (0 when no pred_probs).
+    consensus_quality_ : ndarray, shape (n_items,)
+        Honest posterior probability that the consensus is right.
+    label_quality_scores_ : ndarray, shape (n_annotations,)
+        Honest posterior probability that each annotation's label is right.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from labeljury import Annotations
+    >>> from labeljury.methods import get_method
+    >>> ann = Annotations.from_arrays([0, 0, 0, 1, 1, 1], list("abcabc"), [1, 1, 0, 0, 0, 1])
+    >>> jury = get_method("jury").fit(ann, np.array([[0.2, 0.8], [0.7, 0.3]]))
+    >>> jury.labels_.tolist()
+    [1, 0]
+    """
+
+    uses_pred_probs = True
+    summary = ("labeljury's own: hierarchical Dawid-Skene (shrunk confusions) with a "
+               "learned-weight model prior")
+
+    def __init__(self, strength: float = 4.0, accuracy_strength: float = 2.0,
+                 learn_model_weight: bool = True, model_weight: float = 1.0,
+                 max_model_weight: float = 1.5, max_iter: int = 100, tol: float = 1e-6,
+                 honest_scores: bool = True, use_gold: bool = True, random_state: int = 0,
+                 cross_fit: bool = False) -> None:
+        self.strength = strength
+        self.accuracy_strength = accuracy_strength
+        self.learn_model_weight = learn_model_weight
+        self.model_weight = model_weight
+        self.max_model_weight = max_model_weight
+        self.max_iter = max_iter
+        self.tol = tol
+        self.honest_scores = honest_scores
+        self.use_gold = use_gold
+        self.random_state = random_state
+        self.cross_fit = cross_fit
+
+    # ----------------------------------------------------------------- M-step
+    def _prior_mean(self, counts: np.ndarray) -> np.ndarray:
+        """Per-annotator Dirichlet means: own (shrunk) accuracy, pooled confusion pattern."""
+        k = counts.shape[1]
+        pooled = counts.sum(axis=0)
+        eye = np.eye(k, dtype=bool)
+        off = np.where(eye, 0.0, pooled) + 1e-3 * ~eye  # keep every wrong class possible
+        off /= off.sum(axis=1, keepdims=True)
+        # with no evidence at all (every item labeled once, no model) assume a
+        # moderately reliable crowd rather than a perfect one
+        pooled_acc = np.trace(pooled) / pooled.sum() if pooled.sum() > 0 else 0.7
+        own_right = np.einsum("acc->a", counts)
+        own_total = counts.sum(axis=(1, 2))
+        m = self.accuracy_strength
+        acc = (own_right + m * pooled_acc) / (own_total + m)
+        acc = np.clip(acc, 1e-3, 1 - 1e-3)
+        mean = (1.0 - acc)[:, None, None] * off[None, :, :]
+        mean[:, eye] = acc[:, None]
+        return mean
+
+    def _confusions(self, counts: np.ndarray) -> np.ndarray:
+        prior = self.strength * self._prior_mean(counts)
+        conf = counts + prior
+        return conf / conf.sum(axis=2, keepdims=True)
+
+    @staticmethod
+    def _informative(ann: Annotations, log_p: np.ndarray | None) -> np.ndarray:
+        """Which items inform the confusion estimates (weight 1) and which do not (0).
+
+        Without a model, an item labeled once says nothing about its labeler's
+        errors (the label is its own majority), yet letting it into the M-step
+        lets the class prior slowly pull such labels toward frequent classes
+        (EM drifts away from the only sensible answer, the label itself). With
+        a model every label is compared with the model, so every item counts.
+        """
+        if log_p is not None:
+            return np.ones(ann.n_items)
+        return (ann.annotations_per_item() >= 2).astype(float)
+
+    # ---------------------------------------------------------- model weight
+    def _log_prior(self, log_p: np.ndarray | None, log_rho: np.ndarray, w: float) -> np.ndarray:
+        if log_p is None:
+            return np.broadcast_to(log_rho, (1, log_rho.size))
+        lp = w * log_p + (1.0 - w) * log_rho
+        return lp - _lse(lp)[:, None]
+
+    def _update_weight(self, w: float, log_p: np.ndarray, log_rho: np.ndarray,
+                       loglik: np.ndarray) -> float:
+        """Newton steps on the marginal log-likelihood of the annotations in ``w``.
+
+        With :math:`d_{ic} = \\log p_{ic} - \\log \rho_c`, the derivative is
+        :math:`\\sum_i E_{post}[d_i] - E_{prior}[d_i]` and the second derivative
+        :math:`\\sum_i Var_{post}[d_i] - Var_{prior}[d_i]`; a few steps per EM
+        iteration suffice because EM revisits ``w`` every iteration.
+        """
+        d = log_p - log_rho
+        for _ in range(3):
+            lp = self._log_prior(log_p, log_rho, w)
+            pr, po = _softmax(lp), _softmax(lp + loglik)
+            e_pr, e_po = (pr * d).sum(1), (po * d).sum(1)
+            grad = float(np.sum(e_po - e_pr))
+            hess = float(np.sum((po * d * d).sum(1) - e_po**2 - (pr * d * d).sum(1) + e_pr**2))
+            step = -grad / hess if hess < -1e-9 else np.sign(grad) * 0.1
+            w_new = float(np.clip(w + step, 0.0, self.max_model_weight))
+            if abs(w_new - w) < 1e-4:
+                return w_new
+            w = w_new
+        return w
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
+        x = ann.one_hot()
+        k = ann.n_classes
+        log_p = None if pred_probs is None else np.log(np.clip(pred_probs, _EPS, 1.0))
+        votes = ann.vote_counts()
+        # start from the votes plus the model as one extra vote
+        init = votes + (pred_probs if pred_probs is not None else 0.0)
+        post = init / init.sum(axis=1, keepdims=True)
+        w = float(self.model_weight) if pred_probs is not None else 0.0
+        informative = self._informative(ann, log_p)
+        state: dict[str, Any] = {}
+
+        def step() -> float:
+            nonlocal post, w
+            counts = confusion_counts(x, post * informative[:, None])
+            conf = self._confusions(counts)
+            # class prior from the informative items only, for the same reason
+            rho = (informative @ post + 1.0) / (informative.sum() + k)
+            log_rho = np.log(rho)
+            if self.cross_fit:
+                loglik = _loo_loglik(ann, post * informative[:, None],
+                                     counts + self.strength * self._prior_mean(counts))
+            else:
+                loglik = log_likelihoods(x, np.log(conf))
+            if log_p is not None and self.learn_model_weight:
+                # judge the model against annotations scored without their own influence
+                loo = loglik if self.cross_fit else _loo_loglik(
+                    ann, post * informative[:, None],
+                    counts + self.strength * self._prior_mean(counts))
+                w = self._update_weight(w, log_p, log_rho, loo)
+            log_post = self._log_prior(log_p, log_rho, w) + loglik
+            if self.use_gold:
+                clamp_gold(ann, log_post)
+            post, evidence = log_normalize(log_post)
+            # MAP objective: evidence + Dirichlet log-density of the confusions (the
+            # pseudo-counts added in _confusions are the Dirichlet's alpha - 1)
+            prior = self.strength * self._prior_mean(counts)
+            objective = evidence + float(np.sum(prior * np.log(conf)))
+            state.update(conf=conf, rho=rho, loglik=loglik, log_rho=log_rho)
+            return objective
+
+        self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
+                                                   name="Jury")
+        conf, rho = state["conf"], state["rho"]
+        self.probas_ = post
+        self.confusion_matrices_ = conf
+        self.priors_ = rho
+        self.model_weight_ = w
+        self.annotator_skill_ = np.einsum("c,acc->a", rho, conf)
+        self.labels_ = _argmax_labels(post, pred_probs, votes)
+        honest = self._honest_posterior(ann, post, log_p, state["log_rho"], w) \
+            if self.honest_scores else post
+        self.honest_probas_ = honest
+        self.consensus_quality_ = honest[np.arange(ann.n_items), self.labels_]
+        self.label_quality_scores_ = honest[ann.item, ann.label]
+
+    def _honest_posterior(self, ann: Annotations, post: np.ndarray, log_p: np.ndarray | None,
+                          log_rho: np.ndarray, w: float) -> np.ndarray:
+        """Posterior with each annotation judged by confusions fitted without it."""
+        share = post * self._informative(ann, log_p)[:, None]
+        counts = confusion_counts(ann.one_hot(), share)  # (A, K, K)
+        loglik = _loo_loglik(ann, share, counts + self.strength * self._prior_mean(counts))
+        log_post = self._log_prior(log_p, log_rho, w) + loglik
+        if self.use_gold:
+            clamp_gold(ann, log_post)
+        return log_normalize(log_post)[0]
+
+
+def _loo_loglik(ann: Annotations, post: np.ndarray, num: np.ndarray,
+                chunk: int = 2_000_000) -> np.ndarray:
+    """Per item and class, the log-likelihood of its labels under leave-one-out confusions.
+
+    ``num`` holds the unnormalised Dirichlet posterior counts ``[a, c, l]``.
+    Each annotation's own expected contribution ``post[i, c]`` is removed from
+    cell ``(c, l)`` of its annotator and from row ``c``'s total before it is
+    scored. Processed in chunks so memory stays O(chunk * K).
+    """
+    den = num.sum(axis=2)
+    out = np.zeros((ann.n_items, ann.n_classes))
+    for start in range(0, ann.n_annotations, chunk):
+        sl = slice(start, start + chunk)
+        a, lab, i = ann.annotator[sl], ann.label[sl], ann.item[sl]
+        t = post[i]
+        ll = (np.log(np.maximum(num[a, :, lab] - t, _EPS))
+              - np.log(np.maximum(den[a] - t, _EPS)))
+        _scatter_add(out, i, ll)
+    return out
+
+
+def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``out[rows] += values`` with repeated rows summed (bincount per column: fast)."""
+    n, k = out.shape
+    for c in range(k):  # loop over classes only; each column is one bincount
+        out[:, c] += np.bincount(rows, weights=values[:, c], minlength=n)
+
+
+def _argmax_labels(post: np.ndarray, pred_probs: np.ndarray | None,
+                   votes: np.ndarray) -> np.ndarray:
+    from .base import argmax_ties
+
+    tiebreak = [pred_probs] if pred_probs is not None else []
+    return argmax_ties(post, *tiebreak, votes.sum(axis=0))
