@@ -12,9 +12,17 @@ from typing import Any
 from ..errors import UnknownMethodError
 from .base import Aggregator, argmax_ties
 from .dawid_skene import DawidSkene
+from .glad import GLAD
+from .kos import KOS
+from .mace import MACE
 from .majority_vote import MajorityVote
+from .mmsr import MMSR
+from .one_coin import OneCoinDawidSkene
+from .wawa import Wawa
+from .zero_based_skill import ZeroBasedSkill
 
-__all__ = ["METHODS", "Aggregator", "DawidSkene", "MajorityVote", "argmax_ties", "get_method",
+__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "DawidSkene", "MajorityVote",
+           "OneCoinDawidSkene", "Wawa", "ZeroBasedSkill", "argmax_ties", "get_method",
            "method_class"]
 
 #: name -> "module:Class"; imported lazily so listing methods costs nothing
@@ -22,9 +30,21 @@ METHODS: dict[str, str] = {
     "majority_vote": "majority_vote:MajorityVote",
     "dawid_skene": "dawid_skene:DawidSkene",
     "crowdlab": "crowdlab:CrowdLab",
+    "jury": "jury:Jury",
+    "wawa": "wawa:Wawa",
+    "zero_based_skill": "zero_based_skill:ZeroBasedSkill",
+    "one_coin_dawid_skene": "one_coin:OneCoinDawidSkene",
+    "glad": "glad:GLAD",
+    "mace": "mace:MACE",
+    "mmsr": "mmsr:MMSR",
+    "kos": "kos:KOS",
 }
 
-_ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene"}
+_ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene",
+            "dawidskene": "dawid_skene", "zbs": "zero_based_skill",
+            "zerobasedskill": "zero_based_skill", "one_coin": "one_coin_dawid_skene",
+            "onecoin": "one_coin_dawid_skene", "one_coin_ds": "one_coin_dawid_skene",
+            "onecoindawidskene": "one_coin_dawid_skene", "m_msr": "mmsr"}
 
 
 def _canonical(name: str) -> str:

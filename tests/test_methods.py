@@ -1,0 +1,135 @@
+"""Interface conformance of every registered aggregation method (crowdlab has its own tests)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from labeljury import Annotations
+from labeljury.errors import ClassError
+from labeljury.methods import METHODS, get_method, method_class
+from labeljury.synth import make_dawid_skene
+
+NAMES = sorted(n for n in METHODS if n != "crowdlab")
+MULTICLASS = [n for n in NAMES if n != "kos"]
+
+
+def _fit(name: str, ann: Annotations, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return get_method(name, **params).fit(ann)
+
+
+@pytest.fixture(scope="module")
+def ann3() -> Annotations:
+    return make_dawid_skene(150, 12, 3, labels_per_item=(2, 5), random_state=0)[0]
+
+
+@pytest.fixture(scope="module")
+def ann2() -> Annotations:
+    return make_dawid_skene(150, 12, 2, labels_per_item=(2, 5), random_state=1)[0]
+
+
+def _data(name: str, ann2: Annotations, ann3: Annotations) -> Annotations:
+    return ann2 if name == "kos" else ann3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fitted_attributes(name: str, ann2: Annotations, ann3: Annotations) -> None:
+    ann = _data(name, ann2, ann3)
+    m = _fit(name, ann)
+    assert m.probas_.shape == (ann.n_items, ann.n_classes)
+    assert np.all(np.isfinite(m.probas_)) and np.all(m.probas_ >= 0)
+    np.testing.assert_allclose(m.probas_.sum(axis=1), 1.0, atol=1e-9)
+    assert m.labels_.shape == (ann.n_items,)
+    # labels_ is an argmax of probas_ (ties may go to any of the tied classes)
+    top = m.probas_.max(axis=1)
+    assert np.all(m.probas_[np.arange(ann.n_items), m.labels_] >= top - 1e-9)
+    assert m.annotator_skill_.shape == (ann.n_annotators,)
+    assert np.all(np.isfinite(m.annotator_skill_))
+    assert isinstance(m.n_iter_, int) and m.n_iter_ >= 1
+    assert isinstance(type(m).summary, str) and type(m).summary
+    # better than chance on data with accuracies in [0.6, 0.95]
+    truth = make_dawid_skene(150, 12, ann.n_classes, labels_per_item=(2, 5),
+                             random_state=1 if name == "kos" else 0)[1]
+    assert np.mean(m.labels_ == truth) > 0.7
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sklearn_contract(name: str) -> None:
+    m = get_method(name)
+    params = m.get_params()
+    c = clone(m)
+    assert c.get_params() == params and c is not m
+    assert method_class(name) is type(m)
+    # __init__ stores arguments only: nothing fitted on a fresh object
+    assert not [k for k in vars(m) if k.endswith("_")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_and_no_mutation(name: str, ann2: Annotations, ann3: Annotations) -> None:
+    ann = _data(name, ann2, ann3)
+    before = [a.copy() for a in (ann.item, ann.annotator, ann.label)]
+    pp = np.full((ann.n_items, ann.n_classes), 1.0 / ann.n_classes)
+    pp_before = pp.copy()
+    a, b = _fit(name, ann), _fit(name, ann)
+    np.testing.assert_array_equal(a.probas_, b.probas_)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.annotator_skill_, b.annotator_skill_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = get_method(name).fit(ann, pred_probs=pp)
+    if not type(c).uses_pred_probs:  # uniform pred_probs break no tie: nothing changes
+        np.testing.assert_array_equal(a.probas_, c.probas_)
+    for x, y in zip(before, (ann.item, ann.annotator, ann.label), strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(pp, pp_before)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_predict_helpers(name: str, ann2: Annotations, ann3: Annotations) -> None:
+    ann = _data(name, ann2, ann3)
+    m = _fit(name, ann)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(get_method(name).fit_predict(ann), m.labels_)
+        np.testing.assert_array_equal(get_method(name).fit_predict_proba(ann), m.probas_)
+
+
+@pytest.mark.parametrize("name", MULTICLASS)
+def test_string_classes_and_unused_class(name: str) -> None:
+    df = pd.DataFrame({
+        "item": ["q1", "q1", "q1", "q2", "q2", "q2", "q3", "q3", "q3", "q4", "q4"],
+        "worker": ["ann", "bob", "cy", "ann", "bob", "cy", "ann", "bob", "cy", "ann", "cy"],
+        "label": ["cat", "cat", "dog", "dog", "dog", "dog", "cat", "cat", "cat", "dog", "cat"],
+    })
+    ann = Annotations.from_long(df, classes=["bird", "cat", "dog"])
+    m = _fit(name, ann)
+    assert m.probas_.shape == (4, 3)
+    np.testing.assert_allclose(m.probas_.sum(axis=1), 1.0, atol=1e-9)
+    assert list(ann.classes[m.labels_[:3]]) == ["cat", "dog", "cat"]
+    assert list(m.classes_) == ["bird", "cat", "dog"]
+    assert m.probas_[:, 0].max() < 0.5  # nobody chose "bird"
+
+
+def test_kos_refuses_more_than_two_classes(ann3: Annotations) -> None:
+    with pytest.raises(ClassError, match="two classes"):
+        get_method("kos").fit(ann3)
+
+
+@pytest.mark.parametrize("alias,name", [
+    ("zbs", "zero_based_skill"), ("one_coin", "one_coin_dawid_skene"),
+    ("OneCoin", "one_coin_dawid_skene"), ("GLAD", "glad"), ("M-MSR", "mmsr"), ("Wawa", "wawa")])
+def test_aliases(alias: str, name: str) -> None:
+    assert method_class(alias) is method_class(name)
+
+
+@pytest.mark.parametrize("name", ["mace", "kos"])
+def test_random_state_is_used(name: str, ann2: Annotations) -> None:
+    a = _fit(name, ann2, random_state=0)
+    b = _fit(name, ann2, random_state=0)
+    np.testing.assert_array_equal(a.probas_, b.probas_)
