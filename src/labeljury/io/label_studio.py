@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -82,59 +83,95 @@ def read_label_studio(path: str | os.PathLike[str], *, question: str | None = No
     return _read_json(path, question, keep_skipped, classes)
 
 
+class _Codes(dict):
+    """Value -> small int code, so repeated strings are stored once."""
+
+    def code(self, value: Any) -> int:
+        c = self.get(value)
+        if c is None:
+            c = self[value] = len(self)
+        return c
+
+    def values_array(self) -> np.ndarray:
+        out = np.empty(len(self), dtype=object)
+        out[:] = [list(v) if isinstance(v, tuple) else v for v in self]
+        return out
+
+
+_STATUS = ("ok", "cancelled", "draft")
+
+
 def _read_json(path: str, question: str | None, keep_skipped: bool,
                classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
-    # annotation-level columns
+    # Flat memory: per annotation only small codes go into typed arrays; user ids,
+    # answers and questions are stored once each (_Codes), timestamps are parsed
+    # in blocks, and the JSON is streamed task by task.
     items: list[Any] = []
-    users: list[Any] = []
-    status: list[str] = []
-    seconds: list[Any] = []
-    created: list[Any] = []
     ann_ids: list[Any] = []
-    truth: list[bool] = []
-    # result-level columns (one per control-tag answer), pointing at an annotation
-    res_ann: list[int] = []
-    res_q: list[str] = []
-    res_val: list[Any] = []
+    users, answers = _Codes(), _Codes()
+    user = array("i")
+    status = array("b")
+    truth = array("b")
+    seconds = array("d")
+    labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
+    stamps: list[np.ndarray] = []
+    pending: list[Any] = []
+    nan = float("nan")
     for t, task in enumerate(iter_json_array(path)):
         if not isinstance(task, dict) or "id" not in task:
             raise InputError(f"{path}: task {t} is not a Label Studio task (no 'id')")
         tid = task["id"]
-        for kind, key in (("annotations", None), ("drafts", "draft")):
+        for kind, st in (("annotations", 0), ("drafts", 2)):
             for a in task.get(kind) or ():
                 n = len(items)
                 items.append(tid)
-                who = a.get("completed_by", a.get("user", a.get("created_username")))
-                users.append(_user(who))
-                status.append(key or ("cancelled" if a.get("was_cancelled") else "ok"))
-                seconds.append(a.get("lead_time"))
-                created.append(a.get("created_at"))
                 ann_ids.append(a.get("id"))
-                truth.append(bool(a.get("ground_truth")))
+                who = a.get("completed_by", a.get("user", a.get("created_username")))
+                if isinstance(who, dict):
+                    who = who.get("email") or who.get("id")
+                user.append(users.code(who))
+                status.append(1 if st == 0 and a.get("was_cancelled") else st)
+                truth.append(1 if a.get("ground_truth") else 0)
+                lead = a.get("lead_time")
+                seconds.append(lead if isinstance(lead, (int, float)) else nan)
+                pending.append(a.get("created_at"))
                 for r in a.get("result") or ():
                     value = r.get("value")
-                    if isinstance(value, dict) and "choices" in value:
-                        res_ann.append(n)
-                        res_q.append(r.get("from_name", "choices"))
-                        res_val.append(value["choices"])
+                    if not (isinstance(value, dict) and "choices" in value):
+                        continue
+                    q = r.get("from_name", "choices")
+                    col = labels.get(q)
+                    if col is None:
+                        col = labels[q] = array("i", [-1]) * n
+                    col.extend([-1] * (n + 1 - len(col)))
+                    col[n] = answers.code(tuple(value["choices"]))
+        if len(pending) >= 1 << 16:
+            stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
+            pending = []
+    stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
     summary = ReadSummary(path, "label_studio")
     if not items:
         raise EmptyInputError(f"{path}: the export holds no annotations")
-    q_arr = np.asarray(res_q, dtype=object)
-    val_arr = np.empty(len(res_val), dtype=object)
-    val_arr[:] = res_val
-    found = list(pd.unique(q_arr)) if len(q_arr) else []
-    multi = {q for q, v in zip(res_q, res_val, strict=True) if len(v) > 1} if found else set()
+    found = list(labels)
+    vocab = answers.values_array()
+    multi_code = np.fromiter((len(v) > 1 for v in answers), bool, len(answers))
+    multi = {q for q, col in labels.items() if multi_code[[c for c in set(col) if c >= 0]].any()}
     summary.questions = tuple(found)
     summary.question = pick_question(found, multi, question, path)
-    labels = np.full(len(items), None, dtype=object)
-    sel = q_arr == summary.question
-    labels[np.asarray(res_ann, dtype=np.int64)[sel]] = val_arr[sel]
-    df = pd.DataFrame({"item": items, "annotator": users, "label": labels, "status": status,
-                       "pos": np.arange(len(items)), "seconds": to_seconds(seconds),
-                       "timestamp": to_utc(created)})
-    gold = {i: (lab[0] if isinstance(lab, list) and len(lab) == 1 else None)
-            for i, lab, g in zip(items, labels, truth, strict=True) if g}
+    codes = np.full(len(items), -1, dtype=np.int64)
+    col = np.frombuffer(labels[summary.question], dtype=np.int32)
+    codes[: len(col)] = col
+    label = np.where(codes >= 0, vocab[np.maximum(codes, 0)] if len(vocab) else None, None)
+    user_codes = np.frombuffer(user, dtype=np.int32)
+    df = pd.DataFrame({"item": items, "annotator": users.values_array()[user_codes],
+                       "label": label, "status": np.asarray(_STATUS)[np.frombuffer(status,
+                                                                                  np.int8)],
+                       "pos": np.arange(len(items)),
+                       "seconds": np.frombuffer(seconds, dtype=np.float64),
+                       "timestamp": pd.DatetimeIndex(np.concatenate(stamps)).tz_localize("UTC")})
+    is_gold = np.frombuffer(truth, np.int8).astype(bool) & (codes >= 0)
+    gold = {items[i]: (vocab[codes[i]][0] if len(vocab[codes[i]]) == 1 else None)
+            for i in np.flatnonzero(is_gold)}
     where = _annotation_where(path, items, ann_ids)
     ann = finish(df, summary, where=where, keep_skipped=keep_skipped, classes=classes, gold=gold)
     return ann, summary

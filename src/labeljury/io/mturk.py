@@ -119,8 +119,10 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
     use = [c for c in cols if c in wanted or c in inputs]
     use += [c for _, cs in specs.values() for c in cs]
     try:
+        # categorical columns: each distinct id, answer or time text is stored once
         raw = pd.read_csv(path, usecols=use, keep_default_na=False, na_values=[""],
-                          dtype={c: str for c in use if c not in inputs})
+                          dtype={c: "category" for c in use
+                                 if c not in inputs and c != "WorkTimeInSeconds"})
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
     if not len(raw):
