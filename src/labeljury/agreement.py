@@ -160,7 +160,7 @@ class AgreementReport:
 
         head = Table(title="Agreement", show_header=False)
         for k, v in self.summary().items():
-            if v is None and k != "fleiss_kappa":
+            if k == "fleiss_kappa_reason" or (v is None and k != "fleiss_kappa"):
                 continue
             if k == "fleiss_kappa" and v is None:
                 v = f"n/a ({self.fleiss_kappa_reason})"
@@ -201,7 +201,7 @@ def _pairwise(ann: Annotations, min_shared: int) -> pd.DataFrame:
         la = lab.data[lab.indptr[a]:lab.indptr[a + 1]][pa] - 1
         lb = lab.data[lab.indptr[b]:lab.indptr[b + 1]][pb] - 1
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore")  # undefined kappa (one class only) -> NaN
             kappa = float(cohen_kappa_score(la, lb, labels=labels))
         rows.append((ann.annotators[a], ann.annotators[b], int(n), float(np.mean(la == lb)),
                      kappa))
