@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
 from ..annotations import Annotations, read_annotations
+from ..errors import InputError
 from ._common import MultiChoiceError, ReadSummary
 from .argilla import read_argilla
 from .crowdflower import read_crowdflower
@@ -114,8 +115,6 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
     """
     fmt = sniff(path) if format == "auto" else format
     if fmt not in FORMATS:
-        from ..errors import InputError
-
         raise InputError(f"unknown format {format!r}; choose one of {sorted(FORMATS)} or 'auto'")
     ann, summary = FORMATS[fmt](path, question=question, keep_skipped=keep_skipped,
                                 classes=classes)
