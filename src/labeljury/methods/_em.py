@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..errors import ConvergenceWarning
 
@@ -39,9 +38,18 @@ def log_normalize(log_unnorm: np.ndarray) -> tuple[np.ndarray, float]:
     >>> p.round(3).tolist()
     [[0.731, 0.269]]
     """
-    lse = logsumexp(log_unnorm, axis=1, keepdims=True)
-    probs = np.exp(log_unnorm - lse)
-    return probs, float(lse.sum())
+    # Hand-rolled log-sum-exp: scipy.special.logsumexp's generality (complex
+    # input, weights, array-API dispatch) made it 75% of a Dawid-Skene iteration
+    # at 1e6 annotations. One temporary, exp and divide in place.
+    top = log_unnorm.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0  # an all -inf row stays 0/0 -> caught below
+    probs = np.subtract(log_unnorm, top)
+    np.exp(probs, out=probs)
+    total = probs.sum(axis=1, keepdims=True)
+    np.divide(probs, total, out=probs)
+    with np.errstate(divide="ignore"):
+        ll = float(np.sum(np.log(total)) + np.sum(top))
+    return probs, ll
 
 
 def log_likelihoods(one_hot, log_conf: np.ndarray) -> np.ndarray:
