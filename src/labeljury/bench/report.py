@@ -1,0 +1,321 @@
+"""Markdown tables and the ``docs/benchmarks.md`` report, from a results DataFrame.
+
+:func:`write_outputs` writes into ``--out``: ``results.csv`` (one row per fit),
+``summary.csv`` (mean and std over seeds), ``tables.md`` (one table per metric,
+full data, plus the sparsity tables), the PNG plots and ``benchmarks.md`` (the
+report, also written to ``docs/benchmarks.md`` when asked).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["METRICS", "metric_table", "render_report", "sparsity_table", "to_markdown",
+           "write_outputs"]
+
+#: column -> (title, definition, format, higher is better)
+METRICS: dict[str, tuple[str, str, str, bool]] = {
+    "accuracy": ("Consensus accuracy",
+                 "mean(consensus label == gold) over the items with a gold label", ".3f", True),
+    "auroc_mv": ("AUROC, majority-vote label (paper protocol)",
+                 "roc_auc_score(MV label wrong, -score), score = the method's quality score of "
+                 "the majority-vote label (its posterior probability of that label; cleanlab "
+                 "CROWDLAB: consensus_quality_score_majority_vote)", ".3f", True),
+    "auprc_mv": ("AUPRC, majority-vote label (paper protocol)",
+                 "sklearn.metrics.auc(recall, precision) of precision_recall_curve(MV label "
+                 "wrong, -score): trapezoidal, not average precision", ".3f", True),
+    "lift10_mv": ("Lift@10, majority-vote label",
+                  "error rate of the MV label among the 10 lowest-scored items / overall MV "
+                  "error rate", ".2f", True),
+    "lift50_mv": ("Lift@50, majority-vote label", "as Lift@10 with T = 50", ".2f", True),
+    "lift100_mv": ("Lift@100, majority-vote label", "as Lift@10 with T = 100", ".2f", True),
+    "auroc_own": ("AUROC, own consensus",
+                  "roc_auc_score(own label wrong, -consensus quality score)", ".3f", True),
+    "auprc_own": ("AUPRC, own consensus", "as AUPRC above, target = own label wrong", ".3f",
+                  True),
+    "lift50_own": ("Lift@50, own consensus", "as Lift@50 above, target = own label wrong",
+                   ".2f", True),
+    "spearman": ("Annotator quality: Spearman",
+                 "Spearman correlation of the method's annotator score with the annotator's "
+                 "accuracy on gold items (annotators with at least one gold item; NaN scores "
+                 "-> 0; '+model' methods include the model pseudo-annotator, as the paper)",
+                 ".3f", True),
+    "ece": ("Calibration: expected calibration error (lower is better)",
+            "10 equal-width bins of the consensus quality score over [0, 1]; sum over bins of "
+            "(bin share) x |accuracy in bin - mean score in bin|, on gold items", ".3f", False),
+    "time_s": ("Wall time per fit, seconds (lower is better)",
+               "time.perf_counter around fit + reading the outputs, full data, one run",
+               ".3g", False),
+    "peak_mb": ("Peak memory, MiB (lower is better)",
+                "tracemalloc peak during a second, traced run (Python + numpy allocations); "
+                "blank when the fit took over the tracing limit", ".3g", False),
+}
+
+_STATUS = {"failed": "fail", "skipped": "skip", "n/a": "n/a"}
+
+
+def _fmt(v: Any, spec: str) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return format(float(v), spec)
+
+
+def to_markdown(df: pd.DataFrame, *, index: bool = True, index_name: str = "") -> str:
+    """A GitHub markdown table of strings/numbers (no extra dependency).
+
+    Examples
+    --------
+    >>> print(to_markdown(pd.DataFrame({"a": ["1"]}, index=["x"])))
+    |  | a |
+    |---|---|
+    | x | 1 |
+    """
+    cols = ([index_name] if index else []) + [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
+    for idx, row in df.iterrows():
+        cells = ([str(idx)] if index else []) + ["" if pd.isna(v) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def metric_table(results: pd.DataFrame, metric: str, variant: str = "full",
+                 bold_best: bool = True) -> pd.DataFrame:
+    """Methods x data sets table of one metric (strings), with failures marked.
+
+    Cells: the value (mean over seeds), ``fail`` / ``skip`` / ``n/a`` for rows
+    that did not run; the best value of each data set in bold.
+    """
+    spec, higher = METRICS[metric][2], METRICS[metric][3]
+    sub = results[results["variant"] == variant]
+    datasets = list(dict.fromkeys(sub["dataset"]))
+    methods = list(dict.fromkeys(sub["method"]))
+    ok = sub[sub["status"] == "ok"]
+    values = ok.pivot_table(index="method", columns="dataset", values=metric, aggfunc="mean")
+    values = values.reindex(index=methods, columns=datasets)
+    status = sub.groupby(["method", "dataset"])["status"].first().unstack()
+    status = status.reindex(index=methods, columns=datasets)
+    out = pd.DataFrame("", index=methods, columns=datasets, dtype=object)
+    for d in datasets:
+        col = values[d]
+        best = (col.max() if higher else col.min()) if col.notna().any() else None
+        for m in methods:
+            v = col[m]
+            if pd.notna(v):
+                s = _fmt(v, spec)
+                if bold_best and best is not None and s == _fmt(best, spec) and \
+                        metric not in ("time_s", "peak_mb"):
+                    s = f"**{s}**"
+                out.loc[m, d] = s
+            elif pd.notna(status.loc[m, d]):
+                out.loc[m, d] = _STATUS.get(str(status.loc[m, d]), "")
+    return out
+
+
+def sparsity_table(results: pd.DataFrame, kind: str = "real", metric: str = "accuracy"
+                   ) -> pd.DataFrame:
+    """Methods x r table: mean over data sets, then mean ± std over seeds.
+
+    The cell also gives the number of data sets the method ran on (a method
+    that failed or was skipped somewhere is averaged over fewer).
+    """
+    sub = results[(results["variant"] != "full") & (results["kind"] == kind)
+                  & (results["status"] == "ok")]
+    if sub.empty:
+        return pd.DataFrame()
+    sub = sub.assign(r=sub["variant"].astype(int))
+    per_seed = sub.groupby(["method", "r", "seed"])[metric].mean()
+    stats = per_seed.groupby(["method", "r"]).agg(["mean", "std"])
+    n_ds = sub.groupby(["method", "r"])["dataset"].nunique()
+    cells = {(m, r): f"{row['mean']:.3f} ± {0.0 if pd.isna(row['std']) else row['std']:.3f}"
+             f" ({n_ds[(m, r)]})" for (m, r), row in stats.iterrows()}
+    methods = list(dict.fromkeys(sub["method"]))
+    rs = sorted(sub["r"].unique())
+    return pd.DataFrame([[cells.get((m, r), "") for r in rs] for m in methods], index=methods,
+                        columns=[f"r={r}" for r in rs])
+
+
+def summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds of every metric, per data set, variant and method."""
+    cols = [c for c in METRICS if c in results.columns]
+    ok = results[results["status"] == "ok"]
+    g = ok.groupby(["dataset", "variant", "method"], sort=False)[cols]
+    out = g.mean().add_suffix("_mean").join(g.std().add_suffix("_std"))
+    out["n_runs"] = g.size()
+    return out.reset_index()
+
+
+def _datasets_table(results: pd.DataFrame) -> pd.DataFrame:
+    full = results[results["variant"] == "full"].drop_duplicates("dataset")
+    return pd.DataFrame({
+        "kind": full["kind"].to_numpy(),
+        "items": full["n_items"].map("{:,}".format).to_numpy(),
+        "annotators": full["n_annotators"].map("{:,}".format).to_numpy(),
+        "annotations": full["n_annotations"].map("{:,}".format).to_numpy(),
+        "labels/item": full["labels_per_item"].map("{:.2f}".format).to_numpy(),
+        "classes": full["n_classes"].to_numpy(),
+        "gold items": full["n_gold"].map("{:,}".format).to_numpy(),
+        "pred_probs": full["model"].to_numpy(),
+        "model acc.": [_fmt(v, ".3f") for v in full["model_accuracy"]],
+    }, index=full["dataset"].to_numpy())
+
+
+def _problems(results: pd.DataFrame) -> pd.DataFrame:
+    bad = results[results["status"].isin(["failed", "skipped"])]
+    if bad.empty:
+        return pd.DataFrame()
+    g = bad.groupby(["method", "status", "message"], sort=False)
+    out = g["dataset"].agg(lambda s: ", ".join(dict.fromkeys(s))).reset_index()
+    out["runs"] = g.size().to_numpy()
+    out["message"] = out["message"].str.slice(0, 160).str.replace("|", "/", regex=False)
+    return out.set_index("method")
+
+
+def _published(results: pd.DataFrame) -> str:
+    """Our numbers next to the published ones for the data sets the literature covers."""
+    pub = {  # Zheng et al., PVLDB 10(5) 2017, Table 6, D_PosSent accuracy
+        ("possent", "majority_vote"): 0.9331, ("possent", "dawid_skene"): 0.9600,
+        ("possent", "glad"): 0.9520, ("possent", "kos"): 0.9380,
+    }
+    full = results[(results["variant"] == "full") & (results["status"] == "ok")]
+    rows = []
+    for (ds, m), ref in pub.items():
+        ours = full[(full["dataset"] == ds) & (full["method"] == m)]["accuracy"]
+        if len(ours):
+            rows.append({"data set": ds, "method": m, "published": f"{ref:.4f}",
+                         "this run": f"{ours.iloc[0]:.4f}"})
+    if not rows:
+        return ""
+    return ("Published accuracy on the same data (Zheng et al., \"Truth Inference in "
+            "Crowdsourcing: Is the Problem Solved?\", PVLDB 10(5) 2017, Table 6; see "
+            "`../shared/reference/published_numbers.md`):\n\n"
+            + to_markdown(pd.DataFrame(rows), index=False) + "\n")
+
+
+def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: str,
+                  wall_seconds: float, config: dict[str, Any] | None = None,
+                  date: str | None = None) -> str:
+    """The text of ``docs/benchmarks.md``."""
+    date = date or _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    n_fits = int((results["status"] == "ok").sum())
+    parts = [
+        "# Benchmarks",
+        "",
+        "Generated by `labeljury bench` (`src/labeljury/bench/`); do not edit by hand. "
+        "How to rerun: `benchmarks/README.md`.",
+        "",
+        f"* Command: `{command}`",
+        f"* Date: {date}; wall time {wall_seconds / 60:.1f} min; {n_fits} successful fits",
+        f"* Machine: {machine.get('processor', '?')}, {machine.get('cpus', '?')} CPUs "
+        f"(shared), {machine.get('platform', '?')}",
+        "* Versions: " + ", ".join(f"{k} {v}" for k, v in machine.items()
+                                   if k not in ("processor", "cpus", "platform")),
+    ]
+    if config:
+        parts.append("* Configuration: " + ", ".join(
+            f"{k}={v}" for k, v in config.items() if k not in ("data", "progress")))
+    parts += [
+        "",
+        "## Protocol",
+        "",
+        "Every contender runs in the same process on the same integer-coded annotations. "
+        "Model-aware contenders (CROWDLAB, the '+model' baselines) all get the same "
+        "`pred_probs`: out-of-fold predictions of `labeljury.model.out_of_fold_pred_probs` "
+        "(5-fold, trained on the majority vote of exactly the annotations shown) where the "
+        "data set has features, a *simulated* model (stated accuracy; noisy copy of the "
+        "truth) for the synthetic scenarios, and nothing otherwise (`n/a: no features`). "
+        "'+model' = the model's argmax added as one more annotator (the CROWDLAB paper's "
+        "baselines). Peers use their default parameters. The sparsity protocol keeps at "
+        "most r random annotations per item (r = 1, 2, 3, 5; several seeds); the full data "
+        "is run once. Cells: `fail` = the contender raised (message below), `skip` = not "
+        "run because its time per annotation measured on smaller data predicted more than "
+        "the per-fit budget, `n/a` = not applicable. Bold = best in the column.",
+        "",
+        "## Data sets",
+        "",
+        to_markdown(_datasets_table(results), index_name="data set"),
+        "",
+        "## Metrics",
+        "",
+    ]
+    for key, (title, definition, _, _) in METRICS.items():
+        parts.append(f"* **{title}** (`{key}`): {definition}.")
+    parts += ["", "Undefined values (no wrong label, fewer than T gold items, fewer than 3 "
+              "annotators with gold) are left blank.", ""]
+    parts += ["## Consensus accuracy (full data)", "",
+              to_markdown(metric_table(results, "accuracy"), index_name="method"), ""]
+    pub = _published(results)
+    if pub:
+        parts += [pub]
+    for kind in ("real", "synthetic"):
+        sp = sparsity_table(results, kind)
+        if not sp.empty:
+            parts += [f"## Accuracy against annotations per item ({kind} data sets)", "",
+                      "Mean over the data sets the method ran on (count in brackets), then "
+                      "mean ± std over seeds.", "",
+                      to_markdown(sp, index_name="method"), ""]
+    for key in METRICS:
+        if key == "accuracy":
+            continue
+        parts += [f"## {METRICS[key][0]} (full data)", "",
+                  to_markdown(metric_table(results, key), index_name="method"), ""]
+    prob = _problems(results)
+    if not prob.empty:
+        parts += ["## Failures and skips", "", to_markdown(prob, index_name="method"), ""]
+    parts += ["## Plots", "",
+              "Written into the `--out` folder: `accuracy_by_dataset.png`, "
+              "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`.", ""]
+    return "\n".join(parts)
+
+
+def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
+                  wall_seconds: float = float("nan"), command: str | None = None,
+                  docs_path: str | Path | None = None, plots: bool = True) -> Path:
+    """Write results, summary, tables, plots and the report into ``out``.
+
+    Returns
+    -------
+    Path
+        ``out / "benchmarks.md"``.
+    """
+    from .runner import machine_info
+
+    out.mkdir(parents=True, exist_ok=True)
+    results.to_csv(out / "results.csv", index=False)
+    summary(results).to_csv(out / "summary.csv", index=False)
+    tables = []
+    for key, (title, _, _, _) in METRICS.items():
+        tables += [f"## {title}", "", to_markdown(metric_table(results, key),
+                                                  index_name="method"), ""]
+    for kind in ("real", "synthetic"):
+        sp = sparsity_table(results, kind)
+        if not sp.empty:
+            tables += [f"## Accuracy by r ({kind})", "", to_markdown(sp, index_name="method"),
+                       ""]
+    (out / "tables.md").write_text("\n".join(tables))
+    if plots:
+        try:
+            from .plots import write_plots
+
+            write_plots(results, out)
+        except ImportError as exc:  # matplotlib is optional
+            (out / "plots_skipped.txt").write_text(f"no plots: {exc}\n")
+    config = None
+    if cfg is not None:
+        config = {k: v for k, v in asdict(cfg).items() if k != "data"}
+        config["data"] = [str(p) for p in cfg.data]
+    text = render_report(results, machine=machine_info(), wall_seconds=wall_seconds,
+                         command=command or "labeljury.bench.run_benchmark(...)",
+                         config=config)
+    (out / "benchmarks.md").write_text(text)
+    if docs_path is not None:
+        Path(docs_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(docs_path).write_text(text)
+    return out / "benchmarks.md"
