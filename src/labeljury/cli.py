@@ -11,18 +11,14 @@ majority_vote ...
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import LabeljuryError
+from .errors import InputError, LabeljuryError
 
 __all__ = ["build_parser", "main"]
-
-_TABLE_EXTS = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".jsonl", ".ndjson", ".txt")
-
 
 def _console(quiet: bool = False) -> Any:
     from rich.console import Console
@@ -41,33 +37,24 @@ def _parse_classes(values: Sequence[str] | None) -> list[Any] | None:
 
 
 def read_answers(args: argparse.Namespace) -> Any:
-    """Read ANSWERS as a plain table, or through a tool-export reader when asked."""
+    """Read ANSWERS: a plain long/wide table, or a labeling tool's export (sniffed)."""
+    from . import io as lj_io
     from .annotations import read_annotations
 
     fmt = getattr(args, "format", None) or "auto"
-    path = Path(args.answers)
-    plain = fmt in ("table", "long", "wide") or (
-        fmt == "auto" and path.suffix.lower() in _TABLE_EXTS and not _looks_like_export(path))
-    if plain or importlib.util.find_spec(".io", "labeljury") is None:
-        layout = fmt if fmt in ("long", "wide") else "auto"
-        return read_annotations(path, layout=layout, item_col=args.item_col,
-                                annotator_col=args.annotator_col, label_col=args.label_col,
-                                classes=_parse_classes(args.classes), duplicates=args.duplicates)
-    from . import io as lj_io
-
-    return lj_io.read(path, format=fmt, question=getattr(args, "question", None),
-                      classes=_parse_classes(args.classes))
-
-
-def _looks_like_export(path: Path) -> bool:
-    """A CSV whose header is a tool's (e.g. MTurk ``Answer.*``) is read by its reader."""
-    if path.suffix.lower() not in (".csv", ".tsv") or not path.exists():
-        return False
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        header = fh.readline()
-    markers = ("Answer.", "HITId", "WorkerId", "INPUT:", "OUTPUT:", "_worker_id", "annotation_id",
-               "completed_by")
-    return any(m in header for m in markers)
+    if fmt == "auto":
+        fmt = lj_io.sniff(args.answers)
+    if fmt in ("table", "long", "wide"):
+        return read_annotations(args.answers, layout=fmt if fmt != "table" else "auto",
+                                item_col=args.item_col, annotator_col=args.annotator_col,
+                                label_col=args.label_col, classes=_parse_classes(args.classes),
+                                duplicates=args.duplicates)
+    ann, summary = lj_io.read(args.answers, format=fmt, question=args.question,
+                              keep_skipped=args.keep_skipped,
+                              classes=_parse_classes(args.classes), return_summary=True)
+    if not getattr(args, "quiet", False):
+        _console().print(summary)
+    return ann
 
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
@@ -75,8 +62,9 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
                    help="annotations: a long table (one row per annotation), a wide table (one "
                         "column per annotator), or a labeling-tool export")
     p.add_argument("--format", default="auto",
-                   help="input format: auto (default), table, long, wide, or a tool name "
-                        "(see docs/io.md)")
+                   help="input format: auto (sniffed, default), table, long, wide, or a tool: "
+                        "label_studio, mturk, sagemaker, prodigy, argilla, toloka, crowdflower, "
+                        "labelbox, doccano (see docs/io.md)")
     p.add_argument("--question", default=None,
                    help="tool exports with several questions: the field that holds the class")
     p.add_argument("--item-col", default=None, help="item id column (default: recognised)")
@@ -85,6 +73,9 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-col", default=None, help="label column (default: recognised)")
     p.add_argument("--classes", nargs="+", default=None,
                    help="all classes in order, including ones nobody chose")
+    p.add_argument("--keep-skipped", action="store_true",
+                   help="tool exports: keep skipped, cancelled, rejected and draft annotations "
+                        "that carry a label (excluded and counted by default)")
     p.add_argument("--duplicates", default="keep", choices=["keep", "first", "last", "error"],
                    help="an annotator labeling an item twice: keep both votes (default), keep "
                         "the first or last, or stop with an error")
@@ -105,9 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Infer consensus labels and write label_quality.csv, "
                                      "detailed_label_quality.csv and annotator_stats.csv.")
     _add_read_options(agg)
-    agg.add_argument("--method", default="dawid_skene",
-                     help="aggregation method (default dawid_skene; see `labeljury methods`; "
-                          "'auto' picks crowdlab with --pred-probs, else dawid_skene)")
+    agg.add_argument("--method", default="auto",
+                     help="aggregation method (see `labeljury methods`); default 'auto' = "
+                          "'jury', labeljury's own method, with or without --pred-probs")
     agg.add_argument("--pred-probs", default=None, metavar="FILE",
                      help="a model's out-of-sample probabilities: a .npy array with one row per "
                           "item in SORTED item-id order and one column per class in class order, "
@@ -126,11 +117,41 @@ def build_parser() -> argparse.ArgumentParser:
     meth.set_defaults(func=cmd_methods)
 
     demo = sub.add_parser("demo", help="run the built-in demo",
-                          description="Aggregate the built-in weather-sentiment data set with "
-                                      "every method and print accuracy against its gold labels.")
-    demo.add_argument("--out", default=None, metavar="DIR",
-                      help="also write the tables of the default method here")
+                          description="The classic multi-annotator tutorial (labeljury trains "
+                                      "its own model), then every method on a built-in real "
+                                      "data set with accuracy against its gold labels.")
+    demo.add_argument("--out", default="demo-output", metavar="DIR",
+                      help="where the tutorial's tables and HTML report go (default "
+                           "demo-output)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the tutorial data")
     demo.set_defaults(func=cmd_demo)
+
+    runp = sub.add_parser("run", help="train a model and iterate model-aware consensus",
+                          description="Majority vote -> train a classifier with cross-validation "
+                                      "-> model-aware consensus -> retrain -> ... until stable. "
+                                      "Writes the aggregate tables, pred_probs.csv and "
+                                      "report.html.")
+    _add_read_options(runp)
+    runp.add_argument("--features", default=None, metavar="FILE",
+                      help="a table (CSV/TSV/Parquet) with the item id column (named as in "
+                           "ANSWERS, or --features-id-col) and one column per feature: numeric, "
+                           "categorical or text; rows are matched to items by id")
+    runp.add_argument("--features-id-col", default=None, help="item id column of --features")
+    runp.add_argument("--text-col", action="append", default=None, metavar="C",
+                      help="a text column of --features to model with TF-IDF (repeatable)")
+    runp.add_argument("--embeddings", default=None, metavar="FILE.npy",
+                      help="precomputed embeddings: a .npy array with one row per item in "
+                           "SORTED item-id order")
+    runp.add_argument("--method", default="auto",
+                      help="model-aware method: auto (= jury, default) or crowdlab")
+    runp.add_argument("--max-rounds", type=int, default=5)
+    runp.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    runp.add_argument("--seed", type=int, default=0)
+    runp.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    runp.add_argument("--output-format", default="csv", choices=["csv", "parquet"])
+    runp.add_argument("--no-report", action="store_true", help="skip report.html")
+    runp.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    runp.set_defaults(func=cmd_run)
 
     try:
         from .io.cli import add_commands
@@ -194,8 +215,45 @@ def cmd_methods(args: argparse.Namespace) -> int:
     return 0
 
 
+def tutorial_demo(seed: int = 0, out: str | None = "demo-output", *, max_rounds: int = 5,
+                  progress: bool = False) -> dict[str, float]:
+    """The classic multi-annotator tutorial, run locally with labeljury's own model.
+
+    Returns the headline numbers (and writes tables + HTML report to ``out``).
+    """
+    import numpy as np
+
+    from .pipeline import run
+    from .result import aggregate
+    from .synth import make_tutorial_data
+
+    data = make_tutorial_data(random_state=seed)
+    ann, truth = data.annotations, np.asarray(data.true_labels)
+    mv = aggregate(ann, method="majority_vote").method.labels_
+    res = run(ann, data.features, max_rounds=max_rounds, progress=progress,
+              random_state=seed)
+    lq = res.label_quality
+    correct = lq["consensus_label"].to_numpy() == ann.classes.take(truth).to_numpy()
+    worst = np.argsort(lq["consensus_quality_score"].to_numpy(), kind="stable")[:15]
+    rest = np.setdiff1d(np.arange(len(lq)), worst)
+    st = res.annotator_stats.set_index("annotator")["annotator_quality"]
+    noisy = [f"A{i:04d}" for i in range(46, 51)]
+    numbers = {
+        "majority_vote_accuracy": float(np.mean(mv == truth)),
+        "consensus_accuracy": float(np.mean(correct)),
+        "worst15_accuracy": float(np.mean(correct[worst])),
+        "rest_accuracy": float(np.mean(correct[rest])),
+        "noisy_annotator_quality": float(st.reindex(noisy).mean()),
+        "other_annotator_quality": float(st.drop(noisy, errors="ignore").mean()),
+    }
+    if out:
+        res.save(out, with_pred_probs=True)
+        res.report(Path(out) / "report.html", title="labeljury: the classic tutorial data")
+    return numbers
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """``labeljury demo``: every method on the built-in data, accuracy against gold."""
+    """``labeljury demo``: the classic tutorial, then every method on real data."""
     import time
 
     from rich.table import Table
@@ -205,24 +263,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .result import aggregate
 
     console = _console()
+    console.rule("[bold]1. The classic multi-annotator tutorial[/bold]")
+    console.print("300 examples, 3 classes (2-D Gaussians), 50 annotators labeling ~10% each; "
+                  "A0046-A0050 are much noisier. labeljury trains its own model with "
+                  "cross-validation and iterates model <-> consensus.")
+    n = tutorial_demo(args.seed, args.out, progress=True)
+    table = Table("", "value")
+    table.add_row("majority-vote accuracy", f"{n['majority_vote_accuracy']:.3f}")
+    table.add_row("labeljury consensus accuracy", f"{n['consensus_accuracy']:.3f}")
+    table.add_row("accuracy of the 15 lowest-quality consensus labels",
+                  f"{n['worst15_accuracy']:.3f}")
+    table.add_row("accuracy of the other consensus labels", f"{n['rest_accuracy']:.3f}")
+    table.add_row("mean annotator quality, A0046-A0050", f"{n['noisy_annotator_quality']:.3f}")
+    table.add_row("mean annotator quality, the other 45", f"{n['other_annotator_quality']:.3f}")
+    console.print(table)
+    if args.out:
+        console.print(f"tables, pred_probs and report.html written to {args.out}/")
+
+    console.rule("[bold]2. A real data set: every annotator-only method[/bold]")
     ds = load_builtin("weather_sentiment_amt")
     ann = ds.annotations
-    console.print(f"[bold]{ds.name}[/bold] (built in, Apache-2.0): {ann.n_items} tweets, "
+    console.print(f"{ds.name} (built in, Apache-2.0): {ann.n_items} tweets, "
                   f"{ann.n_annotations} annotations by {ann.n_annotators} annotators, "
                   f"{ann.n_classes} classes, gold labels for every item")
     table = Table("method", "accuracy vs gold", "seconds")
     for name in METHODS:
-        if method_class(name).uses_pred_probs:
-            continue  # needs a model's pred_probs; the demo data set has no features
+        cls = method_class(name)
+        if cls.uses_pred_probs and name != "jury":
+            continue  # needs a model's pred_probs; this data set has no features
         t0 = time.perf_counter()
-        res = aggregate(ann, method=name)
-        dt = time.perf_counter() - t0
-        table.add_row(name, f"{ds.accuracy(res.method.labels_):.4f}", f"{dt:.3f}")
+        try:
+            res = aggregate(ann, method=name)
+        except LabeljuryError as exc:
+            table.add_row(name, f"n/a ({exc})".split(";")[0][:60], "")
+            continue
+        table.add_row(name, f"{ds.accuracy(res.method.labels_):.4f}",
+                      f"{time.perf_counter() - t0:.3f}")
     console.print(table)
-    if args.out:
-        files = aggregate(ann, method="dawid_skene").save(args.out)
-        console.print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``labeljury run``: train a model, iterate model-aware consensus, write everything."""
+    import numpy as np
+
+    from .annotations import _read_table
+    from .pipeline import run
+    from .pred_probs import sorted_item_order
+
+    console = _console(args.quiet)
+    ann = read_answers(args)
+    if args.embeddings:
+        emb = np.load(args.embeddings, allow_pickle=False)
+        if len(emb) != ann.n_items:
+            raise InputError(f"{args.embeddings}: {len(emb)} rows for {ann.n_items} items (one "
+                             "row per item, in sorted item-id order)")
+        features: Any = np.empty_like(emb)
+        features[sorted_item_order(ann)] = emb
+        id_col = None
+    elif args.features:
+        features = _read_table(args.features)
+        id_col = args.features_id_col or args.item_col or _default_id_col(features, ann)
+    else:
+        raise InputError("labeljury run needs --features FILE or --embeddings FILE.npy")
+    res = run(ann, features, method=args.method, text_cols=args.text_col,
+              features_id_col=id_col, max_rounds=args.max_rounds, n_splits=args.folds,
+              random_state=args.seed, progress=not args.quiet)
+    files = res.save(args.out, format=args.output_format, with_pred_probs=True)
+    if not args.no_report:
+        files.append(res.report(Path(args.out) / "report.html"))
+    _print_summary(console, res)
+    console.print(res.history.to_string(index=False))
+    console.print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _default_id_col(features: Any, ann: Any) -> Any:
+    """The features column holding item ids: named like an id, or the first column."""
+    from .annotations import ITEM_NAMES, _find_column
+
+    col = _find_column(list(features.columns), ITEM_NAMES)
+    return col if col is not None else features.columns[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

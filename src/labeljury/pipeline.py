@@ -56,17 +56,46 @@ def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> An
     return arr
 
 
-def annotator_fit(ann: Annotations, pred_probs: np.ndarray) -> float:
-    """Mean log-probability of the raw annotations under ``pred_probs``.
+def annotator_fit(ann: Annotations, pred_probs: np.ndarray,
+                  weights: np.ndarray | None = None) -> float:
+    """Mean log-probability of the raw annotations under the temperature-rescaled model.
 
-    How well a model agrees with what the annotators actually said, independent
-    of any consensus; used to pick the best round.
+    How well a model agrees with what the annotators actually said,
+    independent of any consensus. The model's probabilities are first rescaled
+    by the one temperature that fits the annotations best, so a model is judged
+    by what it ranks, not penalised for being sharper than noisy annotators
+    (a model retrained on a cleaner consensus is naturally more confident).
+    ``weights`` (one per annotator) count reliable annotators more, so a model
+    is not rewarded for copying a bad annotator's systematic mistakes. Used to
+    pick the best round.
+
+    Examples
+    --------
+    >>> from labeljury import Annotations
+    >>> ann = Annotations.from_arrays([0, 0, 1], ["a", "b", "a"], [0, 0, 1])
+    >>> good = annotator_fit(ann, np.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> bad = annotator_fit(ann, np.array([[0.1, 0.9], [0.8, 0.2]]))
+    >>> good > bad
+    True
     """
-    p = np.clip(pred_probs[ann.item, ann.label], 1e-12, 1.0)
-    return float(np.mean(np.log(p)))
+    from scipy.optimize import minimize_scalar
+
+    logp = np.log(np.clip(pred_probs, 1e-12, 1.0))[ann.item]
+    lab = ann.label
+    wt = np.ones(len(lab)) if weights is None else np.asarray(weights, float)[ann.annotator]
+    wt = wt / max(wt.sum(), 1e-12)
+
+    def neg(log_inv_t: float) -> float:
+        z = logp * np.exp(log_inv_t)
+        z -= z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(z).sum(axis=1))
+        return -float(np.sum(wt * (z[np.arange(len(lab)), lab] - lse)))
+
+    res = minimize_scalar(neg, bounds=(-5.0, 3.0), method="bounded")
+    return -float(res.fun)
 
 
-def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "crowdlab",
+def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "auto",
         model: Any = "auto", text_cols: Any = None, features_id_col: Any = None,
         max_rounds: int = 5, n_splits: int = 5, random_state: int = 0, progress: bool = True,
         pred_probs: Any = None) -> Result:
@@ -79,8 +108,9 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "c
         One row per item: a table of numeric / categorical / text columns
         (matched to items by ``features_id_col`` or its index), or an array of
         embeddings in ``annotations.items`` order.
-    method : str or Aggregator, default "crowdlab"
-        A model-aware method (takes ``pred_probs``).
+    method : str or Aggregator, default "auto"
+        A model-aware method (takes ``pred_probs``): ``"auto"`` = ``"jury"``,
+        or ``"crowdlab"``.
     model : "auto", str or scikit-learn classifier
         Passed to :func:`labeljury.model.out_of_fold_pred_probs`.
     text_cols : list of str, optional
@@ -93,7 +123,7 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "c
         Cross-validation folds.
     random_state : int, default 0
     progress : bool, default True
-        Show rich progress bars (rounds and folds).
+        Report each round and show rich progress bars over the folds.
     pred_probs : array, optional
         Start from these probabilities instead of training in round 1.
 
@@ -126,86 +156,66 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "c
         raise InputError("run() needs features to train a model on (or pred_probs)")
     feats = None if features is None else align_features(features, ann, id_col=features_id_col)
 
-    labels = aggregate(ann, method="majority_vote").method.labels_  # round 0
+    if feats is not None and text_cols:
+        if not isinstance(feats, pd.DataFrame):
+            raise InputError("text_cols needs features as a table")
+        missing = [c for c in text_cols if c not in feats.columns]
+        if missing:
+            raise InputError(f"features: no text column(s) {preview(missing)}")
+        feats = feats[list(text_cols)]
+    kind = "text" if text_cols else "auto"
+
+    mv = aggregate(ann, method="majority_vote").method
+    labels, targets = mv.labels_, mv.labels_  # round 0: majority vote
     history: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
-    bar = _Progress(progress, max_rounds)
-    try:
-        for rnd in range(1, max_rounds + 1):
-            t0 = time.perf_counter()
-            bar.start_round(rnd)
-            if rnd == 1 and pred_probs is not None:
-                from .pred_probs import align_pred_probs
+    for rnd in range(1, max_rounds + 1):
+        t0 = time.perf_counter()
+        if rnd == 1 and pred_probs is not None:
+            from .pred_probs import align_pred_probs
 
-                probs, fitted = align_pred_probs(pred_probs, ann), None
-            else:
-                probs, info = out_of_fold_pred_probs(
-                    feats, labels, n_classes=ann.n_classes, model=model, text_cols=text_cols,
-                    n_splits=n_splits, random_state=random_state, progress=bar.fold_callback)
-                fitted = info
-            est = resolve_method(method, probs)
-            est.fit(ann, probs)
-            changed = int(np.sum(est.labels_ != labels))
-            fit = annotator_fit(ann, probs)
-            weight = float(np.mean(getattr(est, "model_weight_", np.nan)))
-            history.append({"round": rnd, "labels_changed": changed, "annotator_fit": fit,
-                            "model_weight": weight, "seconds": time.perf_counter() - t0,
-                            "kept": False})
-            if best is None or fit > best["fit"]:
-                best = {"fit": fit, "round": rnd, "probs": probs, "info": fitted}
-            labels = est.labels_
-            bar.end_round(changed)
-            if changed == 0 and rnd > 1:
-                break
-    finally:
-        bar.close()
+            probs, info = align_pred_probs(pred_probs, ann), None
+        else:
+            if progress:
+                _say(f"round {rnd}: training on the current consensus")
+            probs, info = out_of_fold_pred_probs(
+                feats, targets, n_classes=ann.n_classes, model=model, n_splits=n_splits,
+                random_state=random_state, kind=kind, progress=progress)
+        est = resolve_method(method, probs)
+        est.fit(ann, probs)
+        changed = int(np.sum(est.labels_ != labels))
+        if rnd == 1:
+            # reliability above chance, from the first model-aware fit, held fixed so
+            # that every round is judged against the same annotators
+            k = ann.n_classes
+            reliability = np.clip((np.asarray(est.annotator_skill_) - 1 / k) / (1 - 1 / k),
+                                  0.0, 1.0)
+        fit = annotator_fit(ann, probs, reliability)
+        weight = float(np.mean(getattr(est, "model_weight_", np.nan)))
+        history.append({"round": rnd, "labels_changed": changed, "annotator_fit": fit,
+                        "model_weight": weight, "seconds": time.perf_counter() - t0,
+                        "kept": False})
+        if progress:
+            _say(f"round {rnd}: {changed} labels changed, model fit to annotators {fit:.4f}, "
+                 f"model weight {weight:.3f}")
+        if best is None or fit > best["fit"]:
+            best = {"fit": fit, "round": rnd, "probs": probs, "info": info}
+        # the next model learns from the soft consensus (the posterior), not a hard vote
+        labels, targets = est.labels_, est.probas_
+        if changed == 0 and rnd > 1:
+            break
     assert best is not None
     for h in history:
         h["kept"] = h["round"] == best["round"]
     res = aggregate(ann, method=method, pred_probs=best["probs"])
     res.history = pd.DataFrame(history)
     info = best["info"]
-    res.model = getattr(info, "model", None) if info is not None else None
+    res.model = getattr(info, "final_model", None)
     res.extra["model_info"] = info
     return res
 
 
-class _Progress:
-    """Rich progress bars for rounds and folds, or nothing when disabled."""
+def _say(message: str) -> None:
+    from rich.console import Console
 
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = enabled
-        self._p = None
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._p = Progress(TextColumn("{task.description}"), BarColumn(),
-                               MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
-            self._p.start()
-            self._rounds = self._p.add_task("rounds", total=total)
-            self._folds = None
-
-    def start_round(self, rnd: int) -> None:
-        if self._p is not None:
-            if self._folds is not None:
-                self._p.remove_task(self._folds)
-            self._folds = self._p.add_task(f"round {rnd}: folds", total=None)
-
-    def fold_callback(self, done: int, total: int) -> None:
-        if self._p is not None and self._folds is not None:
-            self._p.update(self._folds, completed=done, total=total)
-
-    def end_round(self, changed: int) -> None:
-        if self._p is not None:
-            self._p.update(self._rounds, advance=1,
-                           description=f"rounds ({changed} labels changed)")
-
-    def close(self) -> None:
-        if self._p is not None:
-            self._p.stop()
+    Console(stderr=True, highlight=False).print(f"[dim]labeljury[/dim] {message}")
