@@ -206,7 +206,7 @@ class CrowdLab(Aggregator):
         self.annotator_weight_ = annot_w
         self.label_likelihood_ = likelihood
         self.annotator_agreement_ = agreement_with_consensus(ann, labels, stats)
-        self.model_share_ = model_share(model_w, annot_w, stats)
+        self.model_share_ = model_share(model_w, annot_w, float(stats.n_per_item.mean()))
         self.consensus_quality_, self.label_quality_scores_, self.annotator_skill_ = \
             quality_scores(ann, post, labels, self.annotator_agreement_, self.model_share_,
                            stats, method=self.quality_method)
@@ -330,19 +330,19 @@ def agreement_with_consensus(ann: Annotations, labels: np.ndarray,
 
 
 def model_share(model_weight: np.ndarray, annotator_weight: np.ndarray,
-                stats: _ItemStats) -> float:
+                mean_labels_per_item: float) -> float:
     """The models' share of an average item's total weight.
 
     An average item has ``mean(n_per_item)`` labels, from annotators of average
     weight: its annotator weight is ``sum(w_j) * mean(n_per_item) / n_annotators``.
     """
     w_m = float(model_weight.sum())
-    w_a = float(annotator_weight.sum()) * stats.n_per_item.mean() / len(annotator_weight)
+    w_a = float(annotator_weight.sum()) * mean_labels_per_item / len(annotator_weight)
     return w_m / (w_m + w_a)
 
 
 def quality_scores(ann: Annotations, post: np.ndarray, labels: np.ndarray,
-                   agreement: np.ndarray, share: float, stats: _ItemStats, *,
+                   agreement: np.ndarray, share: float, stats: _ItemStats | None = None, *,
                    method: str = "crowdlab") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Consensus quality (n_items,), label quality (n_annotations,), annotator quality.
 
@@ -353,6 +353,7 @@ def quality_scores(ann: Annotations, post: np.ndarray, labels: np.ndarray,
     consensus; 1/0 whether the label equals the consensus; agreement with the
     consensus (over all the annotator's labels where the agreement is NaN).
     """
+    stats = stats or _ItemStats.of(ann)
     rows = np.arange(ann.n_items)
     m = ann.n_annotators
     per_annotator = ann.annotations_per_annotator()
