@@ -238,6 +238,11 @@ def simulate_pred_probs(true_labels: np.ndarray, n_classes: int, accuracy: float
     else:
         top = np.full(n, float(confidence))
     rest = rng.dirichlet(np.ones(k - 1), size=n) * (1 - top)[:, None]
+    # shrink toward an even split where another class would outgrow the predicted one
+    even = ((1 - top) / (k - 1))[:, None]
+    peak = rest.max(axis=1, keepdims=True)
+    lam = np.clip((top[:, None] - 1e-6 - even) / np.maximum(peak - even, 1e-12), 0.0, 1.0)
+    rest = even + lam * (rest - even)
     out = np.empty((n, k))
     others = (pred[:, None] + np.arange(1, k)[None, :]) % k
     out[np.arange(n)[:, None], others] = rest

@@ -121,7 +121,7 @@ def with_model_annotator(ann: Annotations, pred_probs: np.ndarray) -> Annotation
     >>> ann = Annotations.from_arrays([0, 1], ["a", "a"], [0, 1])
     >>> aug = with_model_annotator(ann, np.array([[0.9, 0.1], [0.8, 0.2]]))
     >>> list(aug.annotators), aug.label.tolist()
-    [['a', '__model__'], [0, 1, 0, 0]]
+    (['a', '__model__'], [0, 1, 0, 0])
     """
     n = ann.n_items
     return Annotations(np.r_[ann.item, np.arange(n)],
@@ -155,7 +155,8 @@ def labeljury_contender(name: str, *, model_as_annotator: bool = False) -> Conte
                             annotations=fitted_on if model_as_annotator else None)
 
     label = f"{name}+model" if model_as_annotator else name
-    return Contender(label, "labeljury", bool(getattr(cls, "uses_pred_probs", False) or model_as_annotator), run)
+    uses = bool(getattr(cls, "uses_pred_probs", False) or model_as_annotator)
+    return Contender(label, "labeljury", uses, run)
 
 
 # ------------------------------------------------------------------ crowd-kit
@@ -235,7 +236,7 @@ def _cleanlab_mv(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutpu
     from cleanlab.multiannotator import get_majority_vote_label
 
     wide = _wide(ann)
-    np.random.seed(0)  # cleanlab breaks its last ties with the global generator
+    np.random.seed(0)  # noqa: NPY002 - cleanlab breaks its last ties with the global generator
     labels = np.asarray(get_majority_vote_label(wide, verbose=False), dtype=np.int64)
     votes = ann.vote_counts()
     probas = votes / votes.sum(axis=1, keepdims=True)

@@ -18,7 +18,7 @@ __all__ = ["plot_accuracy_by_dataset", "plot_accuracy_vs_labels", "plot_time_vs_
            "write_plots"]
 
 
-def _plt():  # noqa: ANN202 - matplotlib.pyplot module
+def _plt():  # returns the matplotlib.pyplot module
     import matplotlib
 
     matplotlib.use("Agg", force=True)

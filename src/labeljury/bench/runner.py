@@ -42,8 +42,15 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import InputError
 from . import metrics as M
-from .datasets import SCENARIOS, BenchData, discover, find_data_root, load_real, make_scenario, \
-    subsample_per_item
+from .datasets import (
+    SCENARIOS,
+    BenchData,
+    discover,
+    find_data_root,
+    load_real,
+    make_scenario,
+    subsample_per_item,
+)
 from .peers import PEERS, Contender, MethodOutput, labeljury_contender, peer_available
 
 __all__ = ["QUICK", "BenchConfig", "default_contenders", "evaluate", "run_benchmark",
@@ -319,11 +326,12 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        out, secs = _timed(lambda c=c, arg=arg: c.run(ann, arg))
+                        out, secs = _timed(lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
                         row["time_s"] = secs
                         rate[c.name] = secs / ann.n_annotations
                         if cfg.memory and variant == "full" and secs <= cfg.trace_max_seconds:
-                            row["peak_mb"] = _peak_mb(lambda c=c, arg=arg: c.run(ann, arg))
+                            row["peak_mb"] = _peak_mb(
+                                lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
                     row.update(evaluate(out, ann, gold, mv_labels))
                 except Exception as exc:  # a peer's failure is a result, not a crash
                     msg = f"{type(exc).__name__}: {exc}".replace("\n", " ")
