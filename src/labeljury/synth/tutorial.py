@@ -15,9 +15,9 @@ distribution of the label given truth ``c``, so every column sums to one and
 the trace is the sum of the per-class accuracies. The diagonal entries are
 drawn around ``trace / K`` (they sum to the trace exactly); the rest of each
 column, ``1 - noise[c, c]``, is spread over the other classes in random
-proportions. A matrix is redrawn until, in every column, the true class is
-still the single most likely label (when ``trace / K`` allows it), so even
-the poor annotators are better than chance.
+(flat-Dirichlet) proportions, shrunk towards an even split just enough that in
+every column the true class stays the single most likely label (whenever
+``trace / K > 1 / K``), so even the poor annotators are better than chance.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def noise_matrix_from_trace(n_classes: int, trace: float, rng: np.random.Generat
     ``noise[l, c] = P(label l | true class c)``. Diagonal entries are
     ``trace / K`` times a random factor in ``[1 - jitter, 1 + jitter]``
     (rescaled to sum to ``trace``); off-diagonal mass is split by a flat
-    Dirichlet. Redrawn until the diagonal dominates each column (if possible).
+    Dirichlet, shrunk towards uniform where needed so the diagonal dominates
+    each column (when ``trace > 1``).
 
     Examples
     --------
@@ -89,9 +90,16 @@ def noise_matrix_from_trace(n_classes: int, trace: float, rng: np.random.Generat
             continue
         m = np.zeros((k, k))
         for c in range(k):  # K is tiny; one Dirichlet draw per column
-            share = rng.dirichlet(np.ones(k - 1)) * (1 - diag[c])
-            m[np.arange(k) != c, c] = share
-            m[c, c] = diag[c]
+            share = rng.dirichlet(np.ones(k - 1))
+            base = 1.0 / (k - 1)
+            d = diag[c]
+            if need_dominant and share.max() > base and d < 1:
+                # shrink towards uniform just enough that no wrong label beats the truth
+                room = (d / (1 - d) - base) / (share.max() - base)
+                lam = min(1.0, 0.9 * room) if room > 0 else 0.0
+                share = base + lam * (share - base)
+            m[np.arange(k) != c, c] = share * (1 - d)
+            m[c, c] = d
         best = m
         off_max = np.where(np.eye(k, dtype=bool), -np.inf, m).max(axis=0)
         if not need_dominant or np.all(np.diag(m) > off_max):
