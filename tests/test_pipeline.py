@@ -1,0 +1,169 @@
+"""The iterate-until-stable pipeline, the tutorial demo's checks, Jury and relabel priorities."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labeljury
+from labeljury import Annotations
+from labeljury.cli import main, tutorial_demo
+from labeljury.errors import IdMismatchError, InputError
+from labeljury.methods import get_method
+from labeljury.pipeline import align_features, annotator_fit, run
+from labeljury.synth import make_tutorial_data
+
+
+@pytest.fixture(scope="module")
+def tutorial():
+    return make_tutorial_data(random_state=0)
+
+
+def test_run_returns_history_model_and_probs(tutorial) -> None:
+    res = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False)
+    h = res.history
+    assert list(h.columns) == ["round", "labels_changed", "annotator_fit", "model_weight",
+                               "seconds", "kept"]
+    assert 1 <= len(h) <= 3 and h["kept"].sum() == 1
+    assert res.pred_probs.shape == (tutorial.annotations.n_items, 3)
+    np.testing.assert_allclose(res.pred_probs.sum(axis=1), 1)
+    assert res.model is not None and hasattr(res.model, "predict_proba")
+    acc = np.mean(res.method.labels_ == tutorial.true_labels)
+    mv = labeljury.aggregate(tutorial.annotations, method="majority_vote").method.labels_
+    assert acc > np.mean(mv == tutorial.true_labels)
+
+
+def test_features_matched_by_id_not_position(tutorial) -> None:
+    ann = tutorial.annotations
+    feats = tutorial.features.copy()
+    feats.insert(0, "item", ann.items)
+    shuffled = feats.sample(frac=1.0, random_state=1)
+    aligned = align_features(shuffled, ann, id_col="item")
+    pd.testing.assert_frame_equal(aligned, tutorial.features.reset_index(drop=True),
+                                  check_names=False)
+    with pytest.raises(IdMismatchError, match="no row for items"):
+        align_features(shuffled.iloc[1:], ann, id_col="item")
+    with pytest.raises(InputError, match="rows for"):
+        align_features(np.zeros((3, 2)), ann)
+
+
+def test_run_rejects_annotator_only_method(tutorial) -> None:
+    with pytest.raises(InputError, match="does not use a model"):
+        run(tutorial.annotations, tutorial.features, method="dawid_skene", progress=False)
+
+
+def test_annotator_fit_prefers_the_right_model() -> None:
+    ann = Annotations.from_arrays([0, 0, 1, 1], list("abab"), [0, 0, 1, 1])
+    assert annotator_fit(ann, np.array([[0.8, 0.2], [0.3, 0.7]])) > \
+        annotator_fit(ann, np.array([[0.3, 0.7], [0.8, 0.2]]))
+
+
+@pytest.mark.slow
+def test_tutorial_checks_hold_over_20_seeds() -> None:
+    """The tutorial's own three checks, on 20 different data sets (seeds 0-19).
+
+    Measured: consensus beats majority vote and the five noisy annotators score
+    below the others on all 20 seeds. "The 15 lowest-quality consensus labels
+    are less accurate than the rest" cannot hold when the consensus makes no
+    error at all (seed 9: accuracy 1.0, both groups 1.0), and on seed 14 the
+    consensus's single error is not among the 15 lowest-scored items; every
+    other seed passes. The test asserts exactly that much, so any regression
+    fails it.
+    """
+    worst_misses = []
+    for seed in range(20):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = tutorial_demo(seed, None, max_rounds=3)
+        assert n["consensus_accuracy"] > n["majority_vote_accuracy"], (seed, n)
+        assert n["noisy_annotator_quality"] < n["other_annotator_quality"], (seed, n)
+        if n["consensus_accuracy"] < 1.0 and not n["worst15_accuracy"] < n["rest_accuracy"]:
+            worst_misses.append(seed)
+        assert n["worst15_accuracy"] <= n["rest_accuracy"] or n["consensus_accuracy"] > 0.99
+    assert len(worst_misses) <= 1, worst_misses
+
+
+def test_cli_run_with_features_table(tmp_path, tutorial) -> None:
+    ann = tutorial.annotations
+    answers = tmp_path / "answers.csv"
+    ann.to_long().to_csv(answers, index=False)
+    feats = tutorial.features.copy()
+    feats.insert(0, "item", ann.items)
+    feats.sample(frac=1.0, random_state=0).to_csv(tmp_path / "features.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["run", str(answers), "--features", str(tmp_path / "features.csv"),
+                 "--max-rounds", "2", "--out", str(out), "--quiet"]) == 0
+    for name in ("label_quality.csv", "detailed_label_quality.csv", "annotator_stats.csv",
+                 "pred_probs.csv", "report.html"):
+        assert (out / name).exists(), name
+    pp = pd.read_csv(out / "pred_probs.csv")
+    assert pp.columns.tolist() == ["item", "0", "1", "2"] and len(pp) == ann.n_items
+
+
+def test_cli_run_with_embeddings_npy_in_sorted_order(tmp_path, tutorial) -> None:
+    ann = tutorial.annotations
+    answers = tmp_path / "answers.csv"
+    ann.to_long().to_csv(answers, index=False)
+    emb = tutorial.features.to_numpy()[np.argsort(np.asarray(ann.items))]
+    np.save(tmp_path / "emb.npy", emb)
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "emb.npy"),
+                 "--max-rounds", "1", "--out", str(tmp_path / "o"), "--quiet",
+                 "--no-report"]) == 0
+    np.save(tmp_path / "bad.npy", emb[:-1])
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npy"),
+                 "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+
+
+# ------------------------------------------------------------------ Jury
+def test_jury_uses_model_and_learns_its_weight(tutorial) -> None:
+    ann, truth = tutorial.annotations, tutorial.true_labels
+    rng = np.random.default_rng(0)
+    good = np.full((ann.n_items, 3), 0.1)
+    good[np.arange(ann.n_items), truth] = 0.8
+    noise = rng.dirichlet(np.ones(3), ann.n_items)
+    j_good = get_method("jury").fit(ann, good)
+    j_noise = get_method("jury").fit(ann, noise)
+    assert j_good.model_weight_ > j_noise.model_weight_
+    assert j_noise.model_weight_ < 0.3  # a useless model is nearly ignored
+    assert np.mean(j_good.labels_ == truth) >= np.mean(j_noise.labels_ == truth)
+    np.testing.assert_array_equal(j_good.labels_, j_good.probas_.argmax(axis=1))
+
+
+def test_jury_without_model_keeps_single_labels() -> None:
+    # every item labeled once: nothing says a label is wrong, so none is changed
+    rng = np.random.default_rng(0)
+    n = 200
+    ann = Annotations.from_arrays(np.arange(n), rng.integers(0, 10, n),
+                                  rng.choice([0, 1, 2], n, p=[0.8, 0.15, 0.05]))
+    jury = get_method("jury").fit(ann)
+    np.testing.assert_array_equal(jury.labels_, ann.label)
+
+
+def test_jury_honest_scores_are_probabilities(tutorial) -> None:
+    jury = get_method("jury").fit(tutorial.annotations)
+    q = jury.consensus_quality_
+    assert np.all((q >= 0) & (q <= 1))
+    assert len(jury.label_quality_scores_) == tutorial.annotations.n_annotations
+
+
+def test_auto_is_jury(tutorial) -> None:
+    assert labeljury.aggregate(tutorial.annotations).method_name == "Jury"
+
+
+# --------------------------------------------------------- relabel priority
+def test_relabel_priority_orders_doubtful_and_unlabeled(tutorial) -> None:
+    ann = tutorial.annotations
+    probs = run(ann, tutorial.features, max_rounds=1, progress=False).pred_probs
+    unl = np.array([[0.34, 0.33, 0.33], [0.98, 0.01, 0.01]])
+    pr = labeljury.relabel_priority(ann, probs, unl, unlabeled_ids=["new-a", "new-b"])
+    assert len(pr) == ann.n_items + 2
+    assert pr["priority_score"].is_monotonic_increasing
+    pos = {item: i for i, item in enumerate(pr["item"])}
+    assert pos["new-a"] < pos["new-b"]  # the model is unsure about new-a
+    # items with many agreeing labels come late
+    top = pr[pr["labeled"]].head(20)
+    bottom = pr[pr["labeled"]].tail(20)
+    assert top["num_annotations"].mean() <= bottom["num_annotations"].mean()
