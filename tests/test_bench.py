@@ -124,6 +124,7 @@ def _boom(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
 
 def test_a_failing_contender_is_a_row_not_a_crash() -> None:
     cfg = BenchConfig(scenarios=["synth_spammers"], sparsity=(2,), seeds=1, progress=False,
+                      sparsity_methods=None,
                       memory=False)
     res = run_suite(cfg, [labeljury_contender("majority_vote"),
                           Contender("boom", "test", False, _boom)])

@@ -61,8 +61,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark from parsed arguments; returns the exit status."""
     from .runner import run_benchmark
 
-    command = "labeljury " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
-        if sys.argv and "bench" in sys.argv else "labeljury bench ..."
+    given = [shlex.quote(a) for a in sys.argv[1:]]
+    command = "labeljury " + " ".join(given if "bench" in sys.argv[1:2] else ["bench", *given])
     results = run_benchmark(args.data, methods=args.methods, quick=args.quick,
                             seeds=args.seeds, out=args.out, datasets=args.datasets,
                             scenarios=args.scenarios, sparsity=args.sparsity,

@@ -230,13 +230,18 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
         "`pred_probs`: out-of-fold predictions of `labeljury.model.out_of_fold_pred_probs` "
         "(5-fold, trained on the majority vote of exactly the annotations shown) where the "
         "data set has features, a *simulated* model (stated accuracy; noisy copy of the "
-        "truth) for the synthetic scenarios, and nothing otherwise (`n/a: no features`). "
+        "truth) for the synthetic scenarios, and nothing otherwise: there, methods that need a "
+        "model are `n/a: no features`, and labeljury's `jury` runs on the annotations alone. "
         "'+model' = the model's argmax added as one more annotator (the CROWDLAB paper's "
         "baselines). Peers use their default parameters. The sparsity protocol keeps at "
-        "most r random annotations per item (r = 1, 2, 3, 5; several seeds); the full data "
-        "is run once. Cells: `fail` = the contender raised (message below), `skip` = not "
-        "run because its time per annotation measured on smaller data predicted more than "
-        "the per-fit budget, `n/a` = not applicable. Bold = best in the column.",
+        "most r random annotations per item (r = 1, 2, 3, 5; several seeds) and reruns "
+        "labeljury's methods and the main peers (crowd-kit Dawid-Skene, cleanlab CROWDLAB; "
+        "`sparsity_methods` below); the full data is run once, by every contender. "
+        "Cells: `fail` = the contender raised (message below), `skip` = not "
+        "run because its best time per annotation measured on smaller data predicted more "
+        "than the per-fit budget (`max_fit_seconds`, `sparsity_max_seconds`), "
+        "`n/a` = not applicable. "
+        "Bold = best in the column.",
         "",
         "## Data sets",
         "",

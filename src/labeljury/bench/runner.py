@@ -8,17 +8,19 @@ Protocol, per data set:
    longer than ``trace_max_seconds``);
 2. the *sparsity* levels: for each ``r`` in ``sparsity`` and each seed, at most
    ``r`` random annotations kept per item (:func:`~.datasets.subsample_per_item`),
-   every contender run again (timed only).
+   the contenders of ``sparsity_methods`` run again (timed only).
 
 ``pred_probs`` for model-aware contenders come from the data set's features
 (out-of-fold, :func:`labeljury.model.out_of_fold_pred_probs`, trained on the
 majority vote of exactly the annotations the contenders see) or from its
 simulated model (synthetic scenarios); the same array goes to every contender.
-Real data sets without features get one ``n/a`` row per model-aware contender.
+Real data sets without features get one ``n/a`` row per model-aware contender
+that cannot run without ``pred_probs`` (labeljury's model-aware methods that can,
+such as ``jury``, run on the annotations alone there).
 
 A contender that raises becomes a ``failed`` row with its message. A contender
-whose time per annotation, measured on the smaller data sets run before,
-predicts more than ``max_fit_seconds`` (``sparsity_max_seconds`` for sparsity
+whose best time per annotation so far (measured on the smaller data sets run
+before) predicts more than ``max_fit_seconds`` (``sparsity_max_seconds`` for sparsity
 runs) is not run and becomes a ``skipped`` row saying so: data sets run from
 the smallest to the largest, so the rates are known before the large ones.
 """
@@ -58,11 +60,14 @@ __all__ = ["QUICK", "BenchConfig", "default_contenders", "evaluate", "run_benchm
 
 LIFT_T = (10, 50, 100)
 
+#: contenders run at the sparsity levels by default (all run on the full data)
+SPARSITY_METHODS = ("labeljury", "crowdkit:DawidSkene", "cleanlab:crowdlab")
+
 #: the --quick configuration: small data sets, a few methods and peers, one seed
 QUICK = {
     "datasets": ("temp", "possent", "weather_sentiment_amt"),
     "scenarios": ("synth_tutorial",),
-    "methods": ("majority_vote", "dawid_skene", "crowdlab", "dawid_skene+model",
+    "methods": ("majority_vote", "dawid_skene", "crowdlab", "jury", "dawid_skene+model",
                 "crowdkit:MajorityVote", "crowdkit:DawidSkene", "crowdkit:Wawa",
                 "cleanlab:majority_vote", "cleanlab:crowdlab"),
     "sparsity": (1, 3),
@@ -86,6 +91,10 @@ class BenchConfig:
         Contender names (see :func:`default_contenders`); None = all.
     sparsity : tuple of int
         Annotations kept per item in the sparsity protocol.
+    sparsity_methods : list of str, optional
+        Contenders (names or groups) also run at the sparsity levels; None =
+        all. Default: labeljury's methods and the main peers (crowd-kit
+        Dawid-Skene, cleanlab CROWDLAB), to keep the suite under 30 minutes.
     seeds : int
         Seeds per sparsity level.
     max_fit_seconds, sparsity_max_seconds : float
@@ -103,9 +112,11 @@ class BenchConfig:
     methods: list[str] | None = None
     sparsity: tuple[int, ...] = (1, 2, 3, 5)
     seeds: int = 3
-    max_fit_seconds: float = 90.0
-    sparsity_max_seconds: float = 10.0
-    trace_max_seconds: float = 20.0
+    sparsity_methods: list[str] | None = field(
+        default_factory=lambda: list(SPARSITY_METHODS))
+    max_fit_seconds: float = 30.0
+    sparsity_max_seconds: float = 5.0
+    trace_max_seconds: float = 2.0
     memory: bool = True
     quick: bool = False
     progress: bool = True
@@ -279,6 +290,9 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
         raise InputError("no data sets to run: pass --data DIR (or set LABELJURY_DATA) or "
                          "keep the synthetic scenarios")
     rate: dict[str, float] = {}  # contender -> seconds per annotation, last measured
+    sparse_names = None if cfg.sparsity_methods is None else \
+        {c.name for c in default_contenders(cfg.sparsity_methods)}
+    needs_model: set[str] = set()  # model-aware methods found unable to run without one
     rows: list[dict[str, Any]] = []
     t_start = time.perf_counter()
     from ..methods import MajorityVote
@@ -312,9 +326,13 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
                         rows.append({**row, "status": "n/a",
                                      "message": f"n/a: {c.package} is not installed"})
                     continue
-                if c.uses_model and pp is None:
+                if c.uses_model and pp is None and (c.family != "labeljury" or c.name in
+                                                    needs_model or c.name.endswith("+model")):
                     if variant == "full":
                         rows.append({**row, "status": "n/a", "message": "n/a: no features"})
+                    continue
+                if variant != "full" and sparse_names is not None and \
+                        c.name not in sparse_names:
                     continue
                 predicted = rate.get(c.name, 0.0) * ann.n_annotations
                 if predicted > budget:
@@ -328,13 +346,20 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
                         warnings.simplefilter("ignore")
                         out, secs = _timed(lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
                         row["time_s"] = secs
-                        rate[c.name] = secs / ann.n_annotations
+                        per_ann = secs / ann.n_annotations
+                        rate[c.name] = min(rate.get(c.name, np.inf), per_ann)
                         if cfg.memory and variant == "full" and secs <= cfg.trace_max_seconds:
                             row["peak_mb"] = _peak_mb(
                                 lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
                     row.update(evaluate(out, ann, gold, mv_labels))
                 except Exception as exc:  # a peer's failure is a result, not a crash
                     msg = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+                    if c.uses_model and pp is None and "pred_probs" in str(exc):
+                        # a model-aware labeljury method that cannot run without a model
+                        needs_model.add(c.name)
+                        if variant == "full":
+                            rows.append({**row, "status": "n/a", "message": "n/a: no features"})
+                        continue
                     row.update(status="failed" if not str(exc).startswith("skipped") else
                                "skipped", message=msg[:300])
                 rows.append(row)
@@ -395,6 +420,7 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
         cfg.methods = list(QUICK["methods"])
         cfg.sparsity = tuple(QUICK["sparsity"])
         cfg.seeds = int(QUICK["seeds"])
+        cfg.sparsity_methods = None
     if datasets is not None:
         cfg.datasets = list(datasets)
     if scenarios is not None:
