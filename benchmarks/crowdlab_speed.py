@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import resource
 import subprocess
@@ -66,28 +67,47 @@ import sys, time, resource, warnings
 import numpy as np, pandas as pd
 warnings.simplefilter("ignore")
 from cleanlab.multiannotator import get_label_quality_multiannotator
-wide = pd.read_pickle(sys.argv[1]); pp = np.load(sys.argv[2])
+d = np.load(sys.argv[1])
+wide = np.full((int(d["n_items"]), int(d["n_annotators"])), np.nan)
+wide[d["item"], d["annotator"]] = d["label"]
+wide = pd.DataFrame(wide, columns=[f"w{j}" for j in range(wide.shape[1])])
 t0 = time.perf_counter()
-get_label_quality_multiannotator(wide, pp, verbose=False)
+get_label_quality_multiannotator(wide, d["pred_probs"], verbose=False)
 dt = time.perf_counter() - t0
 print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
 """
 
 
 def time_cleanlab(ann: Annotations, pp: np.ndarray, timeout: float) -> tuple[float, float]:
-    """(seconds, peak GB) of cleanlab in a subprocess; (nan, nan) on timeout."""
+    """(seconds, peak GB) of cleanlab in a subprocess; (nan, nan) on timeout.
+
+    The child builds cleanlab's wide table (float, NaN = not labeled) itself, so
+    this process never holds it; the time covers only the cleanlab call, the
+    peak memory the whole child (wide table included: cleanlab needs it).
+    """
     with tempfile.TemporaryDirectory() as d:
-        wide_path, pp_path = Path(d) / "wide.pkl", Path(d) / "pp.npy"
-        ann.to_wide().astype(float).to_pickle(wide_path)
-        np.save(pp_path, pp)
+        path = Path(d) / "input.npz"
+        np.savez(path, item=ann.item, annotator=ann.annotator, label=ann.label,
+                 pred_probs=pp, n_items=ann.n_items, n_annotators=ann.n_annotators)
         try:
-            out = subprocess.run([sys.executable, "-c", CLEANLAB_CHILD, str(wide_path),
-                                  str(pp_path)], capture_output=True, text=True,
-                                 timeout=timeout, check=True)
+            out = subprocess.run([sys.executable, "-c", CLEANLAB_CHILD, str(path)],
+                                 capture_output=True, text=True, timeout=timeout, check=True)
         except subprocess.TimeoutExpired:
             return float("nan"), float("nan")
         secs, gb = map(float, out.stdout.split()[-2:])
         return secs, gb
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,14 +116,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cleanlab-timeout", type=float, default=600.0,
                     help="seconds before the cleanlab subprocess is stopped (default 600)")
     args = ap.parse_args(argv)
-    print(f"# {platform.node()} {platform.processor() or platform.machine()}, "
-          f"python {platform.python_version()}, numpy {np.__version__}, "
+    print(f"# {machine()}, python {platform.python_version()}, numpy {np.__version__}, "
           f"{datetime.date.today().isoformat()}")
 
     ann, pp = make(100_000, 1_000, 5, 10)
     t = time_labeljury(ann, pp)
     print(f"1e5 items x 1000 annotators x 5 labels, K=10: labeljury {t:.3f} s, peak RSS so far "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB (data included)")
     if not args.no_cleanlab:
         secs, gb = time_cleanlab(ann, pp, args.cleanlab_timeout)
         if np.isnan(secs):
@@ -116,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
 
     ann, pp = make(1_000_000, 1_000, 3, 10)
     t = time_labeljury(ann, pp, repeat=2)
-    print(f"1e6 items x 1000 annotators x 3 labels, K=10: labeljury {t:.3f} s, peak RSS "
+    print(f"1e6 items x 1000 annotators x 3 labels, K=10: labeljury {t:.3f} s, peak RSS (data "
+          "included) "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
 
 

@@ -211,6 +211,20 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(stack, stack_before)
 
 
+@pytest.mark.slow
+def test_reference_ensemble_calibration_modifies_the_callers_array():
+    """Documents the reference weakness (docs/crowdlab.md); ours is tested above."""
+    cm = pytest.importorskip("cleanlab.multiannotator")
+    ann, pp, _ = tutorial(0)
+    stack = np.stack([pp, pp[:, ::-1]])
+    before = stack.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm.get_label_quality_multiannotator_ensemble(ann.to_wide().astype(float), stack,
+                                                     calibrate_probs=True, verbose=False)
+    assert not np.array_equal(stack, before)  # if this fails, cleanlab fixed it
+
+
 def test_float_labels_count_under_the_right_class():
     """A wide table of float labels (NaN forces floats) gives the int result."""
     ann, pp, _ = tutorial(1)
