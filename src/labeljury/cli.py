@@ -153,12 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     runp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     runp.set_defaults(func=cmd_run)
 
-    try:
-        from .io.cli import add_commands
-    except ImportError:  # pragma: no cover - tool-export readers not installed
-        pass
-    else:
-        add_commands(sub)
+    from .bench.cli import add_commands as add_bench
+    from .io.cli import add_commands as add_io
+
+    add_io(sub)
+    add_bench(sub)
     return parser
 
 
