@@ -171,6 +171,10 @@ def _problems(results: pd.DataFrame) -> pd.DataFrame:
     bad = results[results["status"].isin(["failed", "skipped"])]
     if bad.empty:
         return pd.DataFrame()
+    # one line per reason: skips differ only by their predicted seconds
+    bad = bad.assign(message=bad["message"].where(
+        bad["status"] != "skipped", "predicted time over the per-fit budget (results.csv "
+        "gives the prediction)"))
     g = bad.groupby(["method", "status", "message"], sort=False)
     out = g["dataset"].agg(lambda s: ", ".join(dict.fromkeys(s))).reset_index()
     out["runs"] = g.size().to_numpy()
