@@ -185,3 +185,17 @@ def test_quick_numbers_are_sane(tmp_path: Path) -> None:
         assert ck["status"] == "ok" and ck["accuracy"] == pytest.approx(0.96, abs=0.01)
         wawa = full.loc[("possent", "crowdkit:Wawa")]
         assert wawa["status"] == "ok" or wawa["message"]  # a failure keeps its message
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(DATA is None or not (DATA / "rte").is_dir(),
+                    reason="needs ../shared/datasets beside the repository")
+def test_real_features_are_found() -> None:
+    from labeljury.bench.datasets import load_real
+
+    rte = load_real(DATA / "rte")  # pandas >= 3 reads text as a string dtype, not object
+    assert rte.model == "oof:text" and list(rte.features.columns) == ["text", "hypothesis"]
+    assert load_real(DATA / "possent").features is None
+    if (DATA / "music_genre").is_dir():
+        mg = load_real(DATA / "music_genre")
+        assert mg.model == "oof:tabular" and mg.features.shape == (700, 124)

@@ -134,7 +134,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 def _text_columns(df: pd.DataFrame) -> list[str]:
     cols = []
     for c in df.columns:
-        if c == "item" or df[c].dtype != object:
+        if c == "item" or not (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
             continue
         if df[c].astype(str).str.len().mean() > 15:
             cols.append(c)

@@ -278,7 +278,8 @@ def _variants(cfg: BenchConfig, data: BenchData) -> list[tuple[str, int]]:
     return out
 
 
-def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -> pd.DataFrame:
+def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *,
+              checkpoint: Path | None = None) -> pd.DataFrame:
     """Run the benchmark described by ``cfg``; one row per (data set, variant, contender).
 
     Returns
@@ -290,6 +291,13 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
         ``n_annotators``, ``n_annotations``, ``n_classes``, ``labels_per_item``,
         ``n_gold``), ``model`` and ``model_accuracy`` (of ``argmax(pred_probs)``
         on gold), the metrics of :func:`evaluate`, ``time_s`` and ``peak_mb``.
+        Read a saved copy with ``keep_default_na=False`` so that the status
+        ``n/a`` stays a string.
+
+    Other Parameters
+    ----------------
+    checkpoint : Path, optional
+        CSV rewritten after each data set with the rows so far.
     """
     contenders = list(contenders) if contenders is not None else \
         default_contenders(cfg.methods)
@@ -373,6 +381,8 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None) -
                 rows.append(row)
             _log(cfg, f"  {data.name} variant={variant} seed={seed} done "
                       f"({time.perf_counter() - t_start:.0f} s so far)")
+        if checkpoint is not None:
+            pd.DataFrame(rows).to_csv(checkpoint, index=False)
     return pd.DataFrame(rows)
 
 
@@ -440,7 +450,13 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
     if seeds is not None:
         cfg.seeds = int(seeds)
     t0 = time.perf_counter()
-    results = run_suite(cfg)
+    checkpoint = None
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        checkpoint = Path(out) / "results.partial.csv"
+    results = run_suite(cfg, checkpoint=checkpoint)
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     wall = time.perf_counter() - t0
     if out is not None:
         from .report import write_outputs
