@@ -62,7 +62,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .runner import run_benchmark
 
     given = [shlex.quote(a) for a in sys.argv[1:]]
-    command = "labeljury " + " ".join(given if "bench" in sys.argv[1:2] else ["bench", *given])
+    if sys.argv and sys.argv[0].endswith("__main__.py"):
+        command = "python -m labeljury.bench " + " ".join(given)
+    else:
+        command = "labeljury " + " ".join(given if "bench" in sys.argv[1:2] else
+                                          ["bench", *given])
     results = run_benchmark(args.data, methods=args.methods, quick=args.quick,
                             seeds=args.seeds, out=args.out, datasets=args.datasets,
                             scenarios=args.scenarios, sparsity=args.sparsity,
