@@ -357,6 +357,8 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *
                                  "fit (rate measured on smaller data)"})
                     continue
                 arg = pp if c.uses_model else None
+                if ann.n_annotations >= 100_000:
+                    _log(cfg, f"    {c.name} on {ann.n_annotations:,} annotations")
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
