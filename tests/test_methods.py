@@ -133,3 +133,10 @@ def test_random_state_is_used(name: str, ann2: Annotations) -> None:
     a = _fit(name, ann2, random_state=0)
     b = _fit(name, ann2, random_state=0)
     np.testing.assert_array_equal(a.probas_, b.probas_)
+
+
+def test_mmsr_with_one_label_per_item_is_majority_vote() -> None:
+    # no two annotators share an item: nothing to estimate skills from
+    ann = Annotations.from_arrays(np.arange(50), np.arange(50) % 7, np.arange(50) % 2)
+    labels = get_method("mmsr").fit_predict(ann)
+    np.testing.assert_array_equal(labels, ann.label)

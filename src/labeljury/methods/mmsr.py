@@ -123,6 +123,9 @@ class MMSR(Aggregator):
     def _skills(self, ann: Annotations) -> tuple[np.ndarray, int]:
         n_a = ann.n_annotators
         row, col, c, _ = agreement_matrix(ann)
+        if len(row) == 0:  # no two annotators share an item: skills are unidentifiable,
+            return np.ones(n_a), 1  # so every annotator counts the same (majority vote)
+        c = np.asarray(c, dtype=float)
         deg = np.bincount(row, minlength=n_a)
         order = np.argsort(row, kind="stable")
         row, col, c = row[order], col[order], c[order]
