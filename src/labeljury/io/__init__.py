@@ -1,8 +1,13 @@
 """Read labeling-tool exports into :class:`~labeljury.Annotations`, and write results back.
 
 >>> import labeljury.io as lio
->>> ann = lio.read("export.json")                                # doctest: +SKIP
->>> ann, summary = lio.read("batch.csv", return_summary=True)    # doctest: +SKIP
+>>> ann = lio.read("tests/data/formats/label_studio/export_json.json")
+>>> ann.n_items, ann.n_annotators
+(3, 3)
+>>> ann, summary = lio.read("tests/data/formats/mturk/batch_results_flattened.csv",
+...                         return_summary=True)
+>>> summary.format
+'mturk'
 
 ``read`` sniffs the format (see :func:`~labeljury.io.sniff.sniff`) unless one is
 named; every reader applies one policy (:func:`labeljury.io._common.finish`):
@@ -108,9 +113,9 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
     Examples
     --------
     >>> from labeljury.io import read
-    >>> ann, summary = read("../shared/formats/toloka/assignments.tsv",
-    ...                     return_summary=True)            # doctest: +SKIP
-    >>> summary.gold_items                                  # doctest: +SKIP
+    >>> ann, summary = read("tests/data/formats/toloka/assignments.tsv",
+    ...                     return_summary=True)
+    >>> summary.gold_items
     1
     """
     fmt = sniff(path) if format == "auto" else format

@@ -48,7 +48,7 @@ def sniff(path: str | os.PathLike[str]) -> str:
 
     Examples
     --------
-    >>> sniff("../shared/formats/toloka/assignments.tsv")  # doctest: +SKIP
+    >>> sniff("tests/data/formats/toloka/assignments.tsv")
     'toloka'
     """
     p = Path(path)
