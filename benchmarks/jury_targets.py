@@ -1,0 +1,60 @@
+"""Check Jury (labeljury's own method) against issue 5's targets from a bench results.csv.
+
+    labeljury bench --out bench-out            # writes bench-out/results.csv
+    python benchmarks/jury_targets.py bench-out/results.csv
+
+Prints, for data sets where model-aware methods ran (features or a simulated
+model): Jury minus CROWDLAB accuracy per data set and sparsity level; rows where
+Jury falls more than 0.3 points below the best of majority vote, Dawid-Skene and
+GLAD; mean wrong-label AUROC, annotator Spearman and ECE against CROWDLAB; and
+the time ratio.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+SPARSE_SYNTHETIC = ["synth_confusions", "synth_hardest", "synth_tutorial", "synth_spammers"]
+
+
+def main(path: str) -> None:
+    pd.set_option("display.width", 200)
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    ok = df[df.status == "ok"].copy()
+    cols = ["accuracy", "auroc_own", "spearman", "ece", "time_s"]
+    for c in cols:
+        ok[c] = pd.to_numeric(ok[c], errors="coerce")
+    g = ok.groupby(["dataset", "variant", "method"])[cols].mean()
+    acc = g["accuracy"].unstack("method")
+    with_model = acc["crowdlab"].notna()
+    diff = (acc["jury"] - acc["crowdlab"])[with_model] * 100
+    print("Jury - CROWDLAB accuracy, points (data sets with a model):")
+    print(diff.unstack("variant").round(2).to_string())
+    per_ds = diff.groupby(level="dataset").mean()
+    print("\nmean over sparsity levels:\n" + per_ds.round(2).to_string())
+    print(f"\ndata sets more than 0.3 points below CROWDLAB on average: "
+          f"{sorted(per_ds[per_ds < -0.3].index)}")
+    sparse = diff[diff.index.get_level_values("dataset").isin(SPARSE_SYNTHETIC)]
+    print(f"mean Jury - CROWDLAB on class-dependent / sparse scenarios: {sparse.mean():.2f} "
+          "points (target >= 1)")
+    best = acc[["majority_vote", "dawid_skene", "glad"]].max(axis=1)
+    below = (acc["jury"] - best) * 100
+    bad = below[below < -0.3]
+    print(f"\nrows more than 0.3 points below the best of MV, DS, GLAD: {len(bad)} of "
+          f"{below.notna().sum()}")
+    print(bad.round(2).to_string())
+    for m in ("auroc_own", "spearman", "ece"):
+        t = g[m].unstack("method")[with_model]
+        print(f"\n{m}: Jury {t['jury'].mean():.4f} vs CROWDLAB {t['crowdlab'].mean():.4f} "
+              "(mean over data sets with a model)")
+    e = g["ece"].unstack("method")["jury"]
+    print(f"Jury ECE over every row: mean {e.mean():.4f}, share <= 0.03: {(e <= 0.03).mean():.3f}")
+    t = g["time_s"].unstack("method")[with_model]
+    ratio = t["jury"] / t["crowdlab"]
+    print(f"time Jury / CROWDLAB: median {ratio.median():.1f}x, max {ratio.max():.1f}x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench-out/results.csv")
