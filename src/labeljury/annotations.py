@@ -101,17 +101,16 @@ def _as_clean_values(values: Any) -> np.ndarray:
 
 
 def _missing_mask(arr: np.ndarray) -> np.ndarray:
-    mask = pd.isna(arr)
-    if arr.dtype == object:
-        is_str = np.fromiter((isinstance(v, str) for v in arr), bool, len(arr)) if len(arr) else \
-            np.zeros(0, bool)
-        if is_str.any():
-            stripped = pd.Series(arr[is_str]).str.strip().str.lower()
-            blank = stripped.isin(_MISSING_STRINGS).to_numpy()
-            sub = np.flatnonzero(is_str)[blank]
-            mask = np.asarray(mask).copy()
-            mask[sub] = True
-    return np.asarray(mask, dtype=bool)
+    mask = np.asarray(pd.isna(arr), dtype=bool)
+    if arr.dtype == object and len(arr):
+        # blank / "NA"-like strings count as missing; non-strings give NaN under .str
+        # and so compare False (one vectorised pass, no per-value Python loop)
+        try:
+            text = pd.Series(arr, copy=False).str.strip().str.lower()
+        except AttributeError:  # no string among the values: nothing more is missing
+            return mask
+        mask |= text.isin(_MISSING_STRINGS).to_numpy()
+    return mask
 
 
 def _integral_to_int(arr: np.ndarray) -> np.ndarray:
