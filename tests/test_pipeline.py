@@ -112,6 +112,8 @@ def test_cli_run_with_embeddings_npy_in_sorted_order(tmp_path, tutorial) -> None
     assert main(["run", str(answers), "--embeddings", str(tmp_path / "emb.npy"),
                  "--max-rounds", "1", "--out", str(tmp_path / "o"), "--quiet",
                  "--no-report"]) == 0
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "missing.npy"),
+                 "--out", str(tmp_path / "o3"), "--quiet"]) == 2
     np.save(tmp_path / "bad.npy", emb[:-1])
     assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npy"),
                  "--out", str(tmp_path / "o2"), "--quiet"]) == 2

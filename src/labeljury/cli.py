@@ -313,7 +313,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = _console(args.quiet)
     ann = read_answers(args)
     if args.embeddings:
-        emb = np.load(args.embeddings, allow_pickle=False)
+        try:
+            emb = np.load(args.embeddings, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{args.embeddings}: cannot load as a .npy array ({exc})") from exc
         if len(emb) != ann.n_items:
             raise InputError(f"{args.embeddings}: {len(emb)} rows for {ann.n_items} items (one "
                              "row per item, in sorted item-id order)")

@@ -77,8 +77,9 @@ def align_pred_probs(pred_probs: Any, ann: Annotations, *, id_col: Hashable | No
 def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, source: str
                 ) -> np.ndarray:
     class_cols = {str(c): c for c in df.columns}
+    class_names = {str(k) for k in ann.classes}
     if id_col is None:
-        candidates = [c for c in df.columns if str(c) not in {str(k) for k in ann.classes}]
+        candidates = [c for c in df.columns if str(c) not in class_names]
         id_col = _find_column(candidates, ITEM_NAMES)
     if id_col is not None:
         if id_col not in df.columns:
@@ -91,7 +92,7 @@ def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, sou
         raise MissingColumnError(f"{source}: no column for class(es) {preview(missing_cls)}; "
                                  "a pred_probs table has the item id column plus one column per "
                                  "class name")
-    extra = [c for c in df.columns if c != id_col and str(c) not in {str(k) for k in ann.classes}]
+    extra = [c for c in df.columns if c != id_col and str(c) not in class_names]
     if extra:
         raise PredProbsError(f"{source}: columns {preview(extra)} are neither the id column nor "
                              f"a class ({preview(list(ann.classes), 10)})")

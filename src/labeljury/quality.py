@@ -15,6 +15,7 @@ import pandas as pd
 
 from .annotations import Annotations
 from .methods.base import Aggregator
+from .methods.majority_vote import agreement_with
 
 __all__ = ["annotator_stats", "detailed_label_quality", "label_quality", "worst_class"]
 
@@ -87,8 +88,7 @@ def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
     """One row per annotator, worst quality first."""
     labels = method.labels_
     n = ann.annotations_per_annotator()
-    agree = np.bincount(ann.annotator, weights=ann.label == labels[ann.item],
-                        minlength=ann.n_annotators) / n
+    agree = agreement_with(ann, labels)
     df = pd.DataFrame({
         "annotator": ann.annotators.copy(),
         "annotator_quality": np.asarray(method.annotator_skill_, dtype=float),

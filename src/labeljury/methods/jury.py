@@ -52,7 +52,7 @@ import numpy as np
 
 from ..annotations import Annotations
 from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
-from .base import Aggregator
+from .base import Aggregator, argmax_ties
 from .dawid_skene import clamp_gold
 
 __all__ = ["Jury"]
@@ -100,8 +100,9 @@ class Jury(Aggregator):
         Leave-one-out posterior for the quality scores (see module docstring).
     use_gold : bool, default True
         Pin items with known gold labels (``Annotations.gold``).
-    random_state : int, default 0
-        Seeds the subsample used to search :math:`w` on very large inputs.
+    cross_fit : bool, default False
+        Use leave-one-out likelihoods in every E-step too, not only for the
+        model weight and the final scores (slower; measured no more accurate).
 
     Attributes
     ----------
@@ -139,7 +140,7 @@ class Jury(Aggregator):
     def __init__(self, strength: float = 4.0, accuracy_strength: float = 2.0,
                  learn_model_weight: bool = True, model_weight: float = 1.0,
                  max_model_weight: float = 1.0, max_iter: int = 100, tol: float = 1e-6,
-                 honest_scores: bool = True, use_gold: bool = True, random_state: int = 0,
+                 honest_scores: bool = True, use_gold: bool = True,
                  cross_fit: bool = False) -> None:
         self.strength = strength
         self.accuracy_strength = accuracy_strength
@@ -150,7 +151,6 @@ class Jury(Aggregator):
         self.tol = tol
         self.honest_scores = honest_scores
         self.use_gold = use_gold
-        self.random_state = random_state
         self.cross_fit = cross_fit
 
     # ----------------------------------------------------------------- M-step
@@ -173,10 +173,9 @@ class Jury(Aggregator):
         mean[:, eye] = acc[:, None]
         return mean
 
-    def _confusions(self, counts: np.ndarray) -> np.ndarray:
-        prior = self.strength * self._prior_mean(counts)
-        conf = counts + prior
-        return conf / conf.sum(axis=2, keepdims=True)
+    def _pseudo_counts(self, counts: np.ndarray) -> np.ndarray:
+        """Dirichlet pseudo-counts ``s * mu`` added to the expected counts (MAP rows)."""
+        return self.strength * self._prior_mean(counts)
 
     @staticmethod
     def _informative(ann: Annotations, log_p: np.ndarray | None) -> np.ndarray:
@@ -242,23 +241,23 @@ class Jury(Aggregator):
 
         def step() -> float:
             nonlocal post, w, weight_settled
-            counts = confusion_counts(x, post * informative[:, None])
-            conf = self._confusions(counts)
+            share = post * informative[:, None]
+            counts = confusion_counts(x, share)
+            pseudo = self._pseudo_counts(counts)
+            num = counts + pseudo
+            conf = num / num.sum(axis=2, keepdims=True)
             # class prior from the informative items only, for the same reason
             rho = (informative @ post + 1.0) / (informative.sum() + k)
             log_rho = np.log(rho)
             if self.cross_fit:
-                loglik = _loo_loglik(ann, post * informative[:, None],
-                                     counts + self.strength * self._prior_mean(counts))
+                loglik = _loo_loglik(ann, share, num)
             else:
                 loglik = log_likelihoods(x, np.log(conf))
             if log_p is not None and self.learn_model_weight and not weight_settled:
                 # judge the model against annotations scored without their own influence;
-                # once w stops moving it is left alone (the leave-one-out pass is the
-                # costliest part of an iteration) and checked once more at the end
-                loo = loglik if self.cross_fit else _loo_loglik(
-                    ann, post * informative[:, None],
-                    counts + self.strength * self._prior_mean(counts))
+                # once w stops moving it is left alone for the remaining iterations (the
+                # leave-one-out pass is the costliest part of an iteration)
+                loo = loglik if self.cross_fit else _loo_loglik(ann, share, num)
                 w_new = self._update_weight(w, log_p, log_rho, loo)
                 weight_settled = abs(w_new - w) < 1e-3
                 w = w_new
@@ -267,9 +266,8 @@ class Jury(Aggregator):
                 clamp_gold(ann, log_post)
             post, evidence = log_normalize(log_post)
             # MAP objective: evidence + Dirichlet log-density of the confusions (the
-            # pseudo-counts added in _confusions are the Dirichlet's alpha - 1)
-            prior = self.strength * self._prior_mean(counts)
-            objective = evidence + float(np.sum(prior * np.log(conf)))
+            # pseudo-counts are the Dirichlet's alpha - 1)
+            objective = evidence + float(np.sum(pseudo * np.log(conf)))
             state.update(conf=conf, rho=rho, loglik=loglik, log_rho=log_rho)
             return objective
 
@@ -281,7 +279,8 @@ class Jury(Aggregator):
         self.priors_ = rho
         self.model_weight_ = w
         self.annotator_skill_ = np.einsum("c,acc->a", rho, conf)
-        self.labels_ = _argmax_labels(post, pred_probs, votes)
+        tiebreak = [pred_probs] if pred_probs is not None else []
+        self.labels_ = argmax_ties(post, *tiebreak, votes.sum(axis=0))
         honest = self._honest_posterior(ann, post, log_p, state["log_rho"], w) \
             if self.honest_scores else post
         self.honest_probas_ = honest
@@ -293,7 +292,7 @@ class Jury(Aggregator):
         """Posterior with each annotation judged by confusions fitted without it."""
         share = post * self._informative(ann, log_p)[:, None]
         counts = confusion_counts(ann.one_hot(), share)  # (A, K, K)
-        loglik = _loo_loglik(ann, share, counts + self.strength * self._prior_mean(counts))
+        loglik = _loo_loglik(ann, share, counts + self._pseudo_counts(counts))
         log_post = self._log_prior(log_p, log_rho, w) + loglik
         if self.use_gold:
             clamp_gold(ann, log_post)
@@ -335,10 +334,3 @@ def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     for c in range(k):  # loop over classes only; each column is one bincount
         out[:, c] += np.bincount(rows, weights=values[:, c], minlength=n)
 
-
-def _argmax_labels(post: np.ndarray, pred_probs: np.ndarray | None,
-                   votes: np.ndarray) -> np.ndarray:
-    from .base import argmax_ties
-
-    tiebreak = [pred_probs] if pred_probs is not None else []
-    return argmax_ties(post, *tiebreak, votes.sum(axis=0))
