@@ -40,16 +40,20 @@ def log_normalize(log_unnorm: np.ndarray) -> tuple[np.ndarray, float]:
     """
     # Hand-rolled log-sum-exp: scipy.special.logsumexp's generality (complex
     # input, weights, array-API dispatch) made it 75% of a Dawid-Skene iteration
-    # at 1e6 annotations. One temporary, exp and divide in place.
-    top = log_unnorm.max(axis=1, keepdims=True)
+    # at 1e6 annotations. Work class-major: numpy's row-wise max/sum over a few
+    # columns of a (n, K) array is strided and 5-20x slower than the same
+    # reduction over the rows of its (K, n) transpose, which costs one copy.
+    # The result is returned as a Fortran-ordered (n, K) view of that copy.
+    probs = np.array(log_unnorm.T, dtype=float, order="C")
+    top = probs.max(axis=0)
     top[~np.isfinite(top)] = 0.0  # an all -inf row stays 0/0 -> caught below
-    probs = np.subtract(log_unnorm, top)
+    probs -= top
     np.exp(probs, out=probs)
-    total = probs.sum(axis=1, keepdims=True)
-    np.divide(probs, total, out=probs)
+    total = probs.sum(axis=0)
+    probs /= total
     with np.errstate(divide="ignore"):
         ll = float(np.sum(np.log(total)) + np.sum(top))
-    return probs, ll
+    return probs.T, ll
 
 
 def log_likelihoods(one_hot, log_conf: np.ndarray) -> np.ndarray:

@@ -34,14 +34,19 @@ Fitting is MAP-EM: the E-step is the usual sparse product
 confusions in closed form and the model weight :math:`w` by maximising the
 marginal likelihood of the annotations (a bounded 1-D search), so a model
 that disagrees with reliable annotators, or is over-confident, is tempered
-automatically.
+automatically. The two concentrations of the hierarchical prior (how far an
+annotator's confusions and accuracy may stray from the crowd's) are learned by
+type-II maximum likelihood, and the class prior is anchored on the label
+frequencies so that sparse, biased labels cannot collapse it.
 
 The consensus quality score is the posterior probability of the consensus
 computed *leave-one-out*: each annotation's likelihood uses confusion
 estimates from which that annotation's own contribution was removed. Plain
 EM posteriors are over-confident because every annotator's parameters were
 fitted to the very labels they are then used to judge; removing that
-self-influence makes the score an honest probability.
+self-influence makes the score an honest probability. A likelihood temperature,
+fitted so that each label is best predicted from the other labels of its item,
+then corrects the over-confidence that errors correlated within items cause.
 """
 
 from __future__ import annotations
@@ -61,14 +66,16 @@ _EPS = 1e-12
 
 
 def _lse(a: np.ndarray) -> np.ndarray:
-    """Row-wise log-sum-exp (scipy's has too much per-call overhead for an inner loop)."""
-    m = a.max(axis=1, keepdims=True)
-    return (m + np.log(np.exp(a - m).sum(axis=1, keepdims=True)))[:, 0]
+    """Row-wise log-sum-exp, class-major (see :func:`._em.log_normalize` for why)."""
+    t = np.array(a.T, dtype=float, order="C")
+    m = t.max(axis=0)
+    t -= m
+    np.exp(t, out=t)
+    return m + np.log(t.sum(axis=0))
 
 
 def _softmax(a: np.ndarray) -> np.ndarray:
-    e = np.exp(a - a.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    return log_normalize(a)[0]
 
 
 class Jury(Aggregator):
@@ -78,10 +85,27 @@ class Jury(Aggregator):
     ----------
     strength : float, default 4.0
         Dirichlet strength :math:`s` (in pseudo-labels per true class) pulling
-        each annotator's confusion rows toward their prior mean.
+        each annotator's confusion rows toward their prior mean; the starting
+        value when ``learn_strength``.
     accuracy_strength : float, default 2.0
         Pseudo-labels :math:`m` pulling each annotator's accuracy toward the
-        pooled accuracy.
+        pooled accuracy; the starting value when ``learn_strength``.
+    learn_strength : bool or {"s", "m"}, default True
+        Learn :math:`s` and :math:`m` by type-II maximum likelihood (empirical
+        Bayes: the Dirichlet-multinomial and beta-binomial marginal likelihoods
+        of the expected counts), or only the one named. A large learned
+        :math:`s` means the crowd looks one-coin; a small one, class-dependent.
+    class_prior_strength : float, default 2.0
+        Anchor of the class prior :math:`\rho` on the label frequencies, in
+        units of the number of items with two or more labels. With sparse labels
+        and biased annotators, MAP-EM otherwise explains the labels with a
+        degenerate prior (bluebirds at two labels per item: prior 0.98 / 0.02,
+        accuracy 0.56; anchored: 0.62).
+    temper : bool, default True
+        Scale the annotators' log-likelihood in the *scores* by a temperature
+        :math:`\tau` fitted so that each annotation is best predicted from the
+        other labels of its item; :math:`\tau < 1` corrects the over-confidence
+        that correlated errors (hard items) cause. Labels are unaffected.
     learn_model_weight : bool, default True
         Learn :math:`w` by marginal likelihood; else keep ``model_weight``.
     model_weight : float, default 1.0
@@ -117,6 +141,16 @@ class Jury(Aggregator):
         :math:`\sum_c \rho_c \pi^{(a)}_{cc}`, under the fitted model.
     model_weight_ : float
         The learned weight :math:`w` of the model prior (0 when no pred_probs).
+    strength_, accuracy_strength_ : float
+        The concentrations :math:`s` and :math:`m` used (learned or given).
+    priors_ : ndarray, shape (n_classes,)
+        The class prior :math:`\rho`.
+    temperature_ : float
+        The likelihood temperature :math:`\tau` of the scores (1 without ``temper``).
+    heldout_loglik_ : float
+        Mean log-probability of each annotation predicted from the other labels of
+        its item (and the model prior), at :math:`\tau = 1`: a label-only
+        goodness of fit for comparing settings (NaN if no item has two labels).
     consensus_quality_ : ndarray, shape (n_items,)
         Honest posterior probability that the consensus is right.
     label_quality_scores_ : ndarray, shape (n_annotations,)
@@ -141,7 +175,8 @@ class Jury(Aggregator):
                  learn_model_weight: bool = True, model_weight: float = 1.0,
                  max_model_weight: float = 1.0, max_iter: int = 100, tol: float = 1e-6,
                  honest_scores: bool = True, use_gold: bool = True,
-                 cross_fit: bool = False) -> None:
+                 cross_fit: bool = False, class_prior_strength: float = 2.0,
+                 temper: bool = True, learn_strength: bool | str = True) -> None:
         self.strength = strength
         self.accuracy_strength = accuracy_strength
         self.learn_model_weight = learn_model_weight
@@ -152,30 +187,84 @@ class Jury(Aggregator):
         self.honest_scores = honest_scores
         self.use_gold = use_gold
         self.cross_fit = cross_fit
+        self.class_prior_strength = class_prior_strength
+        self.temper = temper
+        self.learn_strength = learn_strength
 
     # ----------------------------------------------------------------- M-step
-    def _prior_mean(self, counts: np.ndarray) -> np.ndarray:
+    def _prior_mean(self, counts: np.ndarray, m: float | None = None) -> np.ndarray:
         """Per-annotator Dirichlet means: own (shrunk) accuracy, pooled confusion pattern."""
         k = counts.shape[1]
         pooled = counts.sum(axis=0)
         eye = np.eye(k, dtype=bool)
         off = np.where(eye, 0.0, pooled) + 1e-3 * ~eye  # keep every wrong class possible
         off /= off.sum(axis=1, keepdims=True)
-        # with no evidence at all (every item labeled once, no model) assume a
-        # moderately reliable crowd rather than a perfect one
-        pooled_acc = np.trace(pooled) / pooled.sum() if pooled.sum() > 0 else 0.7
+        pooled_acc = self._pooled_accuracy(counts)
         own_right = np.einsum("acc->a", counts)
         own_total = counts.sum(axis=(1, 2))
-        m = self.accuracy_strength
+        m = self._strengths[1] if m is None else m
         acc = (own_right + m * pooled_acc) / (own_total + m)
         acc = np.clip(acc, 1e-3, 1 - 1e-3)
         mean = (1.0 - acc)[:, None, None] * off[None, :, :]
         mean[:, eye] = acc[:, None]
         return mean
 
+    @staticmethod
+    def _pooled_accuracy(counts: np.ndarray) -> float:
+        pooled = counts.sum(axis=0)
+        # with no evidence at all (every item labeled once, no model) assume a
+        # moderately reliable crowd rather than a perfect one
+        return float(np.trace(pooled) / pooled.sum()) if pooled.sum() > 0 else 0.7
+
     def _pseudo_counts(self, counts: np.ndarray) -> np.ndarray:
         """Dirichlet pseudo-counts ``s * mu`` added to the expected counts (MAP rows)."""
-        return self.strength * self._prior_mean(counts)
+        return self._strengths[0] * self._prior_mean(counts)
+
+    def _update_strengths(self, counts: np.ndarray) -> None:
+        """Type-II maximum likelihood of the two concentrations (empirical Bayes).
+
+        ``m``: beta-binomial marginal likelihood of each annotator's expected
+        right / wrong counts around the pooled accuracy. ``s``:
+        Dirichlet-multinomial marginal likelihood of each confusion row's
+        expected counts around its prior mean. Each is a bounded 1-D search on
+        a log scale.
+        """
+        from scipy.optimize import minimize_scalar
+        from scipy.special import betaln, gammaln
+
+        right = np.einsum("acc->a", counts)
+        total = counts.sum(axis=(1, 2))
+        seen = total > 1e-9
+        if not seen.any():
+            return
+        right, wrong = right[seen], np.maximum(total[seen] - right[seen], 0.0)
+        a0 = float(np.clip(self._pooled_accuracy(counts), 1e-3, 1 - 1e-3))
+
+        def neg_m(log_m: float) -> float:
+            m = np.exp(log_m)
+            return -float(np.sum(betaln(right + m * a0, wrong + m * (1 - a0))
+                                 - betaln(m * a0, m * (1 - a0))))
+
+        lo, hi = np.log(0.25), np.log(1e4)
+        m = float(np.exp(minimize_scalar(neg_m, bounds=(lo, hi), method="bounded",
+                                         options={"xatol": 0.1}).x))
+        if self.learn_strength == "s":
+            m = self._strengths[1]
+        mu = self._prior_mean(counts, m)
+        rows = counts.sum(axis=2) > 1e-9
+        n, mu = counts[rows], mu[rows]
+        n_tot = n.sum(axis=1)
+
+        def neg_s(log_s: float) -> float:
+            s = np.exp(log_s)
+            return -float(np.sum(gammaln(s) - gammaln(s + n_tot))
+                          + np.sum(gammaln(s * mu + n) - gammaln(s * mu)))
+
+        s = float(np.exp(minimize_scalar(neg_s, bounds=(lo, hi), method="bounded",
+                                         options={"xatol": 0.1}).x))
+        if self.learn_strength == "m":
+            s = self._strengths[0]
+        self._strengths = (s, m)
 
     @staticmethod
     def _informative(ann: Annotations, log_p: np.ndarray | None) -> np.ndarray:
@@ -206,12 +295,18 @@ class Jury(Aggregator):
                        loglik: np.ndarray) -> float:
         """Newton steps on the marginal log-likelihood of the annotations in ``w``.
 
-        With :math:`d_{ic} = \\log p_{ic} - \\log \rho_c`, the derivative is
+        With :math:`d_{ic} = \\log p_{ic} - \\log \\rho_c`, the derivative is
         :math:`\\sum_i E_{post}[d_i] - E_{prior}[d_i]` and the second derivative
         :math:`\\sum_i Var_{post}[d_i] - Var_{prior}[d_i]`; a few steps per EM
         iteration suffice because EM revisits ``w`` every iteration.
         """
         d = log_p - log_rho
+
+        def objective(w: float) -> float:
+            a = log_rho + w * d
+            return float(np.sum(_lse(a + loglik) - _lse(a)))
+
+        f = objective(w)
         for _ in range(3):
             lp = self._log_prior(log_p, log_rho, w)
             pr, po = np.exp(lp), _softmax(lp + loglik)  # lp is already normalised
@@ -219,16 +314,23 @@ class Jury(Aggregator):
             grad = float(np.sum(e_po - e_pr))
             hess = float(np.sum((po * d * d).sum(1) - e_po**2 - (pr * d * d).sum(1) + e_pr**2))
             step = -grad / hess if hess < -1e-9 else np.sign(grad) * 0.1
-            w_new = float(np.clip(w + step, 0.0, self.max_model_weight))
-            if abs(w_new - w) < 1e-4:
-                return w_new
-            w = w_new
+            # the objective need not be concave in w: a bare Newton step overshot
+            # (1 -> 0 -> 0.8 -> 0.9 -> 1, a four-cycle that never converged on the
+            # over-confident-model scenario), so halve the step until it improves
+            while True:
+                w_new = float(np.clip(w + step, 0.0, self.max_model_weight))
+                if abs(w_new - w) < 1e-4:
+                    return w
+                f_new = objective(w_new)
+                if f_new >= f:
+                    break
+                step /= 2
+            w, f = w_new, f_new
         return w
 
     # ------------------------------------------------------------------- fit
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         x = ann.one_hot()
-        k = ann.n_classes
         log_p = None if pred_probs is None else np.log(np.clip(pred_probs, _EPS, 1.0))
         votes = ann.vote_counts()
         # start from the votes plus the model as one extra vote
@@ -236,18 +338,35 @@ class Jury(Aggregator):
         post = init / init.sum(axis=1, keepdims=True)
         w = float(self.model_weight) if pred_probs is not None else 0.0
         informative = self._informative(ann, log_p)
-        weight_settled = False
+        self._strengths = (float(self.strength), float(self.accuracy_strength))
+        # anchor of the class prior: the label frequencies on informative items. A
+        # Dirichlet prior worth class_prior_strength times those items: with sparse
+        # labels and biased annotators, a skewed prior plus "everyone is biased"
+        # explains the labels as well as the truth does, and plain EM drifts there
+        label_freq = informative @ votes
+        label_freq = label_freq / max(label_freq.sum(), 1e-12)
+        rho_pseudo = 1.0 + self.class_prior_strength * informative.sum() * label_freq
+        weight_settled = strengths_settled = False
         state: dict[str, Any] = {}
 
         def step() -> float:
-            nonlocal post, w, weight_settled
+            nonlocal post, w, weight_settled, strengths_settled
             share = post * informative[:, None]
             counts = confusion_counts(x, share)
+            if self.learn_strength and not strengths_settled:
+                before = np.log(self._strengths)
+                self._update_strengths(counts)
+                # like w, the concentrations are left alone once they stop moving:
+                # their 1-D searches are the costliest part of an iteration with
+                # many annotators
+                strengths_settled = bool(np.all(np.abs(np.log(self._strengths) - before)
+                                                < 0.05))
             pseudo = self._pseudo_counts(counts)
             num = counts + pseudo
             conf = num / num.sum(axis=2, keepdims=True)
             # class prior from the informative items only, for the same reason
-            rho = (informative @ post + 1.0) / (informative.sum() + k)
+            rho = informative @ post + rho_pseudo
+            rho = rho / rho.sum()
             log_rho = np.log(rho)
             if self.cross_fit:
                 loglik = _loo_loglik(ann, share, num)
@@ -278,6 +397,7 @@ class Jury(Aggregator):
         self.confusion_matrices_ = conf
         self.priors_ = rho
         self.model_weight_ = w
+        self.strength_, self.accuracy_strength_ = self._strengths
         self.annotator_skill_ = np.einsum("c,acc->a", rho, conf)
         tiebreak = [pred_probs] if pred_probs is not None else []
         self.labels_ = argmax_ties(post, *tiebreak, votes.sum(axis=0))
@@ -292,8 +412,13 @@ class Jury(Aggregator):
         """Posterior with each annotation judged by confusions fitted without it."""
         share = post * self._informative(ann, log_p)[:, None]
         counts = confusion_counts(ann.one_hot(), share)  # (A, K, K)
-        loglik = _loo_loglik(ann, share, counts + self._pseudo_counts(counts))
-        log_post = self._log_prior(log_p, log_rho, w) + loglik
+        num = counts + self._pseudo_counts(counts)
+        loglik = _loo_loglik(ann, share, num)
+        lp = self._log_prior(log_p, log_rho, w)
+        lp = np.broadcast_to(lp, loglik.shape)
+        self.temperature_, self.heldout_loglik_ = _fit_temperature(ann, lp, loglik, share, num,
+                                                                   fit=self.temper)
+        log_post = lp + self.temperature_ * loglik
         if self.use_gold:
             clamp_gold(ann, log_post)
         return log_normalize(log_post)[0]
@@ -334,3 +459,64 @@ def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     for c in range(k):  # loop over classes only; each column is one bincount
         out[:, c] += np.bincount(rows, weights=values[:, c], minlength=n)
 
+
+
+def _loo_terms(ann: Annotations, post: np.ndarray, num: np.ndarray, idx: np.ndarray
+               ) -> np.ndarray:
+    """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``."""
+    k = ann.n_classes
+    den = num.sum(axis=2)
+    rows = num.transpose(0, 2, 1).reshape(-1, k)
+    a, i = ann.annotator[idx], ann.item[idx]
+    t = post[i]
+    ratio = (rows[a.astype(np.int64) * k + ann.label[idx]] - t) / (den[a] - t)
+    return np.log(np.maximum(ratio, _EPS))
+
+
+def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray, post: np.ndarray,
+                     num: np.ndarray, max_annotations: int = 100_000, fit: bool = True
+                     ) -> tuple[float, float]:
+    r"""Likelihood temperature that best predicts each annotation from the item's others.
+
+    For annotation :math:`j` on item :math:`i` with leave-one-out log-likelihood
+    terms :math:`\ell_{jc}` and item total :math:`L_{ic}`, the prediction is
+    :math:`q_j = \sum_c \mathrm{softmax}_c(\log P(z_i{=}c) + \tau (L_{ic} - \ell_{jc}))
+    \, e^{\ell_{jc}}`; :math:`\tau` maximises :math:`\sum_j \log q_j` over
+    [0.02, 2] (bounded Brent search) on at most ``max_annotations`` annotations of
+    items with two or more labels. Under the model's own independence assumption
+    :math:`\tau \approx 1`; labels whose errors are correlated within items make
+    the other labels over-confident predictors and :math:`\tau < 1`.
+
+    Returns
+    -------
+    tau : float
+        1.0 when ``fit`` is False or no item has two labels.
+    heldout : float
+        Mean :math:`\log q_j` at :math:`\tau = 1`.
+    """
+    from scipy.optimize import minimize_scalar
+
+    per_item = ann.annotations_per_item()
+    idx = np.flatnonzero(per_item[ann.item] >= 2)
+    if idx.size == 0:
+        return 1.0, float("nan")
+    if idx.size > max_annotations:
+        idx = np.sort(np.random.default_rng(0).choice(idx, max_annotations, replace=False))
+    ell = _loo_terms(ann, post, num, idx)
+    i = ann.item[idx]
+    rest = loglik[i] - ell
+    base = lp[i]
+    lik = np.exp(ell)
+
+    def neg(tau: float) -> float:
+        a = base + tau * rest
+        a -= a.max(axis=1, keepdims=True)
+        e = np.exp(a)
+        q = (e * lik).sum(1) / e.sum(1)
+        return -float(np.log(np.maximum(q, 1e-300)).sum())
+
+    at_one = -neg(1.0) / idx.size
+    if not fit:
+        return 1.0, at_one
+    return float(minimize_scalar(neg, bounds=(0.02, 2.0), method="bounded",
+                                 options={"xatol": 1e-2}).x), at_one

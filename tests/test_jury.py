@@ -1,0 +1,105 @@
+"""Jury's fitting details: the model-weight search, the class prior, the learned
+concentrations and the likelihood temperature (docs/jury.md)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from labeljury import Annotations
+from labeljury.bench.metrics import expected_calibration_error
+from labeljury.methods.jury import Jury
+from labeljury.synth import make_dawid_skene, make_one_coin
+
+
+def _biased_crowd(seed: int, n: int = 200, n_annotators: int = 40) -> tuple[Annotations,
+                                                                              np.ndarray]:
+    """Two labels per item from annotators who over-report class 0."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 2, n)
+    items = np.repeat(np.arange(n), 2)
+    who = np.concatenate([rng.choice(n_annotators, 2, replace=False) for _ in range(n)])
+    right0, right1 = rng.uniform(0.7, 0.95, n_annotators), rng.uniform(0.4, 0.8, n_annotators)
+    p_right = np.where(truth[items] == 0, right0[who], right1[who])
+    labels = np.where(rng.random(2 * n) < p_right, truth[items], 1 - truth[items])
+    return Annotations.from_arrays(items, who, labels), truth
+
+
+def _hard_items_crowd(seed: int = 0) -> tuple[Annotations, np.ndarray]:
+    """Errors correlated within items: on 'hard' items most people pick the same decoy."""
+    rng = np.random.default_rng(seed)
+    n, k, per_item, n_annotators = 2000, 3, 7, 25
+    truth = rng.integers(0, k, n)
+    decoy = (truth + rng.integers(1, k, n)) % k
+    hard = rng.random(n) < 0.25
+    items = np.repeat(np.arange(n), per_item)
+    who = np.concatenate([rng.choice(n_annotators, per_item, replace=False) for _ in range(n)])
+    u = rng.random(items.size)
+    p_decoy = np.where(hard[items], 0.45, 0.08)
+    p_other = 0.08
+    labels = np.where(u < p_decoy, decoy[items],
+                      np.where(u < p_decoy + p_other, (decoy[items] + 1) % k, truth[items]))
+    # (decoy + 1) % k is either the truth or the third class; both are fine here
+    return Annotations.from_arrays(items, who, labels), truth
+
+
+def test_model_weight_search_converges_with_an_overconfident_model() -> None:
+    # A bare Newton step on w cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on this scenario and
+    # EM never converged; the safeguarded step must converge.
+    from labeljury.bench.datasets import make_scenario
+
+    data = next(d for d in make_scenario("synth_hardest", 0)
+                if d.name == "synth_hardest_overconfident_model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ConvergenceWarning fails the test
+        jury = Jury().fit(data.annotations, data.pred_probs)
+    assert jury.n_iter_ < 60
+    assert 0.2 < jury.model_weight_ < 0.9  # tempered, neither ignored nor fully trusted
+    assert (jury.labels_ == data.gold).mean() > (data.pred_probs.argmax(1) == data.gold).mean()
+
+
+def test_class_prior_anchor_keeps_the_prior_near_the_truth() -> None:
+    # Annotators who over-report class 0, two labels per item: plain MAP-EM explains
+    # the labels with a skewed class prior; the anchor on the label frequencies keeps
+    # it closer to the true balance (bluebirds and ducks lost 5-12 points to this).
+    free, anchored = [], []
+    for seed in range(6):
+        ann, truth = _biased_crowd(seed)
+        share = np.bincount(truth, minlength=2) / truth.size
+        free.append(abs(Jury(class_prior_strength=0.0).fit(ann).priors_[0] - share[0]))
+        anchored.append(abs(Jury().fit(ann).priors_[0] - share[0]))
+    assert np.mean(anchored) < np.mean(free) - 0.05
+
+
+def test_learned_strength_tells_one_coin_from_class_dependent_crowds() -> None:
+    ann, _, _ = make_one_coin(2000, 30, 3, labels_per_item=4, random_state=0)
+    one_coin = Jury().fit(ann)
+    ann, _, _ = make_dawid_skene(3000, 10, 3, labels_per_item=5, concentration=0.3,
+                                 random_state=0)
+    free = Jury().fit(ann)
+    assert one_coin.strength_ > 1000  # confusion rows pinned to the one-coin mean
+    assert free.strength_ < 50  # class-dependent confusions left free
+    fixed = Jury(learn_strength=False, strength=3.0).fit(ann)
+    assert fixed.strength_ == 3.0
+
+
+def test_temperature_corrects_overconfidence_from_correlated_errors() -> None:
+    ann, truth = _hard_items_crowd()
+    tempered = Jury().fit(ann)
+    plain = Jury(temper=False).fit(ann)
+    assert tempered.temperature_ < 0.9
+    np.testing.assert_array_equal(tempered.labels_, plain.labels_)  # scores only
+    right = tempered.labels_ == truth
+    ece_t = expected_calibration_error(tempered.consensus_quality_, right)
+    ece_p = expected_calibration_error(plain.consensus_quality_, right)
+    assert ece_t < ece_p - 0.01
+
+
+def test_temperature_stays_near_one_when_the_model_is_right() -> None:
+    ann, truth, _ = make_dawid_skene(3000, 20, 3, labels_per_item=4, random_state=1)
+    jury = Jury().fit(ann)
+    assert jury.temperature_ == pytest.approx(1.0, abs=0.2)
+    right = jury.labels_ == truth
+    assert expected_calibration_error(jury.consensus_quality_, right) < 0.03
