@@ -300,19 +300,30 @@ class Jury(Aggregator):
         :math:`\\sum_i Var_{post}[d_i] - Var_{prior}[d_i]`; a few steps per EM
         iteration suffice because EM revisits ``w`` every iteration.
         """
-        d = log_p - log_rho
+        # class-major (K, n) arrays: every reduction below is over classes, and
+        # numpy reduces the rows of a (K, n) array far faster than the columns of (n, K)
+        d = np.ascontiguousarray((log_p - log_rho).T)
+        lik = np.ascontiguousarray(loglik.T)
+        log_rho_col = log_rho[:, None]
 
-        def objective(w: float) -> float:
-            a = log_rho + w * d
-            return float(np.sum(_lse(a + loglik) - _lse(a)))
+        def evaluate(w: float) -> tuple[float, np.ndarray, np.ndarray]:
+            """Objective, prior and posterior (class-major) at ``w``."""
+            a = log_rho_col + w * d
+            b = a + lik
+            a_top, b_top = a.max(axis=0), b.max(axis=0)
+            pr, po = np.exp(a - a_top), np.exp(b - b_top)
+            z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
+            pr /= z_pr
+            po /= z_po
+            f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
+            return f, pr, po
 
-        f = objective(w)
+        f, pr, po = evaluate(w)
         for _ in range(3):
-            lp = self._log_prior(log_p, log_rho, w)
-            pr, po = np.exp(lp), _softmax(lp + loglik)  # lp is already normalised
-            e_pr, e_po = (pr * d).sum(1), (po * d).sum(1)
+            e_pr, e_po = (pr * d).sum(axis=0), (po * d).sum(axis=0)
             grad = float(np.sum(e_po - e_pr))
-            hess = float(np.sum((po * d * d).sum(1) - e_po**2 - (pr * d * d).sum(1) + e_pr**2))
+            hess = float(np.sum((po * d * d).sum(axis=0) - e_po**2
+                                - (pr * d * d).sum(axis=0) + e_pr**2))
             step = -grad / hess if hess < -1e-9 else np.sign(grad) * 0.1
             # the objective need not be concave in w: a bare Newton step overshot
             # (1 -> 0 -> 0.8 -> 0.9 -> 1, a four-cycle that never converged on the
@@ -321,11 +332,11 @@ class Jury(Aggregator):
                 w_new = float(np.clip(w + step, 0.0, self.max_model_weight))
                 if abs(w_new - w) < 1e-4:
                     return w
-                f_new = objective(w_new)
+                f_new, pr_new, po_new = evaluate(w_new)
                 if f_new >= f:
                     break
                 step /= 2
-            w, f = w_new, f_new
+            w, f, pr, po = w_new, f_new, pr_new, po_new
         return w
 
     # ------------------------------------------------------------------- fit
@@ -504,15 +515,16 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray, post:
         idx = np.sort(np.random.default_rng(0).choice(idx, max_annotations, replace=False))
     ell = _loo_terms(ann, post, num, idx)
     i = ann.item[idx]
-    rest = loglik[i] - ell
-    base = lp[i]
-    lik = np.exp(ell)
+    # class-major (K, m) copies: the reductions in neg() are over classes
+    rest = np.ascontiguousarray((loglik[i] - ell).T)
+    base = np.ascontiguousarray(lp[i].T)
+    lik = np.exp(ell.T)
 
     def neg(tau: float) -> float:
         a = base + tau * rest
-        a -= a.max(axis=1, keepdims=True)
+        a -= a.max(axis=0)
         e = np.exp(a)
-        q = (e * lik).sum(1) / e.sum(1)
+        q = (e * lik).sum(axis=0) / e.sum(axis=0)
         return -float(np.log(np.maximum(q, 1e-300)).sum())
 
     at_one = -neg(1.0) / idx.size
