@@ -51,9 +51,39 @@ def main(path: str) -> None:
               "(mean over data sets with a model)")
     e = g["ece"].unstack("method")["jury"]
     print(f"Jury ECE over every row: mean {e.mean():.4f}, share <= 0.03: {(e <= 0.03).mean():.3f}")
+    kind = ok.groupby(["dataset", "variant"])["kind"].first()
+    floor = None
+    if "ece_floor" in ok.columns:
+        ok["ece_floor"] = pd.to_numeric(ok["ece_floor"], errors="coerce")
+        floor = ok.groupby(["dataset", "variant", "method"])["ece_floor"].mean() \
+            .unstack("method")["jury"]
+    for k in sorted(kind.unique()):
+        rows = kind[kind == k].index
+        line = f"  {k}: Jury ECE mean {e.reindex(rows).mean():.4f}, " \
+               f"share <= 0.03: {(e.reindex(rows) <= 0.03).mean():.3f}"
+        if floor is not None:
+            line += f"; noise floor mean {floor.reindex(rows).mean():.4f}, ECE above floor " \
+                    f"{(e.reindex(rows) - floor.reindex(rows)).mean():.4f}"
+        print(line)
     t = g["time_s"].unstack("method")[with_model]
     ratio = t["jury"] / t["crowdlab"]
     print(f"time Jury / CROWDLAB: median {ratio.median():.1f}x, max {ratio.max():.1f}x")
+    size = ok.groupby(["dataset", "variant"])["n_annotations"].first().reindex(ratio.index)
+    for lo, hi in ((0, 10_000), (10_000, 100_000), (100_000, float("inf"))):
+        r = ratio[(size >= lo) & (size < hi)]
+        if len(r):
+            jt = t["jury"][r.index]
+            print(f"  {lo:>7,} <= annotations < {hi:,}: median {r.median():.1f}x over {len(r)} "
+                  f"rows (Jury median {jt.median() * 1000:.0f} ms)")
+    no_model = acc[~with_model]
+    if len(no_model):
+        cols = [c for c in ("majority_vote", "dawid_skene", "glad", "mace", "jury")
+                if c in no_model.columns]
+        print("\nwithout a model (real data sets without features): mean accuracy by level")
+        by_level = no_model[cols].groupby(level="variant").mean() * 100
+        print(by_level.round(2).to_string())
+        print("overall: " + ", ".join(f"{c} {v:.2f}" for c, v in
+                                      (no_model[cols].mean() * 100).items()))
 
 
 if __name__ == "__main__":

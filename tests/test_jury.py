@@ -103,3 +103,35 @@ def test_temperature_stays_near_one_when_the_model_is_right() -> None:
     assert jury.temperature_ == pytest.approx(1.0, abs=0.2)
     right = jury.labels_ == truth
     assert expected_calibration_error(jury.consensus_quality_, right) < 0.03
+
+
+def _biased_model_case(seed: int = 0) -> tuple[Annotations, np.ndarray, np.ndarray]:
+    """Two labels per balanced binary item; a model that leans hard toward class 1."""
+    rng = np.random.default_rng(seed)
+    n, n_annotators = 3000, 60
+    truth = rng.integers(0, 2, n)
+    items = np.repeat(np.arange(n), 2)
+    who = np.concatenate([rng.choice(n_annotators, 2, replace=False) for _ in range(n)])
+    acc = rng.uniform(0.6, 0.9, n_annotators)
+    labels = np.where(rng.random(2 * n) < acc[who], truth[items], 1 - truth[items])
+    # informative but biased: logit = 1.2 * signal + 1.5 toward class 1
+    logit = 1.2 * np.where(truth == 1, 1.0, -1.0) + rng.normal(0, 1.2, n) + 1.5
+    p1 = 1 / (1 + np.exp(-logit))
+    return Annotations.from_arrays(items, who, labels), truth, np.column_stack([1 - p1, p1])
+
+
+def test_model_bias_offsets_correct_a_class_biased_model() -> None:
+    ann, truth, pp = _biased_model_case()
+    biased = Jury(model_bias=False).fit(ann, pp)
+    scaled = Jury().fit(ann, pp)
+    assert scaled.model_offset_ is not None and scaled.model_offset_[1] < -0.5
+    assert (scaled.labels_ == truth).mean() > (biased.labels_ == truth).mean() + 0.01
+    # predicted class shares follow the truth (balanced), not the model's lean
+    assert abs((scaled.labels_ == 1).mean() - 0.5) < abs((biased.labels_ == 1).mean() - 0.5)
+
+
+def test_model_bias_is_not_learned_from_lone_labels() -> None:
+    ann, _, pp = _biased_model_case()
+    lone = ann.take(np.flatnonzero(np.r_[True, np.diff(ann.item) != 0]))  # first label each
+    jury = Jury().fit(lone, pp)
+    assert jury.model_offset_ is None  # nothing to tell a class offset from annotator bias
