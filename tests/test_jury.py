@@ -68,17 +68,21 @@ def test_class_prior_anchor_keeps_the_prior_near_the_truth() -> None:
     for seed in range(6):
         ann, truth = _biased_crowd(seed)
         share = np.bincount(truth, minlength=2) / truth.size
-        free.append(abs(Jury(class_prior_strength=0.0).fit(ann).priors_[0] - share[0]))
+        with warnings.catch_warnings():
+            # without the anchor EM wanders between skewed priors and may not converge
+            warnings.simplefilter("ignore")
+            free.append(abs(Jury(class_prior_strength=0.0).fit(ann).priors_[0] - share[0]))
         anchored.append(abs(Jury().fit(ann).priors_[0] - share[0]))
     assert np.mean(anchored) < np.mean(free) - 0.05
 
 
 def test_learned_strength_tells_one_coin_from_class_dependent_crowds() -> None:
     ann, _, _ = make_one_coin(2000, 30, 3, labels_per_item=4, random_state=0)
-    one_coin = Jury().fit(ann)
+    one_coin = Jury(learn_strength=True).fit(ann)
     ann, _, _ = make_dawid_skene(3000, 10, 3, labels_per_item=5, concentration=0.3,
                                  random_state=0)
-    free = Jury().fit(ann)
+    free = Jury(learn_strength=True).fit(ann)
+    assert Jury().fit(ann).strength_ == 4.0  # default: only m is learned
     assert one_coin.strength_ > 1000  # confusion rows pinned to the one-coin mean
     assert free.strength_ < 50  # class-dependent confusions left free
     fixed = Jury(learn_strength=False, strength=3.0).fit(ann)
