@@ -16,6 +16,10 @@ All functions take flat numpy arrays and are vectorised. Definitions:
 * :func:`expected_calibration_error` -- equal-width bins over [0, 1]
   (``n_bins = 10`` by default; a score of exactly 1 falls in the last bin):
   ``sum_b (n_b / n) * |mean(correct in b) - mean(score in b)|``.
+* :func:`ece_floor` -- the ECE a *perfectly calibrated* score with exactly these
+  values would still show on this many items, from sampling noise alone: the
+  mean over Monte-Carlo draws (fixed seed) of the ECE, with the same bins,
+  against ``correct ~ Bernoulli(score)``.
 
 Each returns NaN where it is undefined (no errors, or all errors; too few items).
 """
@@ -26,8 +30,11 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import auc, precision_recall_curve, roc_auc_score
 
-__all__ = ["accuracy", "annotator_accuracy", "auprc", "auroc", "expected_calibration_error",
-           "lift_at", "spearman"]
+__all__ = ["accuracy", "annotator_accuracy", "auprc", "auroc", "ece_floor",
+           "expected_calibration_error", "lift_at", "spearman"]
+
+#: random numbers drawn per block in :func:`ece_floor` (bounds its memory to ~40 MB)
+_FLOOR_BLOCK = 5_000_000
 
 
 def accuracy(labels: np.ndarray, gold: np.ndarray) -> float:
@@ -135,6 +142,59 @@ def expected_calibration_error(score: np.ndarray, correct: np.ndarray, n_bins: i
     gap = np.abs(np.bincount(b, weights=c, minlength=n_bins)
                  - np.bincount(b, weights=s, minlength=n_bins))
     return float(round(gap.sum() / s.size, 12)) if n_b.sum() else float("nan")
+
+
+def ece_floor(score: np.ndarray, n_bins: int = 10, n_draws: int = 200,
+              random_state: int = 0) -> float:
+    """Expected ECE of a perfectly calibrated score with exactly these values.
+
+    Each draw sets ``correct_i ~ Bernoulli(score_i)`` -- a score that is
+    calibrated by construction -- and measures its ECE with the binning of
+    :func:`expected_calibration_error`; the floor is the mean over draws. An
+    ECE near its floor is as small as this many items can show; the excess
+    over the floor is the miscalibration the data can see.
+
+    Parameters
+    ----------
+    score : ndarray, shape (n,)
+        Confidence scores in [0, 1] (clipped), one per evaluated item.
+    n_bins : int, default 10
+    n_draws : int, default 200
+    random_state : int, default 0
+        Seeds the draws: the same scores give the same floor.
+
+    Returns
+    -------
+    float
+        NaN for no items.
+
+    Examples
+    --------
+    >>> ece_floor(np.array([1.0, 0.0, 1.0]))  # certain scores: no noise
+    0.0
+    >>> small, large = ece_floor(np.full(100, 0.8)), ece_floor(np.full(10_000, 0.8))
+    >>> bool(0.02 < small < 0.05 and large < 0.005)
+    True
+    """
+    s = np.clip(np.asarray(score, float).ravel(), 0.0, 1.0)
+    n = s.size
+    if n == 0:
+        return float("nan")
+    b = np.minimum((s * n_bins).astype(int), n_bins - 1)
+    order = np.argsort(b, kind="stable")
+    s, b = s[order], b[order]
+    # items sorted by bin: per-bin sums of each draw are one reduceat over the rows
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    expected = np.add.reduceat(s, starts)
+    rng = np.random.default_rng(random_state)
+    block = max(1, _FLOOR_BLOCK // n)
+    total = 0.0
+    for done in range(0, n_draws, block):
+        draws = min(block, n_draws - done)
+        correct = rng.random((draws, n)) < s
+        hits = np.add.reduceat(correct, starts, axis=1, dtype=np.float64)
+        total += float(np.abs(hits - expected).sum())
+    return float(round(total / (n_draws * n), 12))
 
 
 def annotator_accuracy(item: np.ndarray, annotator: np.ndarray, label: np.ndarray,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["METRICS", "metric_table", "render_report", "sparsity_table", "to_markdown",
-           "write_outputs"]
+__all__ = ["METRICS", "ece_table", "metric_table", "render_report", "sparsity_table",
+           "to_markdown", "write_outputs"]
 
 #: column -> (title, definition, format, higher is better)
 METRICS: dict[str, tuple[str, str, str, bool]] = {
@@ -46,9 +46,17 @@ METRICS: dict[str, tuple[str, str, str, bool]] = {
                  "accuracy on gold items (annotators with at least one gold item; NaN scores "
                  "-> 0; '+model' methods include the model pseudo-annotator, as the paper)",
                  ".3f", True),
-    "ece": ("Calibration: expected calibration error (lower is better)",
+    "ece": ("Calibration: expected calibration error (lower is better; in brackets: its "
+            "noise floor)",
             "10 equal-width bins of the consensus quality score over [0, 1]; sum over bins of "
             "(bin share) x |accuracy in bin - mean score in bin|, on gold items", ".3f", False),
+    "ece_floor": ("Calibration: ECE noise floor",
+                  "the ECE that a perfectly calibrated score with exactly the method's score "
+                  "values would show on this many gold items, from sampling noise alone: mean "
+                  "over 200 draws (fixed seed) of the ECE, same bins, with correct ~ "
+                  "Bernoulli(score) drawn for each gold item. An ECE close to its floor is "
+                  "as low as the data can measure (with a few hundred gold items the floor "
+                  "is often 0.02-0.05); shown in brackets in the ECE table", ".3f", False),
     "time_s": ("Wall time per fit, seconds (lower is better)",
                "time.perf_counter around fit + reading the outputs, full data, one run",
                ".3g", False),
@@ -58,6 +66,8 @@ METRICS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 _STATUS = {"failed": "fail", "skipped": "skip", "n/a": "n/a"}
+#: metrics shown inside another metric's table rather than in their own
+_COMPANION = {"ece_floor": "ece"}
 
 
 def _fmt(v: Any, spec: str) -> str:
@@ -117,6 +127,34 @@ def metric_table(results: pd.DataFrame, metric: str, variant: str = "full",
             elif pd.notna(status.loc[m, d]):
                 out.loc[m, d] = _STATUS.get(str(status.loc[m, d]), "")
     return out
+
+
+def ece_table(results: pd.DataFrame, variant: str = "full") -> pd.DataFrame:
+    """The ECE table with each value's noise floor in brackets: ``0.052 (0.031)``.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"variant": "full", "dataset": "d", "method": ["a", "b"],
+    ...                   "status": ["ok", "failed"], "ece": [0.05, None],
+    ...                   "ece_floor": [0.03, None]})
+    >>> ece_table(r).loc[["a", "b"], "d"].tolist()
+    ['**0.050** (0.030)', 'fail']
+    """
+    ece = metric_table(results, "ece", variant)
+    if "ece_floor" not in results.columns:
+        return ece
+    floor = metric_table(results, "ece_floor", variant, bold_best=False)
+    shown = set(_STATUS.values())
+    for m in ece.index:
+        for d in ece.columns:
+            e, f = ece.loc[m, d], floor.loc[m, d]
+            if e and f and e not in shown and f not in shown:
+                ece.loc[m, d] = f"{e} ({f})"
+    return ece
+
+
+def _table(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    return ece_table(results) if key == "ece" else metric_table(results, key)
 
 
 def sparsity_table(results: pd.DataFrame, kind: str = "real", metric: str = "accuracy"
@@ -271,10 +309,10 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
                       "mean ± std over seeds.", "",
                       to_markdown(sp, index_name="method"), ""]
     for key in METRICS:
-        if key == "accuracy":
+        if key == "accuracy" or key in _COMPANION:
             continue
         parts += [f"## {METRICS[key][0]} (full data)", "",
-                  to_markdown(metric_table(results, key), index_name="method"), ""]
+                  to_markdown(_table(results, key), index_name="method"), ""]
     prob = _problems(results)
     if not prob.empty:
         parts += ["## Failures and skips", "", to_markdown(prob, index_name="method"), ""]
@@ -301,8 +339,9 @@ def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
     summary(results).to_csv(out / "summary.csv", index=False)
     tables = []
     for key, (title, _, _, _) in METRICS.items():
-        tables += [f"## {title}", "", to_markdown(metric_table(results, key),
-                                                  index_name="method"), ""]
+        if key not in _COMPANION:
+            tables += [f"## {title}", "", to_markdown(_table(results, key),
+                                                      index_name="method"), ""]
     for kind in ("real", "synthetic"):
         sp = sparsity_table(results, kind)
         if not sp.empty:

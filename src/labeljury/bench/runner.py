@@ -201,6 +201,7 @@ def evaluate(out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: n
     scores = np.asarray(out.annotator_scores, float)
     row["spearman"] = M.spearman(scores[has], acc[has]) if has.sum() >= 3 else float("nan")
     row["ece"] = M.expected_calibration_error(q_own, ~wrong_own)
+    row["ece_floor"] = M.ece_floor(q_own)
     return row
 
 
