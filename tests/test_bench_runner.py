@@ -1,15 +1,102 @@
-"""The benchmark's ECE noise floor (:func:`labeljury.bench.metrics.ece_floor`) and
-how the report shows it."""
+"""The benchmark runner's limits and shortcuts: hard timeouts in a forked child,
+the ECE noise floor, the cached TF-IDF matrix of text data sets, and how the
+report shows them."""
 
 from __future__ import annotations
 
+import argparse
+import os
+import signal
+import time
+
 import numpy as np
+import pandas as pd
 import pytest
 
+from labeljury.annotations import Annotations
 from labeljury.bench import metrics as M
-from labeljury.bench.peers import labeljury_contender
-from labeljury.bench.report import ece_table
-from labeljury.bench.runner import BenchConfig, run_suite
+from labeljury.bench.cli import add_commands
+from labeljury.bench.datasets import BenchData
+from labeljury.bench.peers import Contender, MethodOutput, labeljury_contender
+from labeljury.bench.report import ece_table, metric_table, render_report
+from labeljury.bench.runner import BenchConfig, _model_pred_probs, run_suite
+
+# ------------------------------------------------------------------ timeouts
+
+
+def _sleeper(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
+    time.sleep(30)
+    raise AssertionError("not killed")
+
+
+def _killed(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
+    os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+    raise AssertionError("unreachable")
+
+
+def _raises(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
+    raise ValueError("bad input\nsecond line")
+
+
+def _isolated_cfg(**kw: object) -> BenchConfig:
+    base = {"scenarios": ["synth_confusions", "synth_spammers"], "sparsity": (), "seeds": 1,
+            "progress": False, "sparsity_methods": None, "memory": True,
+            "isolate_min_annotations": 1, "fit_timeout": 0.5, "max_fit_seconds": 0.6}
+    return BenchConfig(**{**base, **kw})
+
+
+def test_a_slow_fit_is_killed_and_the_suite_goes_on() -> None:
+    t0 = time.perf_counter()
+    res = run_suite(_isolated_cfg(), [Contender("sleepy", "test", False, _sleeper),
+                                      labeljury_contender("majority_vote"),
+                                      Contender("killed", "test", False, _killed),
+                                      Contender("raises", "test", False, _raises)])
+    assert time.perf_counter() - t0 < 5
+    res = res.set_index(["dataset", "method"])
+    sleepy = res.loc[("synth_confusions", "sleepy")]
+    assert sleepy["status"] == "timeout"
+    assert sleepy["message"] == "timed out after 0.5 s on 5,000 annotations"
+    # the timeout bounds its rate from below: larger data is skipped, not waited for
+    later = res.loc[("synth_spammers", "sleepy")]
+    assert later["status"] == "skipped" and "predicted 1 s > 1 s" in later["message"]
+    for ds in ("synth_confusions", "synth_spammers"):
+        mv = res.loc[(ds, "majority_vote")]
+        assert mv["status"] == "ok" and 0.6 < mv["accuracy"] < 1 and mv["time_s"] > 0
+        assert mv["peak_mb"] > 0  # traced in the child too
+        killed = res.loc[(ds, "killed")]
+        assert killed["status"] == "failed" and "SIGKILL" in killed["message"]
+        raised = res.loc[(ds, "raises")]
+        assert raised["status"] == "failed"
+        assert raised["message"] == "ValueError: bad input second line"
+
+
+def test_forked_and_in_process_fits_agree() -> None:
+    cs = [labeljury_contender("dawid_skene")]
+    forked = run_suite(_isolated_cfg(scenarios=["synth_confusions"], fit_timeout=30), cs)
+    here = run_suite(_isolated_cfg(scenarios=["synth_confusions"],
+                                   isolate_min_annotations=10**9), cs)
+    cols = ["accuracy", "auroc_mv", "spearman", "ece", "ece_floor"]
+    assert (forked["status"] == "ok").all() and (here["status"] == "ok").all()
+    pd.testing.assert_frame_equal(forked[cols], here[cols])
+
+
+def test_report_shows_timeouts() -> None:
+    res = run_suite(_isolated_cfg(scenarios=["synth_confusions"]),
+                    [Contender("sleepy", "test", False, _sleeper),
+                     labeljury_contender("majority_vote")])
+    assert metric_table(res, "accuracy").loc["sleepy", "synth_confusions"] == "timeout"
+    text = render_report(res, machine={}, command="x", wall_seconds=1.0)
+    assert "## Failures, skips and timeouts" in text
+    assert "timed out after 0.5 s on 5,000 annotations" in text
+
+
+def test_cli_takes_timeout_and_threads() -> None:
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", "--timeout", "12.5", "--out", "o"])
+    assert args.timeout == 12.5 and args.threads == 1
+    assert parser.parse_args(["bench", "--threads", "0", "--out", "o"]).threads == 0
+
 
 # ------------------------------------------------------------------ ECE floor
 
@@ -47,9 +134,67 @@ def test_a_calibrated_score_sits_near_its_floor_a_miscalibrated_one_above() -> N
 
 
 def test_ece_table_puts_the_floor_in_brackets() -> None:
-    cfg = BenchConfig(scenarios=["synth_confusions"], sparsity=(), progress=False, memory=False)
-    res = run_suite(cfg, [labeljury_contender("majority_vote")])
+    res = run_suite(_isolated_cfg(scenarios=["synth_confusions"], isolate_min_annotations=10**9),
+                    [labeljury_contender("majority_vote")])
     row = res.iloc[0]
     cell = ece_table(res).loc["majority_vote", "synth_confusions"]
     assert cell == f"**{row['ece']:.3f}** ({row['ece_floor']:.3f})"
     assert 0 < row["ece_floor"] < 0.05  # 1,000 gold items
+
+
+# ------------------------------------------------------------------ text model
+
+
+def _text_data(n: int = 300) -> BenchData:
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 2, n)
+    words = np.array(["great fun film", "dull slow mess"])
+    text = [f"item {i} {words[t]} {'really ' * int(rng.integers(3))}" for i, t in
+            enumerate(truth)]
+    items = np.repeat(np.arange(n), 3)
+    labels = np.where(rng.random(3 * n) < 0.8, truth[items], 1 - truth[items])
+    ann = Annotations.from_arrays(items, rng.integers(0, 20, 3 * n), labels, classes=[0, 1])
+    feats = pd.DataFrame({"text": np.array(text)[np.asarray(ann.items, dtype=np.int64)]})
+    gold = truth[np.asarray(ann.items, dtype=np.int64)]
+    return BenchData("texty", ann, gold, "real", feats, None, "oof:text")
+
+
+def test_text_features_are_vectorised_once_per_data_set() -> None:
+    from labeljury.methods import MajorityVote
+
+    data = _text_data()
+    cache: dict[str, object] = {}
+    mv = MajorityVote().fit(data.annotations).labels_
+    pp, note = _model_pred_probs(data, data.annotations, mv, 0, True, cache)
+    assert note == "oof:text (tfidf_logistic, trained on majority vote)"
+    assert pp.shape == (data.annotations.n_items, 2) and np.allclose(pp.sum(axis=1), 1)
+    assert (pp.argmax(axis=1) == data.gold).mean() > 0.9
+    matrix = cache["texty"][0]
+    pp2, _ = _model_pred_probs(data, data.annotations, mv, 1, False, cache)
+    assert cache["texty"][0] is matrix  # reused, not refitted
+    assert (pp2.argmax(axis=1) == data.gold).mean() > 0.9
+
+
+# ------------------------------------------------------------------ shared annotations
+
+
+def test_data_sets_sharing_annotations_reuse_model_free_fits() -> None:
+    cfg = BenchConfig(scenarios=["synth_hardest"], sparsity=(2,), seeds=1, progress=False,
+                      sparsity_methods=None, memory=False)
+    cs = [labeljury_contender("dawid_skene"), labeljury_contender("crowdlab")]
+    res = run_suite(cfg, cs)
+    ds = res[res["method"] == "dawid_skene"].set_index(["dataset", "variant"])
+    names = ["synth_hardest", "synth_hardest_weak_model", "synth_hardest_overconfident_model"]
+    for v in ("full", "2"):
+        times = ds.loc[[(n, v) for n in names], "time_s"]
+        assert times.nunique() == 1  # one fit, scored three times
+    # the same numbers as a fit of its own; the *_mv metrics follow each model's MV ties
+    alone = run_suite(BenchConfig(**{**cfg.__dict__, "datasets": [names[2]]}), cs)
+    alone = alone[alone["method"] == "dawid_skene"].set_index("variant")
+    cols = ["accuracy", "auroc_own", "auroc_mv", "spearman", "ece", "ece_floor"]
+    for v in ("full", "2"):
+        assert ds.loc[(names[2], v), cols].astype(float).tolist() == \
+            pytest.approx(alone.loc[v, cols].astype(float).tolist(), nan_ok=True)
+    assert ds.loc[(names[0], "full"), "auroc_mv"] != ds.loc[(names[2], "full"), "auroc_mv"]
+    cl = res[res["method"] == "crowdlab"]
+    assert cl["time_s"].nunique() == len(cl)  # uses the model: fitted for each

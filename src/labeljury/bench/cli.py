@@ -50,6 +50,13 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--seeds", type=int, default=None, metavar="N",
                    help="seeds per sparsity level (default 3; --quick: 1)")
     p.add_argument("--no-memory", action="store_true", help="do not trace peak memory")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="hard wall-clock limit per fit on 100,000+ annotations (run in a "
+                        "forked process, killed when over it; default: the 30 s per-fit "
+                        "budget)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="BLAS/OpenMP threads for every contender (default 1; 0 = the "
+                        "libraries' defaults)")
     p.add_argument("--docs", metavar="FILE",
                    help="also write the report there (e.g. docs/benchmarks.md)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -71,9 +78,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                             seeds=args.seeds, out=args.out, datasets=args.datasets,
                             scenarios=args.scenarios, sparsity=args.sparsity,
                             memory=not args.no_memory, progress=not args.quiet,
-                            write_docs=args.docs, command=command)
-    ok = (results["status"] == "ok").sum()
-    print(f"{ok} fits ok, {(results['status'] == 'failed').sum()} failed, "
-          f"{(results['status'] == 'skipped').sum()} skipped; wrote {args.out}/results.csv, "
+                            write_docs=args.docs, command=command, timeout=args.timeout,
+                            threads=args.threads or None)
+    n = results["status"].value_counts()
+    print(f"{n.get('ok', 0)} fits ok, {n.get('failed', 0)} failed, {n.get('skipped', 0)} "
+          f"skipped, {n.get('timeout', 0)} timed out; wrote {args.out}/results.csv, "
           f"tables.md, benchmarks.md and plots")
     return 0

@@ -65,7 +65,7 @@ METRICS: dict[str, tuple[str, str, str, bool]] = {
                 "blank when the fit took over the tracing limit", ".3g", False),
 }
 
-_STATUS = {"failed": "fail", "skipped": "skip", "n/a": "n/a"}
+_STATUS = {"failed": "fail", "skipped": "skip", "timeout": "timeout", "n/a": "n/a"}
 #: metrics shown inside another metric's table rather than in their own
 _COMPANION = {"ece_floor": "ece"}
 
@@ -206,13 +206,14 @@ def _datasets_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _problems(results: pd.DataFrame) -> pd.DataFrame:
-    bad = results[results["status"].isin(["failed", "skipped"])]
+    bad = results[results["status"].isin(["failed", "skipped", "timeout"])]
     if bad.empty:
         return pd.DataFrame()
-    # one line per reason: skips differ only by their predicted seconds
+    # one line per reason: predicted skips differ only by their predicted seconds
+    predicted = (bad["status"] == "skipped") & bad["message"].str.startswith("skipped: predicted")
     bad = bad.assign(message=bad["message"].where(
-        bad["status"] != "skipped", "predicted time over the per-fit budget (results.csv "
-        "gives the prediction)"))
+        ~predicted, "predicted time over the per-fit budget (results.csv gives the "
+        "prediction)"))
     g = bad.groupby(["method", "status", "message"], sort=False)
     out = g["dataset"].agg(lambda s: ", ".join(dict.fromkeys(s))).reset_index()
     out["runs"] = g.size().to_numpy()
@@ -267,10 +268,19 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
         "",
         "## Protocol",
         "",
-        "Every contender runs in the same process on the same integer-coded annotations. "
+        "Every contender runs on the same integer-coded annotations, single-threaded "
+        "(`threads` below: BLAS and OpenMP limited with threadpoolctl), in the benchmark's "
+        "process; fits on `isolate_min_annotations` (100,000) annotations or more run in a "
+        "forked child process that is killed after `fit_timeout` seconds (None = "
+        "`max_fit_seconds`). Data sets that share their annotations (synth_hardest with its "
+        "three simulated models) fit the contenders that use no model once and score that "
+        "fit against each (the majority-vote label of the `*_mv` metrics breaks ties with "
+        "the model); their time and memory are that one fit's. "
         "Model-aware contenders (CROWDLAB, the '+model' baselines) all get the same "
         "`pred_probs`: out-of-fold predictions of `labeljury.model.out_of_fold_pred_probs` "
-        "(5-fold, trained on the majority vote of exactly the annotations shown) where the "
+        "(5-fold, trained on the majority vote of exactly the annotations shown; for text, "
+        "TF-IDF vectorised once per data set on every item's text, which uses no label, "
+        "and the logistic regression refit per fold) where the "
         "data set has features, a *simulated* model (stated accuracy; noisy copy of the "
         "truth) for the synthetic scenarios, and nothing otherwise: there, methods that need a "
         "model are `n/a: no features`, and labeljury's `jury` runs on the annotations alone. "
@@ -282,6 +292,7 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
         "Cells: `fail` = the contender raised (message below), `skip` = not "
         "run because its best time per annotation measured on smaller data predicted more "
         "than the per-fit budget (`max_fit_seconds`, `sparsity_max_seconds`), "
+        "`timeout` = killed at the hard time limit, "
         "`n/a` = not applicable. "
         "Bold = best in the column.",
         "",
@@ -315,7 +326,8 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
                   to_markdown(_table(results, key), index_name="method"), ""]
     prob = _problems(results)
     if not prob.empty:
-        parts += ["## Failures and skips", "", to_markdown(prob, index_name="method"), ""]
+        parts += ["## Failures, skips and timeouts", "", to_markdown(prob, index_name="method"),
+                  ""]
     parts += ["## Plots", "",
               "Written into the `--out` folder: `accuracy_by_dataset.png`, "
               "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`.", ""]

@@ -23,16 +23,38 @@ whose best time per annotation so far (measured on the smaller data sets run
 before) predicts more than ``max_fit_seconds`` (``sparsity_max_seconds`` for sparsity
 runs) is not run and becomes a ``skipped`` row saying so: data sets run from
 the smallest to the largest, so the rates are known before the large ones.
+
+That prediction is linear in the number of annotations and misses peers whose
+time grows faster, so fits on ``isolate_min_annotations`` annotations or more
+also run in a forked child process with a hard wall-clock limit
+(``fit_timeout``, default ``max_fit_seconds``): a child still running then is
+killed and the row becomes ``timeout``; a child that dies (killed for memory,
+a crash in native code) becomes a ``failed`` row saying how it ended. Smaller
+fits run in-process, where forking would cost more than the fit.
+
+Data sets that share one annotation set (``synth_hardest`` with its three
+simulated models) fit the contenders that use no model once per variant; the
+other data sets rescore that fit, since the majority-vote label behind the
+``*_mv`` metrics breaks ties with the model.
+
+The suite runs with ``threads`` BLAS/OpenMP threads (1 by default): every
+contender single-threaded, which on a shared two-core machine is also the
+fastest -- idle worker threads spin against other processes and made small
+numpy/scikit-learn fits 10 to 100 times slower.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing as mp
 import os
 import platform
+import signal
 import sys
 import time
 import tracemalloc
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +62,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from threadpoolctl import threadpool_limits
 
 from ..annotations import Annotations
 from ..errors import InputError
@@ -100,10 +124,20 @@ class BenchConfig:
     max_fit_seconds, sparsity_max_seconds : float
         Per-fit time budgets (predicted from measured rates) above which a
         contender is skipped and recorded as such.
+    fit_timeout : float, optional
+        Hard wall-clock limit, in seconds, for one fit (and its evaluation)
+        on ``isolate_min_annotations`` annotations or more; None =
+        ``max_fit_seconds``. A fit over it is killed: status ``timeout``.
+    isolate_min_annotations : int
+        Fits on at least this many annotations run in a forked child process
+        under ``fit_timeout``; smaller ones run in-process, unlimited.
     trace_max_seconds : float
         Memory is traced only for fits faster than this.
     memory : bool
         Measure peak memory on the full data.
+    threads : int, optional
+        BLAS/OpenMP threads for the whole suite (threadpoolctl); None = the
+        libraries' defaults.
     """
 
     data: list[Path] = field(default_factory=list)
@@ -116,10 +150,18 @@ class BenchConfig:
         default_factory=lambda: list(SPARSITY_METHODS))
     max_fit_seconds: float = 30.0
     sparsity_max_seconds: float = 5.0
+    fit_timeout: float | None = None
+    isolate_min_annotations: int = 100_000
     trace_max_seconds: float = 2.0
     memory: bool = True
+    threads: int | None = 1
     quick: bool = False
     progress: bool = True
+
+    @property
+    def timeout_seconds(self) -> float:
+        """The hard limit per isolated fit: ``fit_timeout``, else ``max_fit_seconds``."""
+        return float(self.max_fit_seconds if self.fit_timeout is None else self.fit_timeout)
 
 
 # ------------------------------------------------------------------ contenders
@@ -222,14 +264,186 @@ def _peak_mb(fn: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
+def _message(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
+
+
+def _fit_scored(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
+                mv_labels: np.ndarray) -> tuple[MethodOutput, dict[str, float]]:
+    """One timed fit of ``c``, and its metrics (``time_s`` + :func:`evaluate`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, secs = _timed(lambda: c.run(ann, arg))
+        return out, {"time_s": secs, **evaluate(out, ann, gold, mv_labels)}
+
+
+def _traced(c: Contender, ann: Annotations, arg: np.ndarray | None) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _peak_mb(lambda: c.run(ann, arg))
+
+
+#: what a fit ended as: status ("ok", "failed", "timeout"), values, message
+Outcome = tuple[str, dict[str, float], str]
+
+
+def _run_here(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
+              mv_labels: np.ndarray, trace_max: float | None,
+              keep: dict[str, tuple[MethodOutput, dict[str, float]]] | None = None) -> Outcome:
+    """Fit in-process; with ``keep``, also store the output and its measures under ``c.name``."""
+    try:
+        out, res = _fit_scored(c, ann, arg, gold, mv_labels)
+        if trace_max is not None and res["time_s"] <= trace_max:
+            res["peak_mb"] = _traced(c, ann, arg)
+    except Exception as exc:  # a peer's failure is a result, not a crash
+        return "failed", {}, _message(exc)
+    if keep is not None:
+        keep[c.name] = (out, {k: res[k] for k in ("time_s", "peak_mb") if k in res})
+    return "ok", res, ""
+
+
+def _rescored(kept: tuple[MethodOutput, dict[str, float]], ann: Annotations,
+              gold: np.ndarray, mv_labels: np.ndarray) -> Outcome:
+    out, measures = kept
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "ok", {**measures, **evaluate(out, ann, gold, mv_labels)}, ""
+    except Exception as exc:
+        return "failed", {}, _message(exc)
+
+
+def _ended(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        why = " (out of memory?)" if -code == signal.SIGKILL else ""
+        return f"crashed: the fit's process was killed by {name}{why}"
+    return f"crashed: the fit's process exited with code {code} without a result"
+
+
+def _run_forked(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
+                mv_labels: np.ndarray, trace_max: float | None, timeout: float) -> Outcome:
+    """:func:`_run_here` in a forked child, killed after ``timeout`` seconds.
+
+    Fork (not spawn): the child inherits the contender (a closure, not
+    picklable) and the data without copying; only the row's numbers come back.
+    The traced run for peak memory, if any, gets its own ``timeout`` and is
+    given up silently (``peak_mb`` left blank) when over it.
+    """
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            _, res = _fit_scored(c, ann, arg, gold, mv_labels)
+            send.send(("ok", res))
+            if trace_max is not None and res["time_s"] <= trace_max:
+                send.send(("peak", _traced(c, ann, arg)))
+        except BaseException as exc:
+            send.send(("failed", _message(exc)))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=child, name=f"bench:{c.name}")
+    sys.stdout.flush()  # else the child flushes its copy of the buffer too: doubled output
+    sys.stderr.flush()
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns when forking with threads (BLAS/OpenMP workers) running;
+        # a child that deadlocks on a lock such a thread held is ended by the timeout
+        warnings.simplefilter("ignore", DeprecationWarning)
+        proc.start()
+    send.close()  # the parent keeps the read end only: EOF once the child is gone
+    try:
+        if not recv.poll(timeout):
+            return "timeout", {}, f"timed out after {timeout:g} s on {ann.n_annotations:,} " \
+                                  "annotations"
+        try:
+            kind, payload = recv.recv()
+        except EOFError:
+            proc.join(10)
+            return "failed", {}, _ended(proc.exitcode)
+        if kind != "ok":
+            return "failed", {}, str(payload)
+        res = dict(payload)
+        if trace_max is not None and res["time_s"] <= trace_max and recv.poll(timeout):
+            with contextlib.suppress(EOFError):
+                kind, peak = recv.recv()
+                if kind == "peak":
+                    res["peak_mb"] = float(peak)
+        return "ok", res, ""
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        recv.close()
+
+
+class _MatrixRows(BaseEstimator):
+    """A classifier on rows of a fixed (sparse) matrix, addressed by row number.
+
+    :func:`labeljury.model.out_of_fold_pred_probs` cross-validates any
+    scikit-learn classifier on array-like features; a sparse matrix is not one
+    (no ``len``), so the features passed are the row numbers ``arange(n)[:, None]``
+    and this estimator looks the rows up. Cloning shares the matrix instead of
+    copying it (see :class:`_Shared`).
+    """
+
+    def __init__(self, matrix: Any = None, estimator: Any = None) -> None:
+        self.matrix = matrix
+        self.estimator = estimator
+
+    def _rows(self, X: Any) -> Any:
+        return self.matrix.value[np.asarray(X, dtype=np.int64).ravel()]
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MatrixRows:
+        self.estimator_ = clone(self.estimator).fit(self._rows(X), y,
+                                                    sample_weight=sample_weight)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.estimator_.predict_proba(self._rows(X))
+
+
+class _Shared:
+    """Holds a value that :func:`copy.deepcopy` (hence sklearn's ``clone``) shares."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Shared:
+        return self
+
+
+def _text_model(data: BenchData) -> tuple[_Shared, Any]:
+    """The TF-IDF matrix of a text data set's items and the classifier to fit on it.
+
+    The vectoriser and classifier are :func:`labeljury.model.candidate_models`'
+    ``tfidf_logistic`` (same settings), every column of ``data.features``
+    treated as text (``load_real`` keeps only its free-text columns). The
+    vectoriser is fitted once on every item's text -- no label is involved, so
+    no label leaks into the out-of-fold predictions -- instead of once per fold
+    and per sparsity copy (5 x 13 times per data set).
+    """
+    from ..model import candidate_models, featurize
+
+    feats = featurize(data.features, kind="text", text_columns=list(data.features.columns))
+    pipe = candidate_models(feats)["tfidf_logistic"]
+    matrix = pipe.named_steps["features"].fit_transform(feats.X)
+    return _Shared(matrix.tocsr()), pipe.named_steps["clf"]
+
+
 def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, seed: int,
-                      full: bool = True) -> tuple[np.ndarray | None, str]:
+                      full: bool = True, cache: dict[str, Any] | None = None
+                      ) -> tuple[np.ndarray | None, str]:
     """Simulated pred_probs, or out-of-fold ones trained on ``mv_labels``.
 
     On the full data the model is chosen by cross-validated log loss among the
     built-in candidates; at the sparsity levels tabular features use the
     logistic candidate only (gradient-boosted trees on 10 classes, 13 times
-    per data set, would dominate the suite's time).
+    per data set, would dominate the suite's time). Text data sets
+    (``oof:text``) use a TF-IDF matrix computed once per data set and kept in
+    ``cache`` (see :func:`_text_model`); only the logistic regression is refit.
     """
     if data.pred_probs is not None:
         return data.pred_probs, data.model
@@ -237,11 +451,20 @@ def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, 
         return None, "none"
     from ..model import out_of_fold_pred_probs
 
-    model = "logistic" if not full and data.model == "oof:tabular" else "auto"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if data.model == "oof:text":
+            cache = {} if cache is None else cache
+            if data.name not in cache:
+                cache[data.name] = _text_model(data)
+            matrix, clf = cache[data.name]
+            pp, _ = out_of_fold_pred_probs(np.arange(ann.n_items)[:, None], mv_labels,
+                                           n_classes=ann.n_classes, random_state=seed,
+                                           model=_MatrixRows(matrix, clf), refit=False)
+            return pp, f"{data.model} (tfidf_logistic, trained on majority vote)"
+        model = "logistic" if not full and data.model == "oof:tabular" else "auto"
         pp, info = out_of_fold_pred_probs(data.features, mv_labels, n_classes=ann.n_classes,
-                                          random_state=seed, model=model)
+                                          random_state=seed, model=model, refit=False)
     return pp, f"{data.model} ({info.model_name}, trained on majority vote)"
 
 
@@ -261,6 +484,8 @@ def _load_all(cfg: BenchConfig) -> list[BenchData]:
     real.sort(key=lambda d: d.annotations.n_annotations)
     synth: list[BenchData] = []
     for s in cfg.scenarios:
+        if wanted is not None and not any(w == s or w.startswith(s + "_") for w in wanted):
+            continue  # not built at all: synth_large alone takes seconds and 100s of MB
         for d in make_scenario(s, 0):
             if wanted is None or d.name in wanted or s in wanted:
                 synth.append(d)
@@ -288,7 +513,7 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *
     DataFrame
         Columns: ``dataset``, ``kind``, ``variant`` (``"full"`` or ``r``),
         ``seed``, ``method``, ``family``, ``uses_model``, ``status`` (``ok``,
-        ``failed``, ``skipped``, ``n/a``), ``message``, sizes (``n_items``,
+        ``failed``, ``skipped``, ``timeout``, ``n/a``), ``message``, sizes (``n_items``,
         ``n_annotators``, ``n_annotations``, ``n_classes``, ``labels_per_item``,
         ``n_gold``), ``model`` and ``model_accuracy`` (of ``argmax(pred_probs)``
         on gold), the metrics of :func:`evaluate`, ``time_s`` and ``peak_mb``.
@@ -306,87 +531,147 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *
     if not datasets:
         raise InputError("no data sets to run: pass --data DIR (or set LABELJURY_DATA) or "
                          "keep the synthetic scenarios")
-    rate: dict[str, float] = {}  # contender -> seconds per annotation, last measured
-    sparse_names = None if cfg.sparsity_methods is None else \
-        {c.name for c in default_contenders(cfg.sparsity_methods)}
-    needs_model: set[str] = set()  # model-aware methods found unable to run without one
+    st = _State(sparse_names=None if cfg.sparsity_methods is None else
+                {c.name for c in default_contenders(cfg.sparsity_methods)})
+    uses = Counter(id(d.annotations) for d in datasets)
     rows: list[dict[str, Any]] = []
-    t_start = time.perf_counter()
+    limits = threadpool_limits(limits=cfg.threads) if cfg.threads is not None else \
+        contextlib.nullcontext()
+    with limits:
+        for data in datasets:
+            if data.annotations is not st.fits_of:
+                st.fits.clear()  # fits are kept only while their annotations are shared
+                st.fits_of = data.annotations if uses[id(data.annotations)] > 1 else None
+            rows += _run_dataset(cfg, data, contenders, st)
+            st.text_cache.pop(data.name, None)
+            if checkpoint is not None:
+                pd.DataFrame(rows).to_csv(checkpoint, index=False)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class _State:
+    """What the suite carries from one data set to the next.
+
+    Attributes
+    ----------
+    rate : dict
+        Contender -> best seconds per annotation so far (a timeout sets a
+        lower bound instead).
+    sparse_names : set of str, optional
+        Contenders run at the sparsity levels (None = all).
+    needs_model : set of str
+        Model-aware labeljury methods found unable to run without pred_probs.
+    text_cache : dict
+        Data set -> TF-IDF matrix and classifier, for its 13 variants.
+    fits : dict
+        ``(variant, seed)`` -> contender -> (output, time and memory) of the
+        in-process fits of model-free contenders on ``fits_of``: data sets
+        sharing one annotation set (synth_hardest with three simulated
+        models) fit those contenders once and only rescore them, since the
+        majority-vote label, hence the ``*_mv`` metrics, breaks ties with the
+        model.
+    """
+
+    rate: dict[str, float] = field(default_factory=dict)
+    sparse_names: set[str] | None = None
+    needs_model: set[str] = field(default_factory=set)
+    text_cache: dict[str, Any] = field(default_factory=dict)
+    fits: dict[tuple[str, int], dict[str, tuple[MethodOutput, dict[str, float]]]] = field(
+        default_factory=dict)
+    fits_of: Annotations | None = None
+    t_start: float = field(default_factory=time.perf_counter)
+
+
+def _run_dataset(cfg: BenchConfig, data: BenchData, contenders: Sequence[Contender],
+                 st: _State) -> list[dict[str, Any]]:
+    """The rows of one data set, every variant (updates ``st``)."""
     from ..methods import MajorityVote
 
-    for data in datasets:
-        _log(cfg, f"{data.name}: {data.annotations} ({data.kind}, model: {data.model})")
-        for variant, seed in _variants(cfg, data):
-            if variant == "full":
-                ann = data.annotations
+    rate, needs_model = st.rate, st.needs_model
+    rows: list[dict[str, Any]] = []
+    _log(cfg, f"{data.name}: {data.annotations} ({data.kind}, model: {data.model})")
+    for variant, seed in _variants(cfg, data):
+        if variant == "full":
+            ann = data.annotations
+        else:
+            ann = data.annotations.take(subsample_per_item(data.annotations, int(variant),
+                                                           seed))
+        gold = data.gold  # items are kept, in order, by subsampling
+        mv_plain = MajorityVote().fit(ann).labels_
+        t_model = time.perf_counter()
+        pp, model_note = _model_pred_probs(data, ann, mv_plain, seed, variant == "full",
+                                           st.text_cache)
+        t_model = time.perf_counter() - t_model
+        mv_labels = MajorityVote().fit(ann, pp).labels_ if pp is not None else mv_plain
+        base = {"dataset": data.name, "kind": data.kind, "variant": variant, "seed": seed,
+                "n_items": ann.n_items, "n_annotators": ann.n_annotators,
+                "n_annotations": ann.n_annotations, "n_classes": ann.n_classes,
+                "labels_per_item": ann.n_annotations / ann.n_items,
+                "n_gold": int((gold >= 0).sum()), "model": model_note,
+                "model_accuracy": M.accuracy(pp.argmax(axis=1), gold) if pp is not None
+                else float("nan")}
+        budget = cfg.max_fit_seconds if variant == "full" else cfg.sparsity_max_seconds
+        isolate = ann.n_annotations >= cfg.isolate_min_annotations
+        trace_max = cfg.trace_max_seconds if cfg.memory and variant == "full" else None
+        kept = st.fits.setdefault((variant, seed), {}) if st.fits_of is not None else None
+        n_reused = 0
+        for c in contenders:
+            row = {**base, "method": c.name, "family": c.family,
+                   "uses_model": c.uses_model, "status": "ok", "message": "",
+                   "time_s": float("nan"), "peak_mb": float("nan")}
+            if not peer_available(c.package):
+                if variant == "full":
+                    rows.append({**row, "status": "n/a",
+                                 "message": f"n/a: {c.package} is not installed"})
+                continue
+            if c.uses_model and pp is None and (c.family != "labeljury" or c.name in
+                                                needs_model or c.name.endswith("+model")):
+                if variant == "full":
+                    rows.append({**row, "status": "n/a", "message": "n/a: no features"})
+                continue
+            if variant != "full" and st.sparse_names is not None and \
+                    c.name not in st.sparse_names:
+                continue
+            predicted = rate.get(c.name, 0.0) * ann.n_annotations
+            if predicted > budget:
+                rows.append({**row, "status": "skipped", "message":
+                             f"skipped: predicted {predicted:.0f} s > {budget:.0f} s per "
+                             "fit (rate measured on smaller data)"})
+                continue
+            arg = pp if c.uses_model else None
+            if isolate:
+                _log(cfg, f"    {c.name} on {ann.n_annotations:,} annotations")
+                status, res, msg = _run_forked(c, ann, arg, gold, mv_labels, trace_max,
+                                               cfg.timeout_seconds)
+            elif kept is not None and not c.uses_model and c.name in kept:
+                status, res, msg = _rescored(kept[c.name], ann, gold, mv_labels)
+                n_reused += 1
             else:
-                ann = data.annotations.take(subsample_per_item(data.annotations, int(variant),
-                                                               seed))
-            gold = data.gold  # items are kept, in order, by subsampling
-            mv_plain = MajorityVote().fit(ann).labels_
-            pp, model_note = _model_pred_probs(data, ann, mv_plain, seed, variant == "full")
-            mv_labels = MajorityVote().fit(ann, pp).labels_ if pp is not None else mv_plain
-            base = {"dataset": data.name, "kind": data.kind, "variant": variant, "seed": seed,
-                    "n_items": ann.n_items, "n_annotators": ann.n_annotators,
-                    "n_annotations": ann.n_annotations, "n_classes": ann.n_classes,
-                    "labels_per_item": ann.n_annotations / ann.n_items,
-                    "n_gold": int((gold >= 0).sum()), "model": model_note,
-                    "model_accuracy": M.accuracy(pp.argmax(axis=1), gold) if pp is not None
-                    else float("nan")}
-            budget = cfg.max_fit_seconds if variant == "full" else cfg.sparsity_max_seconds
-            for c in contenders:
-                row = {**base, "method": c.name, "family": c.family,
-                       "uses_model": c.uses_model, "status": "ok", "message": "",
-                       "time_s": float("nan"), "peak_mb": float("nan")}
-                if not peer_available(c.package):
-                    if variant == "full":
-                        rows.append({**row, "status": "n/a",
-                                     "message": f"n/a: {c.package} is not installed"})
-                    continue
-                if c.uses_model and pp is None and (c.family != "labeljury" or c.name in
-                                                    needs_model or c.name.endswith("+model")):
-                    if variant == "full":
-                        rows.append({**row, "status": "n/a", "message": "n/a: no features"})
-                    continue
-                if variant != "full" and sparse_names is not None and \
-                        c.name not in sparse_names:
-                    continue
-                predicted = rate.get(c.name, 0.0) * ann.n_annotations
-                if predicted > budget:
-                    rows.append({**row, "status": "skipped", "message":
-                                 f"skipped: predicted {predicted:.0f} s > {budget:.0f} s per "
-                                 "fit (rate measured on smaller data)"})
-                    continue
-                arg = pp if c.uses_model else None
-                if ann.n_annotations >= 100_000:
-                    _log(cfg, f"    {c.name} on {ann.n_annotations:,} annotations")
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        out, secs = _timed(lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
-                        row["time_s"] = secs
-                        per_ann = secs / ann.n_annotations
-                        rate[c.name] = min(rate.get(c.name, np.inf), per_ann)
-                        if cfg.memory and variant == "full" and secs <= cfg.trace_max_seconds:
-                            row["peak_mb"] = _peak_mb(
-                                lambda c=c, arg=arg, ann=ann: c.run(ann, arg))
-                    row.update(evaluate(out, ann, gold, mv_labels))
-                except Exception as exc:  # a peer's failure is a result, not a crash
-                    msg = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-                    if c.uses_model and pp is None and "pred_probs" in str(exc):
-                        # a model-aware labeljury method that cannot run without a model
-                        needs_model.add(c.name)
-                        if variant == "full":
-                            rows.append({**row, "status": "n/a", "message": "n/a: no features"})
-                        continue
-                    row.update(status="failed" if not str(exc).startswith("skipped") else
-                               "skipped", message=msg[:300])
-                rows.append(row)
-            _log(cfg, f"  {data.name} variant={variant} seed={seed} done "
-                      f"({time.perf_counter() - t_start:.0f} s so far)")
-        if checkpoint is not None:
-            pd.DataFrame(rows).to_csv(checkpoint, index=False)
-    return pd.DataFrame(rows)
+                status, res, msg = _run_here(c, ann, arg, gold, mv_labels, trace_max,
+                                             None if c.uses_model else kept)
+            if status == "ok":
+                rate[c.name] = min(rate.get(c.name, np.inf), res["time_s"] / ann.n_annotations)
+            elif status == "timeout":
+                # a lower bound on its rate: larger data later is skipped, not waited for
+                rate[c.name] = max(rate.get(c.name, 0.0),
+                                   cfg.timeout_seconds / ann.n_annotations)
+            elif c.uses_model and pp is None and "pred_probs" in msg:
+                # a model-aware labeljury method that cannot run without a model
+                needs_model.add(c.name)
+                if variant == "full":
+                    rows.append({**row, "status": "n/a", "message": "n/a: no features"})
+                continue
+            if status == "failed" and msg.split(": ", 1)[-1].startswith("skipped"):
+                status = "skipped"
+            row.update(res)
+            row.update(status=status, message=msg[:300])
+            rows.append(row)
+        reused = f", {n_reused} fits reused" if n_reused else ""
+        _log(cfg, f"  {data.name} variant={variant} seed={seed} done "
+                  f"({time.perf_counter() - st.t_start:.0f} s so far; model {t_model:.1f} s"
+                  f"{reused})")
+    return rows
 
 
 def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
@@ -396,7 +681,8 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
                   scenarios: Sequence[str] | None = None,
                   sparsity: Sequence[int] | None = None, memory: bool = True,
                   progress: bool = True, write_docs: str | os.PathLike[str] | None = None,
-                  command: str | None = None) -> pd.DataFrame:
+                  command: str | None = None, timeout: float | None = None,
+                  threads: int | None = 1) -> pd.DataFrame:
     """Run the benchmark and, with ``out``, write results, tables, plots and the report.
 
     Parameters
@@ -423,6 +709,12 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
         Also write the report there (e.g. ``docs/benchmarks.md``).
     command : str, optional
         The command line to record in the report.
+    timeout : float, optional
+        Hard limit in seconds per fit on large inputs (``BenchConfig.fit_timeout``;
+        default ``max_fit_seconds``).
+    threads : int or None, default 1
+        BLAS/OpenMP threads (``BenchConfig.threads``; None = the libraries'
+        defaults).
 
     Returns
     -------
@@ -434,7 +726,8 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
     else:
         root = find_data_root()
         roots = [root] if root is not None else []
-    cfg = BenchConfig(data=roots, progress=progress, memory=memory, quick=quick)
+    cfg = BenchConfig(data=roots, progress=progress, memory=memory, quick=quick,
+                      threads=threads)
     if quick:
         cfg.datasets = list(QUICK["datasets"]) + list(QUICK["scenarios"])
         cfg.scenarios = list(QUICK["scenarios"])
@@ -452,6 +745,8 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
         cfg.sparsity = tuple(int(r) for r in sparsity)
     if seeds is not None:
         cfg.seeds = int(seeds)
+    if timeout is not None:
+        cfg.fit_timeout = float(timeout)
     t0 = time.perf_counter()
     checkpoint = None
     if out is not None:
