@@ -152,11 +152,16 @@ DATA = find_data_root()
 @pytest.mark.skipif(DATA is None or not (DATA / "possent").is_dir(),
                     reason="needs ../shared/datasets beside the repository")
 def test_quick_numbers_are_sane(tmp_path: Path) -> None:
-    res = run_benchmark([DATA], quick=True, out=tmp_path, progress=False)
+    docs = tmp_path / "docs" / "benchmarks.md"
+    res = run_benchmark([DATA], quick=True, out=tmp_path, progress=False, write_docs=docs)
     for name in ("results.csv", "summary.csv", "tables.md", "benchmarks.md",
                  "accuracy_by_dataset.png", "accuracy_vs_labels_per_item.png",
                  "time_vs_size.png"):
         assert (tmp_path / name).stat().st_size > 0, name
+    # the docs copy shows the plots, copied beside it
+    for name in ("accuracy_by_dataset.png", "time_vs_size.png"):
+        assert (docs.parent / "img" / name).read_bytes() == (tmp_path / name).read_bytes()
+        assert f"](img/{name})" in docs.read_text()
     assert len(pd.read_csv(tmp_path / "results.csv")) == len(res)
     full = res[res["variant"] == "full"].set_index(["dataset", "method"])
 

@@ -244,8 +244,12 @@ def _published(results: pd.DataFrame) -> str:
 
 def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: str,
                   wall_seconds: float, config: dict[str, Any] | None = None,
-                  date: str | None = None) -> str:
-    """The text of ``docs/benchmarks.md``."""
+                  date: str | None = None, images: str | None = None) -> str:
+    """The text of ``docs/benchmarks.md``.
+
+    ``images``: folder, relative to the report, holding copies of the PNG plots;
+    the report then shows them inline.
+    """
     date = date or _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     n_fits = int((results["status"] == "ok").sum())
     parts = [
@@ -330,8 +334,17 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
                   ""]
     parts += ["## Plots", "",
               "Written into the `--out` folder: `accuracy_by_dataset.png`, "
-              "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`.", ""]
+              "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`"
+              + (f" (copies of this run's in `{images}/`)." if images else "."), ""]
+    if images:
+        for name, alt in _PLOTS:
+            parts += [f"![{alt}]({images}/{name})", ""]
     return "\n".join(parts)
+
+
+_PLOTS = (("accuracy_by_dataset.png", "accuracy by data set"),
+          ("accuracy_vs_labels_per_item.png", "accuracy against labels per item"),
+          ("time_vs_size.png", "time against size"))
 
 
 def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
@@ -376,6 +389,20 @@ def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
                          config=config)
     (out / "benchmarks.md").write_text(text)
     if docs_path is not None:
-        Path(docs_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(docs_path).write_text(text)
+        import shutil
+
+        from .._files import atomic_write
+
+        docs = Path(docs_path)
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        images = None
+        if all((out / name).exists() for name, _ in _PLOTS):
+            images = "img"
+            for name, _ in _PLOTS:
+                atomic_write(docs.parent / images / name,
+                             lambda tmp, name=name: shutil.copyfile(out / name, tmp))
+        text = render_report(results, machine=machine_info(), wall_seconds=wall_seconds,
+                             command=command or "labeljury.bench.run_benchmark(...)",
+                             config=config, images=images)
+        atomic_write(docs, lambda tmp: Path(tmp).write_text(text))
     return out / "benchmarks.md"
