@@ -126,8 +126,8 @@ def _biased_model_case(seed: int = 0) -> tuple[Annotations, np.ndarray, np.ndarr
 
 def test_model_bias_offsets_correct_a_class_biased_model() -> None:
     ann, truth, pp = _biased_model_case()
-    biased = Jury(model_bias=False).fit(ann, pp)
-    scaled = Jury().fit(ann, pp)
+    biased = Jury().fit(ann, pp)
+    scaled = Jury(model_bias=True).fit(ann, pp)
     assert scaled.model_offset_ is not None and scaled.model_offset_[1] < -0.5
     assert (scaled.labels_ == truth).mean() > (biased.labels_ == truth).mean() + 0.01
     # predicted class shares follow the truth (balanced), not the model's lean
@@ -137,5 +137,5 @@ def test_model_bias_offsets_correct_a_class_biased_model() -> None:
 def test_model_bias_is_not_learned_from_lone_labels() -> None:
     ann, _, pp = _biased_model_case()
     lone = ann.take(np.flatnonzero(np.r_[True, np.diff(ann.item) != 0]))  # first label each
-    jury = Jury().fit(lone, pp)
+    jury = Jury(model_bias=True).fit(lone, pp)
     assert jury.model_offset_ is None  # nothing to tell a class offset from annotator bias
