@@ -78,6 +78,23 @@ def _softmax(a: np.ndarray) -> np.ndarray:
     return log_normalize(a)[0]
 
 
+def _marginal(prior_logits: np.ndarray, loglik: np.ndarray
+              ) -> tuple[float, np.ndarray, np.ndarray]:
+    """Marginal log-likelihood, prior and posterior, all class-major ``(K, n)``.
+
+    ``sum_i logsumexp(a_i + L_i) - logsumexp(a_i)`` for unnormalised prior logits
+    ``a``; the objective of the model-weight (and offset) searches.
+    """
+    a, b = prior_logits, prior_logits + loglik
+    a_top, b_top = a.max(axis=0), b.max(axis=0)
+    pr, po = np.exp(a - a_top), np.exp(b - b_top)
+    z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
+    pr /= z_pr
+    po /= z_po
+    f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
+    return f, pr, po
+
+
 class Jury(Aggregator):
     r"""Hierarchical Dawid-Skene with a learned-weight model prior (labeljury's own method).
 
@@ -329,14 +346,7 @@ class Jury(Aggregator):
         def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
             a = theta[0] * lp
             a[1:] += theta[1:, None]
-            bb = a + lik
-            a_top, b_top = a.max(axis=0), bb.max(axis=0)
-            pr, po = np.exp(a - a_top), np.exp(bb - b_top)
-            z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
-            pr /= z_pr
-            po /= z_po
-            f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
-            return f, pr, po
+            return _marginal(a, lik)
 
         def moments(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             e_lp = (q * lp).sum(axis=0)
@@ -387,16 +397,7 @@ class Jury(Aggregator):
         log_rho_col = log_rho[:, None]
 
         def evaluate(w: float) -> tuple[float, np.ndarray, np.ndarray]:
-            """Objective, prior and posterior (class-major) at ``w``."""
-            a = log_rho_col + w * d
-            b = a + lik
-            a_top, b_top = a.max(axis=0), b.max(axis=0)
-            pr, po = np.exp(a - a_top), np.exp(b - b_top)
-            z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
-            pr /= z_pr
-            po /= z_po
-            f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
-            return f, pr, po
+            return _marginal(log_rho_col + w * d, lik)
 
         f, pr, po = evaluate(w)
         for _ in range(3):
