@@ -284,10 +284,13 @@ class Jury(Aggregator):
                                  - betaln(m * a0, m * (1 - a0))))
 
         lo, hi = np.log(0.25), np.log(1e4)
-        m = float(np.exp(minimize_scalar(neg_m, bounds=(lo, hi), method="bounded",
-                                         options={"xatol": 0.1}).x))
-        if self.learn_strength == "s":
-            m = self._strengths[1]
+        s, m = self._strengths
+        if self.learn_strength != "s":
+            m = float(np.exp(minimize_scalar(neg_m, bounds=(lo, hi), method="bounded",
+                                             options={"xatol": 0.1}).x))
+        if self.learn_strength == "m":
+            self._strengths = (s, m)
+            return
         mu = self._prior_mean(counts, m)
         rows = counts.sum(axis=2) > 1e-9
         n, mu = counts[rows], mu[rows]
@@ -300,8 +303,6 @@ class Jury(Aggregator):
 
         s = float(np.exp(minimize_scalar(neg_s, bounds=(lo, hi), method="bounded",
                                          options={"xatol": 0.1}).x))
-        if self.learn_strength == "m":
-            s = self._strengths[0]
         self._strengths = (s, m)
 
     @staticmethod
@@ -509,6 +510,7 @@ class Jury(Aggregator):
         tiebreak = [pred_probs] if pred_probs is not None else []
         self.labels_ = argmax_ties(post, *tiebreak, votes.sum(axis=0))
         self.model_offset_ = state["offset"]
+        self.temperature_, self.heldout_loglik_ = 1.0, float("nan")  # set by the honest pass
         honest = self._honest_posterior(ann, post, log_p, state["log_rho"], w,
                                         state["offset"]) if self.honest_scores else post
         self.honest_probas_ = honest
