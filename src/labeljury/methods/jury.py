@@ -112,12 +112,11 @@ class Jury(Aggregator):
         maximum likelihood (empirical Bayes: the beta-binomial and
         Dirichlet-multinomial marginal likelihoods of the expected counts). A
         large learned :math:`s` means the crowd looks one-coin; a small one,
-        class-dependent. Learning :math:`s` too gained 1.5-4 points on the
-        hardest synthetic scenarios but lost 1-3 points on real data sets
-        without a model at two labels per item, where its marginal likelihood
-        on posterior-weighted counts drives :math:`s` to the bound; the benchmark
-        favours learning :math:`m` only (28 vs 33 data set x level rows more than
-        0.3 points below the best of majority vote, Dawid-Skene and GLAD).
+        class-dependent. Learning :math:`s` too gained 1.7-3.8 points on the
+        hardest synthetic scenarios but cost real data sets without a model at
+        two labels per item (31 against 28 data set x level rows more than 0.3
+        points below the best of majority vote, Dawid-Skene and GLAD;
+        ``benchmarks/jury_ablations.py``).
     model_bias : bool, default False
         Recalibrate the model against the crowd by vector scaling: the prior is
         :math:`w \log p_{ic} + b_c` with class offsets :math:`b` learned with
@@ -125,7 +124,7 @@ class Jury(Aggregator):
         :math:`w \log p_{ic} + (1 - w) \log \rho_c`. It removes a class bias the
         model learned from tie-broken majority-vote labels (sentiment_polarity at
         two labels per item, 88% of the model's predictions in one class of a
-        balanced set: accuracy 0.824 -> 0.869), but the marginal likelihood
+        balanced set: accuracy 0.819 -> 0.871), but the marginal likelihood
         cannot tell a model's bias from the crowd's: on zencrowd_in, where the
         crowd over-reports class 1 and the model has the base rate right, the
         offsets follow the crowd and cost 6-12 points. Off by default.
@@ -133,8 +132,8 @@ class Jury(Aggregator):
         Anchor of the class prior :math:`\rho` on the label frequencies, in
         units of the number of items with two or more labels. With sparse labels
         and biased annotators, MAP-EM otherwise explains the labels with a
-        degenerate prior (bluebirds at two labels per item: prior 0.98 / 0.02,
-        accuracy 0.56; anchored: 0.62).
+        degenerate prior (bluebirds at two labels per item: accuracy 0.556
+        without the anchor, 0.642 with it, 3 seeds).
     temper : bool, default True
         Scale the annotators' log-likelihood in the *scores* by a temperature
         :math:`\tau` fitted so that each annotation is best predicted from the
