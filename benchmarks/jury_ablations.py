@@ -39,12 +39,13 @@ from labeljury.methods.jury import Jury
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
+    "free confusions with a model too (s=4)": {"strength": 4.0},
+    "one-coin confusions without a model too (s=1e4)": {"strength": 1e4},
     "no class-prior anchor": {"class_prior_strength": 0.0},
     "learn s and m": {"learn_strength": True},
-    "fixed s=4, m=2": {"learn_strength": False},
+    "fixed m=2": {"learn_strength": False},
     "no temperature": {"temper": False},
     "class offsets (model_bias)": {"model_bias": True},
-    "one-coin confusions (s=1e4)": {"strength": 1e4},
 }
 REFERENCES = ("majority_vote", "dawid_skene", "glad", "crowdlab")
 

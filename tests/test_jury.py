@@ -139,3 +139,10 @@ def test_model_bias_is_not_learned_from_lone_labels() -> None:
     lone = ann.take(np.flatnonzero(np.r_[True, np.diff(ann.item) != 0]))  # first label each
     jury = Jury(model_bias=True).fit(lone, pp)
     assert jury.model_offset_ is None  # nothing to tell a class offset from annotator bias
+
+
+def test_auto_strength_is_one_coin_with_a_model_and_free_without() -> None:
+    ann, _, pp = _biased_model_case()
+    assert Jury().fit(ann, pp).strength_ == 1e4
+    assert Jury().fit(ann).strength_ == 4.0
+    assert Jury(strength=7.0).fit(ann, pp).strength_ == 7.0

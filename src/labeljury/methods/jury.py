@@ -65,6 +65,10 @@ __all__ = ["Jury"]
 _EPS = 1e-12
 
 
+#: "auto" strength with a model: confusion rows pinned to their one-coin prior mean
+_ONE_COIN_STRENGTH = 1e4
+
+
 def _lse(a: np.ndarray) -> np.ndarray:
     """Row-wise log-sum-exp, class-major (see :func:`._em.log_normalize` for why)."""
     t = np.array(a.T, dtype=float, order="C")
@@ -100,10 +104,15 @@ class Jury(Aggregator):
 
     Parameters
     ----------
-    strength : float, default 4.0
+    strength : float or "auto", default "auto"
         Dirichlet strength :math:`s` (in pseudo-labels per true class) pulling
         each annotator's confusion rows toward their prior mean; the starting
-        value when ``learn_strength``.
+        value when ``learn_strength``. ``"auto"``: :math:`10^4` with
+        ``pred_probs`` (every annotator one-coin with the crowd's confusion
+        pattern: the model carries the class structure) and 4 without. With a
+        model, free confusions absorbed what the model should explain (on
+        zencrowd the model weight fell to 0-0.7) and one-coin rows measured
+        better on average (``benchmarks/jury_ablations.py``).
     accuracy_strength : float, default 2.0
         Pseudo-labels :math:`m` pulling each annotator's accuracy toward the
         pooled accuracy; the starting value when ``learn_strength``.
@@ -113,10 +122,10 @@ class Jury(Aggregator):
         Dirichlet-multinomial marginal likelihoods of the expected counts). A
         large learned :math:`s` means the crowd looks one-coin; a small one,
         class-dependent. Learning :math:`s` too gained 1.7-3.8 points on the
-        hardest synthetic scenarios but cost real data sets without a model at
-        two labels per item (31 against 28 data set x level rows more than 0.3
-        points below the best of majority vote, Dawid-Skene and GLAD;
-        ``benchmarks/jury_ablations.py``).
+        hardest synthetic scenarios with free confusions, but with the default
+        strengths it gives 31 against 23 data set x level rows more than 0.3
+        points below the best of majority vote, Dawid-Skene and GLAD
+        (``benchmarks/jury_ablations.py``).
     model_bias : bool, default False
         Recalibrate the model against the crowd by vector scaling: the prior is
         :math:`w \log p_{ic} + b_c` with class offsets :math:`b` learned with
@@ -124,10 +133,12 @@ class Jury(Aggregator):
         :math:`w \log p_{ic} + (1 - w) \log \rho_c`. It removes a class bias the
         model learned from tie-broken majority-vote labels (sentiment_polarity at
         two labels per item, 88% of the model's predictions in one class of a
-        balanced set: accuracy 0.819 -> 0.871), but the marginal likelihood
+        balanced set: accuracy 0.820 -> 0.867), but the marginal likelihood
         cannot tell a model's bias from the crowd's: on zencrowd_in, where the
         crowd over-reports class 1 and the model has the base rate right, the
-        offsets follow the crowd and cost 6-12 points. Off by default.
+        offsets followed the crowd with free confusions (``strength=4``) and
+        cost 6-12 points. Off by default (with the default one-coin rows they
+        measured harmless: a candidate default).
     class_prior_strength : float, default 2.0
         Anchor of the class prior :math:`\rho` on the label frequencies, in
         units of the number of items with two or more labels. With sparse labels
@@ -206,7 +217,7 @@ class Jury(Aggregator):
     summary = ("labeljury's own: hierarchical Dawid-Skene (shrunk confusions) with a "
                "learned-weight model prior")
 
-    def __init__(self, strength: float = 4.0, accuracy_strength: float = 2.0,
+    def __init__(self, strength: float | str = "auto", accuracy_strength: float = 2.0,
                  learn_model_weight: bool = True, model_weight: float = 1.0,
                  max_model_weight: float = 1.0, max_iter: int = 100, tol: float = 1e-6,
                  honest_scores: bool = True, use_gold: bool = True,
@@ -430,7 +441,11 @@ class Jury(Aggregator):
         post = init / init.sum(axis=1, keepdims=True)
         w = float(self.model_weight) if pred_probs is not None else 0.0
         informative = self._informative(ann, log_p)
-        self._strengths = (float(self.strength), float(self.accuracy_strength))
+        if self.strength == "auto":
+            strength = _ONE_COIN_STRENGTH if pred_probs is not None else 4.0
+        else:
+            strength = float(self.strength)
+        self._strengths = (strength, float(self.accuracy_strength))
         # anchor of the class prior: the label frequencies on informative items. A
         # Dirichlet prior worth class_prior_strength times those items: with sparse
         # labels and biased annotators, a skewed prior plus "everyone is biased"
