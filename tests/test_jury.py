@@ -146,3 +146,15 @@ def test_auto_strength_is_one_coin_with_a_model_and_free_without() -> None:
     assert Jury().fit(ann, pp).strength_ == 1e4
     assert Jury().fit(ann).strength_ == 4.0
     assert Jury(strength=7.0).fit(ann, pp).strength_ == 7.0
+
+
+@pytest.mark.parametrize("kw, words", [({"strength": "big"}, "strength must be 'auto'"),
+                                       ({"strength": -1.0}, "got -1.0"),
+                                       ({"accuracy_strength": 0}, "accuracy_strength must"),
+                                       ({"learn_strength": "both"}, "learn_strength must")])
+def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
+    from labeljury.errors import InputError
+
+    ann, _, _ = make_dawid_skene(50, 5, 2, labels_per_item=2, random_state=0)
+    with pytest.raises(InputError, match=words):
+        Jury(**kw).fit(ann)

@@ -51,11 +51,13 @@ then corrects the over-confidence that errors correlated within items cause.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..annotations import Annotations
+from ..errors import InputError
 from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
 from .base import Aggregator, argmax_ties
 from .dawid_skene import clamp_gold
@@ -80,6 +82,40 @@ def _lse(a: np.ndarray) -> np.ndarray:
 
 def _softmax(a: np.ndarray) -> np.ndarray:
     return log_normalize(a)[0]
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        bool(np.isfinite(value)) and value > 0
+
+
+def _safeguarded_ascent(theta: np.ndarray,
+                        evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
+                        propose: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                        project: Callable[[np.ndarray], np.ndarray], steps: int = 3,
+                        tol: float = 1e-4) -> np.ndarray:
+    """Up to ``steps`` proposed (Newton) steps up ``evaluate``, each halved until it improves.
+
+    ``evaluate(theta)`` returns the objective and the prior and posterior that
+    ``propose(prior, posterior)`` turns into a step; ``project`` keeps ``theta``
+    feasible. The objectives here are not concave: bare Newton steps on the
+    model weight cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on the over-confident-model
+    scenario and EM never converged. Stops when a step moves ``theta`` by less
+    than ``tol``.
+    """
+    f, pr, po = evaluate(theta)
+    for _ in range(steps):
+        step = propose(pr, po)
+        while True:
+            new = project(theta + step)
+            if np.max(np.abs(new - theta)) < tol:
+                return theta
+            f_new, pr_new, po_new = evaluate(new)
+            if f_new >= f:
+                break
+            step = step / 2
+        theta, f, pr, po = new, f_new, pr_new, po_new
+    return theta
 
 
 def _marginal(prior_logits: np.ndarray, loglik: np.ndarray
@@ -239,6 +275,21 @@ class Jury(Aggregator):
         self.learn_strength = learn_strength
         self.model_bias = model_bias
 
+    def _check_params(self, has_model: bool) -> float:
+        """The strength ``s`` to start from; clear errors for settings that make no sense."""
+        if self.learn_strength not in (True, False, "s", "m"):
+            raise InputError(f"Jury: learn_strength must be True, False, 's' or 'm', got "
+                             f"{self.learn_strength!r}")
+        if self.strength != "auto" and not _positive(self.strength):
+            raise InputError(f"Jury: strength must be 'auto' or a positive number, got "
+                             f"{self.strength!r}")
+        if not _positive(self.accuracy_strength):
+            raise InputError(f"Jury: accuracy_strength must be a positive number, got "
+                             f"{self.accuracy_strength!r}")
+        if self.strength == "auto":
+            return _ONE_COIN_STRENGTH if has_model else 4.0
+        return float(self.strength)
+
     # ----------------------------------------------------------------- M-step
     def _prior_mean(self, counts: np.ndarray, m: float | None = None) -> np.ndarray:
         """Per-annotator Dirichlet means: own (shrunk) accuracy, pooled confusion pattern."""
@@ -316,7 +367,7 @@ class Jury(Aggregator):
         self._strengths = (s, m)
 
     @staticmethod
-    def _informative(ann: Annotations, log_p: np.ndarray | None) -> np.ndarray:
+    def _informative(ann: Annotations) -> np.ndarray:
         """Which items inform the confusion estimates (weight 1) and which do not (0).
 
         An item labeled once says nothing about its labeler's errors: without a
@@ -370,26 +421,17 @@ class Jury(Aggregator):
             h[1:, 1:] = np.diag(q[1:].sum(axis=1)) - q[1:] @ q[1:].T
             return g, h
 
-        theta = np.concatenate([[w], b[1:] - b[0]])
-        f, pr, po = evaluate(theta)
-        for _ in range(3):
+        def propose(pr: np.ndarray, po: np.ndarray) -> np.ndarray:
             g_po, h_po = moments(po)
             g_pr, h_pr = moments(pr)
             grad, hess = g_po - g_pr, h_po - h_pr
             # saddle-free Newton: the objective need not be concave
             lam, vec = np.linalg.eigh(hess)
             lam = -np.maximum(np.abs(lam), 1e-6 * max(1.0, float(np.abs(lam).max())))
-            step = -(vec @ ((vec.T @ grad) / lam))
-            while True:
-                new = theta + step
-                new[0] = float(np.clip(new[0], 0.0, self.max_model_weight))
-                if np.max(np.abs(new - theta)) < 1e-4:
-                    return float(theta[0]), np.concatenate([[0.0], theta[1:]])
-                f_new, pr_new, po_new = evaluate(new)
-                if f_new >= f:
-                    break
-                step /= 2
-            theta, f, pr, po = new, f_new, pr_new, po_new
+            return -(vec @ ((vec.T @ grad) / lam))
+
+        theta = _safeguarded_ascent(np.concatenate([[w], b[1:] - b[0]]), evaluate, propose,
+                                    self._clip_weight)
         return float(theta[0]), np.concatenate([[0.0], theta[1:]])
 
     def _update_weight(self, w: float, log_p: np.ndarray, log_rho: np.ndarray,
@@ -407,29 +449,23 @@ class Jury(Aggregator):
         lik = np.ascontiguousarray(loglik.T)
         log_rho_col = log_rho[:, None]
 
-        def evaluate(w: float) -> tuple[float, np.ndarray, np.ndarray]:
-            return _marginal(log_rho_col + w * d, lik)
+        def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            return _marginal(log_rho_col + theta[0] * d, lik)
 
-        f, pr, po = evaluate(w)
-        for _ in range(3):
+        def propose(pr: np.ndarray, po: np.ndarray) -> np.ndarray:
             e_pr, e_po = (pr * d).sum(axis=0), (po * d).sum(axis=0)
             grad = float(np.sum(e_po - e_pr))
             hess = float(np.sum((po * d * d).sum(axis=0) - e_po**2
                                 - (pr * d * d).sum(axis=0) + e_pr**2))
-            step = -grad / hess if hess < -1e-9 else np.sign(grad) * 0.1
-            # the objective need not be concave in w: a bare Newton step overshot
-            # (1 -> 0 -> 0.8 -> 0.9 -> 1, a four-cycle that never converged on the
-            # over-confident-model scenario), so halve the step until it improves
-            while True:
-                w_new = float(np.clip(w + step, 0.0, self.max_model_weight))
-                if abs(w_new - w) < 1e-4:
-                    return w
-                f_new, pr_new, po_new = evaluate(w_new)
-                if f_new >= f:
-                    break
-                step /= 2
-            w, f, pr, po = w_new, f_new, pr_new, po_new
-        return w
+            return np.array([-grad / hess if hess < -1e-9 else np.sign(grad) * 0.1])
+
+        return float(_safeguarded_ascent(np.array([w]), evaluate, propose,
+                                         self._clip_weight)[0])
+
+    def _clip_weight(self, theta: np.ndarray) -> np.ndarray:
+        """Keep the model weight ``theta[0]`` in [0, max_model_weight]."""
+        theta[0] = min(max(float(theta[0]), 0.0), self.max_model_weight)
+        return theta
 
     # ------------------------------------------------------------------- fit
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
@@ -440,11 +476,8 @@ class Jury(Aggregator):
         init = votes + (pred_probs if pred_probs is not None else 0.0)
         post = init / init.sum(axis=1, keepdims=True)
         w = float(self.model_weight) if pred_probs is not None else 0.0
-        informative = self._informative(ann, log_p)
-        if self.strength == "auto":
-            strength = _ONE_COIN_STRENGTH if pred_probs is not None else 4.0
-        else:
-            strength = float(self.strength)
+        informative = self._informative(ann)
+        strength = self._check_params(pred_probs is not None)
         self._strengths = (strength, float(self.accuracy_strength))
         # anchor of the class prior: the label frequencies on informative items. A
         # Dirichlet prior worth class_prior_strength times those items: with sparse
@@ -535,7 +568,7 @@ class Jury(Aggregator):
                           log_rho: np.ndarray, w: float,
                           offset: np.ndarray | None = None) -> np.ndarray:
         """Posterior with each annotation judged by confusions fitted without it."""
-        share = post * self._informative(ann, log_p)[:, None]
+        share = post * self._informative(ann)[:, None]
         counts = confusion_counts(ann.one_hot(), share)  # (A, K, K)
         num = counts + self._pseudo_counts(counts)
         loglik = _loo_loglik(ann, share, num)
@@ -553,28 +586,16 @@ def _loo_loglik(ann: Annotations, post: np.ndarray, num: np.ndarray,
                 chunk: int = 262_144) -> np.ndarray:
     """Per item and class, the log-likelihood of its labels under leave-one-out confusions.
 
-    ``num`` holds the unnormalised Dirichlet posterior counts ``[a, c, l]``.
-    Each annotation's own expected contribution ``post[i, c]`` is removed from
-    cell ``(c, l)`` of its annotator and from row ``c``'s total before it is
-    scored. Processed in chunks so memory stays O(chunk * K).
+    The sum over each item's annotations of :func:`_loo_terms`, in chunks so
+    memory stays O(chunk * K). float32 halves the memory traffic of this pass
+    (the costliest of an iteration); its ~1e-7 relative error is far below what
+    the scores can resolve.
     """
-    k = ann.n_classes
-    # float32 halves the memory traffic of this pass (the costliest of an iteration);
-    # its ~1e-7 relative error is far below what the scores can resolve
-    den = num.sum(axis=2).astype(np.float32)  # (A, K)
-    rows = num.transpose(0, 2, 1).reshape(-1, k).astype(np.float32)  # row a*K + l
-    share = post.astype(np.float32)
-    key = ann.annotator.astype(np.int64) * k + ann.label
-    out = np.zeros((ann.n_items, k))
+    tables = _loo_tables(post, num, np.float32)
+    out = np.zeros((ann.n_items, ann.n_classes))
     for start in range(0, ann.n_annotations, chunk):
         sl = slice(start, start + chunk)
-        i = ann.item[sl]
-        t = share.take(i, axis=0)
-        ratio = rows.take(key[sl], axis=0)
-        ratio -= t
-        ratio /= den.take(ann.annotator[sl], axis=0) - t
-        np.maximum(ratio, _EPS, out=ratio)
-        _scatter_add(out, i, np.log(ratio))
+        _scatter_add(out, ann.item[sl], _loo_terms(ann, tables, sl))
     return out
 
 
@@ -585,17 +606,30 @@ def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
         out[:, c] += np.bincount(rows, weights=values[:, c], minlength=n)
 
 
+def _loo_tables(post: np.ndarray, num: np.ndarray, dtype: Any = np.float64
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows ``[a*K + l, c]`` of the Dirichlet counts, their row totals ``[a, c]``, the posterior."""
+    k = num.shape[1]
+    rows = num.transpose(0, 2, 1).reshape(-1, k).astype(dtype)
+    return rows, num.sum(axis=2).astype(dtype), post.astype(dtype, copy=False)
 
-def _loo_terms(ann: Annotations, post: np.ndarray, num: np.ndarray, idx: np.ndarray
-               ) -> np.ndarray:
-    """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``."""
-    k = ann.n_classes
-    den = num.sum(axis=2)
-    rows = num.transpose(0, 2, 1).reshape(-1, k)
-    a, i = ann.annotator[idx], ann.item[idx]
-    t = post[i]
-    ratio = (rows[a.astype(np.int64) * k + ann.label[idx]] - t) / (den[a] - t)
-    return np.log(np.maximum(ratio, _EPS))
+
+def _loo_terms(ann: Annotations, tables: tuple[np.ndarray, np.ndarray, np.ndarray],
+               idx: np.ndarray | slice) -> np.ndarray:
+    """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``.
+
+    ``tables`` from :func:`_loo_tables`. Each annotation's own expected
+    contribution ``post[i, c]`` is removed from cell ``(c, l)`` of its
+    annotator and from row ``c``'s total before it is scored.
+    """
+    rows, den, share = tables
+    a = ann.annotator[idx]
+    t = share.take(ann.item[idx], axis=0)
+    ratio = rows.take(a.astype(np.int64) * ann.n_classes + ann.label[idx], axis=0)
+    ratio -= t
+    ratio /= den.take(a, axis=0) - t
+    np.maximum(ratio, _EPS, out=ratio)
+    return np.log(ratio)
 
 
 def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray, post: np.ndarray,
@@ -627,7 +661,7 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray, post:
         return 1.0, float("nan")
     if idx.size > max_annotations:
         idx = np.sort(np.random.default_rng(0).choice(idx, max_annotations, replace=False))
-    ell = _loo_terms(ann, post, num, idx)
+    ell = _loo_terms(ann, _loo_tables(post, num), idx)
     i = ann.item[idx]
     # class-major (K, m) copies: the reductions in neg() are over classes
     rest = np.ascontiguousarray((loglik[i] - ell).T)
