@@ -67,18 +67,18 @@ def inputs(names: list[str] | None, seeds: int, data: Path | None) -> list[dict[
                 d.annotations.take(subsample_per_item(d.annotations, int(variant), seed))
             mv = MajorityVote().fit(ann).labels_
             pp, _ = _model_pred_probs(d, ann, mv, seed, variant == "full", cache)
+            # the reference label of the *_mv metrics: majority vote, model tie-breaks
+            mv_ref = MajorityVote().fit(ann, pp).labels_ if pp is not None else mv
             out.append({"dataset": d.name, "variant": variant, "seed": seed, "ann": ann,
-                        "gold": d.gold, "pp": pp})
+                        "gold": d.gold, "pp": pp, "mv": mv_ref})
         print(f"  inputs: {d.name}", file=sys.stderr, flush=True)
     return out
 
 
 def score(out: MethodOutput, case: dict[str, Any]) -> dict[str, Any]:
     """The benchmark's metrics of one fit (majority vote with model tie-breaks as reference)."""
-    ann, pp = case["ann"], case["pp"]
-    mv = MajorityVote().fit(ann, pp).labels_
     return {k: case[k] for k in ("dataset", "variant", "seed")} | \
-        evaluate(out, ann, case["gold"], mv)
+        evaluate(out, case["ann"], case["gold"], case["mv"])
 
 
 def jury_output(jury: Jury) -> MethodOutput:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         for label, kw in VARIANTS.items():
             jury = Jury(**kw).fit(case["ann"], case["pp"])
             rows.append({**score(jury_output(jury), case), "method": label,
-                         "temperature": jury.temperature_})
+                         "temperature": jury.temperature_, "weight": jury.model_weight_})
     df = pd.DataFrame(rows)
     g = df.groupby(["dataset", "variant", "method"])[
         ["accuracy", "auroc_own", "spearman", "ece"]].mean()
@@ -136,6 +136,11 @@ def main(argv: list[str] | None = None) -> None:
           .round(2).to_string())
     print("\naccuracy per data set and level (mean over seeds):")
     print((acc * 100).round(1).to_string())
+    w = df[df["method"].isin(["default", "free confusions with a model too (s=4)"])]
+    w = w[w["dataset"].isin(acc[with_model].index.get_level_values("dataset"))]
+    print("\nlearned model weight w, mean over levels and seeds (data sets with a model):")
+    print(w.groupby(["dataset", "method"])["weight"].mean().unstack("method").round(2)
+          .to_string())
     tau = df[df["method"] == "default"].groupby(["dataset", "variant"])["temperature"].mean()
     print("\nscore temperature of the default fit (mean over seeds):")
     print(tau.unstack("variant").round(2).to_string())
