@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -160,6 +162,55 @@ def test_single_class_and_bad_inputs_raise_labeljury_errors():
         out_of_fold_pred_probs(X, np.full((30, 3), 0.5))
     with pytest.raises(InputError, match="not a candidate"):
         out_of_fold_pred_probs(X, y, n_classes=3, model="hist_gradient_boosting")
+
+
+# ------------------------------------------------------------------ sparse features
+
+
+def sparse_blobs(n=120):
+    """``blobs`` with most entries zeroed, so CSR has something to skip."""
+    X, y = blobs(n)
+    return np.where(X > 0.5, X, 0.0), y
+
+
+@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csr_array, sp.coo_matrix,
+                                       sp.csc_array])
+def test_sparse_with_custom_estimator_matches_dense(to_sparse):
+    X, y = sparse_blobs()
+    soft = np.full((len(y), 3), 0.1)
+    soft[np.arange(len(y)), y] = 0.8
+    for labels in (y, soft):  # hard labels, and the sample_weight copies of soft ones
+        dense, _ = out_of_fold_pred_probs(X, labels, n_classes=3, model=LogisticRegression())
+        pp, info = out_of_fold_pred_probs(to_sparse(X), labels, n_classes=3,
+                                          model=LogisticRegression())
+        # the same rows reach the same solver: equal up to sparse-vs-dense arithmetic
+        np.testing.assert_allclose(pp, dense, rtol=1e-7, atol=1e-10)
+        assert info.kind == "custom"
+        assert info.final_model.predict_proba(to_sparse(X[:2])).shape == (2, 3)
+
+
+def test_sparse_with_string_model_is_scaled_logistic_or_a_clear_error():
+    X, y = sparse_blobs()
+    dense, _ = out_of_fold_pred_probs(X, y, n_classes=3)
+    pp, info = out_of_fold_pred_probs(sp.csr_matrix(X), y, n_classes=3)
+    assert info.kind == "embeddings" and info.model_name == "logistic"
+    # no centring for sparse input; with an unpenalised intercept it is the same
+    # model as the dense path's, up to the solver's tolerance
+    np.testing.assert_allclose(pp, dense, atol=5e-3)
+    assert info.final_model.predict_proba(sp.csr_matrix(X[:2])).shape == (2, 3)
+    f = featurize(sp.coo_array(X))
+    assert f.kind == "embeddings" and f.X.format == "csr" and len(f) == len(X)
+    with pytest.raises(InputError, match=r"not a candidate for sparse"):
+        out_of_fold_pred_probs(sp.csr_matrix(X), y, model="hist_gradient_boosting")
+    for kind in ("tabular", "text"):
+        with pytest.raises(InputError, match="sparse features are numeric"):
+            out_of_fold_pred_probs(sp.csr_matrix(X), y, kind=kind)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        out_of_fold_pred_probs(sp.csr_matrix(X_nan), y)
+    with pytest.raises(InputError, match="2-D"):
+        out_of_fold_pred_probs(sp.coo_array(X[:, 0]), y)
 
 
 def test_constant_features_give_class_frequencies():

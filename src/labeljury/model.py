@@ -15,6 +15,9 @@ What it can train on (see :func:`featurize`, which decides automatically):
   grams) and logistic regression;
 * a numeric array, e.g. precomputed embeddings: logistic regression on
   standardised features;
+* a scipy sparse matrix, e.g. a precomputed TF-IDF matrix: numeric features
+  like an array, kept sparse (CSR) -- logistic regression on features scaled
+  to unit variance but not centred, since centring would densify them;
 * any scikit-learn classifier passed as ``model``.
 
 Labels may be hard (class codes) or soft (a ``(n, K)`` array such as a
@@ -39,6 +42,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, clone
@@ -74,10 +78,10 @@ class Featurized:
     Attributes
     ----------
     kind : {"tabular", "text", "embeddings"}
-    X : DataFrame or ndarray
+    X : DataFrame, ndarray or scipy.sparse CSR matrix
         The data as the models take it (a copy; the caller's object is untouched).
     numeric, categorical, text : list
-        Column names of each type (empty for an array).
+        Column names of each type (column numbers for an array).
     constant : list
         Columns with a single value (no information; kept, but reported).
     """
@@ -90,7 +94,7 @@ class Featurized:
     constant: list[Any] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.X)
+        return int(self.X.shape[0])  # sparse matrices have no len()
 
 
 def _is_text(col: pd.Series) -> bool:
@@ -104,18 +108,56 @@ def _is_text(col: pd.Series) -> bool:
     return bool(words >= 3 and distinct > 0.5)
 
 
+def _as_csr(features: Any) -> Any:
+    """A scipy sparse matrix or array as CSR, whose rows index by an int array (COO's do not)."""
+    if features.ndim != 2:
+        raise InputError(f"sparse features must be 2-D (one row per item), got shape "
+                         f"{features.shape}")
+    return features.tocsr()
+
+
+def _featurize_sparse(features: Any, kind: Kind) -> Featurized:
+    """A sparse matrix: numeric features (kind ``"embeddings"``), kept sparse.
+
+    A sparse matrix already holds numbers, so there is nothing to detect:
+    neither a table to encode nor text to vectorise. It is never densified
+    (a TF-IDF matrix can be far larger dense than sparse).
+    """
+    if kind not in ("auto", "embeddings"):
+        raise InputError(f"sparse features are numeric, used as they are (kind "
+                         f"'embeddings'); kind={kind!r} needs a DataFrame or strings")
+    X = _as_csr(features)
+    if X.dtype.kind not in "biuf":
+        raise InputError(f"sparse features must be numeric, got dtype {X.dtype}")
+    X = X.astype(float, copy=True)
+    # the dense path imputes NaN with column medians; a sparse matrix's median
+    # would count its implicit zeros and the imputer would have to convert it,
+    # so missing values must be filled in by whoever built the matrix
+    if not np.isfinite(X.data).all():
+        raise InputError("sparse features contain NaN or infinite values: fill them in "
+                         "before passing the matrix (dense arrays get NaN imputed with "
+                         "the column median, sparse ones do not)")
+    const = (np.flatnonzero(X.max(axis=0).toarray().ravel() == X.min(axis=0).toarray().ravel())
+             if X.shape[0] else np.arange(0))
+    return Featurized("embeddings", X, numeric=list(range(X.shape[1])),
+                      constant=const.tolist())
+
+
 def featurize(features: Any, *, kind: Kind = "auto", text_columns: list[Any] | None = None
               ) -> Featurized:
     """Decide how to model ``features`` and prepare them.
 
     Parameters
     ----------
-    features : DataFrame, ndarray, Series or list of str
+    features : DataFrame, ndarray, scipy sparse matrix, Series or list of str
         One row per item.
     kind : {"auto", "tabular", "text", "embeddings"}, default "auto"
         ``"auto"``: a list/Series/1-D array of strings is text; a numeric
         array is embeddings; a DataFrame is text if it has free-text columns
-        (several words, mostly distinct values) and tabular otherwise.
+        (several words, mostly distinct values) and tabular otherwise. A
+        scipy sparse matrix is always embeddings, converted to CSR and kept
+        sparse; ``"tabular"`` or ``"text"`` with one raises :class:`InputError`,
+        as do NaN or infinite values in it (no imputation for sparse input).
     text_columns : list, optional
         Columns to treat as free text (overrides the detection).
 
@@ -132,9 +174,15 @@ def featurize(features: Any, *, kind: Kind = "auto", text_columns: list[Any] | N
     'text'
     >>> featurize(np.zeros((3, 4))).kind
     'embeddings'
+    >>> import scipy.sparse as sp
+    >>> f = featurize(sp.coo_array(np.eye(3)))
+    >>> f.kind, f.X.format
+    ('embeddings', 'csr')
     """
     if kind not in ("auto", "tabular", "text", "embeddings"):
         raise InputError(f"kind must be 'auto', 'tabular', 'text' or 'embeddings', got {kind!r}")
+    if sp.issparse(features):
+        return _featurize_sparse(features, kind)
     if isinstance(features, pd.Series) or (isinstance(features, (list, tuple)) and features
                                            and isinstance(features[0], str)):
         features = pd.DataFrame({"text": pd.Series(features).reset_index(drop=True)})
@@ -221,13 +269,20 @@ def candidate_models(f: Featurized, random_state: int = 0) -> dict[str, BaseEsti
     """The built-in candidate models for these features (unfitted).
 
     Tabular: ``{"hist_gradient_boosting", "logistic"}``; text: ``{"tfidf_logistic"}``;
-    embeddings: ``{"logistic"}``.
+    embeddings: ``{"logistic"}`` (for sparse embeddings: scaled, not centred).
 
     Examples
     --------
     >>> sorted(candidate_models(featurize(np.zeros((4, 2)))))
     ['logistic']
     """
+    if f.kind == "embeddings" and sp.issparse(f.X):
+        # centring would densify the matrix. With the intercept unpenalised (lbfgs)
+        # centring only shifts the intercept, so scaling alone fits the same model
+        # as the dense path up to the solver's tolerance; no imputer, as
+        # _featurize_sparse rejects non-finite values
+        return {"logistic": make_pipeline(StandardScaler(with_mean=False),
+                                          LogisticRegression(C=1.0, max_iter=2000))}
     if f.kind == "embeddings":
         return {"logistic": make_pipeline(SimpleImputer(strategy="median",
                                                         keep_empty_features=True),
@@ -290,6 +345,7 @@ def _accepts_sample_weight(estimator: Any) -> bool:
 
 
 def _take(X: Any, rows: np.ndarray) -> Any:
+    """Rows of a DataFrame, an array or a CSR matrix (all index by an int array)."""
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
 
 
@@ -430,8 +486,14 @@ def out_of_fold_pred_probs(features: Any, labels: Any, *, n_classes: int | None 
 
     Parameters
     ----------
-    features : DataFrame, ndarray, Series or list of str
+    features : DataFrame, ndarray, scipy sparse matrix, Series or list of str
         One row per item (in the order of the labels); see :func:`featurize`.
+        A sparse matrix (any scipy.sparse format, converted to CSR, never
+        densified) is numeric features: with a string ``model`` the
+        ``"logistic"`` candidate on features scaled but not centred (the
+        tree model takes no sparse input, and kind ``"tabular"``/``"text"``
+        raises :class:`InputError`); with an estimator, the CSR rows of each
+        fold, so the estimator must accept sparse input.
     labels : array-like, shape (n,) of int or (n, n_classes) of float
         Hard class codes, or soft labels (e.g. a method's ``probas_``).
     n_classes : int, optional
@@ -465,7 +527,9 @@ def out_of_fold_pred_probs(features: Any, labels: Any, *, n_classes: int | None 
     ClassError
         Fewer than two classes, or every label is the same class.
     InputError
-        Shapes disagree, or ``n_splits`` is not in ``[2, n]``.
+        Shapes disagree, ``n_splits`` is not in ``[2, n]``, or sparse features
+        are not 2-D, have NaN (string ``model``) or go with kind
+        ``"tabular"``/``"text"``.
 
     Examples
     --------
@@ -476,8 +540,19 @@ def out_of_fold_pred_probs(features: Any, labels: Any, *, n_classes: int | None 
     ((60, 2), 'logistic')
     >>> float((pp.argmax(axis=1) == y).mean()) > 0.8
     True
+
+    A sparse matrix goes in as it is, here with a custom estimator:
+
+    >>> import scipy.sparse as sp
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> pp_sp, _ = out_of_fold_pred_probs(sp.csr_array(X), y, model=LogisticRegression())
+    >>> pp_dense, _ = out_of_fold_pred_probs(X, y, model=LogisticRegression())
+    >>> bool(np.allclose(pp_sp, pp_dense))
+    True
     """
-    n = len(features)
+    if sp.issparse(features):
+        features = _as_csr(features)
+    n = features.shape[0] if sp.issparse(features) else len(features)  # no len() on sparse
     if n_classes is None:
         arr = np.asarray(labels)
         n_classes = arr.shape[1] if arr.ndim == 2 else int(arr.max()) + 1
@@ -515,7 +590,8 @@ def out_of_fold_pred_probs(features: Any, labels: Any, *, n_classes: int | None 
         cands = candidate_models(feats, random_state=random_state)
         if model != "auto":
             if model not in cands:
-                raise InputError(f"model {model!r} is not a candidate for {feats.kind} "
+                what = "sparse (embeddings)" if sp.issparse(feats.X) else feats.kind
+                raise InputError(f"model {model!r} is not a candidate for {what} "
                                  f"features; choose one of {sorted(cands)} or pass an estimator")
             cands = {model: cands[model]}
         X, kind_name = feats.X, feats.kind
@@ -523,7 +599,12 @@ def out_of_fold_pred_probs(features: Any, labels: Any, *, n_classes: int | None 
         if not hasattr(model, "fit") or not hasattr(model, "predict_proba"):
             raise InputError("model must be 'auto', a candidate name, or a scikit-learn "
                              "classifier with fit and predict_proba")
-        X = features.copy() if isinstance(features, pd.DataFrame) else np.asarray(features)
+        if isinstance(features, pd.DataFrame):
+            X = features.copy()
+        elif sp.issparse(features):
+            X = features  # CSR rows per fold; np.asarray would wrap it in a 0-d object array
+        else:
+            X = np.asarray(features)
         cands, kind_name = {"custom": model}, "custom"
 
     results: dict[str, np.ndarray] = {}

@@ -62,7 +62,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 from ..annotations import Annotations
@@ -378,45 +377,8 @@ def _run_forked(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np
         recv.close()
 
 
-class _MatrixRows(BaseEstimator):
-    """A classifier on rows of a fixed (sparse) matrix, addressed by row number.
-
-    :func:`labeljury.model.out_of_fold_pred_probs` cross-validates any
-    scikit-learn classifier on array-like features; a sparse matrix is not one
-    (no ``len``), so the features passed are the row numbers ``arange(n)[:, None]``
-    and this estimator looks the rows up. Cloning shares the matrix instead of
-    copying it (see :class:`_Shared`).
-    """
-
-    def __init__(self, matrix: Any = None, estimator: Any = None) -> None:
-        self.matrix = matrix
-        self.estimator = estimator
-
-    def _rows(self, X: Any) -> Any:
-        return self.matrix.value[np.asarray(X, dtype=np.int64).ravel()]
-
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MatrixRows:
-        self.estimator_ = clone(self.estimator).fit(self._rows(X), y,
-                                                    sample_weight=sample_weight)
-        self.classes_ = self.estimator_.classes_
-        return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        return self.estimator_.predict_proba(self._rows(X))
-
-
-class _Shared:
-    """Holds a value that :func:`copy.deepcopy` (hence sklearn's ``clone``) shares."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Shared:
-        return self
-
-
-def _text_model(data: BenchData) -> tuple[_Shared, Any]:
-    """The TF-IDF matrix of a text data set's items and the classifier to fit on it.
+def _text_model(data: BenchData) -> tuple[Any, Any]:
+    """The TF-IDF matrix (CSR) of a text data set's items and the classifier to fit on it.
 
     The vectoriser and classifier are :func:`labeljury.model.candidate_models`'
     ``tfidf_logistic`` (same settings), every column of ``data.features``
@@ -430,7 +392,7 @@ def _text_model(data: BenchData) -> tuple[_Shared, Any]:
     feats = featurize(data.features, kind="text", text_columns=list(data.features.columns))
     pipe = candidate_models(feats)["tfidf_logistic"]
     matrix = pipe.named_steps["features"].fit_transform(feats.X)
-    return _Shared(matrix.tocsr()), pipe.named_steps["clf"]
+    return matrix.tocsr(), pipe.named_steps["clf"]
 
 
 def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, seed: int,
@@ -458,9 +420,8 @@ def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, 
             if data.name not in cache:
                 cache[data.name] = _text_model(data)
             matrix, clf = cache[data.name]
-            pp, _ = out_of_fold_pred_probs(np.arange(ann.n_items)[:, None], mv_labels,
-                                           n_classes=ann.n_classes, random_state=seed,
-                                           model=_MatrixRows(matrix, clf), refit=False)
+            pp, _ = out_of_fold_pred_probs(matrix, mv_labels, n_classes=ann.n_classes,
+                                           random_state=seed, model=clf, refit=False)
             return pp, f"{data.model} (tfidf_logistic, trained on majority vote)"
         model = "logistic" if not full and data.model == "oof:tabular" else "auto"
         pp, info = out_of_fold_pred_probs(data.features, mv_labels, n_classes=ann.n_classes,
