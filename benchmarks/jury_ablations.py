@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from labeljury.bench.datasets import (
@@ -40,12 +41,13 @@ from labeljury.methods.jury import Jury
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "free confusions with a model too (s=4)": {"strength": 4.0},
-    "one-coin confusions without a model too (s=1e4)": {"strength": 1e4},
+    "one-coin rows without a model too (s=inf)": {"strength": np.inf},
+    "s=1e4 rows with a model (no exact one-coin limit)": {"strength": 1e4},
     "no class-prior anchor": {"class_prior_strength": 0.0},
     "learn s and m": {"learn_strength": True},
     "fixed m=2": {"learn_strength": False},
     "no temperature": {"temper": False},
-    "class offsets (model_bias)": {"model_bias": True},
+    "no class offsets (model_bias=False)": {"model_bias": False},
 }
 REFERENCES = ("majority_vote", "dawid_skene", "glad", "crowdlab")
 

@@ -126,8 +126,8 @@ def _biased_model_case(seed: int = 0) -> tuple[Annotations, np.ndarray, np.ndarr
 
 def test_model_bias_offsets_correct_a_class_biased_model() -> None:
     ann, truth, pp = _biased_model_case()
-    biased = Jury().fit(ann, pp)
-    scaled = Jury(model_bias=True).fit(ann, pp)
+    biased = Jury(model_bias=False).fit(ann, pp)
+    scaled = Jury().fit(ann, pp)  # offsets are the default
     assert scaled.model_offset_ is not None and scaled.model_offset_[1] < -0.5
     assert (scaled.labels_ == truth).mean() > (biased.labels_ == truth).mean() + 0.01
     # predicted class shares follow the truth (balanced), not the model's lean
@@ -143,15 +143,59 @@ def test_model_bias_is_not_learned_from_lone_labels() -> None:
 
 def test_auto_strength_is_one_coin_with_a_model_and_free_without() -> None:
     ann, _, pp = _biased_model_case()
-    assert Jury().fit(ann, pp).strength_ == 1e4
+    assert Jury().fit(ann, pp).strength_ == np.inf
     assert Jury().fit(ann).strength_ == 4.0
     assert Jury(strength=7.0).fit(ann, pp).strength_ == 7.0
+    assert Jury(learn_strength=True).fit(ann, pp).strength_ < np.inf  # learned from 1e4
+
+
+def test_one_coin_rows_are_the_limit_of_strong_dirichlet_rows() -> None:
+    # strength=inf runs its own code path (bincounts, no K x K rows per annotator);
+    # it must agree with the Dirichlet path at a strength that pins the rows
+    ann, truth, _ = make_one_coin(400, 30, 3, labels_per_item=3, random_state=1)
+    pp = np.full((ann.n_items, 3), 0.1)
+    pp[np.arange(ann.n_items), truth] = 0.8
+    # (the offsets' search freezes at a tolerance, which would blur the comparison)
+    kw = dict(honest_scores=False, tol=1e-12, max_iter=500, model_bias=False)
+    exact = Jury(strength=np.inf, **kw).fit(ann, pp)
+    strong = Jury(strength=1e9, **kw).fit(ann, pp)
+    np.testing.assert_allclose(exact.probas_, strong.probas_, atol=1e-5)
+    np.testing.assert_allclose(exact.confusion_matrices_, strong.confusion_matrices_,
+                               atol=1e-5)
+    assert exact.model_weight_ == pytest.approx(strong.model_weight_, abs=1e-4)
+
+
+def test_one_coin_honest_scores_remove_each_label_from_its_annotators_accuracy() -> None:
+    # an annotator with two labels: with their own labels removed, each label is
+    # judged by the pooled accuracy alone; the in-sample score would count the
+    # label as evidence of its own reliability
+    from labeljury.methods._jury_rows import OneCoinRows
+
+    ann, _, _ = make_one_coin(300, 20, 2, labels_per_item=3, random_state=2)
+    share = ann.vote_counts() / ann.vote_counts().sum(axis=1, keepdims=True)
+    weight = np.ones(ann.n_items)
+    rows = OneCoinRows(ann, share, weight, m=2.0)
+    j = 0
+    a, i, lab = ann.annotator[j], ann.item[j], ann.label[j]
+    right = rows.right[a] - share[i, lab]
+    total = rows.total[a] - 1.0
+    expected = (right + 2.0 * rows.alpha0) / (total + 2.0)
+    assert np.exp(rows.loo_terms(np.array([j]))[0, lab]) == pytest.approx(expected)
+    in_sample = rows.accuracy[a]
+    assert in_sample != pytest.approx(expected)
+    # the item totals are the sums of the per-annotation terms
+    terms = rows.loo_terms(np.arange(ann.n_annotations))
+    totals = np.zeros((ann.n_items, 2))
+    np.add.at(totals, ann.item, terms)
+    np.testing.assert_allclose(rows.loo_loglik(), totals)
 
 
 @pytest.mark.parametrize("kw, words", [({"strength": "big"}, "strength must be 'auto'"),
                                        ({"strength": -1.0}, "got -1.0"),
                                        ({"accuracy_strength": 0}, "accuracy_strength must"),
-                                       ({"learn_strength": "both"}, "learn_strength must")])
+                                       ({"learn_strength": "both"}, "learn_strength must"),
+                                       ({"strength": np.inf, "learn_strength": True},
+                                        "cannot be learned")])
 def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     from labeljury.errors import InputError
 

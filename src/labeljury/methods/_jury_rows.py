@@ -1,0 +1,226 @@
+r"""Jury's two annotator models: free Dirichlet confusion rows and one-coin rows.
+
+Both answer the three questions Jury's EM asks of an annotator model, given
+the current expected counts:
+
+* ``loglik()``: per item and true class, :math:`\sum_{j \in i} \log \pi^{(a_j)}_{c\, l_j}`
+  (the E-step);
+* ``loo_loglik()``: the same with every annotation judged by parameters from
+  which its own expected contribution was removed (the model-weight search and
+  the honest scores);
+* ``loo_terms(idx)``: those leave-one-out terms per annotation (the
+  temperature fit).
+
+:class:`DirichletRows` are Dawid-Skene rows shrunk toward a prior mean with
+finite strength :math:`s`. :class:`OneCoinRows` is their :math:`s \to \infty`
+limit: annotator :math:`a` is right with probability :math:`\alpha_a` and, when
+wrong, picks class :math:`l` for truth :math:`c` with the crowd's pooled
+pattern :math:`\bar\pi_{cl}`. In that limit a label's own influence sits in
+:math:`\alpha_a` (the pseudo-counts of a nearly infinite prior hide it in the
+rows), so the leave-one-out accuracy removes it there; and every likelihood is
+two ``bincount`` passes plus an ``(n, K) @ (K, K)`` product instead of
+``K``-wide gathers over the annotations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..annotations import Annotations
+from ._em import item_label_index, log_likelihoods, one_coin_log_likelihoods
+
+__all__ = ["DirichletRows", "OneCoinRows", "pooled_accuracy", "wrong_class_pattern"]
+
+_EPS = 1e-12
+#: accuracies are kept in [_ACC_CLIP, 1 - _ACC_CLIP] so no label is impossible
+_ACC_CLIP = 1e-3
+
+
+def pooled_accuracy(right: float, total: float) -> float:
+    """Share of the expected labels that are right; 0.7 with no evidence at all.
+
+    With every item labeled once and no model nothing says how good the crowd
+    is; a moderately reliable crowd is a safer assumption than a perfect one.
+    """
+    return float(right / total) if total > 0 else 0.7
+
+
+def wrong_class_pattern(pooled: np.ndarray) -> np.ndarray:
+    """Row-normalised off-diagonal of the pooled counts ``[c, l]`` (zero diagonal).
+
+    A small floor keeps every wrong class possible.
+    """
+    k = pooled.shape[0]
+    eye = np.eye(k, dtype=bool)
+    off = np.where(eye, 0.0, pooled) + 1e-3 * ~eye
+    return off / off.sum(axis=1, keepdims=True)
+
+
+class DirichletRows:
+    """Free confusion rows: MAP rows of expected counts plus Dirichlet pseudo-counts.
+
+    Parameters
+    ----------
+    ann : Annotations
+    share : ndarray, shape (n_items, K)
+        The posterior weighted by how much each item informs the annotators.
+    counts, pseudo : ndarray, shape (n_annotators, K, K)
+        Expected counts ``[a, c, l]`` and the prior's pseudo-counts.
+    """
+
+    def __init__(self, ann: Annotations, share: np.ndarray, counts: np.ndarray,
+                 pseudo: np.ndarray) -> None:
+        self.ann, self.share, self.pseudo = ann, share, pseudo
+        self.num = counts + pseudo
+        self.confusions = self.num / self.num.sum(axis=2, keepdims=True)
+
+    def loglik(self) -> np.ndarray:
+        return log_likelihoods(self.ann.one_hot(), np.log(self.confusions))
+
+    def loo_loglik(self, chunk: int = 262_144) -> np.ndarray:
+        """The sum over each item's annotations of :meth:`loo_terms`, in chunks.
+
+        Memory stays O(chunk * K). float32 halves the memory traffic of this pass
+        (the costliest of an iteration); its ~1e-7 relative error is far below what
+        the scores can resolve.
+        """
+        ann = self.ann
+        tables = self._tables(np.float32)
+        out = np.zeros((ann.n_items, ann.n_classes))
+        for start in range(0, ann.n_annotations, chunk):
+            sl = slice(start, start + chunk)
+            _scatter_add(out, ann.item[sl], self._terms(tables, sl))
+        return out
+
+    def loo_terms(self, idx: np.ndarray) -> np.ndarray:
+        """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``.
+
+        Each annotation's own expected contribution ``share[i, c]`` is removed from
+        cell ``(c, l)`` of its annotator and from row ``c``'s total before it is
+        scored.
+        """
+        return self._terms(self._tables(np.float64), idx)
+
+    def _tables(self, dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows ``[a*K + l, c]`` of the counts, their row totals ``[a, c]``, the share."""
+        k = self.num.shape[1]
+        rows = self.num.transpose(0, 2, 1).reshape(-1, k).astype(dtype)
+        return rows, self.num.sum(axis=2).astype(dtype), self.share.astype(dtype, copy=False)
+
+    def _terms(self, tables: tuple[np.ndarray, np.ndarray, np.ndarray],
+               idx: np.ndarray | slice) -> np.ndarray:
+        ann = self.ann
+        rows, den, share = tables
+        a = ann.annotator[idx]
+        t = share.take(ann.item[idx], axis=0)
+        ratio = rows.take(a.astype(np.int64) * ann.n_classes + ann.label[idx], axis=0)
+        ratio -= t
+        ratio /= den.take(a, axis=0) - t
+        np.maximum(ratio, _EPS, out=ratio)
+        return np.log(ratio)
+
+
+class OneCoinRows:
+    r"""One-coin rows with the crowd's wrong-class pattern (the :math:`s \to \infty` limit).
+
+    :math:`\pi^{(a)}_{cc} = \alpha_a`, :math:`\pi^{(a)}_{cl} = (1 - \alpha_a) \bar\pi_{cl}`,
+    with :math:`\alpha_a = (r_a + m \alpha_0) / (t_a + m)` from the annotator's
+    expected right labels :math:`r_a` out of :math:`t_a`, shrunk toward the
+    pooled accuracy :math:`\alpha_0` with :math:`m` pseudo-labels.
+
+    Parameters
+    ----------
+    ann : Annotations
+    share : ndarray, shape (n_items, K)
+        The posterior weighted by how much each item informs the annotators.
+    weight : ndarray, shape (n_items,)
+        That weight (each row of ``share`` sums to it).
+    m : float
+        Pseudo-labels pulling each accuracy toward the pooled one.
+    stats : tuple, optional
+        ``(right, total, pooled)`` from :meth:`statistics`, if already computed.
+    """
+
+    def __init__(self, ann: Annotations, share: np.ndarray, weight: np.ndarray, m: float,
+                 stats: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        self.ann, self.weight, self.m = ann, weight, m
+        right, total, pooled = stats if stats is not None else self.statistics(ann, share)
+        self.right, self.total = right, total
+        self.at_label = _at_label(ann, share)
+        self.alpha0 = float(np.clip(pooled_accuracy(float(np.trace(pooled)),
+                                                    float(pooled.sum())),
+                                    _ACC_CLIP, 1 - _ACC_CLIP))
+        self.accuracy = np.clip((right + m * self.alpha0) / (total + m),
+                                _ACC_CLIP, 1 - _ACC_CLIP)
+        self.pattern = wrong_class_pattern(pooled)
+        # log of the pattern with a zero diagonal: V @ log_off.T sums log pattern[c, l]
+        # over an item's labels l != c (a label equal to c adds log 1 = 0)
+        self._log_off = np.log(self.pattern + np.eye(len(pooled)))
+        self._off = np.asarray(ann.vote_counts() @ self._log_off.T)
+
+    @staticmethod
+    def statistics(ann: Annotations, share: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expected right labels and labels per annotator, and pooled counts ``[c, l]``."""
+        a = ann.n_annotators
+        right = np.bincount(ann.annotator, weights=_at_label(ann, share), minlength=a)
+        total = np.bincount(ann.annotator, weights=share.sum(axis=1)[ann.item], minlength=a)
+        pooled = share.T @ ann.vote_counts()
+        return right, total, pooled
+
+    @property
+    def confusions(self) -> np.ndarray:
+        """``[a, c, l]``: built on demand (``A * K * K`` floats)."""
+        k = self.pattern.shape[0]
+        conf = (1.0 - self.accuracy)[:, None, None] * self.pattern[None, :, :]
+        conf[:, np.arange(k), np.arange(k)] = self.accuracy[:, None]
+        return conf
+
+    def log_density(self) -> float:
+        """Log Beta(m alpha0, m (1 - alpha0)) density of the accuracies, up to a constant."""
+        a0, m = self.alpha0, self.m
+        return float(np.sum(m * a0 * np.log(self.accuracy)
+                            + m * (1 - a0) * np.log1p(-self.accuracy)))
+
+    def loglik(self) -> np.ndarray:
+        acc = self.accuracy[self.ann.annotator]
+        return self._sum(np.log(acc), np.log1p(-acc))
+
+    def loo_loglik(self) -> np.ndarray:
+        acc = self._loo_accuracy(slice(None))
+        return self._sum(np.log(acc), np.log1p(-acc))
+
+    def loo_terms(self, idx: np.ndarray) -> np.ndarray:
+        """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``."""
+        acc = self._loo_accuracy(idx)
+        label = self.ann.label[idx]
+        terms = np.log1p(-acc)[:, None] + self._log_off[:, label].T
+        terms[np.arange(label.size), label] = np.log(acc)
+        return terms
+
+    def _loo_accuracy(self, idx: np.ndarray | slice) -> np.ndarray:
+        """Each annotation's annotator accuracy without that annotation's expected count."""
+        ann = self.ann
+        a = ann.annotator[idx]
+        right = self.right[a] - self.at_label[idx]
+        total = self.total[a] - self.weight[ann.item[idx]]
+        acc = (np.maximum(right, 0.0) + self.m * self.alpha0) / \
+            (np.maximum(total, 0.0) + self.m)
+        return np.clip(acc, _ACC_CLIP, 1 - _ACC_CLIP)
+
+    def _sum(self, log_right: np.ndarray, log_wrong: np.ndarray) -> np.ndarray:
+        return one_coin_log_likelihoods(self.ann, log_right, log_wrong) + self._off
+
+
+def _at_label(ann: Annotations, share: np.ndarray) -> np.ndarray:
+    """``share[item_j, label_j]`` for every annotation j."""
+    return share.reshape(-1).take(item_label_index(ann))
+
+
+def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``out[rows] += values`` with repeated rows summed (bincount per column: fast)."""
+    n, k = out.shape
+    for c in range(k):  # loop over classes only; each column is one bincount
+        out[:, c] += np.bincount(rows, weights=values[:, c], minlength=n)
