@@ -46,6 +46,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no class-prior anchor": {"class_prior_strength": 0.0},
     "learn s and m": {"learn_strength": True},
     "fixed m=2": {"learn_strength": False},
+    "likelihood temperature only (no prior temperature)": {"temper": "likelihood"},
     "no temperature": {"temper": False},
     "no class offsets (model_bias=False)": {"model_bias": False},
 }
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--datasets", nargs="*", help="data set names (default: all)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    ap.add_argument("--csv", type=Path, help="also write every fit's metrics to this CSV")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
@@ -108,8 +110,12 @@ def main(argv: list[str] | None = None) -> None:
         for label, kw in VARIANTS.items():
             jury = Jury(**kw).fit(case["ann"], case["pp"])
             rows.append({**score(jury_output(jury), case), "method": label,
-                         "temperature": jury.temperature_, "weight": jury.model_weight_})
+                         "temperature": jury.temperature_,
+                         "prior temperature": jury.prior_temperature_,
+                         "weight": jury.model_weight_})
     df = pd.DataFrame(rows)
+    if args.csv is not None:
+        df.to_csv(args.csv, index=False)
     g = df.groupby(["dataset", "variant", "method"])[
         ["accuracy", "auroc_own", "spearman", "ece"]].mean()
     acc = g["accuracy"].unstack("method")
@@ -146,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     tau = df[df["method"] == "default"].groupby(["dataset", "variant"])["temperature"].mean()
     print("\nscore temperature of the default fit (mean over seeds):")
     print(tau.unstack("variant").round(2).to_string())
+    tau0 = df[df["method"] == "default"].groupby(["dataset", "variant"])["prior temperature"]
+    print("\nprior temperature of the default fit (mean over seeds):")
+    print(tau0.mean().unstack("variant").round(2).to_string())
     print(f"\n{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 

@@ -44,9 +44,11 @@ computed *leave-one-out*: each annotation's likelihood uses confusion
 estimates from which that annotation's own contribution was removed. Plain
 EM posteriors are over-confident because every annotator's parameters were
 fitted to the very labels they are then used to judge; removing that
-self-influence makes the score an honest probability. A likelihood temperature,
-fitted so that each label is best predicted from the other labels of its item,
-then corrects the over-confidence that errors correlated within items cause.
+self-influence makes the score an honest probability. Two temperatures, on the
+annotators' log-likelihood and on the log prior, fitted so that each label is
+best predicted from the other labels of its item, then correct the
+over-confidence that errors correlated within items (and between the crowd and
+a model trained on its labels) cause.
 """
 
 from __future__ import annotations
@@ -123,6 +125,17 @@ def _safeguarded_ascent(theta: np.ndarray,
     return theta
 
 
+def _saddle_free_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
+    """Newton step uphill with the Hessian's eigenvalues made negative (saddle-free Newton).
+
+    The objectives searched here need not be concave; a plain Newton step would
+    walk to a saddle or a minimum.
+    """
+    lam, vec = np.linalg.eigh(hess)
+    lam = -np.maximum(np.abs(lam), 1e-6 * max(1.0, float(np.abs(lam).max())))
+    return -(vec @ ((vec.T @ grad) / lam))
+
+
 def _marginal(prior_logits: np.ndarray, loglik: np.ndarray
               ) -> tuple[float, np.ndarray, np.ndarray]:
     """Marginal log-likelihood, prior and posterior, all class-major ``(K, n)``.
@@ -190,11 +203,15 @@ class Jury(Aggregator):
         and biased annotators, MAP-EM otherwise explains the labels with a
         degenerate prior (bluebirds at two labels per item: accuracy 0.556
         without the anchor, 0.642 with it, 3 seeds).
-    temper : bool, default True
-        Scale the annotators' log-likelihood in the *scores* by a temperature
-        :math:`\tau` fitted so that each annotation is best predicted from the
-        other labels of its item; :math:`\tau < 1` corrects the over-confidence
-        that correlated errors (hard items) cause. Labels are unaffected.
+    temper : bool or "likelihood", default True
+        Scale the annotators' log-likelihood and the log prior in the *scores*
+        by temperatures :math:`\tau` and :math:`\tau_0` fitted so that each
+        annotation is best predicted from the other labels of its item;
+        :math:`\tau < 1` corrects the over-confidence that correlated errors
+        (hard items) cause, :math:`\tau_0 < 1` a prior that agrees with the
+        crowd for shared reasons (a model trained on its labels). Labels are
+        unaffected. ``"likelihood"``: :math:`\tau` only (the first release;
+        ECE 0.056 against 0.052 with both, ``benchmarks/jury_ablations.py``).
     learn_model_weight : bool, default True
         Learn :math:`w` by marginal likelihood; else keep ``model_weight``.
     model_weight : float, default 1.0
@@ -241,6 +258,8 @@ class Jury(Aggregator):
         The class prior :math:`\rho`.
     temperature_ : float
         The likelihood temperature :math:`\tau` of the scores (1 without ``temper``).
+    prior_temperature_ : float
+        The prior temperature :math:`\tau_0` of the scores (1 unless ``temper=True``).
     heldout_loglik_ : float
         Mean log-probability of each annotation predicted from the other labels of
         its item (and the model prior), at :math:`\tau = 1`: a label-only
@@ -299,6 +318,9 @@ class Jury(Aggregator):
         if self.strength == np.inf and self.learn_strength in (True, "s"):
             raise InputError("Jury: strength=inf (one-coin rows) cannot be learned; give a "
                              "finite starting strength or learn_strength='m'")
+        if self.temper not in (True, False, "likelihood"):
+            raise InputError(f"Jury: temper must be True, False or 'likelihood', got "
+                             f"{self.temper!r}")
         if not _positive(self.accuracy_strength):
             raise InputError(f"Jury: accuracy_strength must be a positive number, got "
                              f"{self.accuracy_strength!r}")
@@ -452,11 +474,7 @@ class Jury(Aggregator):
         def propose(pr: np.ndarray, po: np.ndarray) -> np.ndarray:
             g_po, h_po = moments(po)
             g_pr, h_pr = moments(pr)
-            grad, hess = g_po - g_pr, h_po - h_pr
-            # saddle-free Newton: the objective need not be concave
-            lam, vec = np.linalg.eigh(hess)
-            lam = -np.maximum(np.abs(lam), 1e-6 * max(1.0, float(np.abs(lam).max())))
-            return -(vec @ ((vec.T @ grad) / lam))
+            return _saddle_free_step(g_po - g_pr, h_po - h_pr)
 
         theta = _safeguarded_ascent(np.concatenate([[w], b[1:] - b[0]]), evaluate, propose,
                                     self._clip_weight)
@@ -602,7 +620,8 @@ class Jury(Aggregator):
         tiebreak = [pred_probs] if pred_probs is not None else []
         self.labels_ = argmax_ties(post, *tiebreak, votes.sum(axis=0))
         self.model_offset_ = state["offset"]
-        self.temperature_, self.heldout_loglik_ = 1.0, float("nan")  # set by the honest pass
+        # set by the honest pass
+        self.temperature_, self.prior_temperature_, self.heldout_loglik_ = 1.0, 1.0, float("nan")
         honest = self._honest_posterior(ann, rows, log_p, state["log_rho"], w,
                                         state["offset"]) if self.honest_scores else post
         self.honest_probas_ = honest
@@ -616,9 +635,10 @@ class Jury(Aggregator):
         loglik = rows.loo_loglik()
         lp = self._log_prior(log_p, log_rho, w, offset)
         lp = np.broadcast_to(lp, loglik.shape)
-        self.temperature_, self.heldout_loglik_ = _fit_temperature(ann, lp, loglik, rows,
-                                                                   fit=self.temper)
-        log_post = lp + self.temperature_ * loglik
+        (self.temperature_, self.prior_temperature_), self.heldout_loglik_ = \
+            _fit_temperature(ann, lp, loglik, rows, fit=bool(self.temper),
+                             tempered_prior=self.temper is True)
+        log_post = self.prior_temperature_ * lp + self.temperature_ * loglik
         if self.use_gold:
             clamp_gold(ann, log_post)
         return log_normalize(log_post)[0]
@@ -634,37 +654,40 @@ def _log_density(rows: DirichletRows | OneCoinRows) -> float:
 
 def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
                      rows: DirichletRows | OneCoinRows, max_annotations: int = 50_000,
-                     fit: bool = True) -> tuple[float, float]:
-    r"""Likelihood temperature that best predicts each annotation from the item's others.
+                     fit: bool = True, tempered_prior: bool = True
+                     ) -> tuple[tuple[float, float], float]:
+    r"""Temperatures of the likelihood and the prior that best predict each label from the others.
 
     For annotation :math:`j` on item :math:`i` with leave-one-out log-likelihood
-    terms :math:`\ell_{jc}` and item total :math:`L_{ic}`, the prediction is
-    :math:`q_j = \sum_c \mathrm{softmax}_c(\log P(z_i{=}c) + \tau (L_{ic} - \ell_{jc}))
-    \, e^{\ell_{jc}}`; :math:`\tau` maximises :math:`\sum_j \log q_j` over
-    [0.02, 2] on at most ``max_annotations`` annotations of items with two or
-    more labels. Under the model's own independence assumption
-    :math:`\tau \approx 1`; labels whose errors are correlated within items make
-    the other labels over-confident predictors and :math:`\tau < 1`.
+    terms :math:`\ell_{jc}`, item total :math:`L_{ic}` and log prior
+    :math:`\lambda_{ic}`, the prediction is
+    :math:`q_j = \sum_c \mathrm{softmax}_c(\tau_0 \lambda_{ic} + \tau (L_{ic} - \ell_{jc}))
+    \, e^{\ell_{jc}}`; :math:`(\tau, \tau_0)` maximise :math:`\sum_j \log q_j` over
+    :math:`[0.02, 2] \times [0.02, 1]` on at most ``max_annotations`` annotations of
+    items with two or more labels. Under the model's own independence assumptions both are
+    about 1; labels whose errors are correlated within items make the other
+    labels over-confident predictors and :math:`\tau < 1`; a prior that shares
+    the crowd's mistakes (a model trained on its labels) gives :math:`\tau_0 < 1`.
 
-    With :math:`r_{jc} = L_{ic} - \ell_{jc}`, the derivative of :math:`\log q_j`
-    is :math:`E_f[r_j] - E_\pi[r_j]` and the second derivative
-    :math:`Var_f[r_j] - Var_\pi[r_j]`, where :math:`\pi` is the softmax and
-    :math:`f \propto \pi e^{\ell_j}` the same after seeing label :math:`j`:
-    safeguarded Newton steps from :math:`\tau = 1` take 3-5 evaluations where a
-    bounded Brent search took 8-10 (the fit is a third of Jury's time on small
-    data).
+    With features :math:`r_{jc} = L_{ic} - \ell_{jc}` and :math:`\lambda_{ic}`, the
+    gradient of :math:`\sum_j \log q_j` is :math:`\sum_j E_f - E_\pi` of the
+    features and its Hessian :math:`\sum_j Cov_f - Cov_\pi`, where :math:`\pi` is
+    the softmax and :math:`f \propto \pi e^{\ell_j}` the same after seeing label
+    :math:`j`: safeguarded (saddle-free) Newton steps from :math:`(1, 1)` take
+    3-5 evaluations where a bounded Brent search on :math:`\tau` alone took 8-10.
 
     Returns
     -------
-    tau : float
-        1.0 when ``fit`` is False or no item has two labels.
+    (tau, tau0) : tuple of float
+        (1.0, 1.0) when ``fit`` is False or no item has two labels; ``tau0`` is
+        1.0 unless ``tempered_prior``.
     heldout : float
-        Mean :math:`\log q_j` at :math:`\tau = 1`.
+        Mean :math:`\log q_j` at :math:`\tau = \tau_0 = 1`.
     """
     per_item = ann.annotations_per_item()
     idx = np.flatnonzero(per_item[ann.item] >= 2)
     if idx.size == 0:
-        return 1.0, float("nan")
+        return (1.0, 1.0), float("nan")
     if idx.size > max_annotations:
         idx = np.sort(np.random.default_rng(0).choice(idx, max_annotations, replace=False))
     ell = rows.loo_terms(idx)
@@ -674,8 +697,10 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     base = np.ascontiguousarray(lp[i].T)
     lik = np.exp(ell.T)
 
+    feats = (rest, base)
+
     def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        a = base + theta[0] * rest
+        a = theta[1] * base + theta[0] * rest
         a -= a.max(axis=0)
         prior = np.exp(a)
         prior /= prior.sum(axis=0)
@@ -684,19 +709,34 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
         after /= np.maximum(q, 1e-300)
         return float(np.log(np.maximum(q, 1e-300)).sum()), prior, after
 
-    def propose(prior: np.ndarray, after: np.ndarray) -> np.ndarray:
-        e_pr, e_af = (prior * rest).sum(axis=0), (after * rest).sum(axis=0)
-        grad = float(np.sum(e_af - e_pr))
-        hess = float(np.sum((after * rest * rest).sum(axis=0) - e_af**2
-                            - (prior * rest * rest).sum(axis=0) + e_pr**2))
-        # not concave everywhere: outside the concave region step a bounded amount uphill
-        return np.array([-grad / hess if hess < -1e-9 else np.sign(grad) * 0.25])
+    def moments(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e = [(q * f).sum(axis=0) for f in feats]
+        g = np.array([x.sum() for x in e])
+        h = np.array([[float((q * f1 * f2).sum() - (e1 * e2).sum())
+                       for f2, e2 in zip(feats, e, strict=True)]
+                      for f1, e1 in zip(feats, e, strict=True)])
+        return g, h
+
+    def propose(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        g_af, h_af = moments(after)
+        g_pr, h_pr = moments(before)
+        grad, hess = g_af - g_pr, h_af - h_pr
+        if not tempered_prior:
+            grad[1] = 0.0
+            hess[0, 1] = hess[1, 0] = 0.0
+            hess[1, 1] = -1.0
+        return _saddle_free_step(grad, hess)
 
     def project(theta: np.ndarray) -> np.ndarray:
-        return np.clip(theta, 0.02, 2.0)
+        # the prior may be tempered, never sharpened: held-out labels cannot tell a
+        # sharp, good model from one that saw these very labels (in-sample
+        # pred_probs sent an unbounded tau0 to 2 and the scores' ECE from 0.077 to
+        # 0.105); max_model_weight = 1 bounds w for the same reason
+        return np.clip(theta, 0.02, [2.0, 1.0])
 
-    at_one = evaluate(np.array([1.0]))[0] / idx.size
+    at_one = evaluate(np.array([1.0, 1.0]))[0] / idx.size
     if not fit:
-        return 1.0, at_one
-    return float(_safeguarded_ascent(np.array([1.0]), evaluate, propose, project, steps=8,
-                                     tol=1e-3)[0]), at_one
+        return (1.0, 1.0), at_one
+    theta = _safeguarded_ascent(np.array([1.0, 1.0]), evaluate, propose, project, steps=8,
+                                tol=1e-3)
+    return (float(theta[0]), float(theta[1])), at_one
