@@ -1,0 +1,103 @@
+"""Jury's time against CROWDLAB's on the benchmark's inputs, and what the stopping rules cost.
+
+    python benchmarks/jury_speed.py                                # default settings
+    python benchmarks/jury_speed.py --jury tol=1e-6 --settled 0.05 # the first release's
+    python benchmarks/jury_speed.py --datasets rte zencrowd_in --seeds 1
+
+Builds the inputs of ``labeljury bench`` for the data sets with a model (the same
+subsamples, seeds and out-of-fold ``pred_probs``; see ``jury_ablations.py``),
+then times labeljury's CROWDLAB and Jury on each, side by side in one process,
+single-threaded, best of ``--repeats`` runs. Prints the median time ratio by
+size, Jury's mean EM iterations, and mean accuracy and ECE, so that a change of
+the stopping rules can be judged on speed and on results together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).parent))
+from jury_ablations import inputs
+from labeljury.bench.metrics import expected_calibration_error
+from labeljury.methods import get_method
+from labeljury.methods import jury as jury_module
+
+
+def _value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False}.get(text, text)
+
+
+def _best_time(fit: Any, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    ap.add_argument("--jury", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="Jury parameters, e.g. tol=1e-6")
+    ap.add_argument("--settled", type=float,
+                    help="log-change below which Jury freezes its concentrations "
+                         f"(default {jury_module._SETTLED})")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    params = {k: _value(v) for k, v in (p.split("=", 1) for p in args.jury)}
+    if args.settled is not None:
+        jury_module._SETTLED = args.settled
+    rows = []
+    with threadpool_limits(1):
+        for case in inputs(args.datasets, args.seeds, args.data):
+            ann, pp, gold = case["ann"], case["pp"], case["gold"]
+            if pp is None:
+                continue
+            crowdlab = get_method("crowdlab")
+            jury = jury_module.Jury(**params)
+            t_c = _best_time(lambda: crowdlab.fit(ann, pp), args.repeats)  # noqa: B023
+            t_j = _best_time(lambda: jury.fit(ann, pp), args.repeats)  # noqa: B023
+            known = gold >= 0
+            right = jury.labels_[known] == gold[known]
+            rows.append({"dataset": case["dataset"], "variant": case["variant"],
+                         "n_annotations": ann.n_annotations, "crowdlab_s": t_c, "jury_s": t_j,
+                         "iterations": jury.n_iter_, "accuracy": right.mean(),
+                         "ece": expected_calibration_error(jury.consensus_quality_[known],
+                                                           right)})
+    df = pd.DataFrame(rows)
+    df["ratio"] = df["jury_s"] / df["crowdlab_s"]
+    print(f"Jury {params or 'defaults'}, settled={jury_module._SETTLED}: "
+          f"{len(df)} fits on data sets with a model")
+    print(f"time Jury / CROWDLAB: median {df['ratio'].median():.1f}x, "
+          f"mean {df['ratio'].mean():.1f}x, max {df['ratio'].max():.1f}x")
+    for lo, hi in ((0, 10_000), (10_000, 100_000), (100_000, np.inf)):
+        part = df[(df["n_annotations"] >= lo) & (df["n_annotations"] < hi)]
+        if len(part):
+            print(f"  {lo:>7,} <= annotations < {hi:,}: median {part['ratio'].median():.1f}x "
+                  f"over {len(part)} fits (Jury median {part['jury_s'].median() * 1e3:.1f} ms, "
+                  f"CROWDLAB {part['crowdlab_s'].median() * 1e3:.1f} ms)")
+    print(f"Jury EM iterations: mean {df['iterations'].mean():.1f}; accuracy "
+          f"{df['accuracy'].mean():.4f}; ECE {df['ece'].mean():.4f}")
+
+
+if __name__ == "__main__":
+    main()
