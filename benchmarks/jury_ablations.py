@@ -47,6 +47,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "learn s and m": {"learn_strength": True},
     "fixed m=2": {"learn_strength": False},
     "likelihood temperature only (no prior temperature)": {"temper": "likelihood"},
+    "likelihood temperature up to 2 (max_temperature=2)": {"max_temperature": 2.0},
     "no temperature": {"temper": False},
     "no class offsets (model_bias=False)": {"model_bias": False},
 }

@@ -227,7 +227,8 @@ def test_one_coin_honest_scores_remove_each_label_from_its_annotators_accuracy()
                                        ({"learn_strength": "both"}, "learn_strength must"),
                                        ({"strength": np.inf, "learn_strength": True},
                                         "cannot be learned"),
-                                       ({"temper": "prior"}, "temper must")])
+                                       ({"temper": "prior"}, "temper must"),
+                                       ({"max_temperature": 0.0}, "max_temperature must")])
 def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     from labeljury.errors import InputError
 

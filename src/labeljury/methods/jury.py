@@ -218,6 +218,11 @@ class Jury(Aggregator):
         crowd for shared reasons (a model trained on its labels). Labels are
         unaffected. ``"likelihood"``: :math:`\tau` only (the first release;
         ECE 0.057 against 0.052 with both, ``benchmarks/jury_ablations.py``).
+    max_temperature : float, default 1.0
+        Upper bound of :math:`\tau` (:math:`\tau_0` is always at most 1: a prior
+        is tempered, never sharpened). At two labels per item correlated errors
+        raise agreement and look like accuracy, and an unbounded :math:`\tau`
+        reached 1.2-1.8 on real data sets; see docs/jury.md for the ablation.
     learn_model_weight : bool, default True
         Learn :math:`w` by marginal likelihood; else keep ``model_weight``.
     model_weight : float, default 1.0
@@ -298,7 +303,7 @@ class Jury(Aggregator):
                  honest_scores: bool = True, use_gold: bool = True,
                  cross_fit: bool = False, class_prior_strength: float = 2.0,
                  temper: bool = True, learn_strength: bool | str = "m",
-                 model_bias: bool = True) -> None:
+                 model_bias: bool = True, max_temperature: float = 1.0) -> None:
         self.strength = strength
         self.accuracy_strength = accuracy_strength
         self.learn_model_weight = learn_model_weight
@@ -313,6 +318,7 @@ class Jury(Aggregator):
         self.temper = temper
         self.learn_strength = learn_strength
         self.model_bias = model_bias
+        self.max_temperature = max_temperature
 
     def _check_params(self, has_model: bool) -> float:
         """The strength ``s`` to start from; clear errors for settings that make no sense."""
@@ -329,6 +335,9 @@ class Jury(Aggregator):
         if self.temper not in (True, False, "likelihood"):
             raise InputError(f"Jury: temper must be True, False or 'likelihood', got "
                              f"{self.temper!r}")
+        if not (_positive(self.max_temperature) and self.max_temperature >= 0.02):
+            raise InputError(f"Jury: max_temperature must be a number >= 0.02, got "
+                             f"{self.max_temperature!r}")
         if not _positive(self.accuracy_strength):
             raise InputError(f"Jury: accuracy_strength must be a positive number, got "
                              f"{self.accuracy_strength!r}")
@@ -645,7 +654,8 @@ class Jury(Aggregator):
         lp = np.broadcast_to(lp, loglik.shape)
         (self.temperature_, self.prior_temperature_), self.heldout_loglik_ = \
             _fit_temperature(ann, lp, loglik, rows, fit=bool(self.temper),
-                             tempered_prior=self.temper is True)
+                             tempered_prior=self.temper is True,
+                             max_tau=float(self.max_temperature))
         log_post = self.prior_temperature_ * lp + self.temperature_ * loglik
         if self.use_gold:
             clamp_gold(ann, log_post)
@@ -662,7 +672,7 @@ def _log_density(rows: DirichletRows | OneCoinRows) -> float:
 
 def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
                      rows: DirichletRows | OneCoinRows, max_annotations: int = 50_000,
-                     fit: bool = True, tempered_prior: bool = True
+                     fit: bool = True, tempered_prior: bool = True, max_tau: float = 1.0
                      ) -> tuple[tuple[float, float], float]:
     r"""Temperatures of the likelihood and the prior that best predict each label from the others.
 
@@ -671,10 +681,11 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     :math:`\lambda_{ic}`, the prediction is
     :math:`q_j = \sum_c \mathrm{softmax}_c(\tau_0 \lambda_{ic} + \tau (L_{ic} - \ell_{jc}))
     \, e^{\ell_{jc}}`; :math:`(\tau, \tau_0)` maximise :math:`\sum_j \log q_j` over
-    :math:`[0.02, 2] \times [0.02, 1]` on at most ``max_annotations`` annotations of
-    items with two or more labels. Under the model's own independence assumptions both are
-    about 1; labels whose errors are correlated within items make the other
-    labels over-confident predictors and :math:`\tau < 1`; a prior that shares
+    :math:`[0.02, \text{max\_tau}] \times [0.02, 1]` on at most ``max_annotations``
+    annotations of items with two or more labels. Under the model's own
+    independence assumptions both are about 1; labels whose errors are
+    correlated within items make the other labels over-confident predictors and
+    :math:`\tau < 1`; a prior that shares
     the crowd's mistakes (a model trained on its labels) gives :math:`\tau_0 < 1`.
 
     With features :math:`r_{jc} = L_{ic} - \ell_{jc}` and :math:`\lambda_{ic}`, the
@@ -736,11 +747,12 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
         return _saddle_free_step(grad, hess)
 
     def project(theta: np.ndarray) -> np.ndarray:
-        # the prior may be tempered, never sharpened: held-out labels cannot tell a
-        # sharp, good model from one that saw these very labels (in-sample
-        # pred_probs sent an unbounded tau0 to 2 and the scores' ECE from 0.077 to
-        # 0.105); max_model_weight = 1 bounds w for the same reason
-        return np.clip(theta, 0.02, [2.0, 1.0])
+        # tempered, never sharpened. The prior: held-out labels cannot tell a sharp,
+        # good model from one that saw these very labels (in-sample pred_probs sent
+        # an unbounded tau0 to 2 and the scores' ECE from 0.077 to 0.105);
+        # max_model_weight = 1 bounds w for the same reason. The likelihood: see
+        # Jury's max_temperature
+        return np.clip(theta, 0.02, [max_tau, 1.0])
 
     at_one = evaluate(np.array([1.0, 1.0]))[0] / idx.size
     if not fit:
