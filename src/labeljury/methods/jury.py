@@ -5,10 +5,12 @@ model's calibrated probability, tempered by a learned weight :math:`w \ge 0`:
 
 .. math::
 
-    \log P(z_i = c) = w \log p_M(c \mid x_i) + (1 - w) \log \rho_c - \log Z_i ,
+    \log P(z_i = c) = w \log p_M(c \mid x_i) + b_c - \log Z_i ,
 
-so :math:`w = 0` ignores the model (class prior :math:`\rho` only, plain EM)
-and :math:`w = 1` trusts it as it is (the default upper bound).
+so :math:`w = 0` ignores the model and :math:`w = 1` trusts it as it is (the
+default upper bound); the class offsets :math:`b` (``model_bias``, learned with
+:math:`w`) recalibrate the model against the crowd. Without them, or without a
+model, :math:`b_c = (1 - w) \log \rho_c` with :math:`\rho` the class prior.
 Annotator :math:`a` labels it :math:`l` with
 probability :math:`\pi^{(a)}_{z_i l}`: a full, class-dependent confusion
 matrix as in Dawid-Skene, but with a hierarchical Dirichlet prior so that an
@@ -26,13 +28,17 @@ annotators (which wrong classes people pick for each true class) and
 pooled accuracy with :math:`m` pseudo-labels. With few labels an annotator
 therefore behaves like a one-coin annotator with their own accuracy and the
 crowd's confusion pattern; with many, like a free Dawid-Skene confusion
-matrix. Bad annotators are not clipped away: an annotator who is reliably
-wrong in a consistent way still informs the posterior.
+matrix. With a model the default strength is :math:`s = \infty`: every
+annotator is one-coin with the crowd's pattern of mistakes and the model
+carries the class structure (``_jury_rows.OneCoinRows``, an exact code path).
+Bad annotators are not clipped away: an annotator who is reliably wrong in a
+consistent way still informs the posterior.
 
 Fitting is MAP-EM: the E-step is the usual sparse product
 (``one_hot @ log_confusions``) plus the log prior; the M-step updates the
-confusions in closed form and the model weight :math:`w` by maximising the
-marginal likelihood of the annotations (a bounded 1-D search), so a model
+confusions in closed form and the model weight :math:`w` (and offsets) by
+maximising the marginal likelihood of the annotations (safeguarded Newton
+steps), so a model
 that disagrees with reliable annotators, or is over-confident, is tempered
 automatically. The two concentrations of the hierarchical prior (how far an
 annotator's confusions and accuracy may stray from the crowd's) are learned by
@@ -220,7 +226,7 @@ class Jury(Aggregator):
         (hard items) cause, :math:`\tau_0 < 1` a prior that agrees with the
         crowd for shared reasons (a model trained on its labels). Labels are
         unaffected. ``"likelihood"``: :math:`\tau` only (the first release;
-        ECE 0.057 against 0.052 with both, ``benchmarks/jury_ablations.py``).
+        ECE 0.055 against 0.050 with both, ``benchmarks/jury_ablations.py``).
     max_temperature : float, default 1.0
         Upper bound of :math:`\tau` (:math:`\tau_0` is always at most 1: a prior
         is tempered, never sharpened). At two labels per item correlated errors
