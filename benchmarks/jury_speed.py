@@ -2,6 +2,7 @@
 
     python benchmarks/jury_speed.py                                # default settings
     python benchmarks/jury_speed.py --jury tol=1e-6 --settled 0.05 # the first release's
+    python benchmarks/jury_speed.py --weight-steps 3
     python benchmarks/jury_speed.py --datasets rte zencrowd_in --seeds 1
 
 Builds the inputs of ``labeljury bench`` for the data sets with a model (the same
@@ -61,11 +62,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--settled", type=float,
                     help="log-change below which Jury freezes its concentrations "
                          f"(default {jury_module._SETTLED})")
+    ap.add_argument("--weight-steps", type=int,
+                    help="Newton steps on the model weight per EM iteration "
+                         f"(default {jury_module._WEIGHT_STEPS})")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     params = {k: _value(v) for k, v in (p.split("=", 1) for p in args.jury)}
     if args.settled is not None:
         jury_module._SETTLED = args.settled
+    if args.weight_steps is not None:
+        jury_module._WEIGHT_STEPS = args.weight_steps
     rows = []
     with threadpool_limits(1):
         for case in inputs(args.datasets, args.seeds, args.data):
@@ -85,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
                                                            right)})
     df = pd.DataFrame(rows)
     df["ratio"] = df["jury_s"] / df["crowdlab_s"]
-    print(f"Jury {params or 'defaults'}, settled={jury_module._SETTLED}: "
+    print(f"Jury {params or 'defaults'}, settled={jury_module._SETTLED}, "
+          f"weight steps={jury_module._WEIGHT_STEPS}: "
           f"{len(df)} fits on data sets with a model")
     print(f"time Jury / CROWDLAB: median {df['ratio'].median():.1f}x, "
           f"mean {df['ratio'].mean():.1f}x, max {df['ratio'].max():.1f}x")

@@ -276,18 +276,17 @@ def candidate_models(f: Featurized, random_state: int = 0) -> dict[str, BaseEsti
     >>> sorted(candidate_models(featurize(np.zeros((4, 2)))))
     ['logistic']
     """
-    if f.kind == "embeddings" and sp.issparse(f.X):
-        # centring would densify the matrix. With the intercept unpenalised (lbfgs)
-        # centring only shifts the intercept, so scaling alone fits the same model
-        # as the dense path up to the solver's tolerance; no imputer, as
-        # _featurize_sparse rejects non-finite values
-        return {"logistic": make_pipeline(StandardScaler(with_mean=False),
-                                          LogisticRegression(C=1.0, max_iter=2000))}
     if f.kind == "embeddings":
+        clf = LogisticRegression(C=1.0, max_iter=2000)
+        if sp.issparse(f.X):
+            # centring would densify the matrix. With the intercept unpenalised (lbfgs)
+            # centring only shifts the intercept, so scaling alone fits the same model
+            # as the dense path up to the solver's tolerance; no imputer, as
+            # _featurize_sparse rejects non-finite values
+            return {"logistic": make_pipeline(StandardScaler(with_mean=False), clf)}
         return {"logistic": make_pipeline(SimpleImputer(strategy="median",
                                                         keep_empty_features=True),
-                                          StandardScaler(),
-                                          LogisticRegression(C=1.0, max_iter=2000))}
+                                          StandardScaler(), clf)}
     if f.kind == "text":
         return {"tfidf_logistic": Pipeline([("features", _tabular_pre(f, for_trees=False)),
                                             ("clf", LogisticRegression(C=4.0, max_iter=2000))])}

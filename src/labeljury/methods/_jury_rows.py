@@ -31,20 +31,30 @@ import numpy as np
 from ..annotations import Annotations
 from ._em import item_label_index, log_likelihoods, one_coin_log_likelihoods
 
-__all__ = ["DirichletRows", "OneCoinRows", "pooled_accuracy", "wrong_class_pattern"]
+__all__ = ["DirichletRows", "OneCoinRows", "pooled_accuracy", "shrunk_accuracy",
+           "wrong_class_pattern"]
 
 _EPS = 1e-12
 #: accuracies are kept in [_ACC_CLIP, 1 - _ACC_CLIP] so no label is impossible
 _ACC_CLIP = 1e-3
 
 
-def pooled_accuracy(right: float, total: float) -> float:
-    """Share of the expected labels that are right; 0.7 with no evidence at all.
+def pooled_accuracy(pooled: np.ndarray) -> float:
+    """Share of the expected labels ``pooled[c, l]`` that are right; 0.7 with no evidence.
 
     With every item labeled once and no model nothing says how good the crowd
     is; a moderately reliable crowd is a safer assumption than a perfect one.
     """
-    return float(right / total) if total > 0 else 0.7
+    total = float(pooled.sum())
+    return float(np.trace(pooled)) / total if total > 0 else 0.7
+
+
+def shrunk_accuracy(right: np.ndarray, total: np.ndarray, m: float, a0: float) -> np.ndarray:
+    """``(right + m a0) / (total + m)``: accuracies shrunk toward ``a0`` with ``m`` labels.
+
+    Kept in [_ACC_CLIP, 1 - _ACC_CLIP] so that no label is impossible.
+    """
+    return np.clip((right + m * a0) / (total + m), _ACC_CLIP, 1 - _ACC_CLIP)
 
 
 def wrong_class_pattern(pooled: np.ndarray) -> np.ndarray:
@@ -140,20 +150,17 @@ class OneCoinRows:
     m : float
         Pseudo-labels pulling each accuracy toward the pooled one.
     stats : tuple, optional
-        ``(right, total, pooled)`` from :meth:`statistics`, if already computed.
+        :meth:`statistics` of ``(ann, share, weight)``, if already computed.
     """
 
     def __init__(self, ann: Annotations, share: np.ndarray, weight: np.ndarray, m: float,
-                 stats: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+                 stats: tuple[np.ndarray, ...] | None = None) -> None:
         self.ann, self.weight, self.m = ann, weight, m
-        right, total, pooled = stats if stats is not None else self.statistics(ann, share)
-        self.right, self.total = right, total
-        self.at_label = _at_label(ann, share)
-        self.alpha0 = float(np.clip(pooled_accuracy(float(np.trace(pooled)),
-                                                    float(pooled.sum())),
-                                    _ACC_CLIP, 1 - _ACC_CLIP))
-        self.accuracy = np.clip((right + m * self.alpha0) / (total + m),
-                                _ACC_CLIP, 1 - _ACC_CLIP)
+        at_label, right, total, pooled = stats if stats is not None else \
+            self.statistics(ann, share, weight)
+        self.at_label, self.right, self.total = at_label, right, total
+        self.alpha0 = float(np.clip(pooled_accuracy(pooled), _ACC_CLIP, 1 - _ACC_CLIP))
+        self.accuracy = shrunk_accuracy(right, total, m, self.alpha0)
         self.pattern = wrong_class_pattern(pooled)
         # log of the pattern with a zero diagonal: V @ log_off.T sums log pattern[c, l]
         # over an item's labels l != c (a label equal to c adds log 1 = 0)
@@ -161,14 +168,16 @@ class OneCoinRows:
         self._off = np.asarray(ann.vote_counts() @ self._log_off.T)
 
     @staticmethod
-    def statistics(ann: Annotations, share: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Expected right labels and labels per annotator, and pooled counts ``[c, l]``."""
+    def statistics(ann: Annotations, share: np.ndarray, weight: np.ndarray
+                   ) -> tuple[np.ndarray, ...]:
+        """``share[item_j, label_j]`` per annotation, expected right labels and labels per
+        annotator, and pooled counts ``[c, l]``."""
         a = ann.n_annotators
-        right = np.bincount(ann.annotator, weights=_at_label(ann, share), minlength=a)
-        total = np.bincount(ann.annotator, weights=share.sum(axis=1)[ann.item], minlength=a)
+        at_label = share.reshape(-1).take(item_label_index(ann))
+        right = np.bincount(ann.annotator, weights=at_label, minlength=a)
+        total = np.bincount(ann.annotator, weights=weight[ann.item], minlength=a)
         pooled = share.T @ ann.vote_counts()
-        return right, total, pooled
+        return at_label, right, total, pooled
 
     @property
     def confusions(self) -> np.ndarray:
@@ -204,19 +213,12 @@ class OneCoinRows:
         """Each annotation's annotator accuracy without that annotation's expected count."""
         ann = self.ann
         a = ann.annotator[idx]
-        right = self.right[a] - self.at_label[idx]
-        total = self.total[a] - self.weight[ann.item[idx]]
-        acc = (np.maximum(right, 0.0) + self.m * self.alpha0) / \
-            (np.maximum(total, 0.0) + self.m)
-        return np.clip(acc, _ACC_CLIP, 1 - _ACC_CLIP)
+        right = np.maximum(self.right[a] - self.at_label[idx], 0.0)
+        total = np.maximum(self.total[a] - self.weight[ann.item[idx]], 0.0)
+        return shrunk_accuracy(right, total, self.m, self.alpha0)
 
     def _sum(self, log_right: np.ndarray, log_wrong: np.ndarray) -> np.ndarray:
         return one_coin_log_likelihoods(self.ann, log_right, log_wrong) + self._off
-
-
-def _at_label(ann: Annotations, share: np.ndarray) -> np.ndarray:
-    """``share[item_j, label_j]`` for every annotation j."""
-    return share.reshape(-1).take(item_label_index(ann))
 
 
 def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:

@@ -67,7 +67,13 @@ import numpy as np
 from ..annotations import Annotations
 from ..errors import InputError
 from ._em import confusion_counts, em_loop, log_normalize
-from ._jury_rows import DirichletRows, OneCoinRows, pooled_accuracy, wrong_class_pattern
+from ._jury_rows import (
+    DirichletRows,
+    OneCoinRows,
+    pooled_accuracy,
+    shrunk_accuracy,
+    wrong_class_pattern,
+)
 from .base import Aggregator, argmax_ties
 from .dawid_skene import clamp_gold
 
@@ -84,8 +90,9 @@ _ONE_COIN_STRENGTH = 1e4
 _SETTLED = 0.2
 #: Newton steps on the model weight (and offsets) per EM iteration: EM revisits them every
 #: iteration, so more steps per visit mostly polish a target that moves. benchmarks/
-#: jury_speed.py, median time ratio to CROWDLAB and accuracy: 3 steps 7.1x, 0.8475; 2 steps
-#: 6.8x, 0.8474; 1 step 6.4x, 0.8472, but a lone step that was halved moves little, the
+#: jury_speed.py --weight-steps N, median time ratio to CROWDLAB and accuracy: 3 steps 6.7x,
+#: 0.8475; 2 steps 6.5x, 0.8474; 1 step 5.9x, 0.8472, but a lone step that was halved moves
+#: little, the
 #: search is frozen too early, and the tutorial's "15 lowest scores are the least accurate"
 #: check failed on a second seed (tests/test_pipeline.py)
 _WEIGHT_STEPS = 2
@@ -102,10 +109,6 @@ def _lse(a: np.ndarray) -> np.ndarray:
     return m + np.log(t.sum(axis=0))
 
 
-def _softmax(a: np.ndarray) -> np.ndarray:
-    return log_normalize(a)[0]
-
-
 def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and \
         bool(np.isfinite(value)) and value > 0
@@ -115,17 +118,19 @@ def _safeguarded_ascent(theta: np.ndarray,
                         evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
                         propose: Callable[[np.ndarray, np.ndarray], np.ndarray],
                         project: Callable[[np.ndarray], np.ndarray], steps: int = 3,
-                        tol: float = 1e-4) -> np.ndarray:
+                        tol: float = 1e-4,
+                        first: tuple[float, np.ndarray, np.ndarray] | None = None
+                        ) -> np.ndarray:
     """Up to ``steps`` proposed (Newton) steps up ``evaluate``, each halved until it improves.
 
     ``evaluate(theta)`` returns the objective and the prior and posterior that
     ``propose(prior, posterior)`` turns into a step; ``project`` keeps ``theta``
-    feasible. The objectives here are not concave: bare Newton steps on the
-    model weight cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on the over-confident-model
-    scenario and EM never converged. Stops when a step moves ``theta`` by less
-    than ``tol``.
+    feasible; ``first``, if given, is ``evaluate(theta)`` already computed. The
+    objectives here are not concave: bare Newton steps on the model weight
+    cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on the over-confident-model scenario and EM
+    never converged. Stops when a step moves ``theta`` by less than ``tol``.
     """
-    f, pr, po = evaluate(theta)
+    f, pr, po = evaluate(theta) if first is None else first
     for _ in range(steps):
         step = propose(pr, po)
         while True:
@@ -247,9 +252,9 @@ class Jury(Aggregator):
     tol : float, default 1e-4
         Relative change of the MAP objective at which EM stops. The labels settle
         long before the objective does: with 1e-6 (and the concentrations frozen
-        at 5% instead of 20%) Jury took 11.0 iterations on average instead of 5.8
-        for accuracy 0.8476 against 0.8475 and the same ECE on the benchmark's data
-        sets with a model (``benchmarks/jury_speed.py``).
+        at 5% instead of 20%) Jury took 11.1 iterations on average instead of 5.9
+        for the same accuracy (0.8475 against 0.8474) and ECE on the benchmark's
+        data sets with a model (``benchmarks/jury_speed.py``).
     honest_scores : bool, default True
         Leave-one-out posterior for the quality scores (see module docstring).
     use_gold : bool, default True
@@ -361,21 +366,14 @@ class Jury(Aggregator):
     def _prior_mean(self, counts: np.ndarray, m: float | None = None) -> np.ndarray:
         """Per-annotator Dirichlet means: own (shrunk) accuracy, pooled confusion pattern."""
         k = counts.shape[1]
-        off = wrong_class_pattern(counts.sum(axis=0))
-        pooled_acc = self._pooled_accuracy(counts)
-        own_right = np.einsum("acc->a", counts)
-        own_total = counts.sum(axis=(1, 2))
+        pooled = counts.sum(axis=0)
+        off = wrong_class_pattern(pooled)
         m = self._strengths[1] if m is None else m
-        acc = (own_right + m * pooled_acc) / (own_total + m)
-        acc = np.clip(acc, 1e-3, 1 - 1e-3)
+        acc = shrunk_accuracy(np.einsum("acc->a", counts), counts.sum(axis=(1, 2)), m,
+                              pooled_accuracy(pooled))
         mean = (1.0 - acc)[:, None, None] * off[None, :, :]
         mean[:, np.eye(k, dtype=bool)] = acc[:, None]
         return mean
-
-    @staticmethod
-    def _pooled_accuracy(counts: np.ndarray) -> float:
-        pooled = counts.sum(axis=0)
-        return pooled_accuracy(float(np.trace(pooled)), float(pooled.sum()))
 
     def _pseudo_counts(self, counts: np.ndarray) -> np.ndarray:
         """Dirichlet pseudo-counts ``s * mu`` added to the expected counts (MAP rows)."""
@@ -419,7 +417,7 @@ class Jury(Aggregator):
         s, m = self._strengths
         if self.learn_strength != "s":
             learned = self._learn_m(np.einsum("acc->a", counts), counts.sum(axis=(1, 2)),
-                                    self._pooled_accuracy(counts))
+                                    pooled_accuracy(counts.sum(axis=0)))
             if learned is None:
                 return
             m = learned
@@ -576,11 +574,10 @@ class Jury(Aggregator):
             learn = learn and bool(self.learn_strength) and not strengths_settled
             before = self._strengths
             if one_coin:
-                stats = OneCoinRows.statistics(ann, share)
+                stats = OneCoinRows.statistics(ann, share, informative)
                 if learn:
-                    right, total, pooled = stats
-                    m = self._learn_m(right, total, pooled_accuracy(float(np.trace(pooled)),
-                                                                    float(pooled.sum())))
+                    _, right, total, pooled = stats
+                    m = self._learn_m(right, total, pooled_accuracy(pooled))
                     if m is not None:
                         self._strengths = (strength, m)
             else:
@@ -701,8 +698,8 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     gradient of :math:`\sum_j \log q_j` is :math:`\sum_j E_f - E_\pi` of the
     features and its Hessian :math:`\sum_j Cov_f - Cov_\pi`, where :math:`\pi` is
     the softmax and :math:`f \propto \pi e^{\ell_j}` the same after seeing label
-    :math:`j`: safeguarded (saddle-free) Newton steps from :math:`(1, 1)` take
-    3-5 evaluations where a bounded Brent search on :math:`\tau` alone took 8-10.
+    :math:`j`: safeguarded (saddle-free) Newton steps from :math:`(1, 1)`, a few
+    evaluations where a bounded Brent search on :math:`\tau` alone needed more.
 
     Returns
     -------
@@ -758,14 +755,16 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     def project(theta: np.ndarray) -> np.ndarray:
         # tempered, never sharpened. The prior: held-out labels cannot tell a sharp,
         # good model from one that saw these very labels (in-sample pred_probs sent
-        # an unbounded tau0 to 2 and the scores' ECE from 0.077 to 0.105);
-        # max_model_weight = 1 bounds w for the same reason. The likelihood: see
-        # Jury's max_temperature
+        # an unbounded tau0 to its bound and made the scores worse than tau alone;
+        # tests/test_jury.py); max_model_weight = 1 bounds w for the same reason.
+        # The likelihood: see Jury's max_temperature
         return np.clip(theta, 0.02, [max_tau, 1.0])
 
-    at_one = evaluate(np.array([1.0, 1.0]))[0] / idx.size
+    start = np.array([1.0, 1.0])
+    first = evaluate(start)
+    at_one = first[0] / idx.size
     if not fit:
         return (1.0, 1.0), at_one
-    theta = _safeguarded_ascent(np.array([1.0, 1.0]), evaluate, propose, project, steps=8,
-                                tol=_TEMPER_TOL)
+    theta = _safeguarded_ascent(start, evaluate, propose, project, steps=8, tol=_TEMPER_TOL,
+                                first=first)
     return (float(theta[0]), float(theta[1])), at_one
