@@ -4,6 +4,7 @@
     python benchmarks/jury_speed.py --jury tol=1e-6 --settled 0.05 # the first release's
     python benchmarks/jury_speed.py --weight-steps 3
     python benchmarks/jury_speed.py --datasets rte zencrowd_in --seeds 1
+    python benchmarks/jury_speed.py --large 1000000 300000   # synth_large sizes only
 
 Builds the inputs of ``labeljury bench`` for the data sets with a model (the same
 subsamples, seeds and out-of-fold ``pred_probs``; see ``jury_ablations.py``),
@@ -28,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from jury_ablations import inputs
+from labeljury.bench.datasets import _with_model, scenario_large
 from labeljury.bench.metrics import expected_calibration_error
 from labeljury.methods import get_method
 from labeljury.methods import jury as jury_module
@@ -51,6 +53,16 @@ def _best_time(fit: Any, repeats: int) -> float:
     return best
 
 
+def _large(sizes: list[int]) -> list[dict[str, Any]]:
+    """The bench's synth_large scenario at the given sizes, with its simulated model."""
+    cases = []
+    for n in sizes:
+        d = _with_model(scenario_large(0, n_annotations=n), 0.85, None, "", 0)
+        cases.append({"dataset": d.name, "variant": "full", "ann": d.annotations,
+                      "pp": d.pred_probs, "gold": d.gold})
+    return cases
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
@@ -65,6 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--weight-steps", type=int,
                     help="Newton steps on the model weight per EM iteration "
                          f"(default {jury_module._WEIGHT_STEPS})")
+    ap.add_argument("--large", nargs="*", type=int, metavar="N",
+                    help="time on the bench's synth_large scenario with N annotations "
+                         "(seed 0, simulated model of accuracy 0.85) instead of the data sets")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     params = {k: _value(v) for k, v in (p.split("=", 1) for p in args.jury)}
@@ -74,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
         jury_module._WEIGHT_STEPS = args.weight_steps
     rows = []
     with threadpool_limits(1):
-        for case in inputs(args.datasets, args.seeds, args.data):
+        for case in (_large(args.large) if args.large else
+                     inputs(args.datasets, args.seeds, args.data)):
             ann, pp, gold = case["ann"], case["pp"], case["gold"]
             if pp is None:
                 continue

@@ -221,6 +221,39 @@ def test_one_coin_honest_scores_remove_each_label_from_its_annotators_accuracy()
     np.testing.assert_allclose(rows.loo_loglik(), totals)
 
 
+def test_leave_one_out_likelihoods_of_an_item_subset_match_the_full_pass() -> None:
+    # the model-weight search computes leave-one-out likelihoods of a sample of items
+    # only (large data sets); they must be those rows of the full pass, for both models
+    from labeljury.methods._em import confusion_counts
+    from labeljury.methods._jury_rows import DirichletRows, ItemSubset, OneCoinRows
+
+    ann, _, _ = make_dawid_skene(500, 25, 3, labels_per_item=3, random_state=4)
+    share = ann.vote_counts() / ann.vote_counts().sum(axis=1, keepdims=True)
+    items = np.sort(np.random.default_rng(0).choice(ann.n_items, 120, replace=False))
+    subset = ItemSubset(ann, items)
+    counts = confusion_counts(ann.one_hot(), share)
+    for rows in (OneCoinRows(ann, share, np.ones(ann.n_items), m=2.0),
+                 DirichletRows(ann, share, counts, np.full_like(counts, 0.5))):
+        np.testing.assert_allclose(rows.loo_loglik(subset), rows.loo_loglik()[items],
+                                   rtol=1e-5)
+
+
+def test_weight_search_on_a_sample_of_items_agrees_with_the_full_search(monkeypatch) -> None:
+    from labeljury.methods import jury as jury_module
+
+    ann, truth, _ = make_one_coin(3000, 40, 4, labels_per_item=3, random_state=5)
+    rng = np.random.default_rng(5)
+    # a noisy model, so that the learned weight is inside (0, 1), not at its bound
+    pp = rng.dirichlet(np.full(4, 0.3), ann.n_items) * 0.8
+    pp[np.arange(ann.n_items), truth] += 0.2
+    full = Jury().fit(ann, pp)
+    monkeypatch.setattr(jury_module, "_WEIGHT_ITEMS", 500)
+    sampled = Jury().fit(ann, pp)
+    assert 0.3 < full.model_weight_ < 0.9
+    assert sampled.model_weight_ == pytest.approx(full.model_weight_, abs=0.1)
+    assert np.mean(sampled.labels_ == full.labels_) > 0.98
+
+
 @pytest.mark.parametrize("kw, words", [({"strength": "big"}, "strength must be 'auto'"),
                                        ({"strength": -1.0}, "got -1.0"),
                                        ({"accuracy_strength": 0}, "accuracy_strength must"),

@@ -31,7 +31,7 @@ import numpy as np
 from ..annotations import Annotations
 from ._em import item_label_index, log_likelihoods, one_coin_log_likelihoods
 
-__all__ = ["DirichletRows", "OneCoinRows", "pooled_accuracy", "shrunk_accuracy",
+__all__ = ["DirichletRows", "ItemSubset", "OneCoinRows", "pooled_accuracy", "shrunk_accuracy",
            "wrong_class_pattern"]
 
 _EPS = 1e-12
@@ -68,6 +68,35 @@ def wrong_class_pattern(pooled: np.ndarray) -> np.ndarray:
     return off / off.sum(axis=1, keepdims=True)
 
 
+class ItemSubset:
+    """Some items and their annotations, for leave-one-out likelihoods of those items only.
+
+    The model-weight search needs the leave-one-out likelihood of the items it
+    fits on, not of every item; on a subsample of a large data set that pass
+    costs a fraction of a full one.
+
+    Parameters
+    ----------
+    ann : Annotations
+    items : ndarray of int
+        Sorted, distinct item indices.
+    """
+
+    def __init__(self, ann: Annotations, items: np.ndarray) -> None:
+        self.items = np.asarray(items, dtype=np.int64)
+        position = np.full(ann.n_items, -1, dtype=np.int64)
+        position[self.items] = np.arange(self.items.size)
+        #: the annotations of those items, and each one's row in the result
+        self.annotations = np.flatnonzero(position[ann.item] >= 0)
+        self.rows = position[ann.item[self.annotations]]
+
+    def sum_terms(self, terms: np.ndarray) -> np.ndarray:
+        """``(len(items), K)`` sums of per-annotation terms ``(len(annotations), K)``."""
+        out = np.zeros((self.items.size, terms.shape[1]))
+        _scatter_add(out, self.rows, terms)
+        return out
+
+
 class DirichletRows:
     """Free confusion rows: MAP rows of expected counts plus Dirichlet pseudo-counts.
 
@@ -89,14 +118,17 @@ class DirichletRows:
     def loglik(self) -> np.ndarray:
         return log_likelihoods(self.ann.one_hot(), np.log(self.confusions))
 
-    def loo_loglik(self, chunk: int = 262_144) -> np.ndarray:
+    def loo_loglik(self, subset: ItemSubset | None = None, chunk: int = 262_144) -> np.ndarray:
         """The sum over each item's annotations of :meth:`loo_terms`, in chunks.
 
-        Memory stays O(chunk * K). float32 halves the memory traffic of this pass
-        (the costliest of an iteration); its ~1e-7 relative error is far below what
+        Only the items of ``subset`` (in its order) when given. Memory stays
+        O(chunk * K). float32 halves the memory traffic of this pass (the
+        costliest of an iteration); its ~1e-7 relative error is far below what
         the scores can resolve.
         """
         ann = self.ann
+        if subset is not None:
+            return subset.sum_terms(self.loo_terms(subset.annotations))
         tables = self._tables(np.float32)
         out = np.zeros((ann.n_items, ann.n_classes))
         for start in range(0, ann.n_annotations, chunk):
@@ -168,14 +200,19 @@ class OneCoinRows:
         self._off = np.asarray(ann.vote_counts() @ self._log_off.T)
 
     @staticmethod
-    def statistics(ann: Annotations, share: np.ndarray, weight: np.ndarray
-                   ) -> tuple[np.ndarray, ...]:
+    def statistics(ann: Annotations, share: np.ndarray, weight: np.ndarray,
+                   total: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """``share[item_j, label_j]`` per annotation, expected right labels and labels per
-        annotator, and pooled counts ``[c, l]``."""
+        annotator, and pooled counts ``[c, l]``.
+
+        ``total`` (the labels per annotator, weighted) depends on ``weight`` only;
+        pass it to skip recomputing it every EM iteration.
+        """
         a = ann.n_annotators
         at_label = share.reshape(-1).take(item_label_index(ann))
         right = np.bincount(ann.annotator, weights=at_label, minlength=a)
-        total = np.bincount(ann.annotator, weights=weight[ann.item], minlength=a)
+        if total is None:
+            total = np.bincount(ann.annotator, weights=weight[ann.item], minlength=a)
         pooled = share.T @ ann.vote_counts()
         return at_label, right, total, pooled
 
@@ -194,12 +231,19 @@ class OneCoinRows:
                             + m * (1 - a0) * np.log1p(-self.accuracy)))
 
     def loglik(self) -> np.ndarray:
-        acc = self.accuracy[self.ann.annotator]
-        return self._sum(np.log(acc), np.log1p(-acc))
+        # one sparse product with the (A*K, K) table of log confusions: 10x faster at
+        # 1e6 annotations than gathering per-annotation logs into two bincounts
+        k = self.pattern.shape[0]
+        table = np.log1p(-self.accuracy)[:, None, None] + self._log_off.T[None, :, :]
+        table[:, np.arange(k), np.arange(k)] = np.log(self.accuracy)[:, None]
+        return np.asarray(self.ann.one_hot() @ table.reshape(-1, k))
 
-    def loo_loglik(self) -> np.ndarray:
-        acc = self._loo_accuracy(slice(None))
-        return self._sum(np.log(acc), np.log1p(-acc))
+    def loo_loglik(self, subset: ItemSubset | None = None) -> np.ndarray:
+        """Leave-one-out log-likelihoods of every item (or of ``subset``'s items)."""
+        if subset is None:
+            acc = self._loo_accuracy(slice(None))
+            return one_coin_log_likelihoods(self.ann, np.log(acc), np.log1p(-acc)) + self._off
+        return subset.sum_terms(self.loo_terms(subset.annotations))
 
     def loo_terms(self, idx: np.ndarray) -> np.ndarray:
         """Leave-one-out log-likelihood terms ``[j, c]`` of the annotations ``idx``."""
@@ -216,9 +260,6 @@ class OneCoinRows:
         right = np.maximum(self.right[a] - self.at_label[idx], 0.0)
         total = np.maximum(self.total[a] - self.weight[ann.item[idx]], 0.0)
         return shrunk_accuracy(right, total, self.m, self.alpha0)
-
-    def _sum(self, log_right: np.ndarray, log_wrong: np.ndarray) -> np.ndarray:
-        return one_coin_log_likelihoods(self.ann, log_right, log_wrong) + self._off
 
 
 def _scatter_add(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
