@@ -5,6 +5,7 @@
     python benchmarks/jury_speed.py --weight-steps 3
     python benchmarks/jury_speed.py --datasets rte zencrowd_in --seeds 1
     python benchmarks/jury_speed.py --large 1000000 300000   # synth_large sizes only
+    python benchmarks/jury_speed.py --set _WEIGHT_ITEMS=1000000 _TEMPER_ANNOTATIONS=1000000
 
 Builds the inputs of ``labeljury bench`` for the data sets with a model (the same
 subsamples, seeds and out-of-fold ``pred_probs``; see ``jury_ablations.py``),
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--weight-steps", type=int,
                     help="Newton steps on the model weight per EM iteration "
                          f"(default {jury_module._WEIGHT_STEPS})")
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="module constants of labeljury.methods.jury, e.g. "
+                         "_WEIGHT_ITEMS=1000000 _TEMPER_ANNOTATIONS=1000000 (no sampling)")
     ap.add_argument("--large", nargs="*", type=int, metavar="N",
                     help="time on the bench's synth_large scenario with N annotations "
                          "(seed 0, simulated model of accuracy 0.85) instead of the data sets")
@@ -87,6 +91,11 @@ def main(argv: list[str] | None = None) -> None:
         jury_module._SETTLED = args.settled
     if args.weight_steps is not None:
         jury_module._WEIGHT_STEPS = args.weight_steps
+    for item in args.set:
+        name, value = item.split("=", 1)
+        if not hasattr(jury_module, name):
+            ap.error(f"labeljury.methods.jury has no constant {name}")
+        setattr(jury_module, name, _value(value))
     rows = []
     with threadpool_limits(1):
         for case in (_large(args.large) if args.large else
@@ -108,7 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     df = pd.DataFrame(rows)
     df["ratio"] = df["jury_s"] / df["crowdlab_s"]
     print(f"Jury {params or 'defaults'}, settled={jury_module._SETTLED}, "
-          f"weight steps={jury_module._WEIGHT_STEPS}: "
+          f"weight steps={jury_module._WEIGHT_STEPS}, weight items="
+          f"{jury_module._WEIGHT_ITEMS}, temperature annotations="
+          f"{jury_module._TEMPER_ANNOTATIONS}: "
           f"{len(df)} fits on data sets with a model")
     print(f"time Jury / CROWDLAB: median {df['ratio'].median():.1f}x, "
           f"mean {df['ratio'].mean():.1f}x, max {df['ratio'].max():.1f}x")

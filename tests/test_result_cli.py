@@ -131,6 +131,41 @@ def test_cli_pred_probs_npy(tmp_path: Path) -> None:
                  str(tmp_path / "o"), "--quiet"]) == 2
 
 
+def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) -> None:
+    answers = DATA / "temp" / "answers.csv"
+    gold = pd.read_csv(DATA / "temp" / "gold.csv")
+    part = gold.iloc[:60].rename(columns={"label": "gold"})
+    part.to_csv(tmp_path / "gold.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--out",
+                 str(out), "--quiet"]) == 0
+    lq = pd.read_csv(out / "label_quality.csv")
+    pinned = lq.set_index(lq.columns[0]).loc[part["item"]]
+    assert pinned["consensus_label"].tolist() == part["gold"].tolist()
+    ann = labeljury.cli.read_gold(str(tmp_path / "gold.csv"),
+                                  labeljury.read_annotations(answers))
+    assert int((ann.gold >= 0).sum()) == 60
+    from labeljury.methods.jury import Jury
+    assert Jury().fit(ann).gold_calibration_items_ == 60
+
+
+@pytest.mark.parametrize("rows, words", [
+    ("item,gold\n0,0\n0,1\n", "two different gold classes: 0"),
+    ("item,gold\n99999,0\n", "unknown items"),
+    ("item,gold\n0,7\n", "outside the classes"),
+    ("item\n0\n", "needs an item id column and a class column"),
+    ("item,gold\n0,\n", "no gold classes"),
+])
+def test_cli_bad_gold_file_gets_a_clear_error(tmp_path: Path, capsys, rows: str,
+                                             words: str) -> None:
+    path = tmp_path / "gold.csv"
+    path.write_text(rows)
+    assert main(["aggregate", str(DATA / "temp" / "answers.csv"), "--gold", str(path),
+                 "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "gold.csv" in err
+
+
 def test_cli_methods_lists_all(capsys) -> None:
     from labeljury.methods import METHODS
 

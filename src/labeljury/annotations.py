@@ -814,6 +814,16 @@ _READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".parque
             ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
+def _has_delimiter(path: str) -> bool:
+    """Whether the first line of a text table holds a usual delimiter (, ; tab |)."""
+    import gzip
+
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+        first = f.readline()
+    return any(d in first for d in ",;\t|")
+
+
 def _read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV / TSV / Parquet / JSON Lines file, with errors that name the file."""
     path = os.fspath(path)
@@ -831,6 +841,9 @@ def _read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         if kind == "json":
             return pd.read_json(path, dtype=False)
         sep = "\t" if kind == "tsv" else None
+        if sep is None and not _has_delimiter(path):
+            # one column: the sniffer would pick a letter of the header as the delimiter
+            sep = ","
         # keep ids as written: "007" stays a string; empty cells become NaN
         return pd.read_csv(path, sep=sep, engine="python" if sep is None else "c",
                            keep_default_na=True, dtype=None)

@@ -57,6 +57,49 @@ def read_answers(args: argparse.Namespace) -> Any:
     return ann
 
 
+def read_answers_with_gold(args: argparse.Namespace) -> Any:
+    """:func:`read_answers`, then the ``--gold`` file's classes attached, if given."""
+    ann = read_answers(args)
+    return ann if not getattr(args, "gold", None) else read_gold(args.gold, ann)
+
+
+def read_gold(path: str, ann: Any) -> Any:
+    """Attach the known classes of a gold file to ``ann`` (``Annotations.with_gold``).
+
+    The file is a table with an item id column (named like one, else the first
+    column) and a class column (``gold``, ``truth``, ``true_label`` or a label-like
+    name, else the other column). Rows with an empty class are ignored; an item
+    listed twice with different classes, an unknown item or an unknown class is
+    an error naming them.
+    """
+    import pandas as pd
+
+    from .annotations import ITEM_NAMES, LABEL_NAMES, _find_column, _read_table
+    from .errors import preview
+
+    df = _read_table(path)
+    cols = list(df.columns)
+    if len(cols) < 2:
+        raise InputError(f"{path}: a gold file needs an item id column and a class column; "
+                         f"found {cols}")
+    item_col = _find_column(cols, ITEM_NAMES) or cols[0]
+    label_col = _find_column(cols, ("gold", "truth", "true_label", "gold_label", *LABEL_NAMES),
+                             exclude=[item_col]) or next(c for c in cols if c != item_col)
+    df = df[[item_col, label_col]].dropna(subset=[label_col])
+    if df.empty:
+        raise InputError(f"{path}: no gold classes in column {label_col!r}")
+    clash = df.groupby(item_col)[label_col].nunique()
+    if (clash > 1).any():
+        raise InputError(f"{path}: items with two different gold classes: "
+                         f"{preview(clash.index[clash > 1].tolist())}")
+    df = df.drop_duplicates(subset=[item_col])
+    gold = pd.Series(df[label_col].to_numpy(), index=pd.Index(df[item_col].to_numpy()))
+    try:
+        return ann.with_gold(gold)
+    except InputError as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
+
+
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("answers", metavar="ANSWERS",
                    help="annotations: a long table (one row per annotation), a wide table (one "
@@ -76,6 +119,10 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-skipped", action="store_true",
                    help="tool exports: keep skipped, cancelled, rejected and draft annotations "
                         "that carry a label (excluded and counted by default)")
+    p.add_argument("--gold", default=None, metavar="FILE",
+                   help="known classes of some items (a table: item id, class); they are "
+                        "pinned in the consensus and, with 20 or more, calibrate Jury's "
+                        "consensus quality scores")
     p.add_argument("--duplicates", default="keep", choices=["keep", "first", "last", "error"],
                    help="an annotator labeling an item twice: keep both votes (default), keep "
                         "the first or last, or stop with an error")
@@ -166,7 +213,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     from .result import aggregate
 
     console = _console(args.quiet)
-    ann = read_answers(args)
+    ann = read_answers_with_gold(args)
     res = aggregate(ann, method=args.method, pred_probs=args.pred_probs,
                     pred_probs_id_col=args.pred_probs_id_col)
     files = res.save(args.out, format=args.output_format)
@@ -311,7 +358,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pred_probs import sorted_item_order
 
     console = _console(args.quiet)
-    ann = read_answers(args)
+    ann = read_answers_with_gold(args)
     if args.embeddings:
         try:
             emb = np.load(args.embeddings, allow_pickle=False)

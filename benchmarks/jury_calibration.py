@@ -1,0 +1,86 @@
+"""Jury's consensus quality scores calibrated on a few gold items (``calibrate_on_gold``).
+
+    python benchmarks/jury_calibration.py                       # 0%, 2%, 5%, 10%, 20% gold
+    python benchmarks/jury_calibration.py --fractions 0.05 --datasets rte music_genre
+
+Builds the inputs of ``labeljury bench`` (see ``jury_ablations.py``; data sets with a
+model only unless ``--all``), hands Jury the gold class of a random fraction of the
+items (``Annotations.gold``; a different draw per seed) and scores accuracy and the
+expected calibration error of the consensus quality score on the *other* items, with
+the score temperatures fitted on the gold items (``calibrate_on_gold=True``, the
+default) and on the held-out labels as without gold (``calibrate_on_gold=False``; the
+gold items are pinned in both). Prints the mean ECE per data set and over the real and
+the synthetic data sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from jury_ablations import inputs
+from labeljury import Annotations
+from labeljury.bench.metrics import expected_calibration_error
+from labeljury.methods.jury import Jury
+
+
+def _with_gold(ann: Annotations, gold: np.ndarray, chosen: np.ndarray) -> Annotations:
+    codes = np.full(ann.n_items, -1, dtype=np.int64)
+    codes[chosen] = gold[chosen]
+    return Annotations(ann.item, ann.annotator, ann.label, ann.items, ann.annotators,
+                       ann.classes, codes, ann.meta, validate=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
+    ap.add_argument("--all", action="store_true", help="data sets without a model too")
+    ap.add_argument("--fractions", nargs="*", type=float, default=[0.0, 0.02, 0.05, 0.1, 0.2])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    rows = []
+    for case in inputs(args.datasets, args.seeds, args.data):
+        if case["pp"] is None and not args.all:
+            continue
+        gold = case["gold"]
+        labeled = np.flatnonzero(gold >= 0)
+        for frac in args.fractions:
+            rng = np.random.default_rng([case["seed"], int(frac * 1000)])
+            chosen = rng.choice(labeled, round(frac * labeled.size), replace=False)
+            ann = _with_gold(case["ann"], gold, chosen)
+            held = np.ones(gold.size, dtype=bool)
+            held[chosen] = False
+            held &= gold >= 0
+            for on_gold in (True, False):
+                jury = Jury(calibrate_on_gold=on_gold).fit(ann, case["pp"])
+                right = jury.labels_[held] == gold[held]
+                rows.append({"dataset": case["dataset"], "variant": case["variant"],
+                             "seed": case["seed"], "fraction": frac, "on_gold": on_gold,
+                             "gold_items": chosen.size, "accuracy": right.mean(),
+                             "ece": expected_calibration_error(
+                                 jury.consensus_quality_[held], right)})
+    df = pd.DataFrame(rows)
+    df["kind"] = np.where(df["dataset"].str.startswith("synth"), "synthetic", "real")
+    pd.set_option("display.width", 200)
+    key = df["on_gold"].map({True: "gold", False: "labels"})
+    table = df.assign(fit=key).pivot_table(index="dataset", columns=["fraction", "fit"],
+                                           values="ece", aggfunc="mean")
+    print("ECE of the consensus quality score on the non-gold items (mean over levels and "
+          "seeds); temperatures fitted on the gold items / on the held-out labels:")
+    print(table.round(3).to_string())
+    print()
+    summary = df.assign(fit=key).pivot_table(index=["kind", "fit"], columns="fraction",
+                                             values=["ece", "accuracy"], aggfunc="mean")
+    print(summary.round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()
