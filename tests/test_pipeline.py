@@ -50,6 +50,22 @@ def test_features_matched_by_id_not_position(tutorial) -> None:
         align_features(np.zeros((3, 2)), ann)
 
 
+def test_run_takes_sparse_features(tutorial) -> None:
+    # bag-of-bins one-hot features, the shape of TF-IDF: one sparse row per item
+    import scipy.sparse as sp
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    bins = KBinsDiscretizer(n_bins=12, encode="onehot", strategy="uniform")
+    sparse = bins.fit_transform(tutorial.features.to_numpy())
+    assert sp.issparse(sparse)
+    res = run(tutorial.annotations, sparse, max_rounds=2, progress=False)
+    acc = np.mean(res.method.labels_ == tutorial.true_labels)
+    mv = labeljury.aggregate(tutorial.annotations, method="majority_vote").method.labels_
+    assert acc > np.mean(mv == tutorial.true_labels)
+    with pytest.raises(InputError, match="sparse matrix of shape"):
+        align_features(sparse[1:], tutorial.annotations)
+
+
 def test_run_rejects_annotator_only_method(tutorial) -> None:
     with pytest.raises(InputError, match="does not use a model"):
         run(tutorial.annotations, tutorial.features, method="dawid_skene", progress=False)

@@ -30,8 +30,17 @@ def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> An
 
     A DataFrame is matched by id: its ``id_col`` column if given (or an ``item``
     / ``id``-like column named like the annotations' item column), else its
-    index. A numpy array must already be in ``ann.items`` order.
+    index. A numpy array or a scipy sparse matrix (TF-IDF, bag of words) must
+    already be in ``ann.items`` order; a sparse one stays sparse (CSR).
     """
+    import scipy.sparse as sp
+
+    if sp.issparse(features):
+        if features.ndim != 2 or features.shape[0] != ann.n_items:
+            raise InputError(f"features: a sparse matrix of shape {features.shape} for "
+                             f"{ann.n_items} items; it needs one row per item in "
+                             "annotations.items order")
+        return sp.csr_matrix(features)
     if isinstance(features, pd.DataFrame):
         df = features
         if id_col is not None:
@@ -104,10 +113,11 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
     Parameters
     ----------
     annotations : Annotations or anything :func:`labeljury.read_annotations` reads
-    features : DataFrame or ndarray
+    features : DataFrame, ndarray or scipy sparse matrix
         One row per item: a table of numeric / categorical / text columns
         (matched to items by ``features_id_col`` or its index), or an array of
-        embeddings in ``annotations.items`` order.
+        embeddings or a sparse matrix (e.g. TF-IDF) in ``annotations.items``
+        order.
     method : str or Aggregator, default "auto"
         A model-aware method (takes ``pred_probs``): ``"auto"`` = ``"jury"``,
         or ``"crowdlab"``.
