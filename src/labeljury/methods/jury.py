@@ -101,19 +101,21 @@ _WEIGHT_STEPS = 2
 #: sample, whose leave-one-out likelihoods alone are computed; and the two score
 #: temperatures on at most this many annotations. The searches were a third of Jury's time
 #: at 1e6 annotations and half of it at 15,000. On the benchmark's data sets with a model
-#: (3 seeds), 2,000 / 2,000 against no sample: accuracy 0.8473 / 0.8474, ECE 0.0532 /
-#: 0.0531, no fit more than 0.4 points apart, weights within 0.04
+#: (3 seeds; benchmarks/jury_speed.py with and without --set _WEIGHT_ITEMS=1000000
+#: _TEMPER_ANNOTATIONS=1000000): accuracy 0.8473 against 0.8474, ECE 0.0532 against 0.0531,
+#: median time 4.8x CROWDLAB's against 5.9x
 _WEIGHT_ITEMS = 2_000
 _TEMPER_ANNOTATIONS = 2_000
 #: a Newton step on the model weight (and offsets) halved this many times without
-#: improving ends that search (the temperatures' search needs more: their first step often
-#: overshoots to the bound; capped at 4 too, ECE 0.0548 against 0.0532). A coordinate
-#: clipped at its bound (the model weight at 1) leaves the others' step computed as if it
-#: had moved, and that step overshoots: without a cap it was halved 10-15 times, every
-#: EM iteration, down to no move at all (synth_tutorial). Holding clipped coordinates and
-#: solving for the others (an active set) converged further instead but measured worse:
-#: accuracy 0.8468 against 0.8474 on the benchmark's data sets with a model, and the
-#: tutorial's 20-seed check failed on one seed (the offsets fitted tighter)
+#: improving ends that search. A coordinate clipped at its bound (the model weight at 1)
+#: leaves the others' step computed as if it had moved, and that step overshoots: without a
+#: cap it was halved 10-15 times, every EM iteration, down to no move at all
+#: (synth_tutorial); with the cap the fits are the same. Measured during development (the
+#: code was not kept): holding clipped coordinates and solving for the others (an active
+#: set) converged further but scored worse, accuracy 0.8468 against 0.8474 on the
+#: benchmark's data sets with a model, and the tutorial's 20-seed check failed on one seed;
+#: the temperatures' search needs more halvings (its first step often overshoots to the
+#: bound; capped at 4 too, its ECE rose from 0.0532 to 0.0548)
 _MAX_HALVINGS = 4
 #: fewest gold items the score temperatures are fitted on (calibrate_on_gold), and how
 #: many gold items the held-out labels weigh as beside them
@@ -578,7 +580,7 @@ class Jury(Aggregator):
 
         return float(_safeguarded_ascent(np.array([w]), evaluate, propose,
                                          self._clip_weight, steps=_WEIGHT_STEPS,
-                                    max_halvings=_MAX_HALVINGS)[0])
+                                         max_halvings=_MAX_HALVINGS)[0])
 
     def _clip_weight(self, theta: np.ndarray) -> np.ndarray:
         """Keep the model weight ``theta[0]`` in [0, max_model_weight]."""
@@ -791,7 +793,7 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
         # anywhere in their box: synth_spammers at one label per item, 2% gold: ECE
         # 0.12-0.19 against 0.05-0.07)
         known = known[:0]
-    if idx.size == 0 and known.size == 0:
+    if idx.size == 0:
         return (1.0, 1.0), float("nan"), 0
     max_annotations = _TEMPER_ANNOTATIONS if max_annotations is None else max_annotations
     if idx.size > max_annotations:
@@ -803,15 +805,14 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     base = np.ascontiguousarray(lp[i].T)
     lik = np.exp(ell.T)
     start = np.array([1.0, 1.0])
-    at_one = _temperature_search(rest, base, lik, start, fit=False)[1] / max(idx.size, 1) \
-        if idx.size else float("nan")
+    at_one = _temperature_search(rest, base, lik, start, fit=False)[1] / idx.size
     weights = None
     if known.size:
         # gold columns: the item's whole likelihood, and the gold class as the "label";
         # the held-out labels weigh as _GOLD_PRIOR_ITEMS gold items together
         onehot = np.zeros((lp.shape[1], known.size))
         onehot[ann.gold[known], np.arange(known.size)] = 1.0
-        weights = np.concatenate([np.full(idx.size, _GOLD_PRIOR_ITEMS / max(idx.size, 1)),
+        weights = np.concatenate([np.full(idx.size, _GOLD_PRIOR_ITEMS / idx.size),
                                   np.ones(known.size)])
         rest = np.concatenate([rest, loglik[known].T], axis=1)
         base = np.concatenate([base, lp[known].T], axis=1)
@@ -870,9 +871,9 @@ def _temperature_search(rest: np.ndarray, base: np.ndarray, lik: np.ndarray,
         # good model from one that saw these very labels (in-sample pred_probs sent
         # an unbounded tau0 to its bound and made the scores worse than tau alone;
         # tests/test_jury.py); max_model_weight = 1 bounds w for the same reason.
-        # The likelihood: see Jury's max_temperature. The gold fit too: a few gold
-        # items with labels that all agree sent both above 2 (synth_confusions with
-        # 5% of items gold: ECE 0.064 against 0.032 capped, benchmarks/jury_calibration.py)
+        # The likelihood: see Jury's max_temperature. The gold fit too: uncapped during
+        # development, a few gold items that agreed with a confident consensus sharpened
+        # the synthetic scenarios' scores past their calibration
         return np.clip(theta, 0.02, [max_tau, 1.0])
 
     first = evaluate(start)
