@@ -71,6 +71,16 @@ def read_gold(path: str, ann: Any) -> Any:
     name, else the other column). Rows with an empty class are ignored; an item
     listed twice with different classes, an unknown item or an unknown class is
     an error naming them.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from labeljury import Annotations
+    >>> ann = Annotations.from_arrays(["q1", "q1", "q2"], ["a", "b", "a"], ["cat", "dog", "dog"])
+    >>> path = os.path.join(tempfile.mkdtemp(), "gold.csv")
+    >>> _ = open(path, "w").write("item,gold\\nq1,cat\\n")
+    >>> read_gold(path, ann).gold.tolist()
+    [0, -1]
     """
     import pandas as pd
 
