@@ -135,6 +135,37 @@ def test_cli_run_with_embeddings_npy_in_sorted_order(tmp_path, tutorial) -> None
                  "--out", str(tmp_path / "o2"), "--quiet"]) == 2
 
 
+def test_cli_run_with_sparse_npz_in_sorted_order(tmp_path, tutorial) -> None:
+    import scipy.sparse as sp
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    # item ids whose sorted order is not the annotations' order: "id000" is item 0,
+    # "id037" item 1, ... (37 and 300 are coprime)
+    long = tutorial.annotations.to_long()
+    long["item"] = [f"id{(i * 37) % 300:03d}" for i in long["item"]]
+    answers = tmp_path / "answers.csv"
+    long.to_csv(answers, index=False)
+    ann = labeljury.read_annotations(answers)
+    bins = KBinsDiscretizer(n_bins=12, encode="onehot", strategy="uniform")
+    onehot = sp.csr_matrix(bins.fit_transform(tutorial.features.to_numpy()))
+    original = np.array([int(i[2:]) * 73 % 300 for i in ann.items])  # 37 * 73 = 1 mod 300
+    in_ann_order = onehot[original]
+    assert not (np.argsort(np.asarray(ann.items)) == np.arange(ann.n_items)).all()
+    sp.save_npz(tmp_path / "x.npz", in_ann_order[np.argsort(np.asarray(ann.items))])
+    out = tmp_path / "o"
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "x.npz"),
+                 "--max-rounds", "1", "--out", str(out), "--quiet", "--no-report"]) == 0
+    # the same consensus as the in-memory run: the file's sorted order was undone
+    direct = run(ann, in_ann_order, max_rounds=1, progress=False)
+    lq = pd.read_csv(out / "label_quality.csv")
+    assert lq["consensus_label"].tolist() == direct.label_quality["consensus_label"].tolist()
+    truth = tutorial.true_labels[original]
+    assert np.mean(direct.method.labels_ == truth) > 0.9
+    sp.save_npz(tmp_path / "bad.npz", onehot[:-1])
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npz"),
+                 "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+
+
 # ------------------------------------------------------------------ Jury
 def test_jury_uses_model_and_learns_its_weight(tutorial) -> None:
     ann, truth = tutorial.annotations, tutorial.true_labels

@@ -196,9 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     runp.add_argument("--features-id-col", default=None, help="item id column of --features")
     runp.add_argument("--text-col", action="append", default=None, metavar="C",
                       help="a text column of --features to model with TF-IDF (repeatable)")
-    runp.add_argument("--embeddings", default=None, metavar="FILE.npy",
-                      help="precomputed embeddings: a .npy array with one row per item in "
-                           "SORTED item-id order")
+    runp.add_argument("--embeddings", default=None, metavar="FILE.npy|FILE.npz",
+                      help="precomputed features with one row per item in SORTED item-id "
+                           "order: a .npy array (embeddings) or a scipy sparse .npz matrix "
+                           "(TF-IDF, bag of words; scipy.sparse.save_npz)")
     runp.add_argument("--method", default="auto",
                       help="model-aware method: auto (= jury, default) or crowdlab")
     runp.add_argument("--max-rounds", type=int, default=5)
@@ -370,15 +371,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = _console(args.quiet)
     ann = read_answers_with_gold(args)
     if args.embeddings:
+        sparse = str(args.embeddings).lower().endswith(".npz")
         try:
-            emb = np.load(args.embeddings, allow_pickle=False)
+            if sparse:
+                import scipy.sparse as sp
+
+                emb = sp.load_npz(args.embeddings).tocsr()
+            else:
+                emb = np.load(args.embeddings, allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise InputError(f"{args.embeddings}: cannot load as a .npy array ({exc})") from exc
-        if len(emb) != ann.n_items:
-            raise InputError(f"{args.embeddings}: {len(emb)} rows for {ann.n_items} items (one "
-                             "row per item, in sorted item-id order)")
-        features: Any = np.empty_like(emb)
-        features[sorted_item_order(ann)] = emb
+            kind = "a scipy sparse .npz matrix" if sparse else "a .npy array"
+            raise InputError(f"{args.embeddings}: cannot load as {kind} ({exc})") from exc
+        if emb.shape[0] != ann.n_items:
+            raise InputError(f"{args.embeddings}: {emb.shape[0]} rows for {ann.n_items} items "
+                             "(one row per item, in sorted item-id order)")
+        order = sorted_item_order(ann)
+        if sparse:
+            # row r of the file is the r-th item in sorted order: item order[r]
+            features: Any = emb[np.argsort(order)]
+        else:
+            features = np.empty_like(emb)
+            features[order] = emb
         id_col = None
     elif args.features:
         features = _read_table(args.features)
