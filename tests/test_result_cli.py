@@ -138,7 +138,12 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     part.to_csv(tmp_path / "gold.csv", index=False)
     out = tmp_path / "out"
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--out",
-                 str(out), "--quiet"]) == 0
+                 str(out)]) == 0
+    assert "60 gold items pinned to their class; consensus quality scores calibrated" in \
+        capsys.readouterr().out
+    assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
+                 "majority_vote", "--out", str(tmp_path / "mv")]) == 0
+    assert "60 gold items, not used by MajorityVote" in capsys.readouterr().out
     lq = pd.read_csv(out / "label_quality.csv")
     pinned = lq.set_index(lq.columns[0]).loc[part["item"]]
     assert pinned["consensus_label"].tolist() == part["gold"].tolist()

@@ -242,6 +242,14 @@ def _print_summary(console: Any, res: Any) -> None:
     console.print(f"mean consensus quality {s['mean_consensus_quality']:.3f}; "
                   f"{s['items_below_0.5_quality']:,} items below 0.5; "
                   f"{s['unanimous_items']:,} unanimous")
+    if s["gold_items"] and not s["gold_pinned"]:
+        console.print(f"{s['gold_items']:,} gold items, not used by {s['method']} (jury, "
+                      "dawid_skene, one_coin_dawid_skene, glad and mace pin them)")
+    elif s["gold_items"]:
+        calibrated = s["scores_calibrated_on_gold"]
+        console.print(f"{s['gold_items']:,} gold items pinned to their class; "
+                      + ("consensus quality scores calibrated on them" if calibrated else
+                         "scores not calibrated on them (jury does with 20 or more)"))
     worst = res.annotator_stats.head(5)
     table = Table(title="lowest-quality annotators", title_justify="left")
     for col in ("annotator", "annotator_quality", "agreement_with_consensus",

@@ -129,6 +129,10 @@ class Result:
             "mean_consensus_quality": float(lq["consensus_quality_score"].mean()),
             "items_below_0.5_quality": int((lq["consensus_quality_score"] < 0.5).sum()),
             "unanimous_items": int((lq["annotator_agreement"] == 1).sum()),
+            "gold_items": 0 if self.annotations.gold is None
+            else int((self.annotations.gold >= 0).sum()),
+            "gold_pinned": bool(getattr(self.method, "use_gold", False)),
+            "scores_calibrated_on_gold": int(getattr(self.method, "gold_calibration_items_", 0)),
         }
 
 
