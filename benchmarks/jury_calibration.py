@@ -31,10 +31,8 @@ from labeljury.methods.jury import Jury
 
 
 def _with_gold(ann: Annotations, gold: np.ndarray, chosen: np.ndarray) -> Annotations:
-    codes = np.full(ann.n_items, -1, dtype=np.int64)
-    codes[chosen] = gold[chosen]
-    return Annotations(ann.item, ann.annotator, ann.label, ann.items, ann.annotators,
-                       ann.classes, codes, ann.meta, validate=False)
+    """``ann`` with the gold classes of the items ``chosen`` (positions)."""
+    return ann.with_gold(dict(zip(ann.items[chosen], ann.classes[gold[chosen]], strict=True)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.weight_steps is not None:
         jury_module._WEIGHT_STEPS = args.weight_steps
     for item in args.set:
+        if "=" not in item:
+            ap.error(f"--set takes NAME=VALUE, got {item!r}")
         name, value = item.split("=", 1)
         if not hasattr(jury_module, name):
             ap.error(f"labeljury.methods.jury has no constant {name}")

@@ -270,10 +270,8 @@ def _trap_crowd(seed: int, n: int = 2000, k: int = 3, per_item: int = 5,
 
 
 def _with_gold(ann: Annotations, truth: np.ndarray, chosen: np.ndarray) -> Annotations:
-    codes = np.full(ann.n_items, -1)
-    codes[chosen] = truth[chosen]
-    return Annotations(ann.item, ann.annotator, ann.label, ann.items, ann.annotators,
-                       ann.classes, codes, ann.meta, validate=False)
+    """``ann`` with the true classes of the items ``chosen`` (positions) as gold."""
+    return ann.with_gold(dict(zip(ann.items[chosen], ann.classes[truth[chosen]], strict=True)))
 
 
 def test_gold_items_calibrate_scores_that_the_labels_cannot() -> None:

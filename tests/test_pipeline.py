@@ -133,6 +133,9 @@ def test_cli_run_with_embeddings_npy_in_sorted_order(tmp_path, tutorial) -> None
     np.save(tmp_path / "bad.npy", emb[:-1])
     assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npy"),
                  "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+    np.save(tmp_path / "scalar.npy", np.float64(3.0))  # a 0-d array: an error, no traceback
+    assert main(["run", str(answers), "--embeddings", str(tmp_path / "scalar.npy"),
+                 "--out", str(tmp_path / "o4"), "--quiet"]) == 2
 
 
 def test_cli_run_with_sparse_npz_in_sorted_order(tmp_path, tutorial) -> None:

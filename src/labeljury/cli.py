@@ -390,6 +390,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             kind = "a scipy sparse .npz matrix" if sparse else "a .npy array"
             raise InputError(f"{args.embeddings}: cannot load as {kind} ({exc})") from exc
+        if emb.ndim not in (1, 2):
+            raise InputError(f"{args.embeddings}: an array of shape {emb.shape}; it needs one "
+                             "row per item, in sorted item-id order")
         if emb.shape[0] != ann.n_items:
             raise InputError(f"{args.embeddings}: {emb.shape[0]} rows for {ann.n_items} items "
                              "(one row per item, in sorted item-id order)")

@@ -17,13 +17,15 @@ limit: annotator :math:`a` is right with probability :math:`\alpha_a` and, when
 wrong, picks class :math:`l` for truth :math:`c` with the crowd's pooled
 pattern :math:`\bar\pi_{cl}`. In that limit a label's own influence sits in
 :math:`\alpha_a` (the pseudo-counts of a nearly infinite prior hide it in the
-rows), so the leave-one-out accuracy removes it there; and every likelihood is
-two ``bincount`` passes plus an ``(n, K) @ (K, K)`` product instead of
-``K``-wide gathers over the annotations.
+rows), so the leave-one-out accuracy removes it there. Its M-step is two
+``bincount`` passes, with no ``K x K`` parameters per annotator; its E-step is
+the same sparse product as the free rows', on a table built from the
+accuracies and the pattern.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -197,7 +199,6 @@ class OneCoinRows:
         # log of the pattern with a zero diagonal: V @ log_off.T sums log pattern[c, l]
         # over an item's labels l != c (a label equal to c adds log 1 = 0)
         self._log_off = np.log(self.pattern + np.eye(len(pooled)))
-        self._off = np.asarray(ann.vote_counts() @ self._log_off.T)
 
     @staticmethod
     def statistics(ann: Annotations, share: np.ndarray, weight: np.ndarray,
@@ -237,6 +238,15 @@ class OneCoinRows:
         table = np.log1p(-self.accuracy)[:, None, None] + self._log_off.T[None, :, :]
         table[:, np.arange(k), np.arange(k)] = np.log(self.accuracy)[:, None]
         return np.asarray(self.ann.one_hot() @ table.reshape(-1, k))
+
+    @cached_property
+    def _off(self) -> np.ndarray:
+        """Per item and class, the sum of log pattern[c, l] over its labels l != c.
+
+        Only the full leave-one-out pass needs it (the E-step's table holds the
+        pattern), so it is built on first use, not every EM iteration.
+        """
+        return np.asarray(self.ann.vote_counts() @ self._log_off.T)
 
     def loo_loglik(self, subset: ItemSubset | None = None) -> np.ndarray:
         """Leave-one-out log-likelihoods of every item (or of ``subset``'s items)."""

@@ -92,10 +92,10 @@ _SETTLED = 0.2
 #: Newton steps on the model weight (and offsets) per EM iteration: EM revisits them every
 #: iteration, so more steps per visit mostly polish a target that moves. benchmarks/
 #: jury_speed.py --weight-steps N, median time ratio to CROWDLAB and accuracy: 3 steps 6.7x,
-#: 0.8475; 2 steps 6.5x, 0.8474; 1 step 5.9x, 0.8472, but a lone step that was halved moves
-#: little, the
-#: search is frozen too early, and the tutorial's "15 lowest scores are the least accurate"
-#: check failed on a second seed (tests/test_pipeline.py)
+#: 0.8475; 2 steps 6.5x, 0.8474; 1 step 5.9x, 0.8472 (measured before the searches were
+#: sampled, below), but a lone step that was halved moves little, the search is frozen too
+#: early, and the tutorial's "15 lowest scores are the least accurate" check failed on a
+#: second seed (tests/test_pipeline.py)
 _WEIGHT_STEPS = 2
 #: the model weight and offsets (K numbers) are fitted on at most this many items, a random
 #: sample, whose leave-one-out likelihoods alone are computed; and the two score
@@ -211,8 +211,8 @@ class Jury(Aggregator):
         each annotator's confusion rows toward their prior mean; the starting
         value when ``learn_strength``. ``np.inf`` pins every row to its mean:
         each annotator is one-coin (own accuracy) with the crowd's pattern of
-        wrong classes, fitted by an exact code path (bincounts instead of
-        ``K x K`` rows per annotator) whose leave-one-out scores remove each
+        wrong classes, fitted by an exact code path (an M-step of bincounts, no
+        ``K x K`` parameters per annotator) whose leave-one-out scores remove each
         label from its annotator's accuracy. ``"auto"``: ``inf`` with
         ``pred_probs`` (the model carries the class structure) and 4 without
         (:math:`10^4` with a model when ``s`` is learned). With a model, free
@@ -790,8 +790,8 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     known = np.flatnonzero(ann.gold >= 0) if gold and ann.gold is not None else idx[:0]
     if known.size < _MIN_GOLD_ITEMS or idx.size == 0:
         # (without held-out labels to lean on, 20 gold items sent the temperatures
-        # anywhere in their box: synth_spammers at one label per item, 2% gold: ECE
-        # 0.12-0.19 against 0.05-0.07)
+        # anywhere in their box and made synth_spammers' scores at one label per item
+        # worse than the default temperatures)
         known = known[:0]
     if idx.size == 0:
         return (1.0, 1.0), float("nan"), 0
@@ -805,9 +805,11 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
     base = np.ascontiguousarray(lp[i].T)
     lik = np.exp(ell.T)
     start = np.array([1.0, 1.0])
-    at_one = _temperature_search(rest, base, lik, start, fit=False)[1] / idx.size
     weights = None
+    at_one = None
     if known.size:
+        # the gold columns change the objective: the held-out figure is the labels' alone
+        at_one = _temperature_search(rest, base, lik, start, fit=False)[1] / idx.size
         # gold columns: the item's whole likelihood, and the gold class as the "label";
         # the held-out labels weigh as _GOLD_PRIOR_ITEMS gold items together
         onehot = np.zeros((lp.shape[1], known.size))
@@ -817,9 +819,11 @@ def _fit_temperature(ann: Annotations, lp: np.ndarray, loglik: np.ndarray,
         rest = np.concatenate([rest, loglik[known].T], axis=1)
         base = np.concatenate([base, lp[known].T], axis=1)
         lik = np.concatenate([lik, onehot], axis=1)
-    theta, _ = _temperature_search(rest, base, lik, start, fit=fit,
-                                   tempered_prior=tempered_prior, max_tau=max_tau,
-                                   weights=weights)
+    theta, at_start = _temperature_search(rest, base, lik, start, fit=fit,
+                                          tempered_prior=tempered_prior, max_tau=max_tau,
+                                          weights=weights)
+    if at_one is None:
+        at_one = at_start / idx.size
     return (float(theta[0]), float(theta[1])), at_one, int(known.size)
 
 
