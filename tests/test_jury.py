@@ -101,18 +101,29 @@ def test_temperature_corrects_overconfidence_from_correlated_errors() -> None:
     assert ece_t < ece_p - 0.01
 
 
-def test_prior_temperature_improves_calibration_with_a_model() -> None:
+def test_prior_temperature_or_model_floor_calibrate_a_model_with_unreliable_tails() -> None:
+    # the simulated model of synth_hardest puts a random share of its remaining mass
+    # on each wrong class, so its low probabilities carry no information. Without the
+    # model floor the prior temperature tempers it (measured ECE 0.0055 against 0.015
+    # with the likelihood temperature alone); the floor does it within the prior
+    # (0.0044), after which the prior temperature has little left to do
     from labeljury.bench.datasets import make_scenario
 
     data = next(d for d in make_scenario("synth_hardest", 0) if d.name == "synth_hardest")
-    both = Jury().fit(data.annotations, data.pred_probs)
-    lik_only = Jury(temper="likelihood").fit(data.annotations, data.pred_probs)
+    both = Jury(learn_model_floor=False).fit(data.annotations, data.pred_probs)
+    lik_only = Jury(temper="likelihood", learn_model_floor=False).fit(data.annotations,
+                                                                       data.pred_probs)
     assert lik_only.prior_temperature_ == 1.0
+    assert both.model_floor_ == 0.0
     assert 0.5 < both.prior_temperature_ < 0.95
     np.testing.assert_array_equal(both.labels_, lik_only.labels_)  # scores only
     right = both.labels_ == data.gold
-    assert expected_calibration_error(both.consensus_quality_, right) < \
-        expected_calibration_error(lik_only.consensus_quality_, right) - 0.003
+    baseline = expected_calibration_error(lik_only.consensus_quality_, right)
+    assert expected_calibration_error(both.consensus_quality_, right) < baseline - 0.003
+    floored = Jury().fit(data.annotations, data.pred_probs)
+    assert floored.model_floor_ > 0.02
+    right = floored.labels_ == data.gold
+    assert expected_calibration_error(floored.consensus_quality_, right) < baseline - 0.003
 
 
 def test_prior_temperature_never_sharpens_a_leaked_model() -> None:
@@ -322,3 +333,91 @@ def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     ann, _, _ = make_dawid_skene(50, 5, 2, labels_per_item=2, random_state=0)
     with pytest.raises(InputError, match=words):
         Jury(**kw).fit(ann)
+
+
+def test_model_floor_solves_its_one_dimensional_problem() -> None:
+    from labeljury.methods.jury import _fit_floor
+
+    # 10 items the uniform prior explains a million times better, 90 the model does:
+    # the maximiser of 10 log(beta t) + 90 log(1 - beta) is beta = 10 / 100
+    log_model = np.zeros(100)
+    log_flat = np.r_[np.full(10, np.log(1e6)), np.full(90, -np.log(1e6))]
+    assert _fit_floor(log_model, log_flat) == pytest.approx(0.1, abs=1e-3)
+    # a model no item finds worse than the uniform prior gets no floor
+    assert _fit_floor(log_model, np.full(100, -1.0)) == 0.0
+
+
+def test_marginal_with_a_floor_has_the_gradient_its_newton_steps_use() -> None:
+    from labeljury.methods.jury import _marginal
+
+    rng = np.random.default_rng(0)
+    k, n = 4, 50
+    log_p = np.log(rng.dirichlet(np.ones(k), n).T)
+    lik = rng.normal(0, 2, (k, n))
+    floor, w = 0.2, 0.7
+    _, pr, po, r = _marginal(w * log_p, lik, floor)
+    # d f / d w = sum_i r_i g_i, g_i = E_post[log p] - E_prior[log p]
+    g = (po * log_p).sum(axis=0) - (pr * log_p).sum(axis=0)
+    h = 1e-5
+
+    def f(x: float) -> float:
+        return _marginal(x * log_p, lik, floor)[0]
+
+    assert float(r @ g) == pytest.approx((f(w + h) - f(w - h)) / (2 * h), rel=1e-5)
+    # d2 f / d w2 = sum_i r_i (Var_post - Var_prior) + r_i (1 - r_i) g_i^2
+    var = ((po * log_p**2).sum(axis=0) - (po * log_p).sum(axis=0) ** 2
+           - (pr * log_p**2).sum(axis=0) + (pr * log_p).sum(axis=0) ** 2)
+    second = float(r @ var + (r * (1 - r)) @ g**2)
+    assert second == pytest.approx((f(w + h) - 2 * f(w) + f(w - h)) / h**2, rel=1e-3)
+    # and with no floor the objective is the plain marginal
+    f0 = _marginal(w * log_p, lik)[0]
+    a = w * log_p
+    direct = np.sum(np.log(np.sum(np.exp(a + lik), axis=0)) - np.log(np.sum(np.exp(a), axis=0)))
+    assert f0 == pytest.approx(direct)
+
+
+def _model_crowd(seed: int, tails: str, n: int = 3000, k: int = 5,
+                 per_item: int = 2) -> tuple[Annotations, np.ndarray, np.ndarray]:
+    """Two labels per item (accuracy 0.6-0.8) and a model of accuracy about 0.7.
+
+    ``tails="calibrated"``: the truth is drawn from the model's probabilities, so
+    they are calibrated in every class. ``"random"``: the model's top class is
+    right 70% of the time with confidence near 0.7, and the rest of its mass is
+    spread at random (simulate_pred_probs): its low probabilities say nothing.
+    """
+    from labeljury.bench.datasets import simulate_pred_probs
+
+    rng = np.random.default_rng(seed)
+    if tails == "calibrated":
+        pp = rng.dirichlet(np.full(k, 0.3), n)
+        truth = (pp.cumsum(axis=1) > rng.random(n)[:, None]).argmax(axis=1)
+    else:
+        truth = rng.integers(0, k, n)
+        pp = simulate_pred_probs(truth, k, 0.7, random_state=seed)
+    n_annotators = 60
+    items = np.repeat(np.arange(n), per_item)
+    who = np.concatenate([rng.choice(n_annotators, per_item, replace=False) for _ in range(n)])
+    acc = rng.uniform(0.6, 0.8, n_annotators)[who]
+    wrong = (truth[items] + rng.integers(1, k, items.size)) % k
+    labels = np.where(rng.random(items.size) < acc, truth[items], wrong)
+    return Annotations.from_arrays(items, who, labels), pp, truth
+
+
+def test_model_floor_stays_near_zero_for_a_calibrated_model() -> None:
+    for seed in range(2):
+        ann, pp, _ = _model_crowd(seed, "calibrated")
+        fit = Jury().fit(ann, pp)
+        assert fit.model_floor_ < 0.03
+
+
+def test_model_floor_keeps_a_model_with_unreliable_tails_from_overruling_the_labels() -> None:
+    # a lone label on a class the model all but excludes at random: without the floor
+    # the model's near-zero probability outvotes it
+    gains = []
+    for seed in range(3):
+        ann, pp, truth = _model_crowd(seed, "random")
+        with_floor = Jury().fit(ann, pp)
+        without = Jury(learn_model_floor=False).fit(ann, pp)
+        assert with_floor.model_floor_ > 0.05
+        gains.append(np.mean(with_floor.labels_ == truth) - np.mean(without.labels_ == truth))
+    assert np.mean(gains) > 0.005

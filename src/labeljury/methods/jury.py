@@ -123,6 +123,10 @@ _MIN_GOLD_ITEMS = 20
 _GOLD_PRIOR_ITEMS = 100
 #: the score temperatures stop when a Newton step moves them by less than this
 _TEMPER_TOL = 1e-2
+#: the model floor is at most this: a model that half the items find no better than a
+#: uniform guess is one the weight w should silence, not the floor
+_MAX_MODEL_FLOOR = 0.5
+
 
 
 def _lse(a: np.ndarray) -> np.ndarray:
@@ -140,36 +144,36 @@ def _positive(value: Any) -> bool:
 
 
 def _safeguarded_ascent(theta: np.ndarray,
-                        evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
-                        propose: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                        evaluate: Callable[[np.ndarray], tuple[Any, ...]],
+                        propose: Callable[..., np.ndarray],
                         project: Callable[[np.ndarray], np.ndarray], steps: int = 3,
                         tol: float = 1e-4,
-                        first: tuple[float, np.ndarray, np.ndarray] | None = None,
+                        first: tuple[Any, ...] | None = None,
                         max_halvings: int = 60) -> np.ndarray:
     """Up to ``steps`` proposed (Newton) steps up ``evaluate``, each halved until it improves.
 
-    ``evaluate(theta)`` returns the objective and the prior and posterior that
-    ``propose(prior, posterior)`` turns into a step; ``project`` keeps ``theta``
+    ``evaluate(theta)`` returns the objective followed by what
+    ``propose(*rest)`` turns into a step (the prior and posterior, say); ``project`` keeps ``theta``
     feasible; ``first``, if given, is ``evaluate(theta)`` already computed. The
     objectives here are not concave: bare Newton steps on the model weight
     cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on the over-confident-model scenario and EM
     never converged. Stops when a step moves ``theta`` by less than ``tol``, or
     when ``max_halvings`` halvings of it found no improvement.
     """
-    f, pr, po = evaluate(theta) if first is None else first
+    f, *state = evaluate(theta) if first is None else first
     for _ in range(steps):
-        step = propose(pr, po)
+        step = propose(*state)
         for _ in range(max_halvings + 1):
             new = project(theta + step)
             if np.max(np.abs(new - theta)) < tol:
                 return theta
-            f_new, pr_new, po_new = evaluate(new)
+            f_new, *state_new = evaluate(new)
             if f_new >= f:
                 break
             step = step / 2
         else:
             return theta
-        theta, f, pr, po = new, f_new, pr_new, po_new
+        theta, f, state = new, f_new, state_new
     return theta
 
 
@@ -184,12 +188,24 @@ def _saddle_free_step(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
     return -(vec @ ((vec.T @ grad) / lam))
 
 
-def _marginal(prior_logits: np.ndarray, loglik: np.ndarray
-              ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Marginal log-likelihood, prior and posterior, all class-major ``(K, n)``.
+def _marginal(prior_logits: np.ndarray, loglik: np.ndarray, floor: float = 0.0,
+              log_flat: np.ndarray | None = None
+              ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""Marginal log-likelihood, prior, posterior and responsibilities, class-major ``(K, n)``.
 
     ``sum_i logsumexp(a_i + L_i) - logsumexp(a_i)`` for unnormalised prior logits
     ``a``; the objective of the model-weight (and offset) searches.
+
+    With a ``floor`` :math:`\beta > 0` the prior is the mixture
+    :math:`(1 - \beta)\,\mathrm{softmax}(a_i) + \beta / K` and the objective is its
+    marginal. Prior and posterior are then those of the model's component, and
+    ``r`` holds each item's responsibility :math:`r_i` of that component (its
+    share of the item's marginal; None without a floor, where it is 1). With
+    :math:`G_i` the item's term without a floor and :math:`g_i` its gradient
+    (posterior minus prior moments), the item's term with the floor has gradient
+    :math:`r_i g_i` and Hessian :math:`r_i \nabla^2 G_i + r_i (1 - r_i) g_i g_i^T`.
+    ``log_flat``, if given, is :math:`\log(\beta\, \mathrm{mean}_c\, e^{L_{ci}})`
+    (the same at every point of a search).
     """
     a, b = prior_logits, prior_logits + loglik
     a_top, b_top = a.max(axis=0), b.max(axis=0)
@@ -197,8 +213,83 @@ def _marginal(prior_logits: np.ndarray, loglik: np.ndarray
     z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
     pr /= z_pr
     po /= z_po
-    f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
-    return f, pr, po
+    if floor <= 0.0:
+        f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
+        return f, pr, po, None
+    log_model = np.log1p(-floor) + np.log(z_po) + b_top - np.log(z_pr) - a_top
+    if log_flat is None:
+        log_flat = np.log(floor) + _log_mean_exp(loglik)
+    log_z = np.logaddexp(log_model, log_flat)
+    return float(np.sum(log_z)), pr, po, np.exp(log_model - log_z)
+
+
+def _item_marginals(prior_logits: np.ndarray, loglik: np.ndarray) -> np.ndarray:
+    """``logsumexp(a_i + L_i) - logsumexp(a_i)`` per item, class-major inputs."""
+    b = prior_logits + loglik
+    a_top, b_top = prior_logits.max(axis=0), b.max(axis=0)
+    z_pr = np.exp(prior_logits - a_top).sum(axis=0)
+    z_po = np.exp(b - b_top).sum(axis=0)
+    return np.log(z_po) + b_top - np.log(z_pr) - a_top
+
+
+def _floored_posterior(prior_logits: np.ndarray, floor: float, loglik: np.ndarray,
+                       ann: Annotations | None = None) -> tuple[np.ndarray, float]:
+    r"""E-step with the prior :math:`(1 - \beta)\,\mathrm{softmax}(a_i) + \beta / K`.
+
+    In probability space, class-major: the log of the mixed prior would cost a
+    log per cell on top of the exps. Gold items of ``ann`` (if given) are pinned
+    to their class. Returns the ``(n, K)`` posterior and the log-evidence.
+    """
+    k = loglik.shape[1]
+    prior = np.array(prior_logits.T, dtype=float, order="C")
+    prior -= prior.max(axis=0)
+    np.exp(prior, out=prior)
+    prior *= (1.0 - floor) / prior.sum(axis=0)
+    prior += floor / k
+    post = np.array(loglik.T, dtype=float, order="C")
+    top = post.max(axis=0)
+    post -= top
+    np.exp(post, out=post)
+    post *= prior
+    if ann is not None and ann.gold is not None:
+        known = np.flatnonzero(ann.gold >= 0)
+        post[:, known] = 0.0
+        post[ann.gold[known], known] = 1.0
+        top[known] = 0.0
+    total = post.sum(axis=0)
+    post /= total
+    return post.T, float(np.sum(np.log(total)) + np.sum(top))
+
+
+def _log_mean_exp(loglik: np.ndarray) -> np.ndarray:
+    """``log mean_c exp(loglik[c, i])`` per item, class-major input."""
+    top = loglik.max(axis=0)
+    return np.log(np.exp(loglik - top).mean(axis=0)) + top
+
+
+def _fit_floor(log_model: np.ndarray, log_flat: np.ndarray) -> float:
+    r"""The :math:`\beta \in [0, \beta_{max}]` maximising
+    :math:`\sum_i \log((1 - \beta) s_i + \beta u_i)`.
+
+    ``log_model`` holds :math:`\log s_i`, each item's marginal under the model's
+    prior, and ``log_flat`` :math:`\log u_i`, under the uniform one. The
+    objective is concave in :math:`\beta`; its derivative
+    :math:`\sum_i (t_i - 1) / (1 - \beta + \beta t_i)`, :math:`t_i = u_i / s_i`, is
+    solved by Brent's method (0 when the model explains every item at least as
+    well as the uniform prior does on balance).
+    """
+    from scipy.optimize import brentq
+
+    t = np.exp(np.clip(log_flat - log_model, -700.0, 700.0))
+
+    def slope(beta: float) -> float:
+        return float(np.sum((t - 1.0) / (1.0 - beta + beta * t)))
+
+    if slope(0.0) <= 0.0:
+        return 0.0
+    if slope(_MAX_MODEL_FLOOR) >= 0.0:
+        return _MAX_MODEL_FLOOR
+    return float(brentq(slope, 0.0, _MAX_MODEL_FLOOR, xtol=1e-4))
 
 
 class Jury(Aggregator):
@@ -361,7 +452,7 @@ class Jury(Aggregator):
                  cross_fit: bool = False, class_prior_strength: float = 2.0,
                  temper: bool = True, learn_strength: bool | str = "m",
                  model_bias: bool = True, max_temperature: float = 1.0,
-                 calibrate_on_gold: bool = True) -> None:
+                 calibrate_on_gold: bool = True, learn_model_floor: bool = True) -> None:
         self.strength = strength
         self.accuracy_strength = accuracy_strength
         self.learn_model_weight = learn_model_weight
@@ -378,6 +469,7 @@ class Jury(Aggregator):
         self.model_bias = model_bias
         self.max_temperature = max_temperature
         self.calibrate_on_gold = calibrate_on_gold
+        self.learn_model_floor = learn_model_floor
 
     def _check_params(self, has_model: bool) -> float:
         """The strength ``s`` to start from; clear errors for settings that make no sense."""
@@ -504,83 +596,124 @@ class Jury(Aggregator):
         return (ann.annotations_per_item() >= 2).astype(float)
 
     # ---------------------------------------------------------- model weight
+    @staticmethod
+    def _prior_logits(log_p: np.ndarray, log_rho: np.ndarray, w: float,
+                      offset: np.ndarray | None) -> np.ndarray:
+        """``w log p + b`` (or ``+ (1 - w) log rho`` without offsets), ``(n, K)``."""
+        return w * log_p + ((1.0 - w) * log_rho if offset is None else offset)
+
     def _log_prior(self, log_p: np.ndarray | None, log_rho: np.ndarray, w: float,
-                   offset: np.ndarray | None = None) -> np.ndarray:
+                   offset: np.ndarray | None = None, floor: float = 0.0) -> np.ndarray:
         if log_p is None:
             return np.broadcast_to(log_rho, (1, log_rho.size))
-        lp = w * log_p + ((1.0 - w) * log_rho if offset is None else offset)
-        return lp - _lse(lp)[:, None]
+        lp = self._prior_logits(log_p, log_rho, w, offset)
+        if floor <= 0.0:
+            return lp - _lse(lp)[:, None]
+        # mixed in probability space: one exp and one log per cell (logaddexp costs more,
+        # and this runs on every item every EM iteration)
+        lp -= lp.max(axis=1, keepdims=True)
+        prior = np.exp(lp, out=lp)
+        prior *= (1.0 - floor) / prior.sum(axis=1, keepdims=True)
+        prior += floor / prior.shape[1]
+        return np.log(prior, out=prior)
+
 
     def _update_weight_and_bias(self, w: float, b: np.ndarray, log_p: np.ndarray,
-                                loglik: np.ndarray) -> tuple[float, np.ndarray]:
+                                loglik: np.ndarray, floor: float = 0.0
+                                ) -> tuple[float, np.ndarray, float]:
         """Joint safeguarded Newton steps on ``w`` and the class offsets ``b``.
 
         The prior is :math:`w \\log p_{ic} + b_c` (``b_0 = 0`` fixes the gauge): the
         model is recalibrated against the crowd by vector scaling. The gradient
         and Hessian of the marginal log-likelihood are differences of posterior
-        and prior moments of the features :math:`(\\log p_{ic}, e_c)`.
+        and prior moments of the features :math:`(\\log p_{ic}, e_c)`. Then the
+        model floor at the new ``(w, b)`` (unchanged unless ``learn_model_floor``).
         """
         k = log_p.shape[1]
         lp = np.ascontiguousarray(log_p.T)
         lik = np.ascontiguousarray(loglik.T)
+        log_mean = _log_mean_exp(lik) if floor > 0.0 or self.learn_model_floor else None
+        log_flat = np.log(floor) + log_mean if floor > 0.0 else None
 
-        def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        def evaluate(theta: np.ndarray) -> tuple[Any, ...]:
             a = theta[0] * lp
             a[1:] += theta[1:, None]
-            return _marginal(a, lik)
+            return _marginal(a, lik, floor, log_flat)
 
-        def moments(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def moments(q: np.ndarray, r: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            # sums over items of r_i times the mean and covariance of the features
             q_lp = q * lp
             e_lp = q_lp.sum(axis=0)
-            per_class = q_lp.sum(axis=1)
-            mass = q[1:].sum(axis=1)
+            qr, qr_lp, re_lp = (q, q_lp, e_lp) if r is None else (q * r, q_lp * r, e_lp * r)
+            per_class = qr_lp.sum(axis=1)
+            mass = qr[1:].sum(axis=1)
             g = np.empty(k)
             g[0] = per_class.sum()
             g[1:] = mass
             h = np.empty((k, k))
-            h[0, 0] = float(np.vdot(q_lp, lp) - e_lp @ e_lp)
-            h[0, 1:] = h[1:, 0] = per_class[1:] - q[1:] @ e_lp
-            h[1:, 1:] = np.diag(mass) - q[1:] @ q[1:].T
-            return g, h
+            h[0, 0] = float(np.vdot(qr_lp, lp) - re_lp @ e_lp)
+            h[0, 1:] = h[1:, 0] = per_class[1:] - qr[1:] @ e_lp
+            h[1:, 1:] = np.diag(mass) - qr[1:] @ q[1:].T
+            return g, h, e_lp
 
-        def propose(pr: np.ndarray, po: np.ndarray) -> np.ndarray:
-            g_po, h_po = moments(po)
-            g_pr, h_pr = moments(pr)
-            return _saddle_free_step(g_po - g_pr, h_po - h_pr)
+        def propose(pr: np.ndarray, po: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+            g_po, h_po, e_po = moments(po, r)
+            g_pr, h_pr, e_pr = moments(pr, r)
+            hess = h_po - h_pr
+            if r is not None:
+                # the responsibilities move with the parameters too
+                per_item = np.concatenate([(e_po - e_pr)[None, :], po[1:] - pr[1:]])
+                hess += (per_item * (r * (1.0 - r))) @ per_item.T
+            return _saddle_free_step(g_po - g_pr, hess)
 
         theta = _safeguarded_ascent(np.concatenate([[w], b[1:] - b[0]]), evaluate, propose,
                                     self._clip_weight, steps=_WEIGHT_STEPS,
                                     max_halvings=_MAX_HALVINGS)
-        return float(theta[0]), np.concatenate([[0.0], theta[1:]])
+        if log_mean is not None and self.learn_model_floor:
+            a = theta[0] * lp
+            a[1:] += theta[1:, None]
+            floor = _fit_floor(_item_marginals(a, lik), log_mean)
+        return float(theta[0]), np.concatenate([[0.0], theta[1:]]), floor
 
     def _update_weight(self, w: float, log_p: np.ndarray, log_rho: np.ndarray,
-                       loglik: np.ndarray) -> float:
+                       loglik: np.ndarray, floor: float = 0.0) -> tuple[float, float]:
         """Newton steps on the marginal log-likelihood of the annotations in ``w``.
 
         With :math:`d_{ic} = \\log p_{ic} - \\log \\rho_c`, the derivative is
         :math:`\\sum_i E_{post}[d_i] - E_{prior}[d_i]` and the second derivative
         :math:`\\sum_i Var_{post}[d_i] - Var_{prior}[d_i]`; a few steps per EM
-        iteration suffice because EM revisits ``w`` every iteration.
+        iteration suffice because EM revisits ``w`` every iteration. Then the
+        model floor at the new ``w``, as in :meth:`_update_weight_and_bias`.
         """
         # class-major (K, n) arrays: every reduction below is over classes, and
         # numpy reduces the rows of a (K, n) array far faster than the columns of (n, K)
         d = np.ascontiguousarray((log_p - log_rho).T)
         lik = np.ascontiguousarray(loglik.T)
         log_rho_col = log_rho[:, None]
+        log_mean = _log_mean_exp(lik) if floor > 0.0 or self.learn_model_floor else None
+        log_flat = np.log(floor) + log_mean if floor > 0.0 else None
 
-        def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-            return _marginal(log_rho_col + theta[0] * d, lik)
+        def evaluate(theta: np.ndarray) -> tuple[Any, ...]:
+            return _marginal(log_rho_col + theta[0] * d, lik, floor, log_flat)
 
-        def propose(pr: np.ndarray, po: np.ndarray) -> np.ndarray:
+        def propose(pr: np.ndarray, po: np.ndarray, r: np.ndarray | None) -> np.ndarray:
             e_pr, e_po = (pr * d).sum(axis=0), (po * d).sum(axis=0)
-            grad = float(np.sum(e_po - e_pr))
-            hess = float(np.sum((po * d * d).sum(axis=0) - e_po**2
-                                - (pr * d * d).sum(axis=0) + e_pr**2))
+            per_item = (po * d * d).sum(axis=0) - e_po**2 - (pr * d * d).sum(axis=0) + e_pr**2
+            if r is None:
+                grad, hess = float(np.sum(e_po - e_pr)), float(np.sum(per_item))
+            else:
+                # see _marginal: r_i g_i and r_i h_i + r_i (1 - r_i) g_i^2
+                g_i = e_po - e_pr
+                grad = float(r @ g_i)
+                hess = float(r @ per_item + (r * (1.0 - r)) @ (g_i * g_i))
             return np.array([-grad / hess if hess < -1e-9 else np.sign(grad) * 0.1])
 
-        return float(_safeguarded_ascent(np.array([w]), evaluate, propose,
-                                         self._clip_weight, steps=_WEIGHT_STEPS,
-                                         max_halvings=_MAX_HALVINGS)[0])
+        w = float(_safeguarded_ascent(np.array([w]), evaluate, propose, self._clip_weight,
+                                      steps=_WEIGHT_STEPS, max_halvings=_MAX_HALVINGS)[0])
+        if log_mean is not None and self.learn_model_floor:
+            floor = _fit_floor(_item_marginals(log_rho_col + w * d, lik), log_mean)
+        return w, floor
 
     def _clip_weight(self, theta: np.ndarray) -> np.ndarray:
         """Keep the model weight ``theta[0]`` in [0, max_model_weight]."""
@@ -621,6 +754,7 @@ class Jury(Aggregator):
                                                                 replace=False))
             subset = ItemSubset(ann, fit_items)
         offset: np.ndarray | None = None
+        floor = 0.0
         state: dict[str, Any] = {}
 
         one_coin = strength == np.inf
@@ -654,7 +788,7 @@ class Jury(Aggregator):
             return DirichletRows(ann, share, counts, self._pseudo_counts(counts))
 
         def step() -> float:
-            nonlocal post, w, weight_settled, offset
+            nonlocal post, w, weight_settled, offset, floor
             share = post * informative[:, None]
             rows = rows_model(share)
             # class prior from the informative items only, for the same reason
@@ -674,21 +808,29 @@ class Jury(Aggregator):
                     loo = rows.loo_loglik()[fit_items]
                 if use_bias:
                     b = (1.0 - w) * log_rho if offset is None else offset
-                    w_new, b_new = self._update_weight_and_bias(w, b, log_p[fit_items], loo)
+                    w_new, b_new, floor_new = self._update_weight_and_bias(
+                        w, b, log_p[fit_items], loo, floor)
                     weight_settled = abs(w_new - w) < 1e-2 and \
                         float(np.max(np.abs((b_new - b_new[0]) - (b - b[0])))) < 1e-2
                     offset = b_new
                 else:
-                    w_new = self._update_weight(w, log_p[fit_items], log_rho, loo)
+                    w_new, floor_new = self._update_weight(w, log_p[fit_items], log_rho, loo,
+                                                           floor)
                     weight_settled = abs(w_new - w) < 1e-2
-                w = w_new
-            log_post = self._log_prior(log_p, log_rho, w, offset) + loglik
-            if self.use_gold:
-                clamp_gold(ann, log_post)
-            post, evidence = log_normalize(log_post)
+                weight_settled = weight_settled and abs(floor_new - floor) < 1e-2
+                w, floor = w_new, floor_new
+            if floor > 0.0:
+                post, evidence = _floored_posterior(
+                    self._prior_logits(log_p, log_rho, w, offset), floor, loglik,
+                    ann if self.use_gold else None)
+            else:
+                log_post = self._log_prior(log_p, log_rho, w, offset) + loglik
+                if self.use_gold:
+                    clamp_gold(ann, log_post)
+                post, evidence = log_normalize(log_post)
             # MAP objective: evidence + log prior density of the annotator parameters
             objective = evidence + _log_density(rows)
-            state.update(rows=rows, rho=rho, log_rho=log_rho, offset=offset)
+            state.update(rows=rows, rho=rho, log_rho=log_rho, offset=offset, floor=floor)
             return objective
 
         self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
@@ -709,18 +851,20 @@ class Jury(Aggregator):
         # set by the honest pass
         self.temperature_, self.prior_temperature_, self.heldout_loglik_ = 1.0, 1.0, float("nan")
         self.gold_calibration_items_ = 0
+        self.model_floor_ = state["floor"]
         honest = self._honest_posterior(ann, rows, log_p, state["log_rho"], w,
-                                        state["offset"]) if self.honest_scores else post
+                                        state["offset"], state["floor"]) \
+            if self.honest_scores else post
         self.honest_probas_ = honest
         self.consensus_quality_ = honest[np.arange(ann.n_items), self.labels_]
         self.label_quality_scores_ = honest[ann.item, ann.label]
 
     def _honest_posterior(self, ann: Annotations, rows: DirichletRows | OneCoinRows,
                           log_p: np.ndarray | None, log_rho: np.ndarray, w: float,
-                          offset: np.ndarray | None = None) -> np.ndarray:
+                          offset: np.ndarray | None = None, floor: float = 0.0) -> np.ndarray:
         """Posterior with each annotation judged by annotator parameters fitted without it."""
         loglik = rows.loo_loglik()
-        lp = self._log_prior(log_p, log_rho, w, offset)
+        lp = self._log_prior(log_p, log_rho, w, offset, floor)
         lp = np.broadcast_to(lp, loglik.shape)
         use_gold = bool(self.temper and self.use_gold and self.calibrate_on_gold)
         (self.temperature_, self.prior_temperature_), self.heldout_loglik_, \
