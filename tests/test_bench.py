@@ -204,3 +204,24 @@ def test_real_features_are_found() -> None:
     if (DATA / "music_genre").is_dir():
         mg = load_real(DATA / "music_genre")
         assert mg.model == "oof:tabular" and mg.features.shape == (700, 124)
+
+
+def test_gold_disagreement_script_counts_unanimous_items_the_gold_contradicts(capsys) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        import gold_disagreement as gd
+    finally:
+        sys.path.pop(0)
+    votes = np.array([[4, 0], [0, 5], [0, 4], [3, 1], [1, 1], [6, 0]])
+    gold = np.array([0, 0, 1, 1, 0, -1])
+    r = gd.disagreement(votes, gold, 4)
+    # items 0-3 count (item 4 has two labels, item 5 no gold); 0-2 are unanimous, one wrong
+    assert (r["items"], r["unanimous"]) == (4, 3)
+    assert r["unanimous_wrong"] == pytest.approx(1 / 3)
+    assert (r["agree80"], r["agree80_wrong"]) == (3, pytest.approx(1 / 3))
+    gd.main(["--data", str(Path(__file__).parent / "data")])
+    out = capsys.readouterr().out
+    assert "zencrowd_in" in out and "synth_spammers" in out
+    assert "unanimous items contradicted" in out
