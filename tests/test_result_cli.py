@@ -143,7 +143,15 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
         capsys.readouterr().out
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
                  "majority_vote", "--out", str(tmp_path / "mv")]) == 0
-    assert "60 gold items, not used by MajorityVote" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "60 gold items, not used by MajorityVote" in printed
+    assert "tip: --gold" not in printed
+    # without gold, jury's summary suggests giving some; majority vote's does not
+    assert main(["aggregate", str(answers), "--out", str(tmp_path / "plain")]) == 0
+    assert "tip: --gold FILE" in capsys.readouterr().out
+    assert main(["aggregate", str(answers), "--method", "majority_vote", "--out",
+                 str(tmp_path / "plain_mv")]) == 0
+    assert "tip: --gold" not in capsys.readouterr().out
     lq = pd.read_csv(out / "label_quality.csv")
     pinned = lq.set_index(lq.columns[0]).loc[part["item"]]
     assert pinned["consensus_label"].tolist() == part["gold"].tolist()

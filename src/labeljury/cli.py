@@ -250,6 +250,11 @@ def _print_summary(console: Any, res: Any) -> None:
         console.print(f"{s['gold_items']:,} gold items pinned to their class; "
                       + ("consensus quality scores calibrated on them" if calibrated else
                          "scores not calibrated on them (jury does with 20 or more)"))
+    elif hasattr(res.method, "gold_calibration_items_"):
+        # the labels cannot show a mistake the whole crowd shares; gold items can
+        console.print("[dim]tip: --gold FILE with 20 or more checked items (5-10% of them is "
+                      "better) calibrates the consensus quality scores against mistakes the "
+                      "whole crowd shares; see docs/jury.md[/dim]")
     worst = res.annotator_stats.head(5)
     table = Table(title="lowest-quality annotators", title_justify="left")
     for col in ("annotator", "annotator_quality", "agreement_with_consensus",
