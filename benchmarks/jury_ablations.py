@@ -50,6 +50,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "likelihood temperature up to 2 (max_temperature=2)": {"max_temperature": 2.0},
     "no temperature": {"temper": False},
     "no class offsets (model_bias=False)": {"model_bias": False},
+    "no model floor (learn_model_floor=False)": {"learn_model_floor": False},
 }
 REFERENCES = ("majority_vote", "dawid_skene", "glad", "crowdlab")
 
