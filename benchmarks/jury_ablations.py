@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({**score(jury_output(jury), case), "method": label,
                          "temperature": jury.temperature_,
                          "prior temperature": jury.prior_temperature_,
-                         "weight": jury.model_weight_})
+                         "weight": jury.model_weight_, "floor": jury.model_floor_})
     df = pd.DataFrame(rows)
     if args.csv is not None:
         df.to_csv(args.csv, index=False)
@@ -151,6 +151,13 @@ def main(argv: list[str] | None = None) -> None:
     print("\nlearned model weight w, mean over levels and seeds (data sets with a model):")
     print(w.groupby(["dataset", "method"])["weight"].mean().unstack("method").round(2)
           .to_string())
+    floor = df[(df["method"] == "default") & df["dataset"].isin(
+        acc[with_model].index.get_level_values("dataset"))]
+    print("\nlearned model floor of the default fit, per level (mean over seeds; max over them "
+          "in the last column):")
+    table = floor.groupby(["dataset", "variant"])["floor"].mean().unstack("variant")
+    table["max"] = floor.groupby("dataset")["floor"].max()
+    print(table.round(3).to_string())
     tau = df[df["method"] == "default"].groupby(["dataset", "variant"])["temperature"].mean()
     print("\nscore temperature of the default fit (mean over seeds):")
     print(tau.unstack("variant").round(2).to_string())

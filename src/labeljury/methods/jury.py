@@ -378,9 +378,10 @@ class Jury(Aggregator):
         model's probabilities at once; the floor keeps a model whose *low*
         probabilities are noise (a confident top class, the rest spread at random)
         from vetoing labels with them. It stays at 0 for a model calibrated in
-        every class (tested) and stayed at most 0.006 on the benchmark's real data
-        sets; on its simulated models (weak and over-confident ones included) it
-        is 0.05-0.2 and gains accuracy and calibration
+        every class (tested) and at most 0.02 on average on the benchmark's real
+        data sets, whose accuracy it leaves as it was; on its simulated models
+        (weak and over-confident ones included) it is 0.06-0.22 at full density
+        and gains accuracy and calibration
         (``benchmarks/jury_ablations.py``, docs/jury.md).
     model_weight : float, default 1.0
         Initial (or fixed) weight :math:`w` of the model prior.
