@@ -421,3 +421,25 @@ def test_model_floor_keeps_a_model_with_unreliable_tails_from_overruling_the_lab
         assert with_floor.model_floor_ > 0.05
         gains.append(np.mean(with_floor.labels_ == truth) - np.mean(without.labels_ == truth))
     assert np.mean(gains) > 0.005
+
+
+def test_hard_model_predictions_no_longer_veto_the_labels() -> None:
+    # one-hot pred_probs (a model's hard predictions, or a zero-shot LLM's answer) put
+    # 1e-12 on every other class: a veto that no w in [0, 1] tempers away. Without the
+    # floor Jury returns the model's predictions (measured 0.70 accuracy, as CROWDLAB
+    # does on the same input); with it, the labels overrule the model where they agree
+    # (0.83-0.84)
+    from labeljury.methods import get_method
+
+    for seed in range(2):
+        ann, pp, truth = _model_crowd(seed, "random")
+        hard = np.eye(pp.shape[1])[pp.argmax(axis=1)]
+        model_acc = np.mean(hard.argmax(axis=1) == truth)
+        fit = Jury().fit(ann, hard)
+        assert fit.model_floor_ > 0.2
+        assert np.isfinite(fit.consensus_quality_).all()
+        assert np.mean(fit.labels_ == truth) > model_acc + 0.08
+        vetoed = Jury(learn_model_floor=False).fit(ann, hard)
+        assert np.mean(vetoed.labels_ == truth) < model_acc + 0.02
+        crowdlab = get_method("crowdlab").fit(ann, hard)
+        assert np.mean(crowdlab.labels_ == truth) < model_acc + 0.02
