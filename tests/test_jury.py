@@ -326,7 +326,10 @@ def test_too_few_gold_items_leave_the_label_fitted_temperatures() -> None:
                                        ({"strength": np.inf, "learn_strength": True},
                                         "cannot be learned"),
                                        ({"temper": "prior"}, "temper must"),
-                                       ({"max_temperature": 0.0}, "max_temperature must")])
+                                       ({"max_temperature": 0.0}, "max_temperature must"),
+                                       ({"learn_model_floor": "yes"},
+                                        "learn_model_floor must be True or False"),
+                                       ({"model_bias": None}, "model_bias must")])
 def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     from labeljury.errors import InputError
 

@@ -504,6 +504,11 @@ class Jury(Aggregator):
         if not (_positive(self.max_temperature) and self.max_temperature >= 0.02):
             raise InputError(f"Jury: max_temperature must be a number >= 0.02, got "
                              f"{self.max_temperature!r}")
+        for name in ("learn_model_weight", "learn_model_floor", "model_bias",
+                     "calibrate_on_gold", "use_gold", "honest_scores", "cross_fit"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise InputError(f"Jury: {name} must be True or False, got "
+                                 f"{getattr(self, name)!r}")
         if not _positive(self.accuracy_strength):
             raise InputError(f"Jury: accuracy_strength must be a positive number, got "
                              f"{self.accuracy_strength!r}")
