@@ -26,7 +26,8 @@ def test_run_returns_history_model_and_probs(tutorial) -> None:
     res = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False)
     h = res.history
     assert list(h.columns) == ["round", "labels_changed", "annotator_fit", "model_weight",
-                               "seconds", "kept"]
+                               "model_floor", "seconds", "kept"]
+    assert h["model_floor"].between(0.0, 0.5).all()  # Jury's, learned each round
     assert 1 <= len(h) <= 3 and h["kept"].sum() == 1
     assert res.pred_probs.shape == (tutorial.annotations.n_items, 3)
     np.testing.assert_allclose(res.pred_probs.sum(axis=1), 1)

@@ -142,8 +142,8 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
     Result
         With ``pred_probs`` (final, out-of-fold), ``model`` (refit on the final
         consensus) and ``history`` (one row per round: ``round``,
-        ``labels_changed``, ``annotator_fit``, ``model_weight``, ``seconds``,
-        ``kept``).
+        ``labels_changed``, ``annotator_fit``, ``model_weight``, ``model_floor``
+        (Jury's; NaN for other methods), ``seconds``, ``kept``).
 
     Examples
     --------
@@ -151,7 +151,7 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
     >>> data = make_tutorial_data(random_state=0)
     >>> res = run(data.annotations, data.features, max_rounds=2, progress=False)
     >>> list(res.history.columns)
-    ['round', 'labels_changed', 'annotator_fit', 'model_weight', 'seconds', 'kept']
+    ['round', 'labels_changed', 'annotator_fit', 'model_weight', 'model_floor', 'seconds', 'kept']
     """
     from .model import out_of_fold_pred_probs
 
@@ -202,12 +202,15 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
                                   0.0, 1.0)
         fit = annotator_fit(ann, probs, reliability)
         weight = float(np.mean(getattr(est, "model_weight_", np.nan)))
+        # the share of the model Jury distrusts outright (NaN for methods without one)
+        floor = float(getattr(est, "model_floor_", np.nan))
         history.append({"round": rnd, "labels_changed": changed, "annotator_fit": fit,
-                        "model_weight": weight, "seconds": time.perf_counter() - t0,
-                        "kept": False})
+                        "model_weight": weight, "model_floor": floor,
+                        "seconds": time.perf_counter() - t0, "kept": False})
         if progress:
             _say(f"round {rnd}: {changed} labels changed, model fit to annotators {fit:.4f}, "
-                 f"model weight {weight:.3f}")
+                 f"model weight {weight:.3f}"
+                 + ("" if np.isnan(floor) else f", model floor {floor:.3f}"))
         if best is None or fit > best["fit"]:
             best = {"fit": fit, "round": rnd, "probs": probs, "info": info}
         # the next model learns from the soft consensus (the posterior), not a hard vote
