@@ -233,6 +233,21 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gold_pinning_methods() -> list[str]:
+    """The registered methods that pin gold items (those with a ``use_gold`` setting)."""
+    import inspect
+
+    from .methods import METHODS, method_class
+
+    return [name for name in METHODS
+            if "use_gold" in inspect.signature(method_class(name)).parameters]
+
+
+def _join(names: list[str]) -> str:
+    """``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _print_summary(console: Any, res: Any) -> None:
     from rich.table import Table
 
@@ -243,8 +258,8 @@ def _print_summary(console: Any, res: Any) -> None:
                   f"{s['items_below_0.5_quality']:,} items below 0.5; "
                   f"{s['unanimous_items']:,} unanimous")
     if s["gold_items"] and not s["gold_pinned"]:
-        console.print(f"{s['gold_items']:,} gold items, not used by {s['method']} (jury, "
-                      "dawid_skene, one_coin_dawid_skene, glad and mace pin them)")
+        console.print(f"{s['gold_items']:,} gold items, not used by {s['method']} "
+                      f"({_join(_gold_pinning_methods())} pin them)")
     elif s["gold_items"]:
         calibrated = s["scores_calibrated_on_gold"]
         console.print(f"{s['gold_items']:,} gold items pinned to their class; "
@@ -401,13 +416,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if emb.shape[0] != ann.n_items:
             raise InputError(f"{args.embeddings}: {emb.shape[0]} rows for {ann.n_items} items "
                              "(one row per item, in sorted item-id order)")
-        order = sorted_item_order(ann)
-        if sparse:
-            # row r of the file is the r-th item in sorted order: item order[r]
-            features: Any = emb[np.argsort(order)]
-        else:
-            features = np.empty_like(emb)
-            features[order] = emb
+        # row r of the file is the r-th item in sorted order, item order[r]; sparse
+        # matrices and arrays alike take the inverse permutation
+        features: Any = emb[np.argsort(sorted_item_order(ann))]
         id_col = None
     elif args.features:
         features = _read_table(args.features)

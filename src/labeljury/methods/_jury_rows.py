@@ -33,8 +33,8 @@ import numpy as np
 from ..annotations import Annotations
 from ._em import item_label_index, log_likelihoods, one_coin_log_likelihoods
 
-__all__ = ["DirichletRows", "ItemSubset", "OneCoinRows", "pooled_accuracy", "shrunk_accuracy",
-           "wrong_class_pattern"]
+__all__ = ["DirichletRows", "ItemSubset", "OneCoinRows", "one_coin_confusions",
+           "pooled_accuracy", "shrunk_accuracy", "wrong_class_pattern"]
 
 _EPS = 1e-12
 #: accuracies are kept in [_ACC_CLIP, 1 - _ACC_CLIP] so no label is impossible
@@ -57,6 +57,17 @@ def shrunk_accuracy(right: np.ndarray, total: np.ndarray, m: float, a0: float) -
     Kept in [_ACC_CLIP, 1 - _ACC_CLIP] so that no label is impossible.
     """
     return np.clip((right + m * a0) / (total + m), _ACC_CLIP, 1 - _ACC_CLIP)
+
+
+def one_coin_confusions(accuracy: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """``[a, c, l]``: ``accuracy[a]`` on the diagonal, ``(1 - accuracy[a]) pattern[c, l]`` off it.
+
+    ``pattern`` has a zero diagonal (:func:`wrong_class_pattern`).
+    """
+    k = pattern.shape[0]
+    conf = (1.0 - accuracy)[:, None, None] * pattern[None, :, :]
+    conf[:, np.arange(k), np.arange(k)] = accuracy[:, None]
+    return conf
 
 
 def wrong_class_pattern(pooled: np.ndarray) -> np.ndarray:
@@ -220,10 +231,7 @@ class OneCoinRows:
     @property
     def confusions(self) -> np.ndarray:
         """``[a, c, l]``: built on demand (``A * K * K`` floats)."""
-        k = self.pattern.shape[0]
-        conf = (1.0 - self.accuracy)[:, None, None] * self.pattern[None, :, :]
-        conf[:, np.arange(k), np.arange(k)] = self.accuracy[:, None]
-        return conf
+        return one_coin_confusions(self.accuracy, self.pattern)
 
     def log_density(self) -> float:
         """Log Beta(m alpha0, m (1 - alpha0)) density of the accuracies, up to a constant."""

@@ -5,11 +5,14 @@ model's calibrated probability, tempered by a learned weight :math:`w \ge 0`:
 
 .. math::
 
-    \log P(z_i = c) = w \log p_M(c \mid x_i) + b_c - \log Z_i ,
+    P(z_i = c) = (1 - \beta)\, \frac{\exp(w \log p_M(c \mid x_i) + b_c)}{Z_i}
+    + \frac{\beta}{K} ,
 
 so :math:`w = 0` ignores the model and :math:`w = 1` trusts it as it is (the
 default upper bound); the class offsets :math:`b` (``model_bias``, learned with
-:math:`w`) recalibrate the model against the crowd. Without them, or without a
+:math:`w`) recalibrate the model against the crowd, and the floor :math:`\beta`
+(``learn_model_floor``, learned with them) keeps a model whose low
+probabilities are noise from vetoing labels. Without offsets, or without a
 model, :math:`b_c = (1 - w) \log \rho_c` with :math:`\rho` the class prior.
 Annotator :math:`a` labels it :math:`l` with
 probability :math:`\pi^{(a)}_{z_i l}`: a full, class-dependent confusion
@@ -38,7 +41,7 @@ Fitting is MAP-EM: the E-step is the usual sparse product
 (``one_hot @ log_confusions``) plus the log prior; the M-step updates the
 confusions in closed form and the model weight :math:`w` (and offsets) by
 maximising the marginal likelihood of the annotations (safeguarded Newton
-steps), so a model
+steps; then the floor, a 1-D search), so a model
 that disagrees with reliable annotators, or is over-confident, is tempered
 automatically. The two concentrations of the hierarchical prior (how far an
 annotator's confusions and accuracy may stray from the crowd's) are learned by
@@ -71,6 +74,7 @@ from ._jury_rows import (
     DirichletRows,
     ItemSubset,
     OneCoinRows,
+    one_coin_confusions,
     pooled_accuracy,
     shrunk_accuracy,
     wrong_class_pattern,
@@ -128,7 +132,6 @@ _TEMPER_TOL = 1e-2
 _MAX_MODEL_FLOOR = 0.5
 
 
-
 def _lse(a: np.ndarray) -> np.ndarray:
     """Row-wise log-sum-exp, class-major (see :func:`._em.log_normalize` for why)."""
     t = np.array(a.T, dtype=float, order="C")
@@ -152,8 +155,8 @@ def _safeguarded_ascent(theta: np.ndarray,
                         max_halvings: int = 60) -> np.ndarray:
     """Up to ``steps`` proposed (Newton) steps up ``evaluate``, each halved until it improves.
 
-    ``evaluate(theta)`` returns the objective followed by what
-    ``propose(*rest)`` turns into a step (the prior and posterior, say); ``project`` keeps ``theta``
+    ``evaluate(theta)`` returns the objective followed by what ``propose(*rest)``
+    turns into a step (the prior and posterior, say); ``project`` keeps ``theta``
     feasible; ``first``, if given, is ``evaluate(theta)`` already computed. The
     objectives here are not concave: bare Newton steps on the model weight
     cycled 1 -> 0 -> 0.8 -> 0.9 -> 1 on the over-confident-model scenario and EM
@@ -207,45 +210,54 @@ def _marginal(prior_logits: np.ndarray, loglik: np.ndarray, floor: float = 0.0,
     ``log_flat``, if given, is :math:`\log(\beta\, \mathrm{mean}_c\, e^{L_{ci}})`
     (the same at every point of a search).
     """
-    a, b = prior_logits, prior_logits + loglik
-    a_top, b_top = a.max(axis=0), b.max(axis=0)
-    pr, po = np.exp(a - a_top), np.exp(b - b_top)
-    z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
-    pr /= z_pr
-    po /= z_po
+    pr, po, log_model = _item_marginals(prior_logits, loglik)
     if floor <= 0.0:
-        f = float(np.sum(np.log(z_po) + b_top) - np.sum(np.log(z_pr) + a_top))
-        return f, pr, po, None
-    log_model = np.log1p(-floor) + np.log(z_po) + b_top - np.log(z_pr) - a_top
+        return float(np.sum(log_model)), pr, po, None
+    log_model += np.log1p(-floor)
     if log_flat is None:
         log_flat = np.log(floor) + _log_mean_exp(loglik)
     log_z = np.logaddexp(log_model, log_flat)
     return float(np.sum(log_z)), pr, po, np.exp(log_model - log_z)
 
 
-def _item_marginals(prior_logits: np.ndarray, loglik: np.ndarray) -> np.ndarray:
-    """``logsumexp(a_i + L_i) - logsumexp(a_i)`` per item, class-major inputs."""
-    b = prior_logits + loglik
-    a_top, b_top = prior_logits.max(axis=0), b.max(axis=0)
-    z_pr = np.exp(prior_logits - a_top).sum(axis=0)
-    z_po = np.exp(b - b_top).sum(axis=0)
-    return np.log(z_po) + b_top - np.log(z_pr) - a_top
+def _item_marginals(prior_logits: np.ndarray, loglik: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prior and posterior (class-major ``(K, n)``) and each item's log marginal.
 
-
-def _floored_posterior(prior_logits: np.ndarray, floor: float, loglik: np.ndarray,
-                       ann: Annotations | None = None) -> tuple[np.ndarray, float]:
-    r"""E-step with the prior :math:`(1 - \beta)\,\mathrm{softmax}(a_i) + \beta / K`.
-
-    In probability space, class-major: the log of the mixed prior would cost a
-    log per cell on top of the exps. Gold items of ``ann`` (if given) are pinned
-    to their class. Returns the ``(n, K)`` posterior and the log-evidence.
+    The last is ``logsumexp(a_i + L_i) - logsumexp(a_i)`` for prior logits ``a``.
     """
-    k = loglik.shape[1]
+    a, b = prior_logits, prior_logits + loglik
+    a_top, b_top = a.max(axis=0), b.max(axis=0)
+    pr, po = np.exp(a - a_top), np.exp(b - b_top)
+    z_pr, z_po = pr.sum(axis=0), po.sum(axis=0)
+    pr /= z_pr
+    po /= z_po
+    return pr, po, np.log(z_po) + b_top - np.log(z_pr) - a_top
+
+
+def _floored_prior(prior_logits: np.ndarray, floor: float) -> np.ndarray:
+    r"""The prior :math:`(1 - \beta)\,\mathrm{softmax}(a_i) + \beta / K`, class-major ``(K, n)``.
+
+    From ``(n, K)`` logits, in probability space: the mixture's log would cost a
+    log per cell on top of the exps.
+    """
     prior = np.array(prior_logits.T, dtype=float, order="C")
     prior -= prior.max(axis=0)
     np.exp(prior, out=prior)
     prior *= (1.0 - floor) / prior.sum(axis=0)
-    prior += floor / k
+    prior += floor / prior.shape[0]
+    return prior
+
+
+def _floored_posterior(prior_logits: np.ndarray, floor: float, loglik: np.ndarray,
+                       ann: Annotations | None = None) -> tuple[np.ndarray, float]:
+    r"""E-step with the prior :func:`_floored_prior`, in probability space, class-major.
+
+    Gold items of ``ann`` (if given) are pinned to their class, as
+    :func:`.dawid_skene.clamp_gold` does in log space. Returns the ``(n, K)``
+    posterior and the log-evidence.
+    """
+    prior = _floored_prior(prior_logits, floor)
     post = np.array(loglik.T, dtype=float, order="C")
     top = post.max(axis=0)
     post -= top
@@ -263,8 +275,7 @@ def _floored_posterior(prior_logits: np.ndarray, floor: float, loglik: np.ndarra
 
 def _log_mean_exp(loglik: np.ndarray) -> np.ndarray:
     """``log mean_c exp(loglik[c, i])`` per item, class-major input."""
-    top = loglik.max(axis=0)
-    return np.log(np.exp(loglik - top).mean(axis=0)) + top
+    return _lse(loglik.T) - np.log(loglik.shape[0])
 
 
 def _fit_floor(log_model: np.ndarray, log_flat: np.ndarray) -> float:
@@ -522,15 +533,11 @@ class Jury(Aggregator):
     # ----------------------------------------------------------------- M-step
     def _prior_mean(self, counts: np.ndarray, m: float | None = None) -> np.ndarray:
         """Per-annotator Dirichlet means: own (shrunk) accuracy, pooled confusion pattern."""
-        k = counts.shape[1]
         pooled = counts.sum(axis=0)
-        off = wrong_class_pattern(pooled)
         m = self._strengths[1] if m is None else m
         acc = shrunk_accuracy(np.einsum("acc->a", counts), counts.sum(axis=(1, 2)), m,
                               pooled_accuracy(pooled))
-        mean = (1.0 - acc)[:, None, None] * off[None, :, :]
-        mean[:, np.eye(k, dtype=bool)] = acc[:, None]
-        return mean
+        return one_coin_confusions(acc, wrong_class_pattern(pooled))
 
     def _pseudo_counts(self, counts: np.ndarray) -> np.ndarray:
         """Dirichlet pseudo-counts ``s * mu`` added to the expected counts (MAP rows)."""
@@ -629,13 +636,7 @@ class Jury(Aggregator):
         lp = self._prior_logits(log_p, log_rho, w, offset)
         if floor <= 0.0:
             return lp - _lse(lp)[:, None]
-        # mixed in probability space: one exp and one log per cell (logaddexp costs more,
-        # and this runs on every item every EM iteration)
-        lp -= lp.max(axis=1, keepdims=True)
-        prior = np.exp(lp, out=lp)
-        prior *= (1.0 - floor) / prior.sum(axis=1, keepdims=True)
-        prior += floor / prior.shape[1]
-        return np.log(prior, out=prior)
+        return np.log(_floored_prior(lp, floor)).T
 
     def _update_weight_and_bias(self, w: float, b: np.ndarray, log_p: np.ndarray,
                                 loglik: np.ndarray, floor: float = 0.0
@@ -692,7 +693,7 @@ class Jury(Aggregator):
         if log_mean is not None and self.learn_model_floor:
             a = theta[0] * lp
             a[1:] += theta[1:, None]
-            floor = _fit_floor(_item_marginals(a, lik), log_mean)
+            floor = _fit_floor(_item_marginals(a, lik)[2], log_mean)
         return float(theta[0]), np.concatenate([[0.0], theta[1:]]), floor
 
     def _update_weight(self, w: float, log_p: np.ndarray, log_rho: np.ndarray,
@@ -731,7 +732,7 @@ class Jury(Aggregator):
         w = float(_safeguarded_ascent(np.array([w]), evaluate, propose, self._clip_weight,
                                       steps=_WEIGHT_STEPS, max_halvings=_MAX_HALVINGS)[0])
         if log_mean is not None and self.learn_model_floor:
-            floor = _fit_floor(_item_marginals(log_rho_col + w * d, lik), log_mean)
+            floor = _fit_floor(_item_marginals(log_rho_col + w * d, lik)[2], log_mean)
         return w, floor
 
     def _clip_weight(self, theta: np.ndarray) -> np.ndarray:
