@@ -140,3 +140,26 @@ def test_mmsr_with_one_label_per_item_is_majority_vote() -> None:
     ann = Annotations.from_arrays(np.arange(50), np.arange(50) % 7, np.arange(50) % 2)
     labels = get_method("mmsr").fit_predict(ann)
     np.testing.assert_array_equal(labels, ann.label)
+
+
+def test_argmax_ties_breaks_only_tied_rows_like_a_full_masked_pass() -> None:
+    from labeljury.methods.base import argmax_ties
+
+    def masked(probas: np.ndarray, *tiebreak: np.ndarray, atol: float = 1e-12) -> np.ndarray:
+        tied = probas >= probas.max(axis=1, keepdims=True) - atol
+        for score in tiebreak:
+            score = np.broadcast_to(score, probas.shape)
+            values = np.where(tied, score, -np.inf)
+            tied &= values >= values.max(axis=1, keepdims=True) - atol
+        return np.argmax(tied, axis=1)
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, k = int(rng.integers(0, 40)), int(rng.integers(1, 6))
+        probas = rng.integers(0, 3, (n, k)).astype(float)
+        other = rng.integers(0, 3, (n, k)).astype(float)
+        totals = rng.integers(0, 3, k).astype(float)
+        # exact ties, and ties within the tolerance
+        for p in (probas, probas + rng.random((n, k)) * 1e-13):
+            for tiebreak in ([], [other], [other, totals], [totals]):
+                assert np.array_equal(argmax_ties(p, *tiebreak), masked(p, *tiebreak))

@@ -27,12 +27,23 @@ def argmax_ties(probas: np.ndarray, *tiebreak: np.ndarray, atol: float = 1e-12) 
     >>> argmax_ties(np.array([[0.5, 0.5], [0.2, 0.8]]), np.array([0.1, 0.9])).tolist()
     [1, 1]
     """
-    tied = probas >= probas.max(axis=1, keepdims=True) - atol
+    top = np.argmax(probas, axis=1)
+    # only rows whose runner-up is within atol of the top need the tie-breaks: usually
+    # few, and masking every row cost more than a whole CROWDLAB fit on small data
+    if probas.shape[1] < 2:
+        return top
+    runner_up = np.partition(probas, -2, axis=1)[:, -2]
+    rows = np.flatnonzero(runner_up >= probas[np.arange(len(top)), top] - atol)
+    if rows.size == 0:
+        return top
+    sub = probas[rows]
+    tied = sub >= sub.max(axis=1, keepdims=True) - atol
     for score in tiebreak:
-        score = np.broadcast_to(score, probas.shape)
+        score = np.broadcast_to(score, probas.shape)[rows]
         masked = np.where(tied, score, -np.inf)
         tied &= masked >= masked.max(axis=1, keepdims=True) - atol
-    return np.argmax(tied, axis=1)  # first True = lowest tied class index
+    top[rows] = np.argmax(tied, axis=1)  # first True = lowest tied class index
+    return top
 
 
 class Aggregator(BaseEstimator):
