@@ -350,6 +350,30 @@ def test_model_floor_solves_its_one_dimensional_problem() -> None:
     assert _fit_floor(log_model, np.full(100, -1.0)) == 0.0
 
 
+def test_accuracy_strength_search_finds_the_best_m_on_a_grid() -> None:
+    from scipy.special import betaln
+
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        n = int(rng.integers(2, 60))
+        total = rng.integers(1, 200, n) * rng.random(n)
+        right = total * rng.beta(rng.uniform(1, 30), rng.uniform(1, 10), n)
+        a0 = right.sum() / total.sum()
+
+        def loglik(m: np.ndarray) -> np.ndarray:
+            m = np.asarray(m)[:, None]
+            return np.sum(betaln(right + m * a0, total - right + m * (1 - a0))
+                          - betaln(m * a0, m * (1 - a0)), axis=1)
+
+        grid = np.exp(np.linspace(np.log(0.25), np.log(1e4), 4001))
+        start = float(np.exp(rng.uniform(-1, 9)))
+        found = Jury._learn_m(right, total, a0, start)
+        assert 0.25 - 1e-9 <= found <= 1e4 + 1e-9
+        # Newton stops once a step moves log m by less than 0.05: within a few
+        # thousandths of a nat of the best grid point, from any starting m
+        assert loglik([found])[0] >= loglik(grid).max() - 5e-3
+
+
 def test_marginal_with_a_floor_has_the_gradient_its_newton_steps_use() -> None:
     from labeljury.methods.jury import _marginal
 
