@@ -360,7 +360,8 @@ def test_accuracy_strength_search_finds_the_best_m_on_a_grid() -> None:
         right = total * rng.beta(rng.uniform(1, 30), rng.uniform(1, 10), n)
         a0 = right.sum() / total.sum()
 
-        def loglik(m: np.ndarray) -> np.ndarray:
+        def loglik(m: list | np.ndarray, right: np.ndarray = right, total: np.ndarray = total,
+                   a0: float = a0) -> np.ndarray:
             m = np.asarray(m)[:, None]
             return np.sum(betaln(right + m * a0, total - right + m * (1 - a0))
                           - betaln(m * a0, m * (1 - a0)), axis=1)
