@@ -139,8 +139,10 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     out = tmp_path / "out"
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--out",
                  str(out)]) == 0
-    assert "60 gold items pinned to their class; consensus quality scores calibrated" in \
-        capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "60 gold items pinned to their class; consensus quality scores calibrated" in printed
+    # with 20 or more gold items Jury chose its annotator model on them (spam="auto")
+    assert "annotator model chosen on them: " in printed
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
                  "majority_vote", "--out", str(tmp_path / "mv")]) == 0
     printed = capsys.readouterr().out

@@ -262,9 +262,11 @@ def _print_summary(console: Any, res: Any) -> None:
                       f"({_join(_gold_pinning_methods())} pin them)")
     elif s["gold_items"]:
         calibrated = s["scores_calibrated_on_gold"]
+        chosen = s["annotator_model_chosen_on_gold"]
         console.print(f"{s['gold_items']:,} gold items pinned to their class; "
                       + ("consensus quality scores calibrated on them" if calibrated else
-                         "scores not calibrated on them (jury does with 20 or more)"))
+                         "scores not calibrated on them (jury does with 20 or more)")
+                      + (f"; annotator model chosen on them: {chosen}" if chosen else ""))
     elif hasattr(res.method, "gold_calibration_items_"):
         # the labels cannot show a mistake the whole crowd shares; gold items can
         console.print("[dim]tip: --gold FILE with 20 or more checked items (5-10% of them is "

@@ -133,6 +133,10 @@ class Result:
             else int((self.annotations.gold >= 0).sum()),
             "gold_pinned": bool(getattr(self.method, "use_gold", False)),
             "scores_calibrated_on_gold": int(getattr(self.method, "gold_calibration_items_", 0)),
+            # Jury's annotator model, when its gold items chose it (spam="auto")
+            "annotator_model_chosen_on_gold": None
+            if getattr(self.method, "family_gold_loglik_", None) is None
+            else ("spam rows" if self.method.spam_ else "usual rows"),
         }
 
 

@@ -1,7 +1,7 @@
-r"""Jury's two annotator models: free Dirichlet confusion rows and one-coin rows.
+r"""Jury's usual annotator models: free Dirichlet confusion rows and one-coin rows.
 
-Both answer the three questions Jury's EM asks of an annotator model, given
-the current expected counts:
+Both (and the spam rows of ``_jury_spam``) answer the three questions Jury's EM asks of
+an annotator model, given the current expected counts:
 
 * ``loglik()``: per item and true class, :math:`\sum_{j \in i} \log \pi^{(a_j)}_{c\, l_j}`
   (the E-step);
