@@ -198,3 +198,16 @@ def test_data_sets_sharing_annotations_reuse_model_free_fits() -> None:
     assert ds.loc[(names[0], "full"), "auroc_mv"] != ds.loc[(names[2], "full"), "auroc_mv"]
     cl = res[res["method"] == "crowdlab"]
     assert cl["time_s"].nunique() == len(cl)  # uses the model: fitted for each
+
+
+def test_benchmark_methods_never_see_the_gold_labels() -> None:
+    # Jury uses gold items in Annotations.gold (pinning, score calibration, choosing its
+    # annotator model); the benchmark's gold is for scoring only and must stay apart
+    from pathlib import Path
+
+    from labeljury.bench.datasets import load_real, make_scenario
+
+    real = load_real(Path(__file__).parent / "data" / "temp")
+    assert (real.gold >= 0).any() and real.annotations.gold is None
+    for data in make_scenario("synth_tutorial", 0):
+        assert data.annotations.gold is None
