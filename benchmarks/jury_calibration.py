@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,22 @@ def _with_gold(ann: Annotations, gold: np.ndarray, chosen: np.ndarray) -> Annota
     return ann.with_gold(dict(zip(ann.items[chosen], ann.classes[gold[chosen]], strict=True)))
 
 
+def gold_draws(case: dict, fractions: list[float]
+               ) -> Iterator[tuple[float, Annotations, np.ndarray, np.ndarray]]:
+    """Per fraction: the annotations with that fraction of the items' gold classes (a
+    random draw per seed and fraction), the chosen items, and the mask of the other
+    items with a gold class (those scored)."""
+    gold = case["gold"]
+    labeled = np.flatnonzero(gold >= 0)
+    for frac in fractions:
+        rng = np.random.default_rng([case["seed"], int(frac * 1000)])
+        chosen = rng.choice(labeled, round(frac * labeled.size), replace=False)
+        held = np.ones(gold.size, dtype=bool)
+        held[chosen] = False
+        held &= gold >= 0
+        yield frac, _with_gold(case["ann"], gold, chosen), chosen, held
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
@@ -49,14 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         if case["pp"] is None and not args.all:
             continue
         gold = case["gold"]
-        labeled = np.flatnonzero(gold >= 0)
-        for frac in args.fractions:
-            rng = np.random.default_rng([case["seed"], int(frac * 1000)])
-            chosen = rng.choice(labeled, round(frac * labeled.size), replace=False)
-            ann = _with_gold(case["ann"], gold, chosen)
-            held = np.ones(gold.size, dtype=bool)
-            held[chosen] = False
-            held &= gold >= 0
+        for frac, ann, chosen, held in gold_draws(case, args.fractions):
             for on_gold in (True, False):
                 jury = Jury(calibrate_on_gold=on_gold).fit(ann, case["pp"])
                 right = jury.labels_[held] == gold[held]

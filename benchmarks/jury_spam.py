@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from jury_ablations import inputs
-from jury_calibration import _with_gold
+from jury_calibration import gold_draws
 from labeljury.bench.metrics import expected_calibration_error
 from labeljury.methods.jury import Jury
 
@@ -48,14 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         if case["pp"] is None and not args.all:
             continue
         gold = case["gold"]
-        labeled = np.flatnonzero(gold >= 0)
-        for frac in args.fractions:
-            rng = np.random.default_rng([case["seed"], int(frac * 1000)])
-            chosen = rng.choice(labeled, round(frac * labeled.size), replace=False)
-            ann = _with_gold(case["ann"], gold, chosen)
-            held = np.ones(gold.size, dtype=bool)
-            held[chosen] = False
-            held &= gold >= 0
+        for frac, ann, _, held in gold_draws(case, args.fractions):
             for name, spam in _SETTINGS.items():
                 if frac == 0 and name == "auto":
                     continue  # without gold "auto" is the usual rows
