@@ -131,3 +131,17 @@ def test_bad_spam_settings_get_a_clear_error(kw: dict, words: str) -> None:
     ann, _, _ = _spammer_crowd(0, n=20)
     with pytest.raises(InputError, match=words):
         Jury(**kw).fit(ann)
+
+
+def test_only_the_final_fit_warns_about_convergence() -> None:
+    from labeljury.errors import ConvergenceWarning
+
+    ann, truth, pred_probs = _spammer_crowd(1)
+    gold_items = np.arange(40)
+    with_gold = ann.with_gold(dict(zip(ann.items[gold_items], ann.classes[truth[gold_items]],
+                                       strict=True)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jury = Jury(max_iter=2).fit(with_gold, pred_probs)
+    assert jury.family_gold_loglik_ is not None  # four trial fits ran, none converged
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 1
