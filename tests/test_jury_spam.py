@@ -145,3 +145,29 @@ def test_only_the_final_fit_warns_about_convergence() -> None:
         jury = Jury(max_iter=2).fit(with_gold, pred_probs)
     assert jury.family_gold_loglik_ is not None  # four trial fits ran, none converged
     assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 1
+
+
+def test_annotator_stats_name_the_spammers_and_the_answer_they_click() -> None:
+    from scipy.stats import spearmanr
+
+    from labeljury import aggregate
+
+    rng = np.random.default_rng(7)
+    n, n_annotators = 600, 20
+    truth = rng.integers(0, 2, n)
+    know = np.linspace(0.05, 0.95, n_annotators)
+    favourite = rng.integers(0, 2, n_annotators)
+    items = np.repeat(np.arange(n), 3)
+    who = np.concatenate([rng.choice(n_annotators, 3, replace=False) for _ in range(n)])
+    spam = np.where(rng.random(items.size) < 0.95, favourite[who], 1 - favourite[who])
+    labels = np.where(rng.random(items.size) < know[who], truth[items], spam)
+    ann = Annotations.from_arrays(items, [f"w{a:02d}" for a in who], labels)
+    stats = aggregate(ann, method=Jury(spam=True)).annotator_stats.set_index("annotator")
+    stats = stats.loc[[f"w{a:02d}" for a in range(n_annotators)]]
+    assert spearmanr(stats["spam_share"], 1 - know)[0] > 0.8
+    # the ten who spam most often click their favourite answer
+    clear = np.argsort(know)[:10]
+    assert np.mean(stats["spam_answer"].to_numpy()[clear] == favourite[clear]) >= 0.9
+    # the usual rows add no such columns
+    plain = aggregate(ann, method=Jury(spam=False)).annotator_stats
+    assert "spam_share" not in plain.columns

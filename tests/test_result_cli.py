@@ -214,3 +214,16 @@ def test_import_is_light() -> None:
             "'matplotlib', 'rich') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_cli_reports_spammers_when_the_gold_chooses_spam_rows(tmp_path: Path, capsys) -> None:
+    # rte (Mechanical Turk) has annotators who click "yes" when they do not know; 80 of
+    # its gold classes choose Jury's spam rows, and the annotator table names them
+    gold = pd.read_csv(DATA / "rte" / "gold.csv").iloc[:80].rename(columns={"label": "gold"})
+    gold.to_csv(tmp_path / "gold.csv", index=False)
+    assert main(["aggregate", str(DATA / "rte" / "answers.csv"), "--gold",
+                 str(tmp_path / "gold.csv"), "--out", str(tmp_path / "out")]) == 0
+    assert "annotator model chosen on them: spam rows" in capsys.readouterr().out
+    stats = pd.read_csv(tmp_path / "out" / "annotator_stats.csv")
+    assert {"spam_share", "spam_answer"} <= set(stats.columns)
+    assert stats["spam_share"].between(0, 1).all()

@@ -274,13 +274,15 @@ def _print_summary(console: Any, res: Any) -> None:
                       "whole crowd shares; see docs/jury.md[/dim]")
     worst = res.annotator_stats.head(5)
     table = Table(title="lowest-quality annotators", title_justify="left")
-    for col in ("annotator", "annotator_quality", "agreement_with_consensus",
-                "num_examples_labeled", "worst_class"):
+    cols = ["annotator", "annotator_quality", "agreement_with_consensus",
+            "num_examples_labeled", "worst_class"]
+    # Jury's spam rows: how often each annotator spams and what they click then
+    cols += [c for c in ("spam_share", "spam_answer") if c in worst.columns]
+    for col in cols:
         table.add_column(col)
-    for row in worst.itertuples(index=False):
-        table.add_row(str(row.annotator), f"{row.annotator_quality:.3f}",
-                      f"{row.agreement_with_consensus:.3f}", str(row.num_examples_labeled),
-                      str(row.worst_class))
+    for row in worst[cols].itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{v:.3f}" if isinstance(v, float) else str(v)
+                                     for v in row[1:]))
     console.print(table)
 
 

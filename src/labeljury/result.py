@@ -36,7 +36,10 @@ class Result:
         Per annotation: ``item``, ``annotator``, ``label``, ``label_quality_score``.
     annotator_stats : DataFrame
         Per annotator, worst first: ``annotator``, ``annotator_quality``,
-        ``agreement_with_consensus``, ``num_examples_labeled``, ``worst_class``.
+        ``agreement_with_consensus``, ``num_examples_labeled``, ``worst_class``;
+        with Jury's spam rows also ``spam_share`` (share of their labels that
+        were spam) and ``spam_answer`` (the class they click when they spam);
+        with a ``seconds`` column in the input, ``median_seconds_per_label``.
     annotations : Annotations
     method : Aggregator
         The fitted method (its ``probas_``, ``annotator_skill_``...).

@@ -467,6 +467,13 @@ class Jury(Aggregator):
         The learned model floor :math:`\beta` (0 when not learned or no pred_probs).
     spam_ : bool
         Whether spam rows were fitted (see ``spam``).
+    spam_shares_ : ndarray of shape (n_annotators, 3) or None
+        With spam rows, each annotator's shares of labels given knowingly, as a
+        crowd-typical mistake and as spam :math:`(\theta_a, \mu_a, \sigma_a)`
+        (``annotator_stats`` reports the last as ``spam_share``); else None.
+    spam_strategies_ : ndarray of shape (n_annotators, n_classes) or None
+        With spam rows, each annotator's spam strategy :math:`\xi_a`
+        (``annotator_stats`` reports its most likely class as ``spam_answer``).
     family_gold_loglik_ : dict or None
         With ``spam="auto"`` and enough gold items, the held-out gold
         log-probability of the usual rows (``"default"``) and of spam rows
@@ -999,6 +1006,9 @@ class Jury(Aggregator):
         self.model_weight_ = w
         self.strength_, self.accuracy_strength_ = self._strengths
         self.annotator_skill_ = np.einsum("c,acc->a", rho, conf)
+        spam_rows = isinstance(rows, SpamRows)
+        self.spam_shares_ = rows.shares if spam_rows else None
+        self.spam_strategies_ = rows.strategy if spam_rows else None
         tiebreak = [pred_probs] if pred_probs is not None else []
         self.labels_ = argmax_ties(post, *tiebreak, votes.sum(axis=0))
         self.model_offset_ = state["offset"]
