@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
                 jury = Jury(spam=spam).fit(ann, case["pp"])
                 right = jury.labels_[held] == gold[held]
                 rows.append({"dataset": case["dataset"], "variant": str(case["variant"]),
+                             "model": case["pp"] is not None,
                              "seed": case["seed"], "fraction": frac, "rows": name,
                              "accuracy": right.mean() * 100, "spam_used": jury.spam_,
                              "ece": expected_calibration_error(
@@ -70,9 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     print()
     if (df["fraction"] == 0).any():
         _without_gold(df)
-    summary = df.pivot_table(index=["kind", "rows"], columns="fraction",
+    summary = df.pivot_table(index=["kind", "model", "rows"], columns="fraction",
                              values=["accuracy", "ece"], aggfunc="mean")
-    print("Mean over data sets, levels and seeds:")
+    print("Mean over data sets, levels and seeds (model: with pred_probs or without):")
     print(summary.round(4).to_string())
     picked = df[df["rows"] == "auto"].groupby("fraction")["spam_used"].mean()
     print("share of fits where 'auto' chose spam rows, by gold fraction:")

@@ -109,6 +109,8 @@ def test_auto_chooses_the_rows_the_gold_items_prefer() -> None:
     assert auto.spam_  # on this crowd the spam rows are 6 points more accurate
     # the choice is made with the gold hidden; the final fit pins it as usual
     assert np.array_equal(auto.labels_[gold_items], truth[gold_items])
+    # without a model the usual rows are free confusion matrices: no choice either
+    assert Jury().fit(with_gold).family_gold_loglik_ is None
     # fewer than 20 gold items: no choice
     few = ann.with_gold(dict(zip(ann.items[gold_items[:10]],
                                  ann.classes[truth[gold_items[:10]]], strict=True)))

@@ -141,8 +141,8 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
                  str(out)]) == 0
     printed = capsys.readouterr().out
     assert "60 gold items pinned to their class; consensus quality scores calibrated" in printed
-    # with 20 or more gold items Jury chose its annotator model on them (spam="auto")
-    assert "annotator model chosen on them: " in printed
+    # without a model Jury does not choose its annotator model on the gold (spam="auto")
+    assert "annotator model chosen" not in printed
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
                  "majority_vote", "--out", str(tmp_path / "mv")]) == 0
     printed = capsys.readouterr().out
@@ -217,12 +217,18 @@ def test_import_is_light() -> None:
 
 
 def test_cli_reports_spammers_when_the_gold_chooses_spam_rows(tmp_path: Path, capsys) -> None:
-    # rte (Mechanical Turk) has annotators who click "yes" when they do not know; 80 of
-    # its gold classes choose Jury's spam rows, and the annotator table names them
-    gold = pd.read_csv(DATA / "rte" / "gold.csv").iloc[:80].rename(columns={"label": "gold"})
-    gold.to_csv(tmp_path / "gold.csv", index=False)
-    assert main(["aggregate", str(DATA / "rte" / "answers.csv"), "--gold",
-                 str(tmp_path / "gold.csv"), "--out", str(tmp_path / "out")]) == 0
+    # annotators who click their favourite answer when they do not know, a weak model and
+    # 40 gold items: the gold chooses Jury's spam rows and the annotator table names them
+    from test_jury_spam import _spammer_crowd
+
+    ann, truth, pred_probs = _spammer_crowd(2)
+    ann.to_long().to_csv(tmp_path / "answers.csv", index=False)
+    np.save(tmp_path / "pp.npy", pred_probs)  # items 0..n-1: sorted id order
+    pd.DataFrame({"item": np.arange(40), "gold": truth[:40]}).to_csv(tmp_path / "gold.csv",
+                                                                     index=False)
+    assert main(["aggregate", str(tmp_path / "answers.csv"), "--pred-probs",
+                 str(tmp_path / "pp.npy"), "--gold", str(tmp_path / "gold.csv"), "--out",
+                 str(tmp_path / "out")]) == 0
     assert "annotator model chosen on them: spam rows" in capsys.readouterr().out
     stats = pd.read_csv(tmp_path / "out" / "annotator_stats.csv")
     assert {"spam_share", "spam_answer"} <= set(stats.columns)

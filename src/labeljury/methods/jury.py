@@ -415,12 +415,15 @@ class Jury(Aggregator):
         but on zencrowd at five or more labels per item they lose 2-9
         (``benchmarks/jury_spam.py``), and the labels alone cannot tell which
         case they are in. False: the rows ``strength`` picks.
-        "auto": False, unless the annotations carry 20 or more gold items; then
-        the rows whose posterior predicts held-out gold items better (two folds,
-        see docs/jury.md). With 5% / 10% of items gold, mean accuracy on the
-        other items of the benchmark's real data sets with a model rose from
-        80.51 / 80.54 to 80.81 / 81.01 and ECE fell from 0.043 to 0.041 / 0.040;
-        on the synthetic ones accuracy moved by less than 0.05 points.
+        "auto": False, unless there are ``pred_probs`` and the annotations carry
+        20 or more gold items; then the rows whose posterior predicts held-out
+        gold items better (two folds, see docs/jury.md). With 5% / 10% of items
+        gold, mean accuracy on the other items of the benchmark's real data sets
+        with a model rose from 80.51 / 80.54 to 80.81 / 81.01 and ECE fell from
+        0.043 to 0.041 / 0.040; on the synthetic ones accuracy moved by less than
+        0.05 points. Without a model (the usual rows are then free confusion
+        matrices) the same choice measured 77.78 / 77.89 -> 77.74 / 77.79
+        (``jury_spam.py --all`` at commit 6d7f242), so it is not made.
     spam_strength : float, default 0.5
         Pseudo-labels :math:`g` pulling each annotator's spam strategy toward the
         crowd's (spam rows only). Small: a spammer's favourite answer is their own.
@@ -829,10 +832,10 @@ class Jury(Aggregator):
     def _choose_spam(self, ann: Annotations, pred_probs: np.ndarray | None) -> bool:
         """Whether to fit spam rows: ``spam``, or with "auto" what the gold items prefer.
 
-        With ``spam="auto"``, ``use_gold`` and at least ``_MIN_GOLD_ITEMS`` gold
-        items, the gold items are split in two halves; Jury is fitted with each
-        half pinned (no honest pass), once with its usual rows and once with
-        spam rows, and the other half judges each fit by the total
+        With ``spam="auto"``, ``pred_probs``, ``use_gold`` and at least
+        ``_MIN_GOLD_ITEMS`` gold items, the gold items are split in two halves;
+        Jury is fitted with each half pinned (no honest pass), once with its
+        usual rows and once with spam rows, and the other half judges each fit by the total
         log-probability its posterior gives their gold classes
         (``family_gold_loglik_``, summed over both halves). The rows that score
         higher are kept. The labels alone cannot choose: on every one of the
@@ -844,7 +847,9 @@ class Jury(Aggregator):
         if self.spam != "auto":
             return bool(self.spam)
         gold = ann.gold
-        if not self.use_gold or gold is None:
+        # without a model the usual rows are free confusion matrices (s = 4), which can
+        # describe a spammer's lopsided errors already: there the choice gained nothing
+        if not self.use_gold or gold is None or pred_probs is None:
             return False
         known = np.flatnonzero(gold >= 0)
         if known.size < _MIN_GOLD_ITEMS:
