@@ -3,6 +3,7 @@
     python benchmarks/jury_spam.py                        # 0%, 5%, 10% gold, 3 seeds
     python benchmarks/jury_spam.py --fractions 0.1 --datasets rte zencrowd_us
     python benchmarks/jury_spam.py --all                  # data sets without a model too
+    python benchmarks/jury_spam.py --all --choose-without-model   # "auto" chooses there too
 
 Builds the inputs of ``labeljury bench`` (see ``jury_ablations.py``; data sets with a
 model only unless ``--all``), hands Jury the gold class of a random fraction of the
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from jury_ablations import inputs
 from jury_calibration import gold_draws
 from labeljury.bench.metrics import expected_calibration_error
+from labeljury.methods import jury as jury_module
 from labeljury.methods.jury import Jury
 
 _SETTINGS = {"usual": False, "spam": True, "auto": "auto"}
@@ -41,7 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fractions", nargs="*", type=float, default=[0.0, 0.05, 0.1])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    ap.add_argument("--choose-without-model", action="store_true",
+                    help="let 'auto' choose on gold without pred_probs too (off in Jury)")
     args = ap.parse_args(argv)
+    jury_module._CHOOSE_WITHOUT_MODEL = args.choose_without_model
     warnings.simplefilter("ignore")
     rows = []
     for case in inputs(args.datasets, args.seeds, args.data):
