@@ -12,7 +12,7 @@ under 1%, and the synthetic scenarios show it); where the share is several perce
 crowd shares mistakes or the gold has errors of its own. No method that reads only the
 labels can score such items below its most confident scores, so the expected
 calibration error against that gold has a floor that held-out labels cannot lower; gold
-items can (``Jury(calibrate_on_gold=True)``, its ``gold_error_floor_``).
+items can (``Jury(calibrate_on_gold=True)``).
 """
 
 from __future__ import annotations

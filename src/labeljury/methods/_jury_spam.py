@@ -42,12 +42,11 @@ among all the crowd's moves them by nothing measurable).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..annotations import Annotations
 from ._em import confusion_counts
+from ._jury_rows import ItemSubset
 
 __all__ = ["SpamRows"]
 
@@ -199,7 +198,7 @@ class SpamRows:
         terms[np.arange(terms.shape[0]), lab] = shares[:, 0] + spam_at_label
         return np.log(terms, out=terms)
 
-    def loo_loglik(self, subset: Any = None) -> np.ndarray:
+    def loo_loglik(self, subset: ItemSubset | None = None) -> np.ndarray:
         """Leave-one-out log-likelihoods of every item (or of ``subset``'s items)."""
         if subset is not None:
             return subset.sum_terms(self.loo_terms(subset.annotations))

@@ -387,10 +387,10 @@ class Jury(Aggregator):
         ``use_gold``; same bounds). Labels cannot show a mistake the whole crowd
         shares on an item, and on real data sets the label-fitted scores stay
         over-confident. Mean ECE of the non-gold items on the benchmark's data
-        sets with a model, without / with 5% / 10% of items gold: real 0.074 /
-        0.043 / 0.043, synthetic 0.027 / 0.030 / 0.026
-        (``benchmarks/jury_calibration.py``). Gold items themselves are pinned
-        to their class (``use_gold``).
+        sets with a model, without / with 5% / 10% of items gold (the annotator
+        model chosen on them too, see ``spam``): real 0.074 / 0.041 / 0.040,
+        synthetic 0.027 / 0.029 / 0.024 (``benchmarks/jury_calibration.py``).
+        Gold items themselves are pinned to their class (``use_gold``).
     learn_model_weight : bool, default True
         Learn :math:`w` by marginal likelihood; else keep ``model_weight``.
     learn_model_floor : bool, default True
@@ -744,13 +744,15 @@ class Jury(Aggregator):
         k = log_p.shape[1]
         lp = np.ascontiguousarray(log_p.T)
         lik = np.ascontiguousarray(loglik.T)
-        log_mean = _log_mean_exp(lik) if floor > 0.0 or self.learn_model_floor else None
-        log_flat = np.log(floor) + log_mean if floor > 0.0 else None
+        log_mean, log_flat = self._floor_terms(lik, floor)
 
-        def evaluate(theta: np.ndarray) -> tuple[Any, ...]:
+        def logits(theta: np.ndarray) -> np.ndarray:
             a = theta[0] * lp
             a[1:] += theta[1:, None]
-            return _marginal(a, lik, floor, log_flat)
+            return a
+
+        def evaluate(theta: np.ndarray) -> tuple[Any, ...]:
+            return _marginal(logits(theta), lik, floor, log_flat)
 
         def moments(q: np.ndarray, r: np.ndarray | None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -782,11 +784,8 @@ class Jury(Aggregator):
         theta = _safeguarded_ascent(np.concatenate([[w], b[1:] - b[0]]), evaluate, propose,
                                     self._clip_weight, steps=_WEIGHT_STEPS,
                                     max_halvings=_MAX_HALVINGS)
-        if log_mean is not None and self.learn_model_floor:
-            a = theta[0] * lp
-            a[1:] += theta[1:, None]
-            floor = _fit_floor(_item_marginals(a, lik)[2], log_mean)
-        return float(theta[0]), np.concatenate([[0.0], theta[1:]]), floor
+        return (float(theta[0]), np.concatenate([[0.0], theta[1:]]),
+                self._refit_floor(logits(theta), lik, log_mean, floor))
 
     def _update_weight(self, w: float, log_p: np.ndarray, log_rho: np.ndarray,
                        loglik: np.ndarray, floor: float = 0.0) -> tuple[float, float]:
@@ -803,8 +802,7 @@ class Jury(Aggregator):
         d = np.ascontiguousarray((log_p - log_rho).T)
         lik = np.ascontiguousarray(loglik.T)
         log_rho_col = log_rho[:, None]
-        log_mean = _log_mean_exp(lik) if floor > 0.0 or self.learn_model_floor else None
-        log_flat = np.log(floor) + log_mean if floor > 0.0 else None
+        log_mean, log_flat = self._floor_terms(lik, floor)
 
         def evaluate(theta: np.ndarray) -> tuple[Any, ...]:
             return _marginal(log_rho_col + theta[0] * d, lik, floor, log_flat)
@@ -823,9 +821,27 @@ class Jury(Aggregator):
 
         w = float(_safeguarded_ascent(np.array([w]), evaluate, propose, self._clip_weight,
                                       steps=_WEIGHT_STEPS, max_halvings=_MAX_HALVINGS)[0])
-        if log_mean is not None and self.learn_model_floor:
-            floor = _fit_floor(_item_marginals(log_rho_col + w * d, lik)[2], log_mean)
-        return w, floor
+        return w, self._refit_floor(log_rho_col + w * d, lik, log_mean, floor)
+
+    def _floor_terms(self, lik: np.ndarray, floor: float
+                     ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """What a weight search needs of the floor, fixed while it runs (class-major ``lik``).
+
+        ``log mean_c exp(lik)`` per item (None unless ``learn_model_floor``) and
+        ``log(floor)`` plus it (None without a floor; see :func:`_marginal`).
+        """
+        if not self.learn_model_floor:
+            return None, None
+        log_mean = _log_mean_exp(lik)
+        return log_mean, (np.log(floor) + log_mean if floor > 0.0 else None)
+
+    @staticmethod
+    def _refit_floor(prior_logits: np.ndarray, lik: np.ndarray, log_mean: np.ndarray | None,
+                     floor: float) -> float:
+        """The floor at the searched prior logits (``floor`` itself when it is not learned)."""
+        if log_mean is None:
+            return floor
+        return _fit_floor(_item_marginals(prior_logits, lik)[2], log_mean)
 
     def _clip_weight(self, theta: np.ndarray) -> np.ndarray:
         """Keep the model weight ``theta[0]`` in [0, max_model_weight]."""
@@ -839,8 +855,8 @@ class Jury(Aggregator):
         With ``spam="auto"``, ``pred_probs``, ``use_gold`` and at least
         ``_MIN_GOLD_ITEMS`` gold items, the gold items are split in two halves;
         Jury is fitted with each half pinned (no honest pass), once with its
-        usual rows and once with spam rows, and the other half judges each fit by the total
-        log-probability its posterior gives their gold classes
+        usual rows and once with spam rows, and the other half judges each fit
+        by the total log-probability its posterior gives their gold classes
         (``family_gold_loglik_``, summed over both halves). The rows that score
         higher are kept. The labels alone cannot choose: on every one of the
         benchmark's 47 data set x level rows with two or more labels per item the
