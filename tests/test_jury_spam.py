@@ -74,6 +74,7 @@ def test_spam_rows_leave_each_label_out_of_its_annotators_counts() -> None:
     totals = np.zeros((ann.n_items, ann.n_classes))
     np.add.at(totals, ann.item, terms)
     np.testing.assert_allclose(rows.loo_loglik(), totals)
+    np.testing.assert_allclose(rows.loo_loglik(chunk=7), totals)  # chunked: the same sums
     items = np.sort(np.random.default_rng(0).choice(ann.n_items, 80, replace=False))
     np.testing.assert_allclose(rows.loo_loglik(ItemSubset(ann, items)), totals[items])
 
