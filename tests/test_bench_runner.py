@@ -20,6 +20,7 @@ from labeljury.bench.datasets import BenchData
 from labeljury.bench.peers import Contender, MethodOutput, labeljury_contender
 from labeljury.bench.report import ece_table, metric_table, render_report
 from labeljury.bench.runner import BenchConfig, _model_pred_probs, run_suite
+from labeljury.errors import InputError
 
 # ------------------------------------------------------------------ timeouts
 
@@ -41,7 +42,8 @@ def _raises(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
 def _isolated_cfg(**kw: object) -> BenchConfig:
     base = {"scenarios": ["synth_confusions", "synth_spammers"], "sparsity": (), "seeds": 1,
             "progress": False, "sparsity_methods": None, "memory": True,
-            "isolate_min_annotations": 1, "fit_timeout": 0.5, "max_fit_seconds": 0.6}
+            "isolate_min_annotations": 1, "fit_timeout": 0.5, "max_fit_seconds": 0.6,
+            "skip_margin": 1.0}
     return BenchConfig(**{**base, **kw})
 
 
@@ -58,7 +60,7 @@ def test_a_slow_fit_is_killed_and_the_suite_goes_on() -> None:
     assert sleepy["message"] == "timed out after 0.5 s on 5,000 annotations"
     # the timeout bounds its rate from below: larger data is skipped, not waited for
     later = res.loc[("synth_spammers", "sleepy")]
-    assert later["status"] == "skipped" and "predicted 1 s > 1 s" in later["message"]
+    assert later["status"] == "skipped" and "predicted 1 s > 1 x 1 s" in later["message"]
     for ds in ("synth_confusions", "synth_spammers"):
         mv = res.loc[(ds, "majority_vote")]
         assert mv["status"] == "ok" and 0.6 < mv["accuracy"] < 1 and mv["time_s"] > 0
@@ -68,6 +70,35 @@ def test_a_slow_fit_is_killed_and_the_suite_goes_on() -> None:
         raised = res.loc[(ds, "raises")]
         assert raised["status"] == "failed"
         assert raised["message"] == "ValueError: bad input second line"
+
+
+def _slow_majority_vote(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
+    time.sleep(4e-5 * ann.n_annotations)  # a fit whose time is linear in the annotations
+    return labeljury_contender("majority_vote").run(ann, pred_probs)
+
+
+@pytest.mark.parametrize("margin", [1.0, 2.0])
+def test_a_fit_predicted_just_over_budget_runs_within_the_skip_margin(margin: float) -> None:
+    # 0.2 s on synth_confusions' 5,000 annotations predicts 0.28 s on synth_spammers' 7,000
+    cfg = BenchConfig(scenarios=["synth_confusions", "synth_spammers"], sparsity=(),
+                      seeds=1, progress=False, sparsity_methods=None, memory=False,
+                      max_fit_seconds=0.2, skip_margin=margin)
+    res = run_suite(cfg, [Contender("slow_mv", "test", False, _slow_majority_vote)])
+    res = res.set_index("dataset")
+    assert res.loc["synth_confusions", "status"] == "ok"
+    later = res.loc["synth_spammers"]
+    if margin == 1.0:
+        assert later["status"] == "skipped"
+        assert later["message"].startswith("skipped: predicted 0 s > 1 x 0 s per fit")
+    else:
+        assert later["status"] == "ok" and later["accuracy"] > 0.6
+
+
+def test_the_skip_margin_is_checked() -> None:
+    with pytest.raises(InputError, match="skip_margin must be at least 1"):
+        BenchConfig(skip_margin=0.5)
+    assert BenchConfig(max_fit_seconds=30).timeout_seconds == 60
+    assert BenchConfig(fit_timeout=5).timeout_seconds == 5
 
 
 def test_forked_and_in_process_fits_agree() -> None:

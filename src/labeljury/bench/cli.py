@@ -52,8 +52,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--no-memory", action="store_true", help="do not trace peak memory")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="hard wall-clock limit per fit on 100,000+ annotations (run in a "
-                        "forked process, killed when over it; default: the 30 s per-fit "
-                        "budget)")
+                        "forked process, killed when over it; default: twice the 30 s "
+                        "per-fit budget)")
     p.add_argument("--threads", type=int, default=1, metavar="N",
                    help="BLAS/OpenMP threads for every contender (default 1; 0 = the "
                         "libraries' defaults)")
