@@ -23,10 +23,10 @@ whose best time per annotation so far (measured on the smaller data sets run
 before) predicts more than ``skip_margin`` times ``max_fit_seconds``
 (``sparsity_max_seconds`` for sparsity runs) is not run and becomes a ``skipped``
 row saying so: data sets run from the smallest to the largest, so the rates are
-known before the large ones. The margin is there because the prediction is noisy
-(a best rate measured on a busy machine): with no margin, crowd-kit's GLAD and
-MACE on adult (predicted 31 and 38 s against 30 s) ran in one run and were
-skipped in the next, and the tables changed with them.
+known before the large ones. The margin is there because the prediction is rough
+(a best rate measured on a busy machine, on other data): with no margin, crowd-kit's
+GLAD and MACE on adult (predicted 31 and 38 s against 30 s; 68 and 20 s when run)
+ran in one run and were skipped in the next, and the tables changed with them.
 
 That prediction is linear in the number of annotations and misses peers whose
 time grows faster, so fits on ``isolate_min_annotations`` annotations or more
