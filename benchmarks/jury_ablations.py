@@ -55,6 +55,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
 REFERENCES = ("majority_vote", "dawid_skene", "glad", "crowdlab")
 
 
+def add_input_args(ap: argparse.ArgumentParser, model_only: bool = False) -> None:
+    """The options of every script built on :func:`inputs`: ``--datasets``, ``--seeds``,
+    ``--data`` (``model_only``: the script keeps the data sets with a model by default)."""
+    which = "all with a model" if model_only else "all"
+    ap.add_argument("--datasets", nargs="*", help=f"data set names (default: {which})")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+
+
 def inputs(names: list[str] | None, seeds: int, data: Path | None) -> list[dict[str, Any]]:
     """The benchmark's (annotations, gold, pred_probs) per data set, level and seed."""
     cfg = BenchConfig(seeds=seeds)
@@ -93,9 +102,7 @@ def jury_output(jury: Jury) -> MethodOutput:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", nargs="*", help="data set names (default: all)")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    add_input_args(ap)
     ap.add_argument("--csv", type=Path, help="also write every fit's metrics to this CSV")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")

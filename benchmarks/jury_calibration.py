@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from jury_ablations import inputs
+from jury_ablations import add_input_args, inputs
 from labeljury import Annotations
 from labeljury.bench.metrics import expected_calibration_error
 from labeljury.methods.jury import Jury
@@ -52,29 +52,40 @@ def gold_draws(case: dict, fractions: list[float]
         yield frac, _with_gold(case["ann"], gold, chosen), chosen, held
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
+def add_gold_args(ap: argparse.ArgumentParser, fractions: list[float]) -> None:
+    """The options of the scripts built on :func:`gold_inputs`."""
+    add_input_args(ap, model_only=True)
     ap.add_argument("--all", action="store_true", help="data sets without a model too")
-    ap.add_argument("--fractions", nargs="*", type=float, default=[0.0, 0.02, 0.05, 0.1, 0.2])
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
-    args = ap.parse_args(argv)
-    warnings.simplefilter("ignore")
-    rows = []
+    ap.add_argument("--fractions", nargs="*", type=float, default=fractions)
+
+
+def gold_inputs(args: argparse.Namespace
+                ) -> Iterator[tuple[dict, float, Annotations, np.ndarray, np.ndarray]]:
+    """Every benchmark input that ``args`` selects (with a model unless ``--all``), once
+    per gold fraction: the case and what :func:`gold_draws` yields for it."""
     for case in inputs(args.datasets, args.seeds, args.data):
         if case["pp"] is None and not args.all:
             continue
-        gold = case["gold"]
         for frac, ann, chosen, held in gold_draws(case, args.fractions):
-            for on_gold in (True, False):
-                jury = Jury(calibrate_on_gold=on_gold).fit(ann, case["pp"])
-                right = jury.labels_[held] == gold[held]
-                rows.append({"dataset": case["dataset"], "variant": case["variant"],
-                             "seed": case["seed"], "fraction": frac, "on_gold": on_gold,
-                             "gold_items": chosen.size, "accuracy": right.mean(),
-                             "ece": expected_calibration_error(
-                                 jury.consensus_quality_[held], right)})
+            yield case, frac, ann, chosen, held
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_gold_args(ap, [0.0, 0.02, 0.05, 0.1, 0.2])
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    rows = []
+    for case, frac, ann, chosen, held in gold_inputs(args):
+        gold = case["gold"]
+        for on_gold in (True, False):
+            jury = Jury(calibrate_on_gold=on_gold).fit(ann, case["pp"])
+            right = jury.labels_[held] == gold[held]
+            rows.append({"dataset": case["dataset"], "variant": case["variant"],
+                         "seed": case["seed"], "fraction": frac, "on_gold": on_gold,
+                         "gold_items": chosen.size, "accuracy": right.mean(),
+                         "ece": expected_calibration_error(
+                             jury.consensus_quality_[held], right)})
     df = pd.DataFrame(rows)
     df["kind"] = np.where(df["dataset"].str.startswith("synth"), "synthetic", "real")
     pd.set_option("display.width", 200)

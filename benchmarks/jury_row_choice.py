@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from jury_ablations import inputs
+from jury_ablations import add_input_args, inputs
 from labeljury import Annotations
 from labeljury.methods.jury import Jury
 
@@ -88,9 +88,7 @@ def half_agreement(ann: Annotations, pred_probs: np.ndarray | None, strength: fl
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", nargs="*", help="data set names (default: all)")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    add_input_args(ap)
     ap.add_argument("--useless-model", action="store_true",
                     help="shuffle pred_probs across items (data sets with a model only)")
     args = ap.parse_args(argv)

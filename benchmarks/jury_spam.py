@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from jury_ablations import inputs
-from jury_calibration import gold_draws
+from jury_calibration import add_gold_args, gold_inputs
 from labeljury.bench.metrics import expected_calibration_error
 from labeljury.methods import jury as jury_module
 from labeljury.methods.jury import Jury
@@ -38,34 +37,27 @@ _SETTINGS = {"usual": False, "spam": True, "auto": "auto"}
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
-    ap.add_argument("--all", action="store_true", help="data sets without a model too")
-    ap.add_argument("--fractions", nargs="*", type=float, default=[0.0, 0.05, 0.1])
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
+    add_gold_args(ap, [0.0, 0.05, 0.1])
     ap.add_argument("--choose-without-model", action="store_true",
                     help="let 'auto' choose on gold without pred_probs too (off in Jury)")
     args = ap.parse_args(argv)
     jury_module._CHOOSE_WITHOUT_MODEL = args.choose_without_model
     warnings.simplefilter("ignore")
     rows = []
-    for case in inputs(args.datasets, args.seeds, args.data):
-        if case["pp"] is None and not args.all:
-            continue
+    for case, frac, ann, _, held in gold_inputs(args):
         gold = case["gold"]
-        for frac, ann, _, held in gold_draws(case, args.fractions):
-            for name, spam in _SETTINGS.items():
-                if frac == 0 and name == "auto":
-                    continue  # without gold "auto" is the usual rows
-                jury = Jury(spam=spam).fit(ann, case["pp"])
-                right = jury.labels_[held] == gold[held]
-                rows.append({"dataset": case["dataset"], "variant": str(case["variant"]),
-                             "model": case["pp"] is not None,
-                             "seed": case["seed"], "fraction": frac, "rows": name,
-                             "accuracy": right.mean() * 100, "spam_used": jury.spam_,
-                             "ece": expected_calibration_error(
-                                 jury.consensus_quality_[held], right),
-                             "heldout": jury.heldout_loglik_})
+        for name, spam in _SETTINGS.items():
+            if frac == 0 and name == "auto":
+                continue  # without gold "auto" is the usual rows
+            jury = Jury(spam=spam).fit(ann, case["pp"])
+            right = jury.labels_[held] == gold[held]
+            rows.append({"dataset": case["dataset"], "variant": str(case["variant"]),
+                         "model": case["pp"] is not None,
+                         "seed": case["seed"], "fraction": frac, "rows": name,
+                         "accuracy": right.mean() * 100, "spam_used": jury.spam_,
+                         "ece": expected_calibration_error(
+                             jury.consensus_quality_[held], right),
+                         "heldout": jury.heldout_loglik_})
     df = pd.DataFrame(rows)
     df["kind"] = np.where(df["dataset"].str.startswith("synth"), "synthetic", "real")
     pd.set_option("display.width", 220)

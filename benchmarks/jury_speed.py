@@ -29,7 +29,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from jury_ablations import inputs
+from jury_ablations import add_input_args, inputs
 from labeljury.bench.datasets import _with_model, scenario_large
 from labeljury.bench.metrics import expected_calibration_error
 from labeljury.methods import get_method
@@ -66,10 +66,8 @@ def _large(sizes: list[int]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", nargs="*", help="data set names (default: all with a model)")
-    ap.add_argument("--seeds", type=int, default=3)
+    add_input_args(ap, model_only=True)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--data", type=Path, help="folder of data sets (default ../shared/datasets)")
     ap.add_argument("--jury", nargs="*", default=[], metavar="KEY=VALUE",
                     help="Jury parameters, e.g. tol=1e-6")
     ap.add_argument("--settled", type=float,
