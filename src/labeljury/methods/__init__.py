@@ -38,13 +38,15 @@ METHODS: dict[str, str] = {
     "mace": "mace:MACE",
     "mmsr": "mmsr:MMSR",
     "kos": "kos:KOS",
+    "shrunk_dawid_skene": "shrunk_dawid_skene:ShrunkDawidSkene",
 }
 
 _ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene",
             "dawidskene": "dawid_skene", "zbs": "zero_based_skill",
             "zerobasedskill": "zero_based_skill", "one_coin": "one_coin_dawid_skene",
             "onecoin": "one_coin_dawid_skene", "one_coin_ds": "one_coin_dawid_skene",
-            "onecoindawidskene": "one_coin_dawid_skene", "m_msr": "mmsr"}
+            "onecoindawidskene": "one_coin_dawid_skene", "m_msr": "mmsr",
+            "sds": "shrunk_dawid_skene"}
 
 
 def _canonical(name: str) -> str:

@@ -1,0 +1,145 @@
+r"""Dawid-Skene with confusion rows shrunk toward the pooled confusion matrix.
+
+Generative model (Dawid & Skene 1979, with a hierarchical prior): each item
+``i`` has a true class :math:`z_i`; annotator ``a`` labels it ``l`` with
+probability :math:`\pi^{(a)}_{z_i, l}`, independently of the other annotators.
+When a model's out-of-sample probabilities :math:`m_{ic}` are given, they act
+as a per-item prior with weight one:
+
+.. math:: P(z_i = c) \propto p_c \, m_{ic}.
+
+Each annotator's confusion row :math:`\pi^{(a)}_{c,\cdot}` has a Dirichlet prior
+centred on the *pooled* row, the class-normalised sum of every annotator's
+expected counts, with ``strength`` pseudo-labels:
+
+.. math:: \pi^{(a)}_{c,l} = \frac{n^{(a)}_{c,l} + s\,\bar\pi_{c,l}}{\sum_{l'} n^{(a)}_{c,l'} + s},
+          \qquad \bar\pi_{c,l} = \frac{\sum_a n^{(a)}_{c,l}}{\sum_{a,l'} n^{(a)}_{c,l'}},
+
+where :math:`n^{(a)}_{c,l} = \sum_{j \in a,\, l_j = l} T_{i_j c}` are the
+expected counts under the posterior ``T``. An annotator with a few labels thus
+borrows the crowd's confusion pattern instead of a uniform one, while one with
+many labels keeps their own. EM starts from majority vote; the class prior is
+:math:`p_c \propto \sum_i T_{ic}` as in Dawid-Skene. With ``strength -> 0`` it is
+plain Dawid-Skene.
+
+A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer
+Error-Rates Using the EM Algorithm", Journal of the Royal Statistical Society C
+28(1), 1979. https://doi.org/10.2307/2346806
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..annotations import Annotations
+from ..errors import InputError
+from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
+from .base import Aggregator
+from .dawid_skene import annotator_accuracy, clamp_gold
+
+__all__ = ["ShrunkDawidSkene"]
+
+# log(0) guard only: a probability this small vetoes a class as surely as 0 does
+# but keeps the E-step free of -inf - -inf = nan
+_TINY = 1e-300
+
+
+class ShrunkDawidSkene(Aggregator):
+    r"""Dawid-Skene whose confusion rows are shrunk toward the pooled confusion matrix.
+
+    Parameters
+    ----------
+    strength : float, default 2.0
+        Pseudo-labels per confusion row: the weight of the pooled row in each
+        annotator's row. ``0`` gives plain (unsmoothed) Dawid-Skene.
+    max_iter : int, default 100
+        Maximum number of EM iterations; ``0`` returns the majority-vote start.
+    tol : float, default 1e-6
+        Stop when the relative change of the log-likelihood is below ``tol``.
+    use_gold : bool, default True
+        Pin items whose true class is known (``Annotations.gold``) to it.
+
+    Attributes
+    ----------
+    confusion_matrices_ : ndarray, shape (n_annotators, n_classes, n_classes)
+        ``[a, c, l]`` = P(annotator ``a`` says ``l`` | true class ``c``); rows sum to 1.
+    pooled_confusion_ : ndarray, shape (n_classes, n_classes)
+        The pooled (all-annotator) confusion matrix the rows are shrunk toward.
+    priors_ : ndarray, shape (n_classes,)
+        Estimated class prior ``p``.
+    annotator_skill_ : ndarray, shape (n_annotators,)
+        Expected accuracy on the items labeled: the posterior probability that
+        the annotator's label is the true class, averaged over their labels.
+    log_likelihood_ : float
+        Final log marginal likelihood of the labels (given the model prior);
+        nan when ``max_iter=0``.
+    loss_history_ : list of float
+        Log-likelihood after each iteration.
+
+    Examples
+    --------
+    >>> from labeljury import Annotations
+    >>> from labeljury.methods.shrunk_dawid_skene import ShrunkDawidSkene
+    >>> ann = Annotations.from_arrays([0, 0, 0, 1, 1, 1], list("abcabc"), [1, 1, 0, 0, 0, 1])
+    >>> ShrunkDawidSkene().fit_predict(ann).tolist()
+    [1, 0]
+    """
+
+    summary = "Dawid-Skene, rows shrunk toward the pooled confusion; model log-probs as prior"
+    uses_pred_probs = True
+
+    def __init__(
+        self, strength: float = 2.0, max_iter: int = 100, tol: float = 1e-6, use_gold: bool = True
+    ) -> None:
+        self.strength = strength
+        self.max_iter = max_iter
+        self.tol = tol
+        self.use_gold = use_gold
+
+    def _m_step(self, x, post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        counts = confusion_counts(x, post)  # (A, K, K)
+        pooled = counts.sum(axis=0)
+        row = pooled.sum(axis=1, keepdims=True)
+        k = pooled.shape[1]
+        # a class no item is believed to have gets a uniform pooled row, not 0/0
+        pooled = np.divide(pooled, row, out=np.full_like(pooled, 1.0 / k), where=row > 0)
+        shrunk = counts + self.strength * pooled
+        total = shrunk.sum(axis=2, keepdims=True)
+        conf = np.divide(shrunk, total, out=np.full_like(shrunk, 1.0 / k), where=total > 0)
+        prior = post.sum(axis=0)
+        return conf, prior / prior.sum(), pooled
+
+    def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
+        if self.strength < 0:
+            raise InputError(
+                f"ShrunkDawidSkene: strength={self.strength!r} must be >= 0 "
+                f"(pseudo-labels per confusion row)"
+            )
+        x = ann.one_hot()
+        votes = ann.vote_counts()
+        post = np.asarray(votes / votes.sum(axis=1, keepdims=True))  # majority-vote start
+        item_prior = 0.0 if pred_probs is None else np.log(np.maximum(pred_probs, _TINY))
+        state = dict(zip(("conf", "prior", "pooled"), self._m_step(x, post), strict=True))
+
+        def step() -> float:
+            nonlocal post
+            log_post = (
+                np.log(np.maximum(state["prior"], _TINY))
+                + item_prior
+                + log_likelihoods(x, np.log(np.maximum(state["conf"], _TINY)))
+            )
+            if self.use_gold:
+                clamp_gold(ann, log_post)
+            post, ll = log_normalize(log_post)
+            state.update(zip(("conf", "prior", "pooled"), self._m_step(x, post), strict=True))
+            return ll
+
+        self.n_iter_, self.loss_history_ = em_loop(
+            step, max_iter=self.max_iter, tol=self.tol, name="ShrunkDawidSkene"
+        )
+        self.probas_ = np.ascontiguousarray(post)
+        self.confusion_matrices_ = state["conf"]
+        self.pooled_confusion_ = state["pooled"]
+        self.priors_ = state["prior"]
+        self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else float("nan")
+        self.annotator_skill_ = annotator_accuracy(ann, self.probas_)
