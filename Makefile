@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,review]"
 	# crowd-kit is only a reference to compare against; see pyproject.toml.
 	$(BIN)/python -m pip install --quiet --no-deps "crowd-kit==1.4.2"
 	rm -f $(VENV)/.installed-*
@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/labeljury demo
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || echo "NOTE: no chromium on this machine: the review app's browser tests will be SKIPPED (apt-get install chromium; .ci/run does)"
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 

@@ -86,8 +86,9 @@ def read_gold(path: str, ann: Any) -> Any:
 
     from .annotations import ITEM_NAMES, LABEL_NAMES, _find_column, _read_table
     from .errors import preview
+    from .review.reviews import as_gold_table
 
-    df = _read_table(path)
+    df = as_gold_table(_read_table(path))  # a review app's reviews.csv: its decisions
     cols = list(df.columns)
     if len(cols) < 2:
         raise InputError(f"{path}: a gold file needs an item id column and a class column; "
@@ -213,9 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .bench.cli import add_commands as add_bench
     from .io.cli import add_commands as add_io
+    from .review.cli import add_commands as add_review
 
     add_io(sub)
     add_bench(sub)
+    add_review(sub)
     return parser
 
 

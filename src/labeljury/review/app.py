@@ -1,0 +1,419 @@
+"""The review web app: Starlette routes, Jinja2 templates, a guard in front of all of them.
+
+Every screen is a server-rendered page with a JSON twin under ``/api/``; the
+only state change is ``POST /api/decide``. :class:`Guard` (plain ASGI) wraps
+the whole app: it bounds request bodies, admits a request only with the
+server's random token (from the printed URL, then from a cookie), demands the
+CSRF token on every POST, and sets headers that forbid scripts from anywhere
+but the app itself. Jinja2 autoescapes every value taken from the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import InputError
+from .data import QueueQuery, ReviewData
+
+__all__ = ["Guard", "create_app"]
+
+HERE = Path(__file__).parent
+#: the largest request body accepted (a decision is a few hundred bytes)
+MAX_BODY = 16 * 1024
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: "
+    "https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class Guard:
+    """ASGI middleware: size limit, token (then cookie) on every request, CSRF on POST.
+
+    Parameters
+    ----------
+    app : ASGI app
+    token : str
+        The secret in the printed URL (``?token=...``). A request carrying it
+        gets a cookie and is redirected to the same URL without it, so the
+        token does not stay in the address bar or the history.
+    csrf : str
+        Required as the ``X-CSRF-Token`` header or a ``csrf`` form field on
+        every request that is not GET/HEAD.
+    """
+
+    def __init__(self, app: Any, token: str, csrf: str) -> None:
+        self.app, self.token, self.csrf = app, token, csrf
+        self.cookie = "labeljury_" + hashlib.sha256(token.encode()).hexdigest()[:10]
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
+        try:
+            length = int(headers.get("content-length") or 0)
+        except ValueError:
+            length = MAX_BODY + 1
+        if length > MAX_BODY:
+            await _plain(send, 413, "request body too large")
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        given = (query.get("token") or [""])[0]
+        if given:
+            if not hmac.compare_digest(given, self.token):
+                await _plain(send, 403, "wrong token: open the URL that `labeljury review` printed")
+                return
+            rest = {k: v for k, v in query.items() if k != "token"}
+            target = scope.get("path", "/") + ("?" + urlencode(rest, doseq=True) if rest else "")
+            cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            await _plain(
+                send, 303, "", [(b"location", target.encode()), (b"set-cookie", cookie.encode())]
+            )
+            return
+        if not hmac.compare_digest(_cookie(headers.get("cookie", ""), self.cookie), self.token):
+            await _plain(
+                send,
+                401,
+                "no access token: open the URL (with ?token=...) that `labeljury review` printed",
+            )
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            if not hmac.compare_digest(headers.get("x-csrf-token", ""), self.csrf):
+                receive = await _check_form_csrf(receive, self.csrf, send)
+                if receive is None:
+                    return
+        await self.app(scope, _bounded(receive), _secure(send))
+
+
+def _cookie(header: str, name: str) -> str:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+async def _plain(
+    send: Any, status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    """The whole request body, or None when it grows past MAX_BODY (no length given)."""
+    chunks, size = [], 0
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            break
+        chunks.append(msg.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_BODY:
+            return None
+        if not msg.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+async def _check_form_csrf(receive: Any, csrf: str, send: Any) -> Any:
+    """A form POST carries the CSRF token as a field: read the body, check, replay it."""
+    body = await _read_body(receive)
+    if body is None:
+        await _plain(send, 413, "request body too large")
+        return None
+    field = (parse_qs(body.decode("utf-8", "replace")).get("csrf") or [""])[0]
+    if not hmac.compare_digest(field, csrf):
+        await _plain(send, 403, "missing or wrong CSRF token; reload the page")
+        return None
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _bounded(receive: Any) -> Any:
+    """Stop a body sent without Content-Length at MAX_BODY (chunked uploads)."""
+    size = 0
+
+    async def wrapped() -> dict[str, Any]:
+        nonlocal size
+        msg = await receive()
+        if msg["type"] == "http.request":
+            size += len(msg.get("body", b""))
+            if size > MAX_BODY:
+                raise InputError("request body too large")
+        return msg
+
+    return wrapped
+
+
+def _secure(send: Any) -> Any:
+    extra = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    async def wrapped(msg: dict[str, Any]) -> None:
+        if msg["type"] == "http.response.start":
+            msg = dict(msg)
+            have = {k.lower() for k, _ in msg.get("headers", [])}
+            msg["headers"] = [*msg.get("headers", []), *(h for h in extra if h[0] not in have)]
+        await send(msg)
+
+    return wrapped
+
+
+def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None = None) -> Any:
+    """The review app over ``data``, wrapped in its :class:`Guard`.
+
+    Returns the ASGI app; its ``token`` and ``csrf`` attributes hold the secrets.
+    """
+    token = token or secrets.token_urlsafe(24)
+    csrf = csrf or secrets.token_urlsafe(24)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    env.globals.update(csrf=csrf, classes=data.classes)
+    # query strings: {{ params | q }}, {{ params | q(id=item) }} (extra keys first)
+    env.filters["q"] = lambda params, **extra: urlencode({**extra, **params})
+    env.filters["f3"] = lambda x: "" if x is None else f"{x:.3f}"
+
+    def page(name: str, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**ctx))
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    def item_pos(request: Request) -> int | None:
+        try:
+            return data.position(request.query_params.get("id", ""))
+        except KeyError:
+            return None
+
+    async def queue(request: Request) -> Response:
+        q = QueueQuery.from_params(request.query_params)
+        result = data.page(q)
+        if wants_json(request):
+            return JSONResponse(result)
+        return page(
+            "queue.html",
+            q=q,
+            result=result,
+            annotators=data.annotators[:2000],
+            screen="queue",
+            item_params=q.params(page=""),
+        )
+
+    async def item(request: Request) -> Response:
+        i = item_pos(request)
+        if i is None:
+            return _not_found(request, "no such item")
+        q = QueueQuery.from_params(request.query_params)
+        prev, nxt = data.neighbours(i, q)
+        info = data.item(i)
+        nav = q.params(page="")
+        links = {
+            "prev": None if prev is None else {"id": data.ids[prev], **nav},
+            "next": None if nxt is None else {"id": data.ids[nxt], **nav},
+        }
+        if wants_json(request):
+            return JSONResponse(
+                {
+                    **info,
+                    "prev": None if prev is None else data.ids[prev],
+                    "next": None if nxt is None else data.ids[nxt],
+                }
+            )
+        has_image = bool(info["image"]) and (
+            data.image_file(i) is not None or "://" in info["image"]
+        )
+        return page(
+            "item.html",
+            it=info,
+            links=links,
+            q=q,
+            nav=nav,
+            screen="item",
+            image_src=(
+                info["image"]
+                if "://" in info["image"]
+                else "/image?" + urlencode({"id": info["item"]})
+            )
+            if has_image
+            else "",
+        )
+
+    async def decide(request: Request) -> Response:
+        body = await request.body()
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        try:
+            fields = (
+                json.loads(body or b"{}")
+                if is_json
+                else {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            )
+            if not isinstance(fields, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return JSONResponse({"error": "the body is not valid JSON"}, status_code=400)
+        i = None
+        try:
+            i = data.position(str(fields.get("item", "")))
+            # a class button of the plain form sends only its label: a correction
+            action = str(fields.get("action") or ("correct" if fields.get("label") else ""))
+            row = data.decide(data.ids[i], action, fields.get("label") or None)
+        except KeyError:
+            return JSONResponse({"error": "no such item"}, status_code=404)
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        nav = (
+            {k: str(v) for k, v in (fields.get("nav") or {}).items()}
+            if is_json
+            else {k: v for k, v in fields.items() if k not in ("item", "action", "label", "csrf")}
+        )
+        q = QueueQuery.from_params(nav)
+        _, nxt = data.neighbours(i, q)
+        params = q.params(page="")
+        next_url = (
+            "/item?" + urlencode({"id": data.ids[nxt], **params})
+            if nxt is not None
+            else "/queue?" + urlencode(params)
+        )
+        if is_json:
+            return JSONResponse({"saved": row, "next_url": next_url})
+        return RedirectResponse(next_url, status_code=303)
+
+    async def image(request: Request) -> Response:
+        i = item_pos(request)
+        path = None if i is None else data.image_file(i)
+        if path is None:
+            return Response("no such image", status_code=404, media_type="text/plain")
+        return FileResponse(path)
+
+    async def annotators(request: Request) -> Response:
+        q = QueueQuery.from_params(request.query_params)
+        table = data.stats
+        total = len(table)
+        start = (q.page - 1) * 100
+        rows = json.loads(table.iloc[start : start + 100].to_json(orient="records"))
+        if wants_json(request):
+            return JSONResponse({"total": total, "page": q.page, "rows": rows})
+        return page(
+            "annotators.html",
+            rows=rows,
+            columns=list(table.columns),
+            total=total,
+            page_no=q.page,
+            pages=max(1, -(-total // 100)),
+            screen="annotators",
+        )
+
+    async def annotator(request: Request) -> Response:
+        name = request.query_params.get("name", "")
+        hits = (data.annotators == name).nonzero()[0]
+        if not len(hits):
+            return _not_found(request, "no such annotator")
+        a = int(hits[0])
+        info = json.loads(data.stats.iloc[[a]].to_json(orient="records"))[0]
+        conf = data.confusion(a)
+        result = {
+            "annotator": name,
+            "stats": info,
+            "classes": data.classes,
+            "confusion": conf.tolist(),
+            "items": data.page(QueueQuery(annotator=name, per_page=20)),
+        }
+        if wants_json(request):
+            return JSONResponse(result)
+        return page(
+            "annotator.html", r=result, screen="annotators", rowmax=max(1, int(conf.max(initial=0)))
+        )
+
+    async def overview(request: Request) -> Response:
+        o = data.overview()
+        if wants_json(request):
+            return JSONResponse(o)
+        report = data.out_dir is not None and (data.out_dir / "report.html").is_file()
+        return page("overview.html", o=o, screen="overview", report=report)
+
+    async def report(request: Request) -> Response:
+        path = None if data.out_dir is None else data.out_dir / "report.html"
+        if path is None or not path.is_file():
+            return Response("no report.html in this folder", status_code=404)
+        # the report is our own self-contained page: its inline styles need relaxing
+        return FileResponse(
+            path,
+            headers={
+                "content-security-policy": "default-src 'none'; img-src data:; "
+                "style-src 'unsafe-inline'"
+            },
+        )
+
+    def _not_found(request: Request, text: str) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": text}, status_code=404)
+        return HTMLResponse(
+            env.get_template("error.html").render(message=text, screen=""), status_code=404
+        )
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/queue", status_code=303)
+
+    routes = [
+        Route("/", home),
+        Route("/queue", queue),
+        Route("/api/queue", queue),
+        Route("/item", item),
+        Route("/api/item", item),
+        Route("/api/decide", decide, methods=["POST"]),
+        Route("/decide", decide, methods=["POST"]),
+        Route("/image", image),
+        Route("/annotators", annotators),
+        Route("/api/annotators", annotators),
+        Route("/annotator", annotator),
+        Route("/api/annotator", annotator),
+        Route("/overview", overview),
+        Route("/api/overview", overview),
+        Route("/report", report),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Guard(Starlette(routes=routes), token, csrf)
+    return app

@@ -1,0 +1,632 @@
+"""The review app's data: an output folder loaded once into flat arrays.
+
+``aggregate`` and ``run`` write ``label_quality``, ``detailed_label_quality``,
+``annotator_stats`` (and ``run`` also ``pred_probs``) as CSV or Parquet. The app
+loads them once into numpy arrays indexed by item position, precomputes the two
+queue orders (consensus quality, relabel priority) and their ranks, and groups
+the annotations by item and by annotator (CSR offsets). A queue page is then a
+few boolean masks and one slice, whatever the number of items: nothing is
+sorted or grouped per request.
+
+Item ids and class names are text throughout (as they appear in the files).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, MissingColumnError
+from .reviews import ACTIONS, append_review, read_reviews
+
+__all__ = ["QueueQuery", "ReviewData", "relabel_scores"]
+
+SORTS = ("quality", "priority")
+#: decision codes in ``ReviewData.decision``; 0 = not reviewed
+DECISION_CODES = {a: k + 1 for k, a in enumerate(ACTIONS)}
+TEXT_NAMES = ("text", "content", "sentence", "review", "body", "tweet", "document", "title")
+IMAGE_NAMES = ("image", "image_path", "image_url", "img", "path", "file", "filename", "url")
+
+
+#: columns read as text whatever they look like (ids, class names)
+TEXT_COLUMNS = {"item", "annotator", "label", "consensus_label", "worst_class", "spam_answer"}
+
+
+def _read(out_dir: Path, stem: str, required: bool = True) -> pd.DataFrame | None:
+    for ext in ("csv", "parquet"):
+        path = out_dir / f"{stem}.{ext}"
+        if path.exists():
+            try:
+                if ext == "parquet":
+                    return pd.read_parquet(path)
+                # everything as text first ("NA" stays an id), then the number columns
+                df = pd.read_csv(path, dtype=str, keep_default_na=False)
+                for col in df.columns:
+                    if col not in TEXT_COLUMNS and (stem != "pred_probs" or col != "item"):
+                        num = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
+                        if num.notna().sum() == (df[col] != "").sum():
+                            df[col] = num
+                return df
+            except (ValueError, OSError, pd.errors.ParserError) as exc:
+                raise InputError(f"{path}: cannot read ({exc})") from exc
+    if required:
+        raise InputError(
+            f"{out_dir}: no {stem}.csv or {stem}.parquet; give the folder that "
+            "`labeljury aggregate --out` or `labeljury run --out` wrote"
+        )
+    return None
+
+
+def _need(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{what} has no column(s) {missing}; columns are {list(df.columns)}"
+        )
+
+
+def _text(values: Any) -> np.ndarray:
+    """Ids and class names as text (``1.0`` from a float column stays ``1.0``)."""
+    return pd.Series(values).astype(str).to_numpy(dtype=object)
+
+
+def _floats(values: Any) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
+def _class_order(labels: np.ndarray, preferred: list[str] | None) -> list[str]:
+    """Class names: a pred_probs table's column order, else sorted (numerically if numbers)."""
+    found = pd.unique(labels).tolist()
+    if preferred:
+        return list(preferred) + [c for c in sorted(found) if c not in set(preferred)]
+    try:
+        return sorted(found, key=float)
+    except ValueError:
+        return sorted(found)
+
+
+def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order of rows grouped by ``keys`` and the group offsets (length n + 1)."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return order, ptr
+
+
+def relabel_scores(
+    consensus: np.ndarray,
+    ann_item: np.ndarray,
+    ann_label: np.ndarray,
+    ann_weight: np.ndarray,
+    model_prob: np.ndarray | None,
+) -> np.ndarray:
+    r"""ActiveLab-style relabel priority from the saved tables (lower = relabel first).
+
+    :func:`labeljury.active.relabel_priority` with the weights the output
+    folder holds: each annotation weighs its annotator's quality (clipped to
+    [0, 1]) and the model, when ``pred_probs`` was saved, weighs the mean
+    annotator weight:
+
+    .. math:: s_i = \frac{w_M p_M(\hat y_i) + \sum_j w_j [y_{ij} = \hat y_i]}{w_M + \sum_j w_j}
+
+    Examples
+    --------
+    >>> relabel_scores(np.array([0, 1]), np.array([0, 0, 1]), np.array([0, 1, 1]),
+    ...                np.array([1.0, 0.5, 1.0]), None).round(3).tolist()
+    [0.667, 1.0]
+    """
+    n = len(consensus)
+    w = np.clip(np.nan_to_num(ann_weight, nan=0.0), 0.0, 1.0)
+    agree = ann_label == consensus[ann_item]
+    num = np.bincount(ann_item, weights=w * agree, minlength=n)
+    den = np.bincount(ann_item, weights=w, minlength=n)
+    if model_prob is not None:
+        w_m = float(w.mean()) if len(w) else 1.0
+        num = num + w_m * model_prob
+        den = den + w_m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, 0.0)
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """One queue view: order, filters and page.
+
+    ``cls`` is a consensus class, ``annotator`` keeps the items they labeled,
+    ``disagree`` the items whose annotators did not all agree, ``reviewed``
+    ``"yes"``/``"no"`` the items with or without a decision, ``q`` an exact
+    item id or else a case-insensitive substring of the id or the text.
+    """
+
+    sort: str = "quality"
+    cls: str = ""
+    annotator: str = ""
+    disagree: bool = False
+    reviewed: str = ""
+    q: str = ""
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_params(cls, params: Any) -> QueueQuery:
+        """From a request's query parameters (unknown values fall back to defaults)."""
+
+        def get(name: str) -> str:
+            return str(params.get(name, "") or "")[:500]
+
+        def number(name: str, default: int, hi: int) -> int:
+            try:
+                return min(max(int(get(name) or default), 1), hi)
+            except ValueError:
+                return default
+
+        sort = get("sort")
+        reviewed = get("reviewed")
+        return cls(
+            sort=sort if sort in SORTS else "quality",
+            cls=get("cls"),
+            annotator=get("annotator"),
+            disagree=get("disagree") in ("1", "on", "true"),
+            reviewed=reviewed if reviewed in ("yes", "no") else "",
+            q=get("q").strip(),
+            page=number("page", 1, 10**9),
+            per_page=number("per_page", 50, 500),
+        )
+
+    def params(self, **change: Any) -> dict[str, str]:
+        """The non-default filters as query parameters (to build links)."""
+        d = {
+            "sort": self.sort,
+            "cls": self.cls,
+            "annotator": self.annotator,
+            "disagree": "1" if self.disagree else "",
+            "reviewed": self.reviewed,
+            "q": self.q,
+            "page": str(self.page) if self.page != 1 else "",
+            "per_page": str(self.per_page) if self.per_page != 50 else "",
+        }
+        d.update({k: str(v) for k, v in change.items()})
+        return {k: v for k, v in d.items() if v and not (k == "sort" and v == "quality")}
+
+
+class ReviewData:
+    """An output folder's tables as arrays, plus the review decisions made so far.
+
+    Parameters
+    ----------
+    label_quality, detailed_label_quality, annotator_stats : DataFrame
+        The tables ``Result.save`` writes.
+    pred_probs : DataFrame, optional
+        ``item`` plus one column per class.
+    items : DataFrame, optional
+        Item content: an id column plus a text column and/or an image column.
+    items_base : path, optional
+        The folder relative image paths are resolved in (and confined to).
+    reviews_path : path, optional
+        Where decisions are appended; existing decisions are loaded.
+    reviewer : str
+    """
+
+    def __init__(
+        self,
+        label_quality: pd.DataFrame,
+        detailed_label_quality: pd.DataFrame,
+        annotator_stats: pd.DataFrame,
+        pred_probs: pd.DataFrame | None = None,
+        items: pd.DataFrame | None = None,
+        *,
+        items_base: str | os.PathLike[str] | None = None,
+        reviews_path: str | os.PathLike[str] | None = None,
+        reviewer: str = "reviewer",
+        out_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        lq, dlq, st = label_quality, detailed_label_quality, annotator_stats
+        _need(lq, ("item", "consensus_label", "consensus_quality_score"), "label_quality")
+        _need(dlq, ("item", "annotator", "label"), "detailed_label_quality")
+        _need(st, ("annotator", "annotator_quality"), "annotator_stats")
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.reviewer = reviewer
+        self.ids = _text(lq["item"])
+        self.n = len(self.ids)
+        self.id_index = pd.Index(self.ids)
+        if not self.id_index.is_unique:
+            raise InputError("label_quality lists an item twice")
+        pp_cols = (
+            None if pred_probs is None else [str(c) for c in pred_probs.columns if str(c) != "item"]
+        )
+        cons_text = _text(lq["consensus_label"])
+        ann_label_text = _text(dlq["label"])
+        self.classes = _class_order(np.concatenate([cons_text, ann_label_text]), pp_cols)
+        cls_index = pd.Index(self.classes)
+        self.consensus = cls_index.get_indexer(cons_text)
+        self.quality = _floats(lq["consensus_quality_score"])
+        self.agreement = (
+            _floats(lq["annotator_agreement"])
+            if "annotator_agreement" in lq
+            else np.full(self.n, np.nan)
+        )
+
+        # annotators: the stats table's order (worst first) gives their codes
+        self.stats = st.reset_index(drop=True)
+        self.annotators = _text(st["annotator"])
+        ann_index = pd.Index(self.annotators)
+        self.annotator_quality = _floats(st["annotator_quality"])
+        a_code = ann_index.get_indexer(_text(dlq["annotator"]))
+        i_code = self.id_index.get_indexer(_text(dlq["item"]))
+        if (i_code < 0).any() or (a_code < 0).any():
+            raise InputError(
+                "detailed_label_quality names items or annotators that "
+                "label_quality / annotator_stats do not list; were the tables "
+                "written by the same run?"
+            )
+        l_code = cls_index.get_indexer(ann_label_text)
+        lqs = (
+            _floats(dlq["label_quality_score"])
+            if "label_quality_score" in dlq
+            else np.full(len(dlq), np.nan)
+        )
+        self.n_annotations = np.bincount(i_code, minlength=self.n)
+        by_item, self.item_ptr = _csr(i_code, self.n)
+        self.ann_item = i_code[by_item]
+        self.ann_annotator = a_code[by_item]
+        self.ann_label = l_code[by_item]
+        self.ann_score = lqs[by_item]
+        self.by_annotator, self.annotator_ptr = _csr(self.ann_annotator, len(self.annotators))
+
+        self.pred_probs = None
+        if pred_probs is not None and pp_cols:
+            pos = pd.Index(_text(pred_probs["item"])).get_indexer(self.ids)
+            probs = pred_probs[pp_cols].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+            self.pred_probs = np.where((pos >= 0)[:, None], probs[np.maximum(pos, 0)], np.nan)
+        model_prob = (
+            None
+            if self.pred_probs is None
+            else np.nan_to_num(self.pred_probs[np.arange(self.n), self.consensus])
+        )
+        self.priority = relabel_scores(
+            self.consensus,
+            self.ann_item,
+            self.ann_label,
+            self.annotator_quality[self.ann_annotator],
+            model_prob,
+        )
+
+        # queue orders, lowest first; ties keep the table order
+        self.order = {
+            "quality": np.argsort(np.nan_to_num(self.quality, nan=-1.0), kind="stable"),
+            "priority": np.argsort(self.priority, kind="stable"),
+        }
+        self.rank = {}
+        for name, order in self.order.items():
+            rank = np.empty(self.n, dtype=np.int64)
+            rank[order] = np.arange(self.n)
+            self.rank[name] = rank
+
+        self._load_items(items, items_base)
+        self.decision = np.zeros(self.n, dtype=np.int8)
+        self.decision_label = np.full(self.n, -1, dtype=np.int64)
+        self.history: dict[int, list[dict[str, str]]] = {}
+        self.reviews_path = None if reviews_path is None else Path(reviews_path)
+        if self.reviews_path is not None:
+            for row in read_reviews(self.reviews_path).to_dict("records"):
+                self._apply(row)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(
+        cls,
+        out_dir: str | os.PathLike[str],
+        data: str | os.PathLike[str] | None = None,
+        *,
+        reviewer: str = "reviewer",
+    ) -> ReviewData:
+        """Load an output folder (CSV or Parquet tables) and optionally an items file."""
+        out = Path(out_dir)
+        if not out.is_dir():
+            raise InputError(
+                f"{out}: no such folder; give the folder that `labeljury aggregate "
+                "--out` or `labeljury run --out` wrote"
+            )
+        items = base = None
+        if data is not None:
+            from ..annotations import _read_table
+
+            items = _read_table(data)
+            base = Path(data).resolve().parent
+        return cls(
+            _read(out, "label_quality"),
+            _read(out, "detailed_label_quality"),
+            _read(out, "annotator_stats"),
+            _read(out, "pred_probs", required=False),
+            items,
+            items_base=base,
+            reviews_path=out / "reviews.csv",
+            reviewer=reviewer,
+            out_dir=out,
+        )
+
+    def _load_items(self, items: pd.DataFrame | None, base: Any) -> None:
+        self.texts = self.images = None
+        self.items_base = None if base is None else Path(base).resolve()
+        self.text_col = self.image_col = None
+        if items is None:
+            return
+        from ..annotations import ITEM_NAMES, _find_column
+
+        cols = list(items.columns)
+        id_col = _find_column(cols, ("item", "item_id", "id", *ITEM_NAMES[1:])) or cols[0]
+        rest = [c for c in cols if c != id_col]
+        self.image_col = _find_column(rest, IMAGE_NAMES)
+        self.text_col = _find_column([c for c in rest if c != self.image_col], TEXT_NAMES)
+        if self.text_col is None and self.image_col is None:
+            text_like = [c for c in rest if items[c].dtype == object]
+            self.text_col = text_like[0] if text_like else None
+        if self.text_col is None and self.image_col is None:
+            raise InputError(
+                f"the items file needs a text column ({', '.join(TEXT_NAMES)}) "
+                f"or an image path/URL column ({', '.join(IMAGE_NAMES)}); "
+                f"found {cols}"
+            )
+        pos = pd.Index(_text(items[id_col])).get_indexer(self.ids)
+        for col, attr in ((self.text_col, "texts"), (self.image_col, "images")):
+            if col is not None:
+                values = items[col].where(items[col].notna(), "").astype(str).to_numpy(object)
+                setattr(self, attr, np.where(pos >= 0, values[np.maximum(pos, 0)], ""))
+        self._lower_texts = (
+            None if self.texts is None else pd.Series(self.texts).str.lower().to_numpy(object)
+        )
+
+    # ---------------------------------------------------------------- decisions
+    def _apply(self, row: dict[str, Any]) -> int | None:
+        pos = self.id_index.get_indexer([str(row["item"])])[0]
+        if pos < 0:
+            return None
+        action = str(row["action"])
+        self.decision[pos] = DECISION_CODES[action]
+        label = str(row.get("label") or "")
+        self.decision_label[pos] = self.classes.index(label) if label in self.classes else -1
+        self.history.setdefault(int(pos), []).append(
+            {k: str(row.get(k) or "") for k in ("action", "label", "reviewer", "time")}
+        )
+        return int(pos)
+
+    def decide(self, item: str, action: str, label: str | None = None) -> dict[str, str]:
+        """Record a decision: appended to the reviews file at once, then applied.
+
+        ``accept`` records the consensus label; ``correct`` needs one of the classes
+        (a correction to the consensus label itself is recorded as ``accept``).
+        """
+        pos = self.position(item)
+        if action not in ACTIONS:
+            raise InputError(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+        consensus = self.classes[self.consensus[pos]]
+        if action == "correct":
+            if label not in self.classes:
+                raise InputError(f"unknown class {label!r}")
+            if label == consensus:
+                action = "accept"
+        if action == "accept":
+            label = consensus
+        elif action == "relabel":
+            label = None
+        row = {
+            "item": self.ids[pos],
+            "action": action,
+            "label": label or "",
+            "reviewer": self.reviewer,
+        }
+        if self.reviews_path is not None:
+            row = append_review(self.reviews_path, self.ids[pos], action, label, self.reviewer)
+        else:
+            from datetime import datetime, timezone
+
+            row["time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        self._apply(row)
+        return row
+
+    def position(self, item: str) -> int:
+        """The position of an item id; an unknown id is a ``KeyError``."""
+        pos = self.id_index.get_indexer([str(item)])[0]
+        if pos < 0:
+            raise KeyError(item)
+        return int(pos)
+
+    # -------------------------------------------------------------------- queue
+    def select(self, q: QueueQuery) -> np.ndarray:
+        """Item positions in queue order after the filters (no copy when unfiltered)."""
+        mask: np.ndarray | None = None
+
+        def both(m: np.ndarray) -> None:
+            nonlocal mask
+            mask = m if mask is None else mask & m
+
+        if q.cls:
+            both(self.consensus == (self.classes.index(q.cls) if q.cls in self.classes else -2))
+        if q.disagree:
+            both(self.agreement < 1)
+        if q.reviewed:
+            both(self.decision > 0 if q.reviewed == "yes" else self.decision == 0)
+        if q.annotator:
+            m = np.zeros(self.n, dtype=bool)
+            a = np.flatnonzero(self.annotators == q.annotator)
+            if len(a):
+                rows = self.by_annotator[self.annotator_ptr[a[0]] : self.annotator_ptr[a[0] + 1]]
+                m[self.ann_item[rows]] = True
+            both(m)
+        if q.q:
+            both(self._search(q.q))
+        order = self.order[q.sort]
+        return order if mask is None else order[mask[order]]
+
+    def _search(self, text: str) -> np.ndarray:
+        pos = self.id_index.get_indexer([text])[0]
+        m = np.zeros(self.n, dtype=bool)
+        if pos >= 0:  # an exact id is what was meant
+            m[pos] = True
+            return m
+        needle = text.lower()
+        m |= pd.Series(self.ids).str.lower().str.contains(needle, regex=False).to_numpy()
+        if self._lower_texts is not None:
+            m |= pd.Series(self._lower_texts).str.contains(needle, regex=False).to_numpy()
+        return m
+
+    def page(self, q: QueueQuery) -> dict[str, Any]:
+        """One queue page: the total after filters and ``per_page`` rows."""
+        sel = self.select(q)
+        pages = max(1, -(-len(sel) // q.per_page))
+        page = min(q.page, pages)
+        rows = sel[(page - 1) * q.per_page : page * q.per_page]
+        return {
+            "total": len(sel),
+            "page": page,
+            "pages": pages,
+            "per_page": q.per_page,
+            "rows": [self.row(int(i)) for i in rows],
+        }
+
+    def row(self, i: int) -> dict[str, Any]:
+        """An item's queue row."""
+        text = "" if self.texts is None else self.texts[i]
+        return {
+            "item": self.ids[i],
+            "consensus_label": self.classes[self.consensus[i]],
+            "consensus_quality_score": _num(self.quality[i]),
+            "relabel_priority": _num(self.priority[i]),
+            "annotator_agreement": _num(self.agreement[i]),
+            "num_annotations": int(self.n_annotations[i]),
+            "decision": self.decision_name(i),
+            "decision_label": (
+                self.classes[self.decision_label[i]] if self.decision_label[i] >= 0 else ""
+            ),
+            "text": text[:160] + ("…" if len(text) > 160 else ""),
+        }
+
+    def decision_name(self, i: int) -> str:
+        """``accept``/``correct``/``relabel`` or ``""`` (not reviewed)."""
+        return "" if self.decision[i] == 0 else ACTIONS[self.decision[i] - 1]
+
+    def neighbours(self, i: int, q: QueueQuery) -> tuple[int | None, int | None]:
+        """The previous and next items of the queue around position ``i``.
+
+        Works when ``i`` itself has left the filtered queue (reviewed under
+        ``reviewed=no``): its rank in the full order says where it was.
+        """
+        sel = self.select(q)
+        ranks = self.rank[q.sort][sel]  # increasing
+        r = self.rank[q.sort][i]
+        lo = int(np.searchsorted(ranks, r, side="left"))
+        hi = int(np.searchsorted(ranks, r, side="right"))
+        prev = int(sel[lo - 1]) if lo > 0 else None
+        nxt = int(sel[hi]) if hi < len(sel) else None
+        return prev, nxt
+
+    # --------------------------------------------------------------------- item
+    def item(self, i: int) -> dict[str, Any]:
+        """Everything the item screen shows."""
+        rows = slice(self.item_ptr[i], self.item_ptr[i + 1])
+        labels = []
+        for a, lab, s in zip(
+            self.ann_annotator[rows], self.ann_label[rows], self.ann_score[rows], strict=True
+        ):
+            labels.append(
+                {
+                    "annotator": self.annotators[a],
+                    "label": self.classes[lab],
+                    "label_quality_score": _num(s),
+                    "annotator_quality": _num(self.annotator_quality[a]),
+                }
+            )
+        probs = (
+            None
+            if self.pred_probs is None
+            else [
+                {"class": c, "p": _num(p)}
+                for c, p in zip(self.classes, self.pred_probs[i], strict=False)
+            ]
+        )
+        out = self.row(i)
+        out.update(
+            {
+                "text": "" if self.texts is None else self.texts[i],
+                "image": "" if self.images is None else self.images[i],
+                "labels": labels,
+                "pred_probs": probs,
+                "history": self.history.get(i, []),
+            }
+        )
+        return out
+
+    def image_file(self, i: int) -> Path | None:
+        """The image file of item ``i``, or None if it has none or it lies outside its folder."""
+        if self.images is None or self.items_base is None or not self.images[i]:
+            return None
+        raw = str(self.images[i])
+        if "://" in raw or raw.startswith("data:"):
+            return None
+        path = (self.items_base / raw).resolve()
+        if not path.is_relative_to(self.items_base) or not path.is_file():
+            return None
+        return path
+
+    # --------------------------------------------------------------- annotators
+    def confusion(self, a: int) -> np.ndarray:
+        """Annotator ``a``'s labels (columns) against the consensus (rows), counts."""
+        k = len(self.classes)
+        rows = self.by_annotator[self.annotator_ptr[a] : self.annotator_ptr[a + 1]]
+        key = self.consensus[self.ann_item[rows]] * k + self.ann_label[rows]
+        return np.bincount(key, minlength=k * k).reshape(k, k)
+
+    def overview(self) -> dict[str, Any]:
+        """Headline numbers and histograms, including the reviews so far."""
+        q = np.nan_to_num(self.quality, nan=0.0)
+        counts = np.bincount(self.decision, minlength=len(ACTIONS) + 1)
+        hist, edges = np.histogram(np.clip(q, 0, 1), bins=20, range=(0, 1))
+        aq = np.clip(np.nan_to_num(self.annotator_quality, nan=0.0), 0, 1)
+        ahist, _ = np.histogram(aq, bins=20, range=(0, 1))
+        corrected = self.decision == DECISION_CODES["correct"]
+        return {
+            "items": self.n,
+            "annotations": len(self.ann_item),
+            "annotators": len(self.annotators),
+            "classes": len(self.classes),
+            "mean_consensus_quality": _num(float(np.mean(q)) if self.n else float("nan")),
+            "items_below_0.5_quality": int((q < 0.5).sum()),
+            "unanimous_items": int((self.agreement == 1).sum()),
+            "reviewed": int((self.decision > 0).sum()),
+            "decisions": {a: int(counts[k + 1]) for k, a in enumerate(ACTIONS)},
+            "quality_histogram": {"edges": edges.round(3).tolist(), "counts": hist.tolist()},
+            "annotator_quality_histogram": {
+                "edges": edges.round(3).tolist(),
+                "counts": ahist.tolist(),
+            },
+            "consensus_per_class": dict(
+                zip(
+                    self.classes,
+                    np.bincount(self.consensus, minlength=len(self.classes)).tolist(),
+                    strict=True,
+                )
+            ),
+            "corrected_per_class": dict(
+                zip(
+                    self.classes,
+                    np.bincount(self.consensus[corrected], minlength=len(self.classes)).tolist(),
+                    strict=True,
+                )
+            ),
+        }
+
+    def flagged(self) -> np.ndarray:
+        """Positions of the items whose latest decision is ``relabel``, in queue order."""
+        order = self.order["priority"]
+        return order[self.decision[order] == DECISION_CODES["relabel"]]
+
+
+def _num(x: Any) -> float | None:
+    """A float for JSON (NaN -> None)."""
+    x = float(x)
+    return None if not np.isfinite(x) else x
