@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,11 +13,28 @@ import pytest
 #: a class name that would run as a script if the app did not escape it
 XSS = "<script>alert(1)</script>"
 CLASSES = ["cat", "dog", XSS]
-# 1x1 transparent PNG
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def png(width: int = 120, height: int = 80) -> bytes:
+    """A small PNG (a colour gradient), written with zlib so no imaging library is needed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\0" + bytes(v for x in range(width) for v in (2 * x % 256, 90 + y, 200))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def make_output(out: Path, n_items: int = 120, seed: int = 0) -> Path:
@@ -45,8 +64,8 @@ def make_output(out: Path, n_items: int = 120, seed: int = 0) -> Path:
     res = labeljury.aggregate(ann, method="dawid_skene", pred_probs=aligned)
     res.save(out, with_pred_probs=True)
     (out.parent / "img").mkdir(exist_ok=True)
-    (out.parent / "img" / "a.png").write_bytes(PNG)
-    (out.parent / "secret.png").write_bytes(PNG)
+    (out.parent / "img" / "a.png").write_bytes(png())
+    (out.parent / "secret.png").write_bytes(png())
     texts = [f"Text of item {i}: <b>bold?</b> & {XSS}" for i in range(n_items)]
     images = ["a.png" if i == 1 else ("../secret.png" if i == 2 else "") for i in range(n_items)]
     items = pd.DataFrame(
@@ -63,3 +82,11 @@ def review_out(tmp_path: Path) -> tuple[Path, Path]:
     out = tmp_path / "out"
     items = make_output(out)
     return out, items
+
+
+def client_for(app: Any, **kwargs: Any) -> Any:
+    """Starlette's TestClient (its notice that it prefers httpx2 over httpx silenced)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx`")
+        from starlette.testclient import TestClient
+    return TestClient(app, **kwargs)

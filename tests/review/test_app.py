@@ -5,28 +5,25 @@ from __future__ import annotations
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from starlette.testclient import TestClient
 
 from labeljury.cli import main
 from labeljury.review.app import MAX_BODY, create_app
 from labeljury.review.data import QueueQuery, ReviewData
 from labeljury.review.reviews import append_review, read_reviews
 
-from .conftest import XSS
-
-# starlette asks for httpx2 in its TestClient; httpx works the same
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+from .conftest import XSS, client_for
 
 TOKEN, CSRF = "tok-123", "csrf-456"
 
 
 @pytest.fixture
-def client(review_out: tuple[Path, Path]) -> TestClient:
+def client(review_out: tuple[Path, Path]) -> Any:
     out, items = review_out
-    c = TestClient(
+    c = client_for(
         create_app(ReviewData.load(out, items, reviewer="tester"), token=TOKEN, csrf=CSRF)
     )
     r = c.get(f"/queue?token={TOKEN}", follow_redirects=False)
@@ -34,14 +31,14 @@ def client(review_out: tuple[Path, Path]) -> TestClient:
     return c
 
 
-def decide(c: TestClient, **body: object) -> object:
+def decide(c: Any, **body: object) -> object:
     return c.post("/api/decide", json=body, headers={"X-CSRF-Token": CSRF})
 
 
 # ------------------------------------------------------------------ security
 def test_no_token_is_refused(review_out: tuple[Path, Path]) -> None:
     out, items = review_out
-    c = TestClient(create_app(ReviewData.load(out, items), token=TOKEN, csrf=CSRF))
+    c = client_for(create_app(ReviewData.load(out, items), token=TOKEN, csrf=CSRF))
     for path in ("/queue", "/api/queue", "/item?id=i001", "/static/review.js", "/image?id=i001"):
         assert c.get(path).status_code == 401, path
     assert c.get("/queue?token=wrong").status_code == 403
@@ -49,7 +46,7 @@ def test_no_token_is_refused(review_out: tuple[Path, Path]) -> None:
     assert not (out / "reviews.csv").exists()
 
 
-def test_post_without_csrf_is_403(client: TestClient, review_out: tuple[Path, Path]) -> None:
+def test_post_without_csrf_is_403(client: Any, review_out: tuple[Path, Path]) -> None:
     out, _ = review_out
     assert client.post("/api/decide", json={"item": "i001", "action": "accept"}).status_code == 403
     r = client.post(
@@ -61,7 +58,7 @@ def test_post_without_csrf_is_403(client: TestClient, review_out: tuple[Path, Pa
     assert not (out / "reviews.csv").exists()
 
 
-def test_xss_label_and_text_stay_text(client: TestClient) -> None:
+def test_xss_label_and_text_stay_text(client: Any) -> None:
     for path in (
         "/queue?sort=priority",
         "/item?id=i000",
@@ -79,7 +76,7 @@ def test_xss_label_and_text_stay_text(client: TestClient) -> None:
     assert headers["x-content-type-options"] == "nosniff"
 
 
-def test_image_cannot_leave_its_folder(client: TestClient) -> None:
+def test_image_cannot_leave_its_folder(client: Any) -> None:
     assert client.get("/image?id=i001").status_code == 200  # img/a.png beside items.csv
     assert client.get("/image?id=i002").status_code == 404  # ../secret.png
     assert client.get("/image?id=i003").status_code == 404  # no image
@@ -87,7 +84,7 @@ def test_image_cannot_leave_its_folder(client: TestClient) -> None:
     assert client.get("/static/../app.py").status_code == 404
 
 
-def test_request_size_is_bounded(client: TestClient) -> None:
+def test_request_size_is_bounded(client: Any) -> None:
     r = client.post(
         "/api/decide",
         content=b"x" * (MAX_BODY + 1),
@@ -97,7 +94,7 @@ def test_request_size_is_bounded(client: TestClient) -> None:
 
 
 # ------------------------------------------------------------------- screens
-def test_queue_orders_filters_and_pages(client: TestClient) -> None:
+def test_queue_orders_filters_and_pages(client: Any) -> None:
     full = client.get("/api/queue?per_page=500").json()
     assert full["total"] == 120
     q = [r["consensus_quality_score"] for r in full["rows"]]
@@ -119,7 +116,7 @@ def test_queue_orders_filters_and_pages(client: TestClient) -> None:
     assert client.get("/api/queue?page=99").json()["page"] == 3
 
 
-def test_item_screen_shows_everything(client: TestClient) -> None:
+def test_item_screen_shows_everything(client: Any) -> None:
     it = client.get("/api/item?id=i001").json()
     assert len(it["labels"]) == 3
     assert {"annotator", "label", "label_quality_score", "annotator_quality"} <= set(
@@ -131,9 +128,7 @@ def test_item_screen_shows_everything(client: TestClient) -> None:
     assert client.get("/item?id=nope").status_code == 404
 
 
-def test_decisions_are_appended_and_shown(
-    client: TestClient, review_out: tuple[Path, Path]
-) -> None:
+def test_decisions_are_appended_and_shown(client: Any, review_out: tuple[Path, Path]) -> None:
     out, _ = review_out
     first = client.get("/api/queue?reviewed=no").json()["rows"][0]["item"]
     r = decide(client, item=first, action="correct", label="dog", nav={"reviewed": "no"})
@@ -198,7 +193,7 @@ def test_concurrent_writers_never_corrupt(tmp_path: Path) -> None:
     assert df.groupby("reviewer").size().tolist() == [100] * 4
 
 
-def test_annotators_and_overview(client: TestClient) -> None:
+def test_annotators_and_overview(client: Any) -> None:
     rows = client.get("/api/annotators").json()["rows"]
     assert rows[0]["annotator"] == "w5"  # the random clicker is worst
     a = client.get("/api/annotator?name=w1").json()

@@ -340,6 +340,7 @@ def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None =
             "annotators.html",
             rows=rows,
             columns=list(table.columns),
+            numeric={c for c in table.columns if table[c].dtype.kind in "fiu"},
             total=total,
             page_no=q.page,
             pages=max(1, -(-total // 100)),
