@@ -272,3 +272,42 @@ def test_export_relabel_label_studio(
     # Label Studio imports a JSON list of {"data": {...}} tasks; every task has that shape
     assert all(set(t) == {"data", "meta"} and isinstance(t["data"], dict) for t in tasks)
     assert main(["export", str(tmp_path / "missing"), "--relabel"]) == 2
+
+
+# ----------------------------------------------------------------- the command
+def test_review_command_warns_off_loopback(
+    review_out: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import labeljury.review.server as server
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda *a, **k: calls.append(k) or 0)
+    out, _ = review_out
+    assert main(["review", str(out), "--no-browser"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert calls[-1]["host"] == "127.0.0.1" and calls[-1]["open_browser"] is False
+    assert main(["review", str(out), "--host", "0.0.0.0", "--no-browser"]) == 0
+    assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
+
+
+def test_review_command_bad_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["review", str(tmp_path / "nope"), "--no-browser", "--port", "0"]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["review", str(tmp_path / "empty"), "--no-browser", "--port", "0"]) == 2
+    assert "no label_quality.csv" in capsys.readouterr().err
+
+
+def test_report_is_served_without_scripts(client: Any, review_out: tuple[Path, Path]) -> None:
+    out, _ = review_out
+    assert client.get("/report").status_code == 404
+    (out / "report.html").write_text("<html><style>p{}</style><p>report</p></html>")
+    r = client.get("/report")
+    assert r.status_code == 200 and "report" in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src" not in csp and csp.startswith("default-src 'none'")
+    assert "/report" in client.get("/overview").text
+    r = decide(client, item="i001", action="accept", nav=["not", "a", "dict"])
+    assert r.status_code == 200

@@ -304,8 +304,9 @@ def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None =
             return JSONResponse({"error": "no such item"}, status_code=404)
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        sent_nav = fields.get("nav") if isinstance(fields.get("nav"), dict) else {}
         nav = (
-            {k: str(v) for k, v in (fields.get("nav") or {}).items()}
+            {str(k): str(v) for k, v in sent_nav.items()}
             if is_json
             else {k: v for k, v in fields.items() if k not in ("item", "action", "label", "csrf")}
         )

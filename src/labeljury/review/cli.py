@@ -7,8 +7,6 @@ pandas are imported when a command runs, so the ``labeljury`` command starts fas
 from __future__ import annotations
 
 import argparse
-import getpass
-import ipaddress
 import sys
 from typing import Any
 
@@ -93,6 +91,8 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -130,6 +130,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def _login() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
