@@ -134,6 +134,7 @@ def test_review_session(server: tuple[str, Path, Path], page: object) -> None:
     assert page.locator("#item-id").inner_text() == first
     page.reload()
     assert "corrected to dog" in page.locator("#decision").inner_text()
+    page.screenshot(path=str(shots / "item_corrected.png"), full_page=True)
     with page.expect_navigation():
         page.keyboard.press("j")
     assert page.locator("#item-id").inner_text() == second
