@@ -44,6 +44,10 @@ def test_no_token_is_refused(review_out: tuple[Path, Path]) -> None:
     assert c.get("/queue?token=wrong").status_code == 403
     assert decide(c, item="i001", action="accept").status_code == 401
     assert not (out / "reviews.csv").exists()
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), c.websocket_connect("/queue"):
+        pass
 
 
 def test_post_without_csrf_is_403(client: Any, review_out: tuple[Path, Path]) -> None:

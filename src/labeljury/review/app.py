@@ -59,8 +59,11 @@ class Guard:
         self.cookie = "labeljury_" + hashlib.sha256(token.encode()).hexdigest()[:10]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # the app has no websockets: refuse, unauthenticated
+            await send({"type": "websocket.close", "code": 1008})
             return
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
