@@ -146,7 +146,8 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
                  "majority_vote", "--out", str(tmp_path / "mv")]) == 0
     printed = capsys.readouterr().out
-    assert "60 gold items, not used by MajorityVote" in printed
+    assert "60 gold items, not pinned by MajorityVote" in printed
+    assert "on the gold items (5-fold" in printed  # measured all the same
     assert "tip: --gold" not in printed
     # without gold, jury's summary suggests giving some; majority vote's does not
     assert main(["aggregate", str(answers), "--out", str(tmp_path / "plain")]) == 0

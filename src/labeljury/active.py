@@ -19,7 +19,21 @@ for a labeled item (annotators :math:`J_i`), and for an item nobody labeled yet
     s_i = \frac{w_M \max_k p_M(k \mid x_i) + \bar w / K}{w_M + \bar w}
 
 i.e. as if one average annotator had given an uninformative vote. Lower
-scores come first. An item with many agreeing reliable annotators scores
+scores come first.
+
+Without a model (``pred_probs=None``, e.g. after :func:`labeljury.aggregate`
+on annotations alone) the model's term is replaced by that uninformative
+average vote, for every item:
+
+.. math::
+
+    s_i = \frac{\bar w / K + \sum_{j \in J_i} w_j\,[y_{ij} = \hat y_i]}
+               {\bar w + \sum_{j \in J_i} w_j}
+
+so an item with one label (however sure) ranks above an item where several
+reliable annotators agree. The consensus is the annotator-weighted vote, the
+weights CROWDLAB's (agreement with the other annotators, above the
+most-frequent-class baseline). An item with many agreeing reliable annotators scores
 near one and drops down the queue; an item with one label that the model
 doubts rises to the top.
 """
@@ -32,28 +46,36 @@ import numpy as np
 import pandas as pd
 
 from .annotations import Annotations, read_annotations
+from .errors import InputError
 from .pred_probs import align_pred_probs
 from .validation import check_pred_probs
 
-__all__ = ["relabel_priority"]
+__all__ = ["check_labels", "relabel_priority"]
 
 
-def relabel_priority(annotations: Any, pred_probs: Any, pred_probs_unlabeled: Any = None, *,
-                     unlabeled_ids: Any = None) -> pd.DataFrame:
+def relabel_priority(annotations: Any, pred_probs: Any = None,
+                     pred_probs_unlabeled: Any = None, *, unlabeled_ids: Any = None,
+                     consensus: Any = None) -> pd.DataFrame:
     """Rank items by how much one more label would help (lowest score first).
 
     Parameters
     ----------
     annotations : Annotations or anything :func:`labeljury.read_annotations` reads
-    pred_probs : array, DataFrame or path
+    pred_probs : array, DataFrame or path, optional
         Out-of-sample class probabilities of the labeled items (see
-        :func:`labeljury.aggregate` for the layouts).
+        :func:`labeljury.aggregate` for the layouts). Without them the
+        priority uses the annotators alone (see above).
     pred_probs_unlabeled : array or DataFrame, optional
         Class probabilities of items nobody labeled yet, one row per item; a
         DataFrame's index gives their ids.
     unlabeled_ids : sequence, optional
         Ids of the unlabeled rows when ``pred_probs_unlabeled`` is an array
         (default ``0..n-1``).
+    consensus : array of int, optional
+        Consensus class codes (``annotations.classes`` order) to score against,
+        e.g. a fitted method's ``labels_`` (what
+        :meth:`labeljury.Result.relabel_priority` passes); default: CROWDLAB's
+        consensus, or the weighted vote without a model.
 
     Returns
     -------
@@ -71,19 +93,34 @@ def relabel_priority(annotations: Any, pred_probs: Any, pred_probs_unlabeled: An
     >>> probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.5, 0.5]])
     >>> relabel_priority(ann, probs)["item"].tolist()
     [2, 1, 0]
+    >>> relabel_priority(ann)["item"].tolist()  # no model: the split vote, then one label
+    [2, 1, 0]
     """
-    from .methods.crowdlab import CrowdLab
-
     ann: Annotations = read_annotations(annotations)
-    probs = align_pred_probs(pred_probs, ann)
-    cl = CrowdLab().fit(ann, probs)
-    w_model = float(np.sum(cl.model_weight_))
-    w_annot = np.asarray(cl.annotator_weight_, dtype=float)
-    y = cl.labels_
+    if pred_probs is None and pred_probs_unlabeled is not None:
+        raise InputError("pred_probs_unlabeled needs pred_probs for the labeled items too: the "
+                         "model's weight is measured on them")
+    if pred_probs is None:
+        probs = None
+        w_model, w_annot, y = _annotators_only(ann)
+    else:
+        from .methods.crowdlab import CrowdLab
+
+        probs = align_pred_probs(pred_probs, ann)
+        cl = CrowdLab().fit(ann, probs)
+        w_model = float(np.sum(cl.model_weight_))
+        w_annot = np.asarray(cl.annotator_weight_, dtype=float)
+        y = cl.labels_
+    if consensus is not None:
+        y = check_labels(consensus, ann.n_items, ann.n_classes)
     agree = (ann.label == y[ann.item]).astype(float)
     num = np.bincount(ann.item, weights=w_annot[ann.annotator] * agree, minlength=ann.n_items)
     den = np.bincount(ann.item, weights=w_annot[ann.annotator], minlength=ann.n_items)
-    score = (w_model * probs[np.arange(ann.n_items), y] + num) / (w_model + den)
+    if probs is None:
+        w_bar = float(w_annot.mean())
+        score = (w_bar / ann.n_classes + num) / (w_bar + den)
+    else:
+        score = (w_model * probs[np.arange(ann.n_items), y] + num) / (w_model + den)
     labeled = pd.DataFrame({
         "item": ann.items.to_numpy(dtype=object),
         "priority_score": score,
@@ -114,3 +151,31 @@ def relabel_priority(annotations: Any, pred_probs: Any, pred_probs_unlabeled: An
     order = np.lexsort((np.arange(len(out)), out["num_annotations"].to_numpy(),
                         out["priority_score"].to_numpy()))
     return out.iloc[order].reset_index(drop=True)
+
+
+def check_labels(labels: Any, n_items: int, n_classes: int) -> np.ndarray:
+    """Consensus codes as an int array of length ``n_items`` within ``[0, n_classes)``."""
+    arr = np.asarray(labels)
+    if arr.shape != (n_items,) or arr.dtype.kind not in "iu" or \
+            (arr.size and (arr.min() < 0 or arr.max() >= n_classes)):
+        raise InputError(f"consensus: needs {n_items} class codes in [0, {n_classes}), one per "
+                         f"item in annotations.items order; got shape {arr.shape}, dtype "
+                         f"{arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def _annotators_only(ann: Annotations) -> tuple[float, np.ndarray, np.ndarray]:
+    """No model: zero model weight, CROWDLAB's annotator weights, the weighted vote."""
+    from .methods.base import argmax_ties
+    from .methods.crowdlab import ensemble_weights
+
+    votes = ann.vote_counts()
+    reference = argmax_ties(votes, votes.sum(axis=0))
+    # the annotator weights do not depend on the model; a uniform one stands in for it
+    uniform = np.full((1, ann.n_items, ann.n_classes), 1.0 / ann.n_classes)
+    _, w_annot, _ = ensemble_weights(ann, uniform, reference)
+    w_annot = np.asarray(w_annot, dtype=float)
+    key = ann.item.astype(np.int64) * ann.n_classes + ann.label
+    weighted = np.bincount(key, weights=w_annot[ann.annotator],
+                           minlength=ann.n_items * ann.n_classes).reshape(ann.n_items, -1)
+    return 0.0, w_annot, argmax_ties(weighted, votes, votes.sum(axis=0))

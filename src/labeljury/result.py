@@ -39,7 +39,9 @@ class Result:
         ``agreement_with_consensus``, ``num_examples_labeled``, ``worst_class``;
         with Jury's spam rows also ``spam_share`` (share of their labels that
         were spam) and ``spam_answer`` (the class they click when they spam);
-        with a ``seconds`` column in the input, ``median_seconds_per_label``.
+        with a ``seconds`` column in the input, ``median_seconds_per_label``;
+        with gold items, ``n_gold`` (their labels on gold items) and
+        ``gold_accuracy`` (the share equal to the gold class).
     annotations : Annotations
     method : Aggregator
         The fitted method (its ``probas_``, ``annotator_skill_``...).
@@ -49,6 +51,10 @@ class Result:
         The classifier trained by :func:`labeljury.run` (refit on all items).
     history : DataFrame or None
         One row per round of :func:`labeljury.run`.
+    gold : GoldEvaluation or None
+        With gold items: the consensus accuracy and calibration on them,
+        estimated by cross-validation over the gold items (each scored by a fit
+        that did not see its class; see :mod:`labeljury.gold`).
     """
 
     label_quality: pd.DataFrame
@@ -59,6 +65,7 @@ class Result:
     pred_probs: np.ndarray | None = None
     model: Any = None
     history: pd.DataFrame | None = None
+    gold: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -76,6 +83,18 @@ class Result:
         from .agreement import agreement
 
         return agreement(self.annotations, **kwargs)
+
+    def relabel_priority(self, pred_probs_unlabeled: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """Which items to send for one more label next, against this result's consensus.
+
+        :func:`labeljury.relabel_priority` with this result's annotations,
+        ``pred_probs`` (None after :func:`aggregate` without a model: the
+        annotators alone then) and its method's consensus labels.
+        """
+        from .active import relabel_priority
+
+        return relabel_priority(self.annotations, self.pred_probs, pred_probs_unlabeled,
+                                consensus=self.method.labels_, **kwargs)
 
     def pred_probs_table(self) -> pd.DataFrame:
         """The pred_probs as a table: ``item`` plus one column per class."""
@@ -121,9 +140,16 @@ class Result:
         return write_report(self, path, **kwargs)
 
     def summary(self) -> dict[str, Any]:
-        """A few headline numbers (used by the CLI)."""
+        """A few headline numbers (used by the CLI and the report).
+
+        With gold items also ``gold_accuracy`` (consensus accuracy on them,
+        cross-validated: each scored by a fit that did not see its class),
+        ``gold_mean_quality`` (the mean consensus quality score there; close to
+        the accuracy when the scores are calibrated), ``gold_ece`` and
+        ``gold_folds``.
+        """
         lq = self.label_quality
-        return {
+        out = {
             "method": self.method_name,
             "items": len(lq),
             "annotations": self.annotations.n_annotations,
@@ -141,6 +167,9 @@ class Result:
             if getattr(self.method, "family_gold_loglik_", None) is None
             else ("spam rows" if self.method.spam_ else "usual rows"),
         }
+        if self.gold is not None:
+            out.update(self.gold.summary())
+        return out
 
 
 def _to_parquet(df: pd.DataFrame, path: str) -> None:
@@ -174,7 +203,7 @@ def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> 
 
 def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: Any = None,
               *, pred_probs_id_col: Any = None, include_probas: bool = False,
-              **params: Any) -> Result:
+              gold_folds: int = 5, **params: Any) -> Result:
     """Infer consensus labels and score items, annotations and annotators.
 
     Parameters
@@ -192,6 +221,10 @@ def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: A
         The id column of a pred_probs table (recognised by name when omitted).
     include_probas : bool, default False
         Add one ``proba_<class>`` column per class to ``label_quality``.
+    gold_folds : int, default 5
+        With gold items (``Annotations.gold``), the folds of the
+        cross-validation that measures the consensus on them (``Result.gold``;
+        one extra fit per fold). 0 skips it.
     **params
         Passed to the method's constructor.
 
@@ -216,7 +249,7 @@ def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: A
                                                              id_col=pred_probs_id_col)
     est = resolve_method(method, probs, **params)
     est.fit(ann, probs)
-    return Result(
+    res = Result(
         label_quality=label_quality(ann, est, include_probas=include_probas),
         detailed_label_quality=detailed_label_quality(ann, est),
         annotator_stats=annotator_stats(ann, est),
@@ -224,3 +257,8 @@ def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: A
         method=est,
         pred_probs=probs,
     )
+    if ann.gold is not None and gold_folds:
+        from .gold import attach_gold
+
+        attach_gold(res, n_folds=gold_folds)
+    return res

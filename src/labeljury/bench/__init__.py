@@ -9,6 +9,16 @@ Run it with ``labeljury bench --out DIR`` or :func:`run_benchmark`. Pieces:
 
 from __future__ import annotations
 
-from .runner import BenchConfig, default_contenders, evaluate, run_benchmark, run_suite
+from typing import Any
 
 __all__ = ["BenchConfig", "default_contenders", "evaluate", "run_benchmark", "run_suite"]
+
+
+def __getattr__(name: str) -> Any:
+    # the runner imports scipy.stats and sklearn.metrics; `labeljury --help` imports
+    # this package (for the `bench` parser) and must not pay for them
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import runner
+
+    return getattr(runner, name)

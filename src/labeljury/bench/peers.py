@@ -175,6 +175,33 @@ def _by_worker(series: Any, n: int) -> np.ndarray:
     return s.reindex(range(n)).to_numpy(float)
 
 
+def _fit_check_shim(cls: type) -> type:
+    """``cls`` with the ``__sklearn_tags__`` that scikit-learn >= 1.6 asks of it.
+
+    crowd-kit 1.4.2's ``Wawa`` and ``ZeroBasedSkill`` call scikit-learn's
+    ``check_is_fitted(self, attributes="skills_")`` before predicting; since
+    scikit-learn 1.6 that helper first reads the estimator's tags
+    (``get_tags``), which only classes deriving from scikit-learn's
+    ``BaseEstimator`` define, so both raised ``AttributeError: 'Wawa' object has
+    no attribute '__sklearn_tags__'`` -- an error of the fitted-check, not of
+    their algorithm. The subclass adds default tags and nothing else: ``fit``,
+    ``predict`` and ``predict_proba`` run crowd-kit's own code unchanged. Other
+    classes are returned as they are.
+    """
+    try:
+        from sklearn.utils import Tags, TargetTags
+    except ImportError:  # scikit-learn < 1.6 never reads the tags
+        return cls
+    if hasattr(cls, "__sklearn_tags__"):
+        return cls
+
+    def __sklearn_tags__(self: Any) -> Any:
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False))
+
+    return type(cls.__name__, (cls,), {"__sklearn_tags__": __sklearn_tags__,
+                                       "__module__": __name__})
+
+
 def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
     def run(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
         from crowdkit.aggregation import classification as ck
@@ -182,7 +209,7 @@ def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
         fitted_on = with_model_annotator(ann, pred_probs) if model_as_annotator else ann
         df = _long_df(fitted_on)
         n, k, w = fitted_on.n_items, fitted_on.n_classes, fitted_on.n_annotators
-        agg = getattr(ck, cls_name)()
+        agg = _fit_check_shim(getattr(ck, cls_name))()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             agg.fit(df)
