@@ -24,9 +24,6 @@ NeurIPS 22, 2009. https://dl.acm.org/doi/10.5555/2984093.2984321
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
-from threadpoolctl import threadpool_limits
 
 from ..annotations import Annotations
 from ._em import em_loop, log_normalize, one_coin_log_likelihoods
@@ -133,6 +130,10 @@ class GLAD(Aggregator):
 
     def _m_step(self, ann: Annotations, post: np.ndarray, alpha: np.ndarray,
                 b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # scipy.optimize costs half a second to import: only GLAD's fits pay it
+        from scipy.optimize import minimize
+        from scipy.special import expit
+
         n_a = ann.n_annotators
         t = post[ann.item, ann.label]  # probability that each annotation is right
         log_k1 = np.log(ann.n_classes - 1)
@@ -155,6 +156,8 @@ class GLAD(Aggregator):
         return res.x[:n_a], np.clip(res.x[n_a:], -30.0, 30.0)
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
+        from threadpoolctl import threadpool_limits
+
         k = ann.n_classes
         votes = ann.vote_counts()
         post = votes / votes.sum(axis=1, keepdims=True)  # majority-vote initialisation
