@@ -4,8 +4,9 @@ Runs crowd-kit's classification aggregators (default parameters) on each data se
 under ``../shared/datasets`` (beside the repository; falls back to ``tests/data``)
 and writes ``tests/data/crowdkit_reference.json``: accuracy against gold per
 method per data set, wall time, crowd-kit version, date, and the message of any
-method that fails (crowd-kit's Wawa and ZeroBasedSkill crash on scikit-learn >=
-1.8; we record that rather than pin scikit-learn).
+method that fails. crowd-kit's Wawa and ZeroBasedSkill crash on scikit-learn >=
+1.6 in scikit-learn's fitted-check (no ``__sklearn_tags__``); they run through
+``labeljury.bench.peers.sklearn_tags_shim``, which adds the tags and nothing else.
 
 crowd-kit is only a yardstick here; labeljury does not import it.
 
@@ -74,13 +75,15 @@ def run_one(name: str, answers: pd.DataFrame, gold: pd.Series) -> dict[str, Any]
     """Fit one crowd-kit aggregator; accuracy on the gold items it labeled."""
     import crowdkit.aggregation as agg
 
+    from labeljury.bench.peers import sklearn_tags_shim
+
     if name == "KOS" and answers["label"].nunique() > 2:
         return {"error": "KOS is binary only"}
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            labels = getattr(agg, name)().fit_predict(answers)
+            labels = sklearn_tags_shim(getattr(agg, name))().fit_predict(answers)
     except Exception as exc:  # record crowd-kit's failure instead of stopping
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
                 "traceback_tail": traceback.format_exc().strip().splitlines()[-3:]}

@@ -80,6 +80,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                             memory=not args.no_memory, progress=not args.quiet,
                             write_docs=args.docs, command=command, timeout=args.timeout,
                             threads=args.threads or None)
+    missing = results.attrs.get("missing_datasets") or []
+    if missing:
+        print(f"not run, not found: {', '.join(missing)} (pass --data DIR, or set "
+              "LABELJURY_DATA, to the folder holding them)")
     n = results["status"].value_counts()
     print(f"{n.get('ok', 0)} fits ok, {n.get('failed', 0)} failed, {n.get('skipped', 0)} "
           f"skipped, {n.get('timeout', 0)} timed out; wrote {args.out}/results.csv, "

@@ -41,6 +41,7 @@ import pandas as pd
 from ..annotations import Annotations
 
 __all__ = ["PEERS", "Contender", "MethodOutput", "labeljury_contender", "peer_available",
+           "sklearn_tags_shim",
            "with_model_annotator"]
 
 #: name of the pseudo-annotator added by :func:`with_model_annotator`
@@ -175,7 +176,7 @@ def _by_worker(series: Any, n: int) -> np.ndarray:
     return s.reindex(range(n)).to_numpy(float)
 
 
-def _fit_check_shim(cls: type) -> type:
+def sklearn_tags_shim(cls: type) -> type:
     """``cls`` with the ``__sklearn_tags__`` that scikit-learn >= 1.6 asks of it.
 
     crowd-kit 1.4.2's ``Wawa`` and ``ZeroBasedSkill`` call scikit-learn's
@@ -209,7 +210,7 @@ def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
         fitted_on = with_model_annotator(ann, pred_probs) if model_as_annotator else ann
         df = _long_df(fitted_on)
         n, k, w = fitted_on.n_items, fitted_on.n_classes, fitted_on.n_annotators
-        agg = _fit_check_shim(getattr(ck, cls_name))()
+        agg = sklearn_tags_shim(getattr(ck, cls_name))()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             agg.fit(df)

@@ -265,6 +265,9 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
         "* Versions: " + ", ".join(f"{k} {v}" for k, v in machine.items()
                                    if k not in ("processor", "cpus", "platform")),
     ]
+    missing = results.attrs.get("missing_datasets") or []
+    if missing:
+        parts.append(f"* Data sets asked for but not found, so not run: {', '.join(missing)}")
     if config:
         parts.append("* Configuration: " + ", ".join(
             f"{k}={v}" for k, v in config.items() if k not in ("data", "progress")))
