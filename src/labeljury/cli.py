@@ -87,6 +87,13 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
                         "scored without its own class) and each annotator's accuracy; they are "
                         "pinned in the final consensus and, with 20 or more, calibrate Jury's "
                         "consensus quality scores")
+    p.add_argument("--items", default=None, metavar="FILE",
+                   help="report: a table with the item id column and the items' text (or "
+                        "features), shown beside their votes (default: items.csv beside "
+                        "ANSWERS, if any)")
+    p.add_argument("--class-names", default=None, metavar="FILE",
+                   help="report: class names, as JSON {class: name} or a two-column table "
+                        "(default: the 'classes' of a meta.json beside ANSWERS, if any)")
     p.add_argument("--duplicates", default="keep", choices=["keep", "first", "last", "error"],
                    help="an annotator labeling an item twice: keep both votes (default), keep "
                         "the first or last, or stop with an error")
@@ -122,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "to DIR (default: print the summary, write nothing)")
     agg.add_argument("--output-format", default="csv", choices=["csv", "parquet"],
                      help="file format of the tables written to --out (default csv)")
+    agg.add_argument("--report", action="store_true",
+                     help="also write report.html to --out (needs matplotlib)")
     agg.add_argument("--quiet", action="store_true", help="print nothing but errors")
     agg.set_defaults(func=_command("aggregate:cmd_aggregate"))
 

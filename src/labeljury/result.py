@@ -89,12 +89,18 @@ class Result:
 
         :func:`labeljury.relabel_priority` with this result's annotations,
         ``pred_probs`` (None after :func:`aggregate` without a model: the
-        annotators alone then) and its method's consensus labels.
+        annotators alone then) and its method's consensus labels. Gold items
+        are left out: their class is known.
         """
         from .active import relabel_priority
 
-        return relabel_priority(self.annotations, self.pred_probs, pred_probs_unlabeled,
-                                consensus=self.method.labels_, **kwargs)
+        queue = relabel_priority(self.annotations, self.pred_probs, pred_probs_unlabeled,
+                                 consensus=self.method.labels_, **kwargs)
+        gold = self.annotations.gold
+        if gold is None or not (gold >= 0).any():
+            return queue
+        known = self.annotations.items[gold >= 0]
+        return queue[~(queue["labeled"] & queue["item"].isin(known))].reset_index(drop=True)
 
     def pred_probs_table(self) -> pd.DataFrame:
         """The pred_probs as a table: ``item`` plus one column per class."""

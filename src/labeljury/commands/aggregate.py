@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..errors import InputError
 from . import console
 from ._read import read_answers_with_gold
 from .summary import print_summary
@@ -24,6 +26,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     from ..result import aggregate
 
     out = console(args.quiet)
+    if args.report and args.out is None:
+        raise InputError("--report writes report.html into --out DIR; give --out too")
     ann = read_answers_with_gold(args)
     res = aggregate(
         ann,
@@ -39,5 +43,15 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         )
         return 0
     files = res.save(args.out, format=args.output_format)
+    if args.report:
+        from ._report_inputs import class_names, item_table
+
+        files.append(
+            res.report(
+                Path(args.out) / "report.html",
+                items=item_table(args),
+                class_names=class_names(args),
+            )
+        )
     print_written(out, files)
     return 0

@@ -69,7 +69,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     files = res.save(args.out, format=args.output_format, with_pred_probs=True)
     if not args.no_report:
-        files.append(res.report(Path(args.out) / "report.html"))
+        from ._report_inputs import class_names, item_table
+
+        table = item_table(args, features if id_col is not None else None, id_col)
+        files.append(
+            res.report(Path(args.out) / "report.html", items=table, class_names=class_names(args))
+        )
     print_summary(out, res)
     if res.history is not None:
         out.print(frame_table(res.history, "rounds"))

@@ -19,6 +19,23 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+#: short column titles, so that the tables fit an 80-column terminal
+SHORT = {
+    "annotator_quality": "quality",
+    "agreement_with_consensus": "agrees",
+    "num_examples_labeled": "labels",
+    "worst_class": "worst class",
+    "n_gold": "on gold",
+    "gold_accuracy": "gold acc.",
+    "spam_share": "spam share",
+    "spam_answer": "spams",
+    "labels_changed": "changed",
+    "annotator_fit": "fit to annotators",
+    "model_weight": "model weight",
+    "model_floor": "model floor",
+}
+
+
 def frame_table(df: Any, title: str | None = None, columns: list[str] | None = None) -> Any:
     """A rich table of a DataFrame (numbers right-aligned, floats to 3 decimals)."""
     from rich.table import Table
@@ -27,7 +44,11 @@ def frame_table(df: Any, title: str | None = None, columns: list[str] | None = N
     table = Table(title=title, title_justify="left")
     for col in cols:
         numeric = df[col].dtype.kind in "iuf"
-        table.add_column(str(col).replace("_", " "), justify="right" if numeric else "left")
+        table.add_column(
+            SHORT.get(str(col), str(col).replace("_", " ")),
+            justify="right" if numeric else "left",
+            no_wrap=True,
+        )
     for row in df[cols].itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     return table
