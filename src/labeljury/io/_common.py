@@ -98,7 +98,9 @@ class ReadSummary:
           cancelled: 1 (excluded; keep_skipped=True keeps them)
         """
         q = f", question {self.question!r}" if self.question else ""
-        lines = [f"{self.source} ({self.format}{q}): {self.kept} annotations kept"]
+        from .._text import plural
+
+        lines = [f"{self.source} ({self.format}{q}): {plural(self.kept, 'annotation')} kept"]
         verb = "kept" if self.kept_excluded else "excluded; keep_skipped=True keeps them"
         for name in ("skipped", "cancelled", "rejected", "draft"):
             n = getattr(self, name)

@@ -69,7 +69,7 @@ def _relabel_section(res: Any, names: list[str], ctx: ItemContext, n: int) -> li
     )
     gold = " Gold items are left out." if getattr(res, "gold", None) is not None else ""
     return [
-        f"<h2>Relabel next: the {n} items one more label helps most</h2>",
+        f"<h2>Relabel next: the {plural(len(df), 'item')} one more label helps most</h2>",
         f"<p class='lead'>Lowest priority score first, ActiveLab-style: it weighs {how}."
         f"{gold} <code>Result.relabel_priority()</code> gives the whole queue.</p>",
         table(df),
@@ -265,9 +265,10 @@ def write_report(
         f"<div class='grid'>{cms}</div>",
     ]
     parts += ["<h2>Consensus quality</h2>", f"<img alt='histogram' src='{figs['quality_hist']}'>"]
+    lowest = _lowest_examples(res, names, ctx, n_examples)
     parts += [
-        f"<h2>The {n_examples} least sure consensus labels</h2>",
-        table(_lowest_examples(res, names, ctx, n_examples)),
+        f"<h2>The {plural(len(lowest), 'least sure consensus label')}</h2>",
+        table(lowest),
     ]
     if res.history is not None:
         parts += ["<h2>Rounds</h2>", table(res.history)]
