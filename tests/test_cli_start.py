@@ -147,3 +147,28 @@ def test_relabel_priority_after_aggregate_without_a_model() -> None:
     ).all()
     with pytest.raises(labeljury.LabeljuryError, match="needs pred_probs"):
         labeljury.relabel_priority(res.annotations, None, np.ones((2, 2)) / 2)
+
+
+def test_summary_shows_the_model_when_there_is_one(tmp_path: Path, capsys) -> None:
+    from labeljury.bench.datasets import simulate_pred_probs
+
+    ann = labeljury.read_annotations(DATA / "temp" / "answers.csv")
+    gold = pd.read_csv(DATA / "temp" / "gold.csv").set_index("item")["label"]
+    truth = ann.classes.get_indexer(gold.reindex(ann.items))
+    probs = simulate_pred_probs(truth, ann.n_classes, 0.8)
+    table = pd.DataFrame(probs, columns=[str(c) for c in ann.classes])
+    table.insert(0, "item", ann.items)
+    table.to_csv(tmp_path / "pp.csv", index=False)
+    assert (
+        main(
+            [
+                "aggregate",
+                str(DATA / "temp" / "answers.csv"),
+                "--pred-probs",
+                str(tmp_path / "pp.csv"),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "model (out of fold): agrees with the consensus on" in printed

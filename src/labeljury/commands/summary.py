@@ -110,6 +110,22 @@ def print_summary(console: Any, res: Any) -> None:
             f"mean consensus quality {s['gold_mean_quality']:.3f}, calibration error (ECE) "
             f"{s['gold_ece']:.3f}"
         )
+    if res.pred_probs is not None:
+        from ..report import model_metrics
+
+        m = model_metrics(res)
+        name = f" {m['model']}" if "model" in m else ""
+        gold = (
+            f", accuracy on gold {m['out-of-fold accuracy on gold']:.3f}"
+            if "out-of-fold accuracy on gold" in m
+            else ""
+        )
+        console.print(
+            f"model{name} (out of fold): agrees with the consensus on "
+            f"{m['out-of-fold agreement with the consensus']:.3f} of the items, "
+            f"calibration error (ECE) {m['calibration error (ECE) against the consensus']:.3f}"
+            f"{gold}"
+        )
     st = res.annotator_stats
     cols = [
         "annotator",
