@@ -172,3 +172,12 @@ def test_summary_shows_the_model_when_there_is_one(tmp_path: Path, capsys) -> No
     )
     printed = capsys.readouterr().out
     assert "model (out of fold): agrees with the consensus on" in printed
+
+
+def test_every_registered_method_imports_from_labeljury_methods() -> None:
+    import labeljury.methods as m
+
+    for name in m.METHODS:
+        cls = m.method_class(name)
+        assert getattr(m, cls.__name__) is cls
+    from labeljury.methods import CrowdLab, Jury  # noqa: F401 - the point of the test

@@ -79,3 +79,13 @@ def get_method(name: str, **params: Any) -> Aggregator:
     DawidSkene(max_iter=10)
     """
     return method_class(name)(**params)
+
+
+def __getattr__(name: str) -> type[Aggregator]:
+    # the registered classes not imported above (Jury, CrowdLab, ...): by class name,
+    # imported on first use, so `from labeljury.methods import Jury` works
+    for target in METHODS.values():
+        module, cls = target.split(":")
+        if cls == name:
+            return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
