@@ -90,6 +90,17 @@ def test_report_without_text_shows_telling_features_and_the_model(tmp_path: Path
     for col in data.features.columns:
         assert str(col) in shown
     assert "noise_a" not in shown
+    # what run() records about its model is shown when there, nested details left out
+    res.model_metrics = {
+        "model": "logistic",
+        "kind": "tabular",
+        "cv_accuracy": 0.91,
+        "cv_ece": 0.02,
+        "candidates_log_loss": {"logistic": 0.3},
+    }
+    text = res.report(tmp_path / "r2.html").read_text()
+    assert "cross-validated accuracy" in text and "0.910" in text and "logistic" in text
+    assert "candidates" not in text
 
 
 def _browser() -> str | None:

@@ -76,6 +76,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             res.report(Path(args.out) / "report.html", items=table, class_names=class_names(args))
         )
     print_summary(out, res)
+    from .. import pipeline
+
+    # how the rounds ended and the model's cross-validated metrics, where run() says so
+    for line in getattr(pipeline, "run_lines", lambda res: [])(res):
+        out.print(line)
     if res.history is not None:
         out.print(frame_table(res.history, "rounds"))
     print_written(out, files)

@@ -110,7 +110,8 @@ def print_summary(console: Any, res: Any) -> None:
             f"mean consensus quality {s['gold_mean_quality']:.3f}, calibration error (ECE) "
             f"{s['gold_ece']:.3f}"
         )
-    if res.pred_probs is not None:
+    if res.pred_probs is not None and getattr(res, "model_metrics", None) is None:
+        # a model's pred_probs given to aggregate (run() prints its own model line)
         from ..report import model_metrics
 
         m = model_metrics(res)

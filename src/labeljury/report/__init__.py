@@ -109,6 +109,18 @@ def _gold_section(res: Any, plot: str | None) -> list[str]:
     return parts
 
 
+#: display names of what :func:`labeljury.run` records in ``Result.model_metrics``
+_MODEL_LABELS = {
+    "model": "model",
+    "kind": "features",
+    "cv_accuracy": "cross-validated accuracy (against the consensus it learned)",
+    "cv_log_loss": "cross-validated log loss",
+    "temperature": "calibration temperature",
+    "cv_ece": "cross-validated calibration error (ECE)",
+    "trained_on_round": "trained on the consensus of round",
+}
+
+
 def model_metrics(res: Any) -> dict[str, Any]:
     """What the report says about the model behind ``res.pred_probs`` (empty without one).
 
@@ -127,11 +139,11 @@ def model_metrics(res: Any) -> dict[str, Any]:
     for key, label in (("model_name", "model"), ("kind", "features")):
         if getattr(info, key, None):
             out[label] = str(getattr(info, key))
-    recorded = getattr(res, "model_metrics", None) or (
-        res.extra.get("model_metrics") if isinstance(res.extra, dict) else None
-    )
+    recorded = getattr(res, "model_metrics", None)
     if isinstance(recorded, Mapping):
-        out.update({str(k).replace("_", " "): v for k, v in recorded.items()})
+        for key, value in recorded.items():
+            if isinstance(value, (str, int, float, np.integer, np.floating)):
+                out[_MODEL_LABELS.get(str(key), str(key).replace("_", " "))] = value
     out["out-of-fold agreement with the consensus"] = float(np.mean(top == labels))
     out["calibration error (ECE) against the consensus"] = expected_calibration_error(
         probs.max(axis=1), top == labels
@@ -141,7 +153,7 @@ def model_metrics(res: Any) -> dict[str, Any]:
         known = gold >= 0
         out["out-of-fold accuracy on gold"] = float(np.mean(top[known] == gold[known]))
     if getattr(info, "temperature", None) is not None:
-        out["calibration temperature"] = float(info.temperature)
+        out.setdefault("calibration temperature", float(info.temperature))
     return out
 
 
