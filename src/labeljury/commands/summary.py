@@ -73,6 +73,8 @@ def print_summary(console: Any, res: Any) -> None:
         f"{plural(s['annotations'], 'annotation')}, "
         f"{plural(s['annotators'], 'annotator')}, {plural(s['classes'], 'class')}"
     )
+    if s.get("chosen_by"):  # method="auto": which method it used and why
+        console.print(f"auto: {s['chosen_by']}")
     console.print(
         f"mean consensus quality {s['mean_consensus_quality']:.3f}; "
         f"{plural(s['items_below_0.5_quality'], 'item')} below 0.5; "
@@ -84,8 +86,9 @@ def print_summary(console: Any, res: Any) -> None:
             f"({join_words(_gold_pinning_methods())} pin them)"
         )
     elif s["gold_items"]:
-        calibrated = s["scores_calibrated_on_gold"]
-        chosen = s["annotator_model_chosen_on_gold"]
+        # method-specific keys: present when the method reports them
+        calibrated = s.get("scores_calibrated_on_gold")
+        chosen = s.get("annotator_model_chosen_on_gold")
         console.print(
             f"{plural(s['gold_items'], 'gold item')} pinned to their class; "
             + (
@@ -95,7 +98,9 @@ def print_summary(console: Any, res: Any) -> None:
             )
             + (f"; annotator model chosen on them: {chosen}" if chosen else "")
         )
-    elif hasattr(res.method, "gold_calibration_items_"):
+    elif hasattr(res.method, "gold_calibration_items_") or "gold_calibration_items" in (
+        res.method.describe() if hasattr(res.method, "describe") else {}
+    ):
         # the labels cannot show a mistake the whole crowd shares; gold items can
         console.print(
             "[dim]tip: --gold FILE with 20 or more checked items (5-10% of them is "
