@@ -120,3 +120,54 @@ def test_command_runs_end_to_end_and_reproduces(generalization, tmp_path, capsys
     assert {"temp/labels", "temp/r3", "confusions/model"} <= set(a.dataset)
     summary = (tmp_path / "a" / "summary.md").read_text()
     assert "| strong |" in summary and "best_ref" in summary
+
+
+def _row(dataset, method, acc, *, cand="", kind="real", time_s=1.0, status="ok", chosen=False):
+    group = dataset.split("/")[0]
+    return {
+        "dataset": dataset,
+        "group": group,
+        "variant": dataset.split("/")[1],
+        "set_kind": kind,
+        "method": method,
+        "candidate": cand,
+        "setting": 0 if cand else -1,
+        "params": "{}" if cand else "",
+        "status": status,
+        "accuracy": acc,
+        "auroc_own": 0.8,
+        "ece": 0.05,
+        "time_s": time_s,
+        "chosen": chosen,
+    }
+
+
+def test_report_gaps_to_the_best_reference_crowdlab_and_the_baseline():
+    from labeljury.bench.protocol_report import per_set, summary
+
+    rows = pd.DataFrame(
+        [
+            _row("a/labels", "shrunk_dawid_skene[0]", 0.90, cand="shrunk_dawid_skene", chosen=True),
+            _row("a/labels", "jury[0]", 0.93, cand="jury", chosen=True, time_s=2.0),
+            _row("a/labels", "jury[1]", 0.99, cand="jury"),  # not the chosen setting: ignored
+            _row("a/labels", "crowdkit:DawidSkene", 0.92),
+            _row("a/labels", "cleanlab:crowdlab", np.nan, status="n/a"),
+            _row("b/model", "shrunk_dawid_skene[0]", 0.80, cand="shrunk_dawid_skene", chosen=True),
+            _row("b/model", "jury[0]", 0.78, cand="jury", chosen=True, time_s=2.0),
+            _row("b/model", "crowdkit:DawidSkene", 0.70),
+            _row("b/model", "cleanlab:crowdlab", 0.81, time_s=4.0),
+        ]
+    )
+    ps = per_set(rows)
+    assert ps.loc["a/labels", "best_ref"] == "crowdkit:DawidSkene"
+    assert ps.loc["b/model", "best_ref"] == "cleanlab:crowdlab"
+    assert ps.loc["a/labels", "gap_ref:jury"] == pytest.approx(1.0)
+    assert ps.loc["b/model", "gap_base:jury"] == pytest.approx(-2.0)
+    s = summary(rows)
+    assert s.loc["jury", "mean_gap_ref"] == pytest.approx((1.0 - 3.0) / 2)
+    assert s.loc["jury", "worst_gap_ref"] == pytest.approx(-3.0)
+    assert s.loc["jury", "worst_set"] == "b/model"
+    assert s.loc["jury", "mean_gap_crowdlab"] == pytest.approx(-3.0)  # where CROWDLAB ran
+    assert s.loc["jury", "mean_gap_baseline"] == pytest.approx((3.0 - 2.0) / 2)
+    assert s.loc["jury", "time_vs_crowdlab"] == pytest.approx(0.5)
+    assert s.loc["cleanlab:crowdlab", "failed"] == 0  # n/a (no model) is not a failure
