@@ -110,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         roots = args.data or ([str(r)] if (r := find_data_root()) is not None else [])
         wanted = args.sets if args.sets is not None else QUICK_SETS if args.quick else None
         folders = [f for f in discover(roots) if wanted is None or f.name in wanted]
+        if not args.quiet:
+            print(
+                f"[protocol] {len(folders)} real data sets: subsampling and out-of-fold models...",
+                file=sys.stderr,
+                flush=True,
+            )
         sets += real_sets(folders, seed)
     sets += family_sets(seed, args.families, scale)
     peers = args.peers if args.peers is not None else TINY_PEERS if args.tiny else DEFAULT_PEERS
