@@ -48,8 +48,8 @@ __all__ = [
 
 #: the floor every default must beat (issue 15)
 BASELINE = "shrunk_dawid_skene"
-#: the references; those that fail (crowd-kit Wawa/ZeroBasedSkill with scikit-learn
-#: >= 1.8) are reported as failed rows and left out of the best reference
+#: the references; a peer that fails on a data set (CROWDLAB with one label per item)
+#: is reported as a failed row and left out of that set's best reference
 DEFAULT_PEERS = (
     "crowdkit:MajorityVote",
     "crowdkit:Wawa",
