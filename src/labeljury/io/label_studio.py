@@ -28,6 +28,7 @@ from ._common import (
     to_seconds,
     to_utc,
 )
+from .tables import read_table
 
 __all__ = ["read_label_studio"]
 
@@ -228,11 +229,9 @@ def _read_min(path: str, question: str | None, keep_skipped: bool,
 def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: bool,
                 classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
     try:
-        raw = pd.read_csv(path, sep=sep or ",", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse ({exc})") from exc
+        raw = read_table(path, numbers=False)
+    except EmptyInputError:
+        raise
     for col in ("id", "annotator"):
         if col not in raw.columns:
             raise InputError(f"{path}: no {col!r} column; is this a Label Studio CSV export? "
