@@ -35,7 +35,13 @@ from .errors import (
     preview,
     show,
 )
-from .validation import check_dense, check_ids, labels_from_text, normalise_labels
+from .validation import (
+    check_dense,
+    check_ids,
+    factorize_scalars,
+    labels_from_text,
+    normalise_labels,
+)
 
 __all__ = ["Annotations", "read_annotations"]
 
@@ -580,9 +586,11 @@ class Annotations:
                 raise InputError(f"{_where(source, bad)}: item ids not in items=[...]: "
                                  f"{preview(pd.unique(item_vals[bad]).tolist())}")
         else:
-            item_codes, item_index = pd.factorize(item_vals, sort=False)
+            item_codes, item_index = factorize_scalars(item_vals, f"{source or 'table'}: "
+                                                       f"item column {item_col!r}")
             item_index = pd.Index(item_index)
-        ann_codes, ann_index = pd.factorize(ann_vals, sort=False)
+        ann_codes, ann_index = factorize_scalars(ann_vals, f"{source or 'table'}: annotator "
+                                                 f"column {annotator_col!r}")
         check_ids(item_index, "item", source)
         check_ids(ann_index, "annotator", source)
         class_index, label_codes = _encode_labels(lab_vals, classes, source, label_col)

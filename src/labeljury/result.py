@@ -16,6 +16,7 @@ from .errors import InputError
 from .methods import Aggregator, get_method
 from .pred_probs import align_pred_probs
 from .quality import annotator_stats, detailed_label_quality, label_quality
+from .validation import check_param_names
 
 __all__ = ["TABLES", "Result", "aggregate", "resolve_method"]
 
@@ -202,6 +203,7 @@ def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> 
     """
     if isinstance(method, Aggregator):
         if params:
+            check_param_names(type(method), params)
             method = method.set_params(**params)
         return method
     if not isinstance(method, str):

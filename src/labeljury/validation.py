@@ -20,13 +20,15 @@ from .errors import (
     ClassError,
     InputError,
     InputWarning,
+    ParameterError,
     PredProbsError,
     TooLargeError,
     preview,
     show,
 )
 
-__all__ = ["MAX_DENSE_CELLS", "check_dense", "check_features", "check_ids", "check_pred_probs",
+__all__ = ["MAX_DENSE_CELLS", "check_dense", "check_features", "check_ids", "check_param_names",
+           "check_params", "check_pred_probs",
            "labels_from_text", "normalise_labels", "numeric_block", "same_kind_ids"]
 
 
@@ -343,7 +345,7 @@ def check_features(features: Any, source: str = "features") -> Any:
     converted = []
     out = df
     for c in df.columns:
-        if df[c].dtype == object:
+        if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype):
             conv = _numbers_as_text(df[c])
             if conv is not None:
                 if out is df:
@@ -371,3 +373,76 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
                                  "finite number, or leave the cell empty)")
         if len(col) and col.isna().all():
             raise InputError(f"{source}: column {c!r} is empty in every row; drop it")
+
+
+# ---------------------------------------------------------------- parameters
+_POSITIVE_INTS = ("max_iter", "n_iter", "max_rounds", "n_splits", "n_folds", "folds")
+_NON_NEGATIVE = ("tol", "atol", "rtol", "alpha", "beta", "smoothing", "prior", "epsilon", "eps",
+                 "min_shared")
+
+
+def check_param_names(cls: type, params: dict[str, Any]) -> None:
+    """Refuse parameters ``cls`` does not take, suggesting the nearest name.
+
+    Examples
+    --------
+    >>> from labeljury.methods.dawid_skene import DawidSkene
+    >>> check_param_names(DawidSkene, {"max_iters": 5})
+    Traceback (most recent call last):
+    ...
+    labeljury.errors.ParameterError: DawidSkene has no parameter 'max_iters' (did you mean ...
+    """
+    import difflib
+    import inspect
+
+    sig = inspect.signature(cls)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    known = [n for n in sig.parameters if n != "self"]
+    for name in params:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParameterError(f"{cls.__name__} has no parameter {name!r}{hint}; its "
+                                 f"parameters are {', '.join(known) or 'none'}")
+
+
+def check_params(estimator: Any) -> None:
+    """Check an estimator's parameter values before fitting, by the parameter's name.
+
+    Iteration counts and folds are integers >= 1; tolerances and smoothing
+    are finite and >= 0; no number is NaN or infinite; ``random_state`` is
+    None, an int or a numpy generator.
+
+    Examples
+    --------
+    >>> from labeljury.methods.dawid_skene import DawidSkene
+    >>> check_params(DawidSkene(max_iter=-5))
+    Traceback (most recent call last):
+    ...
+    labeljury.errors.ParameterError: DawidSkene(max_iter=-5): max_iter must be an integer >= 1
+    """
+    try:
+        params = estimator.get_params(deep=False)
+    except Exception:  # not a scikit-learn style estimator: nothing to check here
+        return
+    name = type(estimator).__name__
+    for key, value in params.items():
+        where = f"{name}({key}={value!r})"
+        is_num = isinstance(value, (int, float, np.integer, np.floating)) and \
+            not isinstance(value, (bool, np.bool_))
+        if key in _POSITIVE_INTS:
+            if value is None:
+                continue
+            if not is_num or int(value) != value or value < 1:
+                raise ParameterError(f"{where}: {key} must be an integer >= 1")
+        elif key == "random_state":
+            if value is not None and not isinstance(
+                    value, (int, np.integer, np.random.RandomState, np.random.Generator)):
+                raise ParameterError(f"{where}: random_state must be None, an integer or a "
+                                     "numpy random generator")
+        elif is_num:
+            if not np.isfinite(value):
+                raise ParameterError(f"{where}: {key} must be a finite number")
+            if key in _NON_NEGATIVE and value < 0:
+                raise ParameterError(f"{where}: {key} must be >= 0")

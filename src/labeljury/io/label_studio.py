@@ -145,7 +145,14 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
                     if col is None:
                         col = labels[q] = array("i", [-1]) * n
                     col.extend([-1] * (n + 1 - len(col)))
-                    col[n] = answers.code(tuple(value["choices"]))
+                    chosen = value["choices"]
+                    if not isinstance(chosen, list) or not all(
+                            isinstance(c, (str, int, float)) for c in chosen):
+                        raise InputError(
+                            f"{path}: task {tid!r} annotation {a.get('id')!r}: 'choices' of "
+                            f"{q!r} is {json.dumps(chosen)[:60]}, not a list of class names "
+                            "(nested one level too deep?); fix the export")
+                    col[n] = answers.code(tuple(chosen))
         if len(pending) >= 1 << 16:
             stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
             pending = []

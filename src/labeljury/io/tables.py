@@ -50,9 +50,9 @@ NA_TEXT = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null
 _DELIMS = (",", "\t", ";", "|")
 _DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 # a column named like an id keeps its text even when every cell looks like a number
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|ids|key|uuid|item|task|example|sample|annotator|worker|"
-                      r"user|rater|labell?er|performer|judge|coder|question|object|image)$|id$",
-                      re.IGNORECASE)
+_ID_NAME = re.compile(r"(^|[_\s.:-])(id|ids|key|uuid|item|task|example|sample|annotator|worker|"
+                      r"user|rater|labell?er|performer|judge|coder|question|object|image)$|"
+                      r"(?-i:[a-z]I[dD]s?$)", re.IGNORECASE)
 
 
 def _where_path(path: str | os.PathLike[str]) -> str:
