@@ -1,6 +1,6 @@
 """Fuzz every reader: random bytes and random tables give a result or a labeljury error.
 
-Bounded in time (15 examples per reader and case, the same ones each run) so it
+Bounded in time (10 examples per reader and case, the same ones each run) so it
 runs in a few seconds inside ``make test``; LABELJURY_FUZZ_EXAMPLES=400 LABELJURY_FUZZ_RANDOM=1
 search longer and afresh. Hypothesis shrinks any failure to a small file.
 """
@@ -8,6 +8,7 @@ search longer and afresh. Hypothesis shrinks any failure to a small file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -27,7 +28,8 @@ from labeljury.io.tables import read_table
 from labeljury.pred_probs import align_pred_probs
 
 SUFFIXES = [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".csv.gz", ".zip", ".txt"]
-FUZZ = settings(max_examples=int(os.environ.get("LABELJURY_FUZZ_EXAMPLES", "15")), deadline=None, derandomize=os.environ.get("LABELJURY_FUZZ_RANDOM") is None,
+FUZZ = settings(max_examples=int(os.environ.get("LABELJURY_FUZZ_EXAMPLES", "10")),
+                deadline=None, derandomize=os.environ.get("LABELJURY_FUZZ_RANDOM") is None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 # cells that break naive readers: numbers-as-text, padded ids, blanks, quotes,
@@ -83,8 +85,7 @@ READERS = {
     "features": _features,
     "read_annotations": lambda p: read_annotations(p),
     "sniff+read": lambda p: lio.read(p),
-    **{f"format={name}": (lambda name: lambda p: lio.read(p, format=name))(name)
-       for name in lio.FORMATS},
+    **{f"format={name}": functools.partial(lio.read, format=name) for name in lio.FORMATS},
 }
 
 
