@@ -36,6 +36,7 @@ from .errors import (
     show,
 )
 from .validation import (
+    _text_key,
     check_dense,
     check_ids,
     factorize_scalars,
@@ -263,6 +264,9 @@ class Annotations:
                 raise InputError(f"duplicate {name} ids: "
                                  f"{preview(vocab[vocab.duplicated()].unique().tolist())}")
         check_dense(len(self.items), len(self.classes), "items x classes")
+        # per-annotator confusion matrices (Dawid-Skene and kin)
+        check_dense(len(self.annotators), len(self.classes) ** 2,
+                    "annotators x classes x classes")
         if len(self.classes) < 2:
             raise ClassError(f"need at least two classes, got {list(self.classes)}; pass "
                              "classes=[...] to name classes nobody chose")
@@ -411,7 +415,10 @@ class Annotations:
         pos = self.items.get_indexer(s.index)
         if (pos < 0).any():
             raise InputError(f"gold labels for unknown items: {preview(s.index[pos < 0].tolist())}")
-        vals = _integral_to_int(_as_clean_values(s))
+        vals = _integral_to_int(normalise_labels(_as_clean_values(s), "gold", "class"))
+        if self.classes.dtype.kind in "iu" and vals.dtype == object:
+            # gold read from text ("1") for integer classes
+            vals = _integral_to_int(labels_from_text(vals, "gold", "class"))
         cls = self.classes.get_indexer(vals)
         if (cls < 0).any():
             raise ClassError(f"gold labels outside the classes {list(self.classes)}: "
@@ -780,7 +787,11 @@ def _encode_labels(vals: np.ndarray, classes: Sequence[Any] | None, source: str 
     else:
         if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
             raise ParameterError(f"classes must be a list of class names, got {classes!r}")
-        class_index = pd.Index(_integral_to_int(_as_clean_values(pd.Index(list(classes)))))
+        given = _as_clean_values(pd.Index(list(classes)))
+        if given.dtype == object:  # the same spaces / Unicode rule as the labels
+            given = np.asarray([_text_key(c) if isinstance(c, str) else c for c in given],
+                               dtype=object)
+        class_index = pd.Index(_integral_to_int(given))
         empty = _missing_mask(np.asarray(class_index, dtype=object))
         if empty.any():
             raise ClassError(f"classes include an empty or missing name "

@@ -102,7 +102,7 @@ class ConvergenceWarning(UserWarning):
 
 
 def show(value: object) -> str:
-    """``repr`` of a value as the user wrote it (numpy scalars shown as plain Python).
+    r"""``repr`` of a value as the user wrote it (numpy scalars shown as plain Python).
 
     Control characters (a terminal escape sequence in a label) come out escaped.
 
@@ -118,7 +118,7 @@ def show(value: object) -> str:
 
 
 def printable(text: object) -> str:
-    """``text`` with control characters escaped, for terminal output on one line.
+    r"""``text`` with control characters escaped, for terminal output on one line.
 
     Examples
     --------

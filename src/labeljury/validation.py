@@ -260,7 +260,7 @@ def same_kind_ids(ids: pd.Index, items: pd.Index) -> pd.Index:
     >>> same_kind_ids(pd.Index([7, 8]), pd.Index(["7", "8"])).tolist()
     ['7', '8']
     """
-    if ids.dtype.kind in "iu" and items.dtype == object and \
+    if ids.dtype.kind in "iu" and items.dtype.kind == "O" and \
             all(isinstance(v, str) for v in items[:1000]):
         return pd.Index([str(v) for v in ids], dtype=object)
     return ids

@@ -222,8 +222,15 @@ def _check_columns(columns: list[Any], source: str) -> None:
 
 def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     first = text.split("\n", 1)[0]
-    sep = _sniff_delimiter(first, "\t" if kind == "tsv" else ("," if kind == "csv" else None),
-                           source)
+    excel = re.fullmatch(r"sep=(.)\r?", first)
+    if excel:  # Excel's "sep=;" first line names the delimiter
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first = text.split("\n", 1)[0]
+        kind = {",": "csv", "\t": "tsv"}.get(excel.group(1), excel.group(1))
+    if kind in ("csv", "tsv"):
+        sep = _sniff_delimiter(first, "\t" if kind == "tsv" else ",", source)
+    else:
+        sep = kind if len(kind) == 1 else _sniff_delimiter(first, None, source)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str,
                           keep_default_na=False, na_filter=False, skip_blank_lines=True,
@@ -244,15 +251,22 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     body = raw.iloc[1:].reset_index(drop=True)
     body.columns = header
     if len(body):
-        # a header row repeated inside the data: two files concatenated
-        rep = np.flatnonzero((body.to_numpy(dtype=object) == np.asarray(raw.iloc[0], dtype=object)
-                              ).all(axis=1))
+        # a header row repeated inside the data: two files concatenated (maybe with a BOM)
+        head = np.asarray([str(h).strip().lstrip("\ufeff") for h in raw.iloc[0]], dtype=object)
+        cells = body.to_numpy(dtype=object)
+        first = np.asarray([str(c).strip().lstrip("\ufeff") for c in cells[:, 0]], dtype=object)
+        rep = np.flatnonzero((first == head[0]) & (cells[:, 1:] == raw.iloc[0].to_numpy(
+            dtype=object)[1:]).all(axis=1))
         if rep.size and len(header) > 1:
             raise InputError(f"{source} line{'s' if rep.size > 1 else ''} "
                              f"{preview((rep + 2).tolist())}: the header row repeated inside "
                              "the data (files concatenated?); remove those lines")
     # empty cells are missing; everything else is the text as written
-    return body.replace("", np.nan).astype(object)
+    body = body.replace("", np.nan).astype(object)
+    # a trailing delimiter on every line adds a nameless, empty column: nothing to read
+    blank = [c for i, c in enumerate(body.columns)
+             if c == f"Unnamed: {i}" and body[c].isna().all()]
+    return body.drop(columns=blank) if blank else body
 
 
 def _read_json_records(text: str, kind: str, source: str) -> pd.DataFrame:
@@ -354,6 +368,9 @@ def read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.Data
     """
     path = os.fspath(path)
     ext, comp = inner_suffix(path)
+    if ext in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers"):
+        raise InputError(f"{path}: spreadsheet files are not read (their cells carry formats "
+                         "that change ids: 007 -> 7); save the sheet as CSV (UTF-8) and pass that")
     kind = TABLE_KINDS.get(ext, "csv")
     if kind == "parquet":
         _check_exists(path)
