@@ -203,7 +203,7 @@ def test_aggregate_refuses_non_annotations(bad: object) -> None:
 
 
 @pytest.mark.parametrize("params, words", [
-    ({"max_iter": -5}, "max_iter must be an integer >= 1"),
+    ({"max_iter": -5}, "max_iter must be an integer >= 0"),
     ({"max_iter": 2.5}, "max_iter must be an integer"),
     ({"tol": float("nan")}, "tol must be a finite number"),
     ({"tol": -1.0}, "tol must be >= 0"),

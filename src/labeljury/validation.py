@@ -376,7 +376,9 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
 
 
 # ---------------------------------------------------------------- parameters
-_POSITIVE_INTS = ("max_iter", "n_iter", "max_rounds", "n_splits", "n_folds", "folds")
+# max_iter=0 is meaningful (the initial estimate, e.g. majority vote); rounds and folds are not
+_COUNT_INTS = {"max_iter": 0, "n_iter": 0, "max_rounds": 1, "n_splits": 2, "n_folds": 2,
+               "folds": 2}
 _NON_NEGATIVE = ("tol", "atol", "rtol", "alpha", "beta", "smoothing", "prior", "epsilon", "eps",
                  "min_shared")
 
@@ -410,7 +412,7 @@ def check_param_names(cls: type, params: dict[str, Any]) -> None:
 def check_params(estimator: Any) -> None:
     """Check an estimator's parameter values before fitting, by the parameter's name.
 
-    Iteration counts and folds are integers >= 1; tolerances and smoothing
+    Iteration counts are integers >= 0, folds >= 2; tolerances and smoothing
     are finite and >= 0; no number is NaN or infinite; ``random_state`` is
     None, an int or a numpy generator.
 
@@ -420,7 +422,7 @@ def check_params(estimator: Any) -> None:
     >>> check_params(DawidSkene(max_iter=-5))
     Traceback (most recent call last):
     ...
-    labeljury.errors.ParameterError: DawidSkene(max_iter=-5): max_iter must be an integer >= 1
+    labeljury.errors.ParameterError: DawidSkene(max_iter=-5): max_iter must be an integer >= 0
     """
     try:
         params = estimator.get_params(deep=False)
@@ -431,11 +433,12 @@ def check_params(estimator: Any) -> None:
         where = f"{name}({key}={value!r})"
         is_num = isinstance(value, (int, float, np.integer, np.floating)) and \
             not isinstance(value, (bool, np.bool_))
-        if key in _POSITIVE_INTS:
+        if key in _COUNT_INTS:
+            low = _COUNT_INTS[key]
             if value is None:
                 continue
-            if not is_num or int(value) != value or value < 1:
-                raise ParameterError(f"{where}: {key} must be an integer >= 1")
+            if not is_num or not np.isfinite(value) or int(value) != value or value < low:
+                raise ParameterError(f"{where}: {key} must be an integer >= {low}")
         elif key == "random_state":
             if value is not None and not isinstance(
                     value, (int, np.integer, np.random.RandomState, np.random.Generator)):
