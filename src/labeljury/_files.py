@@ -34,9 +34,20 @@ def _key(path: str | os.PathLike[str]) -> str:
     return os.path.normcase(os.path.realpath(os.fspath(path)))
 
 
+def _inode(path: str | os.PathLike[str]) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"inode:{st.st_dev}:{st.st_ino}"  # a hard link is the same file by another name
+
+
 def register_input(path: str | os.PathLike[str]) -> None:
     """Remember that ``path`` was read, so no output may replace it."""
     _INPUTS.add(_key(path))
+    inode = _inode(path)
+    if inode:
+        _INPUTS.add(inode)
 
 
 def check_not_input(path: str | os.PathLike[str],
@@ -47,7 +58,8 @@ def check_not_input(path: str | os.PathLike[str],
     arguments, checked before any work starts).
     """
     key = _key(path)
-    if key in _INPUTS or key in {_key(p) for p in inputs}:
+    inode = _inode(path)
+    if key in _INPUTS or (inode and inode in _INPUTS) or key in {_key(p) for p in inputs}:
         raise OutputError(f"{path}: refusing to overwrite an input file with an output; write "
                           "the outputs to another folder (--out)")
 

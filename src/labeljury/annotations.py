@@ -651,7 +651,7 @@ class Annotations:
             source = source or os.fspath(data)
             data = _read_table(data, numbers=False)
             if item_col is None:
-                item_col = _find_column(list(data.columns), ITEM_NAMES)
+                item_col = _wide_item_column(data, source)
         _check_frame(data, source)
         if isinstance(data, np.ndarray):
             if data.ndim != 2:
@@ -877,6 +877,32 @@ def _read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.Dat
     return read_table(path, numbers=numbers)
 
 
+def _wide_item_column(data: pd.DataFrame, source: str) -> Hashable | None:
+    """The item id column of a wide table read from a file, or None (row numbers).
+
+    Named like an id, or a nameless first column (pandas writes its index so). A
+    first column that is none of those but looks like ids (every value distinct,
+    none of them a label in the other columns) is refused rather than read as an
+    annotator whose labels are item names.
+    """
+    cols = list(data.columns)
+    found = _find_column(cols, ITEM_NAMES)
+    if found is not None or not cols:
+        return found
+    if str(cols[0]).startswith("Unnamed: 0"):
+        return cols[0]
+    first = data.iloc[:, 0].dropna()
+    if len(cols) > 1 and len(first) >= 3 and first.is_unique:
+        others = pd.unique(data.iloc[:, 1:].to_numpy(dtype=object).ravel())
+        if not set(first.tolist()) & set(others.tolist()):
+            raise MissingColumnError(
+                f"{source}: read as a wide table (one column per annotator), but its first "
+                f"column {cols[0]!r} looks like item ids (every value distinct, none of them a "
+                "label elsewhere). Name the id column with item_col=... (CLI: --item-col), or "
+                "name the annotator and label columns if the table is long")
+    return None
+
+
 def _is_text(data: pd.DataFrame) -> bool:
     """Whether the frame is a delimited-text file read cell by cell as text."""
     return bool(data.attrs.get("labeljury_text", False))
@@ -963,6 +989,6 @@ def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *
                                      label_col=label_col, classes=classes, duplicates=duplicates,
                                      unlabeled=unlabeled, source=source)
     if item_col is None and source is not None:
-        item_col = _find_column(list(data.columns), ITEM_NAMES)
+        item_col = _wide_item_column(data, source)
     return Annotations.from_wide(data, classes=classes, item_col=item_col, unlabeled=unlabeled,
                                  source=source)

@@ -20,6 +20,7 @@ from labeljury.errors import (
     InputError,
     InputWarning,
     LabeljuryError,
+    MissingColumnError,
     OutputError,
 )
 from labeljury.io.tables import read_table
@@ -302,3 +303,44 @@ def test_mturk_empty_extra_answer_column(tmp_path: Path) -> None:
 
     ann = lio.read(p)
     assert ann.n_annotations == 3 and ann.classes.tolist() == ["neg", "pos"]
+
+
+def test_wide_first_column_of_ids_refused_not_read_as_an_annotator(tmp_path: Path) -> None:
+    p = write(tmp_path, "w.csv", "name,w1,w2\nalpha,x,y\nbeta,y,y\ngamma,x,x\n")
+    with pytest.raises(MissingColumnError, match="first column 'name' looks like item ids"):
+        read_annotations(p)
+    assert read_annotations(p, item_col="name").items.tolist() == ["alpha", "beta", "gamma"]
+
+
+def test_wide_table_written_with_the_pandas_index(tmp_path: Path) -> None:
+    p = tmp_path / "w.csv"
+    pd.DataFrame({"w1": [0, 1, 1], "w2": [1, 1, 0]}).to_csv(p)
+    ann = read_annotations(p)
+    assert ann.annotators.tolist() == ["w1", "w2"] and ann.items.tolist() == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("text, sep", [("sep=;\nitem;worker;label\n1;a;x\n1;b;y\n", None),
+                                       ("item,worker,label,\n1,a,x,\n1,b,y,\n", None)])
+def test_excel_sep_line_and_trailing_delimiter(tmp_path: Path, text: str, sep) -> None:
+    ann = read_annotations(write(tmp_path, "a.csv", text))
+    assert ann.n_annotations == 2 and ann.classes.tolist() == ["x", "y"]
+
+
+def test_hard_link_to_an_input_is_not_overwritten(tmp_path: Path) -> None:
+    import os
+
+    from labeljury import aggregate
+
+    p = write(tmp_path, "answers.csv", LONG)
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(p, out / "label_quality.csv")
+    res = aggregate(read_annotations(p), method="majority_vote")
+    with pytest.raises(OutputError, match="overwrite an input"):
+        res.save(out)
+    assert p.read_text() == LONG
+
+
+def test_spreadsheet_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="save the sheet as CSV"):
+        read_annotations(write(tmp_path, "a.xlsx", b"PK\x03\x04"))
