@@ -413,7 +413,7 @@ def check_params(estimator: Any) -> None:
     """Check an estimator's parameter values before fitting, by the parameter's name.
 
     Iteration counts are integers >= 0, folds >= 2; tolerances and smoothing
-    are finite and >= 0; no number is NaN or infinite; ``random_state`` is
+    are >= 0; no number is NaN; ``random_state`` is
     None, an int or a numpy generator.
 
     Examples
@@ -445,7 +445,8 @@ def check_params(estimator: Any) -> None:
                 raise ParameterError(f"{where}: random_state must be None, an integer or a "
                                      "numpy random generator")
         elif is_num:
-            if not np.isfinite(value):
-                raise ParameterError(f"{where}: {key} must be a finite number")
+            # infinity can be a meaningful limit (a prior strength pinning a value); NaN never
+            if np.isnan(value):
+                raise ParameterError(f"{where}: {key} must be a number, not NaN")
             if key in _NON_NEGATIVE and value < 0:
                 raise ParameterError(f"{where}: {key} must be >= 0")
