@@ -42,6 +42,7 @@ from .validation import (
     factorize_scalars,
     labels_from_text,
     normalise_labels,
+    same_kind_ids,
 )
 
 __all__ = ["Annotations", "read_annotations"]
@@ -412,6 +413,7 @@ class Annotations:
             Item id -> class name. Unknown item ids or classes are errors.
         """
         s = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
+        s = s.set_axis(same_kind_ids(pd.Index(s.index), self.items))
         pos = self.items.get_indexer(s.index)
         if (pos < 0).any():
             raise InputError(f"gold labels for unknown items: {preview(s.index[pos < 0].tolist())}")

@@ -344,3 +344,26 @@ def test_hard_link_to_an_input_is_not_overwritten(tmp_path: Path) -> None:
 def test_spreadsheet_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="save the sheet as CSV"):
         read_annotations(write(tmp_path, "a.xlsx", b"PK\x03\x04"))
+
+
+def test_json_object_with_a_repeated_key_refused(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.jsonl", '{"item": 1, "worker": "a", "label": "x", "label": "y"}\n')
+    with pytest.raises(InputError, match="names the key 'label' twice"):
+        read_annotations(p)
+
+
+def test_side_tables_with_ids_read_as_numbers_still_match_text_ids(tmp_path: Path) -> None:
+    from labeljury.cli import read_gold
+    from labeljury.pipeline import align_features
+
+    ann = read_annotations(write(tmp_path, "a.csv", "item,worker,label\n7,a,x\n7,b,y\n"
+                                                    "8,a,y\n8,b,y\n"))
+    gold = write(tmp_path, "g.csv", "doc,gold\n7,x\n")  # 'doc': not an id name, read as 7
+    assert read_gold(str(gold), ann).gold.tolist() == [0, -1]
+    feats = pd.DataFrame({"doc": [8, 7], "f": [0.5, 1.5]})
+    assert align_features(feats, ann, id_col="doc")["f"].tolist() == [1.5, 0.5]
+    assert feats["doc"].tolist() == [8, 7]  # the caller's table is untouched
+    padded = read_annotations(write(tmp_path, "b.csv", "item,worker,label\n007,a,x\n007,b,y\n"
+                                                       "8,a,y\n8,b,y\n"))
+    with pytest.raises(LabeljuryError, match="no row for items"):
+        align_features(feats.replace(8, 8).assign(doc=[8, 7]), padded, id_col="doc")

@@ -269,14 +269,35 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     return body.drop(columns=blank) if blank else body
 
 
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) < len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise _RepeatedKey(dup)
+    return dict(pairs)
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
 def _read_json_records(text: str, kind: str, source: str) -> pd.DataFrame:
+    try:
+        return _json_records(text, kind, source)
+    except _RepeatedKey as exc:
+        raise InputError(f"{source}: an object names the key {exc.args[0]!r} twice; JSON keeps "
+                         "only the last, so one answer would be lost silently. Fix the "
+                         "export") from None
+
+
+def _json_records(text: str, kind: str, source: str) -> pd.DataFrame:
     records: list[Any] = []
     if kind == "jsonl":
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                rec = json.loads(line)
+                rec = json.loads(line, object_pairs_hook=_no_repeated_keys)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{source} line {n}: not valid JSON ({exc.msg})") from exc
             if not isinstance(rec, dict):
@@ -285,7 +306,7 @@ def _read_json_records(text: str, kind: str, source: str) -> pd.DataFrame:
             records.append(rec)
     else:
         try:
-            doc = json.loads(text)
+            doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})"
                              ) from exc
