@@ -232,7 +232,7 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     else:
         sep = kind if len(kind) == 1 else _sniff_delimiter(first, None, source)
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str,
+        raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object,
                           keep_default_na=False, na_filter=False, skip_blank_lines=True,
                           engine="c")
     except pd.errors.EmptyDataError as exc:
@@ -252,11 +252,14 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     body.columns = header
     if len(body):
         # a header row repeated inside the data: two files concatenated (maybe with a BOM)
-        head = np.asarray([str(h).strip().lstrip("\ufeff") for h in raw.iloc[0]], dtype=object)
-        cells = body.to_numpy(dtype=object)
-        first = np.asarray([str(c).strip().lstrip("\ufeff") for c in cells[:, 0]], dtype=object)
-        rep = np.flatnonzero((first == head[0]) & (cells[:, 1:] == raw.iloc[0].to_numpy(
-            dtype=object)[1:]).all(axis=1))
+        head = raw.iloc[0].to_numpy(dtype=object)
+        same = np.ones(len(body), dtype=bool)
+        for j in range(1, len(header)):  # column by column: no row-wide object copy
+            same &= body.iloc[:, j].to_numpy(dtype=object) == head[j]
+        rows = np.flatnonzero(same)
+        key = str(head[0]).strip().lstrip("\ufeff")
+        rep = rows[[str(body.iat[r, 0]).strip().lstrip("\ufeff") == key for r in rows]] \
+            if rows.size else rows
         if rep.size and len(header) > 1:
             raise InputError(f"{source} line{'s' if rep.size > 1 else ''} "
                              f"{preview((rep + 2).tolist())}: the header row repeated inside "
