@@ -330,3 +330,30 @@ def test_report_is_byte_identical_between_runs(tmp_path) -> None:
         res = labeljury.run(d.annotations, d.features, max_rounds=1, progress=False)
         pages.append(res.report(tmp_path / name).read_bytes())
     assert pages[0] == pages[1]
+
+
+def test_with_gold_refuses_two_classes_for_one_item_and_warns_on_empty() -> None:
+    from labeljury.errors import InputWarning
+
+    ann = Annotations.from_arrays(["a", "a", "b", "b"], ["x", "y", "x", "y"], [0, 1, 1, 1])
+    gold = pd.Series([0, 1], index=["a", "a"])
+    with pytest.raises(InputError, match="two different gold classes: 'a'"):
+        ann.with_gold(gold)
+    assert ann.with_gold(pd.Series([1, 1], index=["a", "a"])).gold.tolist() == [1, -1]
+    with pytest.warns(InputWarning, match="1 item\\(s\\) with an empty class"):
+        assert ann.with_gold({"a": np.nan, "b": 0}).gold.tolist() == [-1, 0]
+
+
+@pytest.mark.parametrize("bad", ["abc", 5, None, {"a": 1}])
+def test_from_arrays_needs_sequences(bad) -> None:
+    from labeljury.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="one-dimensional sequence"):
+        Annotations.from_arrays(bad, ["a"], [0])
+
+
+def test_feature_values_too_large_to_model() -> None:
+    from labeljury.validation import check_features
+
+    with pytest.raises(InputError, match="too large to model"):
+        check_features(pd.DataFrame({"f": [1.0, 3e257]}))

@@ -119,7 +119,7 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray:
         # and so compare False (one vectorised pass, no per-value Python loop)
         try:
             text = pd.Series(arr, copy=False).str.strip().str.lower()
-        except AttributeError:  # no string among the values: nothing more is missing
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
             return mask
         mask |= text.isin(_MISSING_STRINGS).to_numpy()
     return mask
@@ -414,6 +414,11 @@ class Annotations:
         """
         s = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
         s = s.set_axis(same_kind_ids(pd.Index(s.index), self.items))
+        blank = _missing_mask(_as_clean_values(s))
+        if blank.any():  # an empty gold class says nothing: the item stays unknown
+            warnings.warn(f"gold: {int(blank.sum())} item(s) with an empty class left out "
+                          f"({preview(s.index[blank].tolist())})", InputWarning, stacklevel=2)
+            s = s[~blank]
         pos = self.items.get_indexer(s.index)
         if (pos < 0).any():
             raise InputError(f"gold labels for unknown items: {preview(s.index[pos < 0].tolist())}")
@@ -421,6 +426,12 @@ class Annotations:
         if self.classes.dtype.kind in "iu" and vals.dtype == object:
             # gold read from text ("1") for integer classes
             vals = _integral_to_int(labels_from_text(vals, "gold", "class"))
+        if not s.index.is_unique:
+            pairs = pd.DataFrame({"pos": pos, "val": vals}).drop_duplicates()
+            clash = pairs["pos"].duplicated(keep=False).to_numpy()
+            if clash.any():
+                raise InputError(f"gold: items with two different gold classes: "
+                                 f"{preview(pd.unique(self.items[pairs['pos'][clash]]).tolist())}")
         cls = self.classes.get_indexer(vals)
         if (cls < 0).any():
             raise ClassError(f"gold labels outside the classes {list(self.classes)}: "
@@ -496,6 +507,11 @@ class Annotations:
         >>> Annotations.from_arrays(["q1", "q1"], ["ann", "bob"], [0, 1]).n_items
         1
         """
+        for name, x in (("item", item), ("annotator", annotator), ("label", label)):
+            if isinstance(x, (str, bytes, dict)) or not hasattr(x, "__len__") or \
+                    np.ndim(np.asarray(x, dtype=object)) != 1:
+                raise ParameterError(f"{name} must be a one-dimensional sequence (one entry per "
+                                     f"annotation), got {type(x).__name__}")
         lens = {len(np.asarray(x, dtype=object)) for x in (item, annotator, label)}
         if len(lens) > 1:
             raise InputError(f"item, annotator and label must have the same length, got "
@@ -720,7 +736,7 @@ class Annotations:
             present = ~_missing_mask(obj.ravel()).reshape(arr.shape)
             arr = obj
         rows, cols = np.nonzero(present)  # row-major: annotations come item by item
-        vals = _integral_to_int(arr[rows, cols])
+        vals = _integral_to_int(normalise_labels(arr[rows, cols], source, "cells"))
         ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
         if len(ann_index) != arr.shape[1]:
             raise InputError(f"{len(ann_index)} annotator ids for {arr.shape[1]} columns")
@@ -787,8 +803,10 @@ def _encode_labels(vals: np.ndarray, classes: Sequence[Any] | None, source: str 
     if classes is None:
         class_index = pd.Index(_sorted_unique(vals))
     else:
-        if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
-            raise ParameterError(f"classes must be a list of class names, got {classes!r}")
+        if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__") or any(
+                isinstance(c, (list, tuple, dict, set, np.ndarray)) for c in classes):
+            raise ParameterError(f"classes must be a list of class names, got "
+                                 f"{show(classes)[:80]}")
         given = _as_clean_values(pd.Index(list(classes)))
         if given.dtype == object:  # the same spaces / Unicode rule as the labels
             given = np.asarray([_text_key(c) if isinstance(c, str) else c for c in given],

@@ -225,7 +225,7 @@ def labels_from_text(vals: np.ndarray, source: str | None, label_col: Any) -> np
     if vals.dtype != object or not len(vals):
         return vals
     codes, uniq = factorize_scalars(vals, f"column {label_col!r}")
-    if not all(isinstance(u, str) and _NUMBER.match(u) for u in uniq):
+    if (codes < 0).any() or not all(isinstance(u, str) and _NUMBER.match(u) for u in uniq):
         return vals
     nums = np.array([float(u) for u in uniq])
     canon = [re.sub(r"\.0*$", "", u.lstrip("+")) if "e" not in u.lower() else u for u in uniq]
@@ -300,6 +300,10 @@ def _numbers_as_text(col: pd.Series) -> pd.Series | None:
     return conv if conv.notna().sum() == len(present) else None
 
 
+#: Largest magnitude of a feature value: squares (scaling, variances) must stay finite.
+MAX_FEATURE_ABS = 1e150
+
+
 def check_features(features: Any, source: str = "features") -> Any:
     """Refuse feature tables a model cannot learn from; convert numbers stored as text.
 
@@ -371,6 +375,11 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
                 raise InputError(f"{source}: column {c!r} holds infinite values in rows "
                                  f"{preview(inf.tolist())}; replace them (e.g. with a large "
                                  "finite number, or leave the cell empty)")
+            huge = np.flatnonzero(np.abs(np.nan_to_num(vals)) > MAX_FEATURE_ABS)
+            if huge.size:
+                raise InputError(f"{source}: column {c!r} holds values too large to model in "
+                                 f"rows {preview(huge.tolist())} (e.g. {vals[huge[0]]:.3g}; "
+                                 f"squared they overflow); rescale the column (log, units)")
         if len(col) and col.isna().all():
             raise InputError(f"{source}: column {c!r} is empty in every row; drop it")
 

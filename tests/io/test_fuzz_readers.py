@@ -138,3 +138,49 @@ def test_random_tables_through_the_cli(table: tuple[str, bytes]) -> None:
                      os.fspath(p.parent / "out")])
     assert code in (0, 2)
     assert "unexpected" not in err.getvalue()  # refused on purpose, not caught as a bug
+
+
+# ------------------------------------------------------- the Python API, in memory
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
+                   st.floats(allow_nan=True, allow_infinity=True),
+                   st.sampled_from(["a", "b", "1", " a", "", "NA", "\x00", "caf\u00e9", b"x"]),
+                   st.lists(st.integers(0, 2), max_size=2), st.just(2**70))
+ARRAYS = st.one_of(VALUES, st.lists(VALUES, max_size=4),
+                   st.lists(st.lists(VALUES, max_size=3), max_size=3))
+
+
+@FUZZ
+@given(cols=st.lists(st.sampled_from(["item", "worker", "label", "w1", "w2", "x"]), min_size=1,
+                     max_size=4),
+       rows=st.lists(st.lists(VALUES, min_size=4, max_size=4), max_size=6),
+       method=st.sampled_from(["majority_vote", "dawid_skene", "auto", "wawa"]))
+def test_random_dataframes_into_aggregate(cols: list, rows: list, method: str) -> None:
+    import pandas as pd
+
+    import labeljury
+
+    df = pd.DataFrame([r[: len(cols)] for r in rows], columns=cols) if rows else \
+        pd.DataFrame(columns=cols)
+    _only_labeljury_errors(labeljury.aggregate, df, method=method)
+
+
+@FUZZ
+@given(x=ARRAYS, y=ARRAYS, z=ARRAYS, which=st.integers(0, 6))
+def test_random_arguments_into_the_api(x, y, z, which: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    import labeljury
+
+    df = pd.DataFrame({"item": ["a", "a", "b", "b"], "worker": list("xyxy"),
+                       "label": [0, 1, 1, 1]})
+    calls = [lambda: labeljury.aggregate(df, pred_probs=x),
+             lambda: labeljury.aggregate(df, method="crowdlab", pred_probs=x),
+             lambda: Annotations.from_arrays(x, y, z),
+             lambda: Annotations.from_wide(np.array(x, dtype=object)),
+             lambda: labeljury.read_annotations(df, classes=x),
+             lambda: Annotations.from_long(df).with_gold(
+                 dict(zip(["a", "b", "a"], x if isinstance(x, list) else [x], strict=False))),
+             lambda: labeljury.aggregate(df, method="majority_vote").save(
+                 tempfile.mkdtemp(), format=x)]
+    _only_labeljury_errors(calls[which])
