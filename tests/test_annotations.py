@@ -124,8 +124,11 @@ def test_input_not_modified(long_df: pd.DataFrame) -> None:
 
 
 def test_mixed_type_ids() -> None:
-    ann = Annotations.from_arrays([1, "1", 2.0], ["a", "b", "a"], [0, 1, 0])
-    assert ann.n_items == 3  # 1 and "1" are different ids; 2.0 becomes 2
+    # 1 and "1" would be written back as the same id: refused, never merged or split
+    with pytest.raises(InputError, match="item ids 1 and '1' look the same"):
+        Annotations.from_arrays([1, "1", 2.0], ["a", "b", "a"], [0, 1, 0])
+    ann = Annotations.from_arrays([1, "x", 2.0], ["a", "b", "a"], [0, 1, 0])
+    assert ann.items.tolist() == [1, "x", 2]  # 2.0 becomes 2
 
 
 def test_unlabeled_drop_and_take() -> None:

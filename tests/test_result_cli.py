@@ -166,7 +166,7 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
 
 
 @pytest.mark.parametrize("rows, words", [
-    ("item,gold\n0,0\n0,1\n", "two different gold classes: 0"),
+    ("item,gold\n0,0\n0,1\n", "two different gold classes: '0'"),
     ("item,gold\n99999,0\n", "unknown items"),
     ("item,gold\n0,7\n", "outside the classes"),
     ("item\n0\n", "needs an item id column and a class column"),

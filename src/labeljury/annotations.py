@@ -15,6 +15,7 @@ asks for explicitly, builds one).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -27,10 +28,21 @@ from .errors import (
     DuplicateAnnotationError,
     EmptyInputError,
     InputError,
+    InputWarning,
     MissingColumnError,
     MissingValueError,
+    ParameterError,
     preview,
     show,
+)
+from .validation import (
+    _text_key,
+    check_dense,
+    check_ids,
+    factorize_scalars,
+    labels_from_text,
+    normalise_labels,
+    same_kind_ids,
 )
 
 __all__ = ["Annotations", "read_annotations"]
@@ -107,7 +119,7 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray:
         # and so compare False (one vectorised pass, no per-value Python loop)
         try:
             text = pd.Series(arr, copy=False).str.strip().str.lower()
-        except AttributeError:  # no string among the values: nothing more is missing
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
             return mask
         mask |= text.isin(_MISSING_STRINGS).to_numpy()
     return mask
@@ -252,6 +264,10 @@ class Annotations:
             if not vocab.is_unique:
                 raise InputError(f"duplicate {name} ids: "
                                  f"{preview(vocab[vocab.duplicated()].unique().tolist())}")
+        check_dense(len(self.items), len(self.classes), "items x classes")
+        # per-annotator confusion matrices (Dawid-Skene and kin)
+        check_dense(len(self.annotators), len(self.classes) ** 2,
+                    "annotators x classes x classes")
         if len(self.classes) < 2:
             raise ClassError(f"need at least two classes, got {list(self.classes)}; pass "
                              "classes=[...] to name classes nobody chose")
@@ -397,10 +413,25 @@ class Annotations:
             Item id -> class name. Unknown item ids or classes are errors.
         """
         s = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
+        s = s.set_axis(same_kind_ids(pd.Index(s.index), self.items))
+        blank = _missing_mask(_as_clean_values(s))
+        if blank.any():  # an empty gold class says nothing: the item stays unknown
+            warnings.warn(f"gold: {int(blank.sum())} item(s) with an empty class left out "
+                          f"({preview(s.index[blank].tolist())})", InputWarning, stacklevel=2)
+            s = s[~blank]
         pos = self.items.get_indexer(s.index)
         if (pos < 0).any():
             raise InputError(f"gold labels for unknown items: {preview(s.index[pos < 0].tolist())}")
-        vals = _integral_to_int(_as_clean_values(s))
+        vals = _integral_to_int(normalise_labels(_as_clean_values(s), "gold", "class"))
+        if self.classes.dtype.kind in "iu" and vals.dtype == object:
+            # gold read from text ("1") for integer classes
+            vals = _integral_to_int(labels_from_text(vals, "gold", "class"))
+        if not s.index.is_unique:
+            pairs = pd.DataFrame({"pos": pos, "val": vals}).drop_duplicates()
+            clash = pairs["pos"].duplicated(keep=False).to_numpy()
+            if clash.any():
+                raise InputError(f"gold: items with two different gold classes: "
+                                 f"{preview(pd.unique(self.items[pairs['pos'][clash]]).tolist())}")
         cls = self.classes.get_indexer(vals)
         if (cls < 0).any():
             raise ClassError(f"gold labels outside the classes {list(self.classes)}: "
@@ -476,6 +507,11 @@ class Annotations:
         >>> Annotations.from_arrays(["q1", "q1"], ["ann", "bob"], [0, 1]).n_items
         1
         """
+        for name, x in (("item", item), ("annotator", annotator), ("label", label)):
+            if isinstance(x, (str, bytes, dict)) or not hasattr(x, "__len__") or \
+                    np.ndim(np.asarray(x, dtype=object)) != 1:
+                raise ParameterError(f"{name} must be a one-dimensional sequence (one entry per "
+                                     f"annotation), got {type(x).__name__}")
         lens = {len(np.asarray(x, dtype=object)) for x in (item, annotator, label)}
         if len(lens) > 1:
             raise InputError(f"item, annotator and label must have the same length, got "
@@ -529,12 +565,20 @@ class Annotations:
         >>> Annotations.from_long(df).classes.tolist()
         [0, 1]
         """
+        if isinstance(data, (str, os.PathLike)):
+            source = source or os.fspath(data)
+            data = _read_table(data, numbers=False)
         if not isinstance(data, pd.DataFrame):
-            source = source or str(data)
-            data = _read_table(data)
+            raise ParameterError(f"from_long expects a DataFrame or a path, got "
+                                 f"{type(data).__name__}")
+        _check_frame(data, source)
         if data.shape[0] == 0:
             raise EmptyInputError(f"{source or 'table'}: no rows (no annotations)")
         cols = list(data.columns)
+        given = [c for c in (item_col, annotator_col, label_col) if c is not None]
+        if len(set(map(str, given))) < len(given):
+            raise InputError(f"{source or 'table'}: the item, annotator and label columns must "
+                             f"be different columns, got {preview(given)}")
         item_col = _resolve_column(cols, item_col, ITEM_NAMES, "item", source, ())
         annotator_col = _resolve_column(cols, annotator_col, ANNOTATOR_NAMES, "annotator", source,
                                         (item_col,))
@@ -555,7 +599,8 @@ class Annotations:
                                         f"or empty) in column {col!r}{hint}")
         item_vals = _integral_to_int(item_vals)
         ann_vals = _integral_to_int(ann_vals)
-        lab_vals = _integral_to_int(lab_vals)
+        lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source,
+                                            label_col))
         _check_sentinels(lab_vals, classes is not None, source, label_col)
 
         if items is not None:
@@ -566,9 +611,13 @@ class Annotations:
                 raise InputError(f"{_where(source, bad)}: item ids not in items=[...]: "
                                  f"{preview(pd.unique(item_vals[bad]).tolist())}")
         else:
-            item_codes, item_index = pd.factorize(item_vals, sort=False)
+            item_codes, item_index = factorize_scalars(item_vals, f"{source or 'table'}: "
+                                                       f"item column {item_col!r}")
             item_index = pd.Index(item_index)
-        ann_codes, ann_index = pd.factorize(ann_vals, sort=False)
+        ann_codes, ann_index = factorize_scalars(ann_vals, f"{source or 'table'}: annotator "
+                                                 f"column {annotator_col!r}")
+        check_ids(item_index, "item", source)
+        check_ids(ann_index, "annotator", source)
         class_index, label_codes = _encode_labels(lab_vals, classes, source, label_col)
 
         missing_meta = [c for c in meta_cols if c not in data.columns]
@@ -617,10 +666,11 @@ class Annotations:
         (4, [0, 1])
         """
         if isinstance(data, (str, os.PathLike)):
-            source = source or str(data)
-            data = _read_table(data)
+            source = source or os.fspath(data)
+            data = _read_table(data, numbers=False)
             if item_col is None:
-                item_col = _find_column(list(data.columns), ITEM_NAMES)
+                item_col = _wide_item_column(data, source)
+        _check_frame(data, source)
         if isinstance(data, np.ndarray):
             if data.ndim != 2:
                 raise InputError(f"a wide array must be 2-D (items x annotators), got shape "
@@ -639,7 +689,10 @@ class Annotations:
                 raise MissingValueError(f"{_where(source, miss)}: item id is missing in column "
                                         f"{item_col!r}")
             index = pd.Index(_integral_to_int(ids))
+            check_ids(index, "item", source)
+            text = _is_text(data)
             data = data.drop(columns=[item_col])
+            data.attrs["labeljury_text"] = text
         else:
             index = data.index
         if data.shape[0] == 0 or data.shape[1] == 0:
@@ -662,7 +715,9 @@ class Annotations:
                                   "annotations)")
         rows = np.concatenate(rows_parts)
         cols = np.concatenate(cols_parts)
-        vals = _concat_values(vals_parts)
+        vals = _integral_to_int(_labels(_concat_values(vals_parts), _is_text(data), classes,
+                                        source, "cells"))
+        check_ids(pd.Index(data.columns), "annotator", source)
         return cls._from_cells(rows, cols, vals, pd.Index(index), pd.Index(data.columns),
                                classes, unlabeled, source, column_names=list(data.columns))
 
@@ -681,7 +736,7 @@ class Annotations:
             present = ~_missing_mask(obj.ravel()).reshape(arr.shape)
             arr = obj
         rows, cols = np.nonzero(present)  # row-major: annotations come item by item
-        vals = _integral_to_int(arr[rows, cols])
+        vals = _integral_to_int(normalise_labels(arr[rows, cols], source, "cells"))
         ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
         if len(ann_index) != arr.shape[1]:
             raise InputError(f"{len(ann_index)} annotator ids for {arr.shape[1]} columns")
@@ -748,7 +803,19 @@ def _encode_labels(vals: np.ndarray, classes: Sequence[Any] | None, source: str 
     if classes is None:
         class_index = pd.Index(_sorted_unique(vals))
     else:
-        class_index = pd.Index(_integral_to_int(_as_clean_values(pd.Index(list(classes)))))
+        if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__") or any(
+                isinstance(c, (list, tuple, dict, set, np.ndarray)) for c in classes):
+            raise ParameterError(f"classes must be a list of class names, got "
+                                 f"{show(classes)[:80]}")
+        given = _as_clean_values(pd.Index(list(classes)))
+        if given.dtype == object:  # the same spaces / Unicode rule as the labels
+            given = np.asarray([_text_key(c) if isinstance(c, str) else c for c in given],
+                               dtype=object)
+        class_index = pd.Index(_integral_to_int(given))
+        empty = _missing_mask(np.asarray(class_index, dtype=object))
+        if empty.any():
+            raise ClassError(f"classes include an empty or missing name "
+                             f"({preview(list(class_index[empty]))}); every class needs a name")
         if not class_index.is_unique:
             raise ClassError(f"classes repeat: {preview(class_index[class_index.duplicated()])}")
     codes = class_index.get_indexer(vals) if len(vals) else np.zeros(0, np.int64)
@@ -787,7 +854,16 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
                       ) -> Annotations:
     if policy not in ("keep", "first", "last", "error"):
         raise InputError(f"duplicates must be 'keep', 'first', 'last' or 'error', got {policy!r}")
-    if policy == "keep" or not ann.has_duplicates():
+    if not ann.has_duplicates():
+        return ann
+    if policy == "keep":
+        key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
+        extra = int(pd.Index(key).duplicated().sum())
+        pairs = int(pd.Index(key[pd.Index(key).duplicated(keep=False)]).nunique())
+        warnings.warn(f"{source or 'annotations'}: {pairs:,} (item, annotator) pair(s) labeled "
+                      f"more than once ({extra:,} extra annotation(s)); each label counts as a "
+                      "vote. Pass duplicates='first' or 'last' (CLI: --duplicates) to keep one, "
+                      "or 'error' to refuse", InputWarning, stacklevel=4)
         return ann
     if policy == "error":
         key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
@@ -810,50 +886,64 @@ def _finish(ann: Annotations, unlabeled: UnlabeledPolicy) -> Annotations:
     return ann
 
 
-_READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".parquet": "parquet",
-            ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+def _read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.DataFrame:
+    """Read a CSV / TSV / Parquet / JSON Lines table (see :func:`labeljury.io.tables.read_table`).
+
+    ``numbers=False`` keeps every delimited-text cell as text (annotations: ids
+    stay as written, labels follow :func:`labeljury.validation.labels_from_text`).
+    """
+    from .io.tables import read_table
+
+    return read_table(path, numbers=numbers)
 
 
-def _has_delimiter(path: str) -> bool:
-    """Whether the first line of a text table holds a usual delimiter (, ; tab |)."""
-    import gzip
+def _wide_item_column(data: pd.DataFrame, source: str) -> Hashable | None:
+    """The item id column of a wide table read from a file, or None (row numbers).
 
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
-        first = f.readline()
-    return any(d in first for d in ",;\t|")
+    Named like an id, or a nameless first column (pandas writes its index so). A
+    first column that is none of those but looks like ids (every value distinct,
+    none of them a label in the other columns) is refused rather than read as an
+    annotator whose labels are item names.
+    """
+    cols = list(data.columns)
+    found = _find_column(cols, ITEM_NAMES)
+    if found is not None or not cols:
+        return found
+    if str(cols[0]).startswith("Unnamed: 0"):
+        return cols[0]
+    first = data.iloc[:, 0].dropna()
+    if len(cols) > 1 and len(first) >= 3 and first.is_unique:
+        others = pd.unique(data.iloc[:, 1:].to_numpy(dtype=object).ravel())
+        if not set(first.tolist()) & set(others.tolist()):
+            raise MissingColumnError(
+                f"{source}: read as a wide table (one column per annotator), but its first "
+                f"column {cols[0]!r} looks like item ids (every value distinct, none of them a "
+                "label elsewhere). Name the id column with item_col=... (CLI: --item-col), or "
+                "name the annotator and label columns if the table is long")
+    return None
 
 
-def _read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV / TSV / Parquet / JSON Lines file, with errors that name the file."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.getsize(path) == 0:
-        raise EmptyInputError(f"{path}: the file is empty")
-    ext = os.path.splitext(path.lower().removesuffix(".gz"))[1]
-    kind = _READERS.get(ext)
-    try:
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        if kind == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        if kind == "json":
-            return pd.read_json(path, dtype=False)
-        sep = "\t" if kind == "tsv" else None
-        if sep is None and not _has_delimiter(path):
-            # one column: the sniffer would pick a letter of the header as the delimiter
-            sep = ","
-        # keep ids as written: "007" stays a string; empty cells become NaN
-        return pd.read_csv(path, sep=sep, engine="python" if sep is None else "c",
-                           keep_default_na=True, dtype=None)
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse as {kind or 'CSV'} ({exc}); check for ragged "
-                         "rows (a different number of fields than the header)") from exc
-    except ValueError as exc:
-        raise InputError(f"{path}: cannot read as {kind or 'CSV'}: {exc}") from exc
+def _is_text(data: pd.DataFrame) -> bool:
+    """Whether the frame is a delimited-text file read cell by cell as text."""
+    return bool(data.attrs.get("labeljury_text", False))
+
+
+def _labels(vals: np.ndarray, text: bool, classes: Sequence[Any] | None, source: str | None,
+            label_col: Hashable) -> np.ndarray:
+    """Labels as classes: text from a file becomes numbers when every label is one."""
+    if text and not (classes is not None and all(isinstance(c, str) for c in classes)):
+        return labels_from_text(vals, source, label_col)
+    return normalise_labels(vals, source, label_col)
+
+
+def _check_frame(data: Any, source: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        return
+    cols = pd.Index(data.columns)
+    if not cols.is_unique:
+        raise InputError(f"{source or 'table'}: column names repeat: "
+                         f"{preview(cols[cols.duplicated()].unique().tolist())}; rename them "
+                         "(labeljury never guesses which one is meant)")
 
 
 def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *,
@@ -881,24 +971,44 @@ def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *
     """
     if isinstance(data, Annotations):
         return data
+    if layout not in ("auto", "long", "wide"):
+        raise ParameterError(f"layout must be 'auto', 'long' or 'wide', got {layout!r}")
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = os.fspath(data)
-        data = _read_table(source)
+        data = _read_table(source, numbers=False)
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(
+            f"annotations must be an Annotations object, a DataFrame (long or wide), a 2-D "
+            f"numpy array or a path to a table, got {type(data).__name__}"
+            + (f" {data!r}" if data is None or isinstance(data, (int, float)) else ""))
+    _check_frame(data, source)
     if layout == "auto":
         cols = list(data.columns)
-        has_ann = annotator_col is not None or _find_column(cols, ANNOTATOR_NAMES) is not None
-        has_lab = label_col is not None or _find_column(cols, LABEL_NAMES) is not None
-        layout = "long" if (has_ann and has_lab) else "wide"
+        ann_found = annotator_col if annotator_col is not None else \
+            _find_column(cols, ANNOTATOR_NAMES)
+        lab_found = label_col if label_col is not None else \
+            _find_column(cols, LABEL_NAMES, exclude=[ann_found] if ann_found is not None else ())
+        if ann_found is not None and lab_found is not None:
+            layout = "long"
+        elif ann_found is not None or lab_found is not None:
+            found, missing = (("an annotator", "label") if ann_found is not None
+                              else ("a label", "annotator"))
+            seen = ann_found if ann_found is not None else lab_found
+            raise MissingColumnError(
+                f"{source or 'table'}: column {seen!r} "
+                f"looks like {found} column of a long table, but no {missing} column is "
+                f"recognised among {preview(cols, 12)}. Name it with {missing}_col=... (CLI: "
+                f"--{missing}-col), or say the table is wide (layout='wide', CLI: --format wide)")
+        else:
+            layout = "wide"
     if layout == "long":
         return Annotations.from_long(data, item_col=item_col, annotator_col=annotator_col,
                                      label_col=label_col, classes=classes, duplicates=duplicates,
                                      unlabeled=unlabeled, source=source)
-    if layout != "wide":
-        raise InputError(f"layout must be 'auto', 'long' or 'wide', got {layout!r}")
     if item_col is None and source is not None:
-        item_col = _find_column(list(data.columns), ITEM_NAMES)
+        item_col = _wide_item_column(data, source)
     return Annotations.from_wide(data, classes=classes, item_col=item_col, unlabeled=unlabeled,
                                  source=source)

@@ -19,6 +19,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .errors import LabeljuryError
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Consensus labels, label quality and annotator quality for data labeled by "
                     "several annotators.")
     parser.add_argument("--version", action="version", version=f"labeljury {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, print the Python traceback too (anywhere on the line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     agg = sub.add_parser("aggregate", help="infer consensus labels and quality scores",
@@ -196,18 +199,81 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# arguments that name files the command reads, and the ones that name its outputs
+_INPUT_ARGS = ("answers", "gold", "pred_probs", "features", "embeddings")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: the output folder/file can be written and is not an input."""
+    from ._files import check_output_dir, check_output_file, register_input
+
+    for name in _INPUT_ARGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and Path(value).is_file():
+            register_input(value)
+    out = getattr(args, "out", None)
+    if not isinstance(out, str) or not out:
+        return
+    if getattr(args, "command", None) == "convert":
+        check_output_file(out)
+    else:
+        check_output_dir(out)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: Any = None) -> None:
+    """Warnings on the command line: one escaped line each, no source location."""
+    from .errors import printable
+
+    name = "warning" if issubclass(category, UserWarning) else category.__name__
+    print(f"labeljury: {name}: {printable(message)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (2 for input errors, with a one-line message)."""
+    """Entry point; returns the exit status.
+
+    0 on success; 2 for an error (bad input, an output that cannot be written,
+    or an unexpected failure), printed as ONE line on stderr, with control
+    characters escaped. ``--debug`` prints the traceback as well.
+    """
+    import warnings
+
+    from .errors import printable
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    try:
-        return int(args.func(args) or 0)
-    except LabeljuryError as exc:
-        print(f"labeljury: error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            _check_outputs(args)
+            return int(args.func(args) or 0)
+        except LabeljuryError as exc:
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            print(f"labeljury: error: {printable(exc)}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("labeljury: interrupted", file=sys.stderr)
+            return 130
+        except (OSError, MemoryError, ValueError, TypeError, KeyError, IndexError,
+                ArithmeticError, RuntimeError, AssertionError, AttributeError) as exc:
+            # not refused on purpose: a bug or an input nobody foresaw; one line still
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            kind = type(exc).__name__
+            print(f"labeljury: error: {printable(kind)}: {printable(exc)} (unexpected: rerun "
+                  "with --debug for the traceback and please report it)", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,10 +23,14 @@ __all__ = [
     "EmptyInputError",
     "IdMismatchError",
     "InputError",
+    "InputWarning",
     "LabeljuryError",
     "MissingColumnError",
     "MissingValueError",
+    "OutputError",
+    "ParameterError",
     "PredProbsError",
+    "TooLargeError",
     "UnknownMethodError",
 ]
 
@@ -70,6 +74,18 @@ class PredProbsError(InputError):
     """Predicted probabilities have the wrong shape, NaN, negatives or bad sums."""
 
 
+class ParameterError(InputError, TypeError):
+    """An argument of a public function has the wrong type or an impossible value."""
+
+
+class TooLargeError(InputError, MemoryError):
+    """The data would need a dense array above labeljury's documented size limit."""
+
+
+class OutputError(LabeljuryError, OSError):
+    """An output path cannot be written, or would overwrite an input."""
+
+
 class UnknownMethodError(LabeljuryError, KeyError):
     """No aggregation method has the requested name."""
 
@@ -77,22 +93,43 @@ class UnknownMethodError(LabeljuryError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class InputWarning(UserWarning):
+    """Something in the input was repaired (stripped whitespace, repeated pairs kept ...)."""
+
+
 class ConvergenceWarning(UserWarning):
     """An iterative method stopped at ``max_iter`` before reaching ``tol``."""
 
 
 def show(value: object) -> str:
-    """``repr`` of a value as the user wrote it (numpy scalars shown as plain Python).
+    r"""``repr`` of a value as the user wrote it (numpy scalars shown as plain Python).
+
+    Control characters (a terminal escape sequence in a label) come out escaped.
 
     Examples
     --------
     >>> import numpy as np
-    >>> show(np.int64(3)), show("a")
-    ('3', "'a'")
+    >>> show(np.int64(3)), show("a"), show("\x1b[31mred")
+    ('3', "'a'", "'\\x1b[31mred'")
     """
     if hasattr(value, "item") and type(value).__module__ == "numpy":
         value = value.item()  # type: ignore[union-attr]
     return repr(value)
+
+
+def printable(text: object) -> str:
+    r"""``text`` with control characters escaped, for terminal output on one line.
+
+    Examples
+    --------
+    >>> printable("a\x1b[2Jb\nc")
+    'a\\x1b[2Jb\\nc'
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape")
+                   .decode("ascii") for ch in s)
 
 
 def preview(values: Iterable[object], limit: int = 5) -> str:

@@ -57,6 +57,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from .errors import ClassError, InputError
+from .validation import check_features
 
 __all__ = ["CVInfo", "Featurized", "apply_temperature", "candidate_models", "featurize",
            "fit_temperature",
@@ -181,6 +182,7 @@ def featurize(features: Any, *, kind: Kind = "auto", text_columns: list[Any] | N
     """
     if kind not in ("auto", "tabular", "text", "embeddings"):
         raise InputError(f"kind must be 'auto', 'tabular', 'text' or 'embeddings', got {kind!r}")
+    features = check_features(features)  # labeljury.validation: inf, empty columns, text numbers
     if sp.issparse(features):
         return _featurize_sparse(features, kind)
     if isinstance(features, pd.Series) or (isinstance(features, (list, tuple)) and features

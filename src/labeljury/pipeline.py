@@ -21,6 +21,7 @@ from .annotations import Annotations, read_annotations
 from .errors import IdMismatchError, InputError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
+from .validation import same_kind_ids
 
 __all__ = ["align_features", "annotator_fit", "run"]
 
@@ -48,6 +49,7 @@ def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> An
                 raise InputError(f"features: no id column {id_col!r}; columns are "
                                  f"{preview(list(df.columns), 12)}")
             df = df.set_index(id_col)
+        df = df.set_axis(same_kind_ids(pd.Index(df.index), ann.items))  # ids read as numbers
         if not df.index.is_unique:
             raise IdMismatchError(f"features: item ids repeat: "
                                   f"{preview(df.index[df.index.duplicated()].unique().tolist())}")

@@ -20,19 +20,40 @@ import pandas as pd
 
 from .annotations import ITEM_NAMES, Annotations, _find_column, _integral_to_int, _read_table
 from .errors import IdMismatchError, InputError, MissingColumnError, PredProbsError, preview
-from .validation import check_pred_probs
+from .validation import check_pred_probs, numeric_block, same_kind_ids
 
 __all__ = ["align_pred_probs", "sorted_item_order"]
 
 
 def sorted_item_order(ann: Annotations) -> np.ndarray:
-    """Positions of ``ann.items`` in sorted-id order (the ``.npy`` row order)."""
-    try:
-        return np.argsort(np.asarray(ann.items), kind="stable")
-    except TypeError as exc:
-        raise InputError("item ids of mixed types cannot be sorted, so a .npy file cannot be "
-                         "matched to them; give pred_probs as a table with an id column "
-                         "instead") from exc
+    """Positions of ``ann.items`` in sorted-id order (the ``.npy`` row order).
+
+    The rule, the same whether the ids came from a file (as text) or a
+    DataFrame (as numbers): ids that are all numbers, or all text that reads as
+    numbers (``7``, ``007``, ``1e3``), sort by their numeric value, ties (``1``
+    and ``01``) by their text; any other ids sort as text.
+
+    Examples
+    --------
+    >>> from labeljury import Annotations
+    >>> ann = Annotations.from_arrays(["10", "9", "010"], [0, 0, 0], ["x", "y", "x"])
+    >>> ann.items[sorted_item_order(ann)].tolist()
+    ['9', '010', '10']
+    """
+    items = ann.items
+    if items.dtype.kind in "iuf":
+        return np.argsort(np.asarray(items), kind="stable")
+    values = items.tolist()
+    if not all(isinstance(v, str) for v in values):
+        raise InputError("item ids of mixed types (numbers and text) cannot be sorted, so a "
+                         ".npy file cannot be matched to them; give pred_probs as a table with "
+                         "an id column instead")
+    text = np.asarray(values, dtype=object)
+    nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    if np.isnan(nums).any():
+        return np.argsort(text.astype(str), kind="stable")
+    by_text = np.argsort(text.astype(str), kind="stable")
+    return by_text[np.argsort(nums[by_text], kind="stable")]
 
 
 def align_pred_probs(pred_probs: Any, ann: Annotations, *, id_col: Hashable | None = None
@@ -84,7 +105,7 @@ def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, sou
     if id_col is not None:
         if id_col not in df.columns:
             raise MissingColumnError(f"{source}: no id column {id_col!r}")
-        ids = pd.Index(_integral_to_int(df[id_col].to_numpy()))
+        ids = pd.Index(_integral_to_int(np.asarray(df[id_col].to_numpy())))
     else:
         ids = df.index
     missing_cls = [c for c in ann.classes if str(c) not in class_cols]
@@ -99,6 +120,7 @@ def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, sou
     if not ids.is_unique:
         raise IdMismatchError(f"{source}: item ids repeat: "
                               f"{preview(ids[ids.duplicated()].unique().tolist())}")
+    ids = same_kind_ids(ids, ann.items)
     pos = ids.get_indexer(ann.items)
     unknown = ids.difference(ann.items)
     if (pos < 0).any() or len(unknown):
@@ -111,5 +133,5 @@ def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, sou
                          f"{preview(unknown.tolist())}")
         raise IdMismatchError(f"{source}: ids do not match the annotations; " + "; ".join(parts))
     cols = [class_cols[str(c)] for c in ann.classes]
-    values = df[cols].to_numpy(dtype=float)[pos]
+    values = numeric_block(df[cols], source)[pos]
     return check_pred_probs(values, ann.n_items, ann.n_classes, source=source)

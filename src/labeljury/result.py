@@ -10,12 +10,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._files import atomic_write
+from ._files import atomic_write, check_output_dir, check_output_file
 from .annotations import Annotations, read_annotations
 from .errors import InputError
 from .methods import Aggregator, get_method
 from .pred_probs import align_pred_probs
 from .quality import annotator_stats, detailed_label_quality, label_quality
+from .validation import check_param_names
 
 __all__ = ["TABLES", "Result", "aggregate", "resolve_method"]
 
@@ -131,6 +132,10 @@ class Result:
         tables = {name: getattr(self, name) for name in TABLES}
         if with_pred_probs:
             tables["pred_probs"] = self.pred_probs_table()
+        # every target checked before the first is written: none or all
+        check_output_dir(directory)
+        for name in tables:
+            check_output_file(directory / f"{name}.{format}")
         for name, df in tables.items():
             target = directory / f"{name}.{format}"
             if format == "csv":
@@ -198,6 +203,7 @@ def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> 
     """
     if isinstance(method, Aggregator):
         if params:
+            check_param_names(type(method), params)
             method = method.set_params(**params)
         return method
     if not isinstance(method, str):

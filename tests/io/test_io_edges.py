@@ -84,12 +84,13 @@ def test_unicode_labels_and_ids(tmp_path: Path) -> None:
     assert set(lio.read(csv).classes) == {"négatif", "😀 positif"}
 
 
-def test_mixed_type_item_ids_stay_distinct(tmp_path: Path) -> None:
+def test_mixed_type_item_ids_are_refused(tmp_path: Path) -> None:
     p = tmp_path / "mixed.json"
     p.write_text(json.dumps([ls_task(1, ("a", "x"), ("b", "y")),
                              ls_task("1", ("a", "y")), ls_task("r-2", ("b", "x"))]))
-    ann = lio.read(p)
-    assert list(ann.items) == [1, "1", "r-2"]  # int 1 and text "1" are different tasks
+    # int 1 and text "1" would be written back as one id: refused rather than split
+    with pytest.raises(InputError, match="item ids 1 and '1' look the same"):
+        lio.read(p)
     rows = MTURK_HEAD + "\n"
     base = (F / "mturk/batch_results_flattened.csv").read_text().splitlines()[1:3]
     rows += base[0] + "\n" + base[1].replace('"r-101"', '"205"').replace(

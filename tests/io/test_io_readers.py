@@ -16,6 +16,8 @@ F = Path(__file__).resolve().parents[1] / "data" / "formats"
 ANA, LI, SAM = "ana.ruiz@example.org", "li.wei@example.org", "sam.okafor@example.org"
 LS_EXPECTED = {(501, ANA): "positive", (501, LI): "neutral", (502, ANA): "negative",
                (502, SAM): "negative", (503, LI): "neutral"}
+# a CSV/TSV holds text: its ids stay text ("501"), as written; JSON keeps its numbers
+LS_TEXT = {(str(i), a): lab for (i, a), lab in LS_EXPECTED.items()}
 GT = "private.us-east-1."
 SM_EXPECTED = {(0, GT + "8f2c1a9d0e4b7c31"): "positive", (0, GT + "03d9e77a51b2c6f4"): "neutral",
                (0, GT + "c55b0f21ae9d7e08"): "positive", (1, GT + "8f2c1a9d0e4b7c31"): "negative",
@@ -30,8 +32,8 @@ T1, T2 = "8f1d3b6c0e5a7f2d9c4b1a0e", "3c0b9e8d7a6f5e4d3c2b1a09"
 CASES = {
     "label_studio/export_json.json": ("label_studio", LS_EXPECTED),
     "label_studio/export_json_min.json": ("label_studio", LS_EXPECTED),
-    "label_studio/export_csv.csv": ("label_studio", LS_EXPECTED),
-    "label_studio/export_tsv.tsv": ("label_studio", LS_EXPECTED),
+    "label_studio/export_csv.csv": ("label_studio", LS_TEXT),
+    "label_studio/export_tsv.tsv": ("label_studio", LS_TEXT),
     "mturk/batch_results_flattened.csv": ("mturk", MT_EXPECTED),
     "mturk/batch_results_taskanswers.csv": ("mturk", MT_EXPECTED),
     "sagemaker_ground_truth/review-sentiment-job": ("sagemaker", SM_EXPECTED),

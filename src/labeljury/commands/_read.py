@@ -94,7 +94,18 @@ def read_gold(path: str, ann: Any) -> Any:
     label_col = _find_column(
         cols, ("gold", "truth", "true_label", "gold_label", *LABEL_NAMES), exclude=[item_col]
     ) or next(c for c in cols if c != item_col)
-    df = df[[item_col, label_col]].dropna(subset=[label_col])
+    blank = df[label_col].isna() | df[label_col].astype(str).str.strip().isin(["", "nan", "NaN"])
+    if blank.any():
+        import warnings
+
+        import numpy as np
+
+        from ..errors import InputWarning
+
+        warnings.warn(f"{path}: {int(blank.sum())} gold row(s) with an empty class left out "
+                      f"(lines {preview((np.flatnonzero(blank.to_numpy()) + 2).tolist())})",
+                      InputWarning, stacklevel=2)
+    df = df[[item_col, label_col]][~blank.to_numpy()]
     if df.empty:
         raise InputError(f"{path}: no gold classes in column {label_col!r}")
     clash = df.groupby(item_col)[label_col].nunique()

@@ -34,7 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 emb = sp.load_npz(args.embeddings).tocsr()
             else:
                 emb = np.load(args.embeddings, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # numpy/scipy/zipfile each raise their own kind
             kind = "a scipy sparse .npz matrix" if sparse else "a .npy array"
             raise InputError(f"{args.embeddings}: cannot load as {kind} ({exc})") from exc
         if emb.ndim not in (1, 2):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
 from ..annotations import Annotations, read_annotations
-from ..errors import InputError
+from ..errors import InputError, LabeljuryError
 from ._common import MultiChoiceError, ReadSummary
 from .argilla import read_argilla
 from .crowdflower import read_crowdflower
@@ -103,8 +103,18 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
     fmt = sniff(path) if format == "auto" else format
     if fmt not in FORMATS:
         raise InputError(f"unknown format {format!r}; choose one of {sorted(FORMATS)} or 'auto'")
-    ann, summary = FORMATS[fmt](path, question=question, keep_skipped=keep_skipped,
-                                classes=classes)
+    try:
+        ann, summary = FORMATS[fmt](path, question=question, keep_skipped=keep_skipped,
+                                    classes=classes)
+    except LabeljuryError:
+        raise
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError, OSError, EOFError,
+            RecursionError) as exc:
+        # a structure the reader does not expect (a field of another type, missing or
+        # nested differently): name the file and format instead of a Python traceback
+        raise InputError(f"{os.fspath(path)}: not a {fmt} export labeljury can read "
+                         f"({type(exc).__name__}: {str(exc)[:120]}); check the file, or pass "
+                         "format=... (CLI: --format) if it is another format") from exc
     if verbose:
         from rich.console import Console
 

@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._files import register_input
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError, MissingValueError, preview
+from .tables import open_text
 
 __all__ = ["STATUSES", "ReadSummary", "finish", "iter_json_array", "read_jsonl"]
 
@@ -145,10 +147,13 @@ def read_json(path: str) -> Any:
     """``json.load`` with errors that name the file."""
     check_file(path)
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open_text(path) as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save "
+                         "it as UTF-8") from exc
 
 
 def check_file(path: str) -> None:
@@ -157,12 +162,14 @@ def check_file(path: str) -> None:
         raise InputError(f"{path}: no such file")
     if os.path.isfile(path) and os.path.getsize(path) == 0:
         raise EmptyInputError(f"{path}: the file is empty")
+    if os.path.isfile(path):
+        register_input(path)
 
 
 def read_jsonl(path: str) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, record)`` for each non-blank line of a JSON Lines file."""
     check_file(path)
-    with open(path, encoding="utf-8") as fh:
+    with open_text(path) as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -183,7 +190,7 @@ def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
     check_file(path)
     decoder = json.JSONDecoder()
     ws = " \t\n\r"
-    with open(path, encoding="utf-8") as fh:
+    with open_text(path) as fh:
         buf = fh.read(chunk_size)
         pos = len(buf) - len(buf.lstrip(ws + "\ufeff"))
         if pos >= len(buf):

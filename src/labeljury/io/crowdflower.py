@@ -12,6 +12,7 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
 from ._common import ReadSummary, check_file, finish, lines_where, pick_question, to_utc
+from .tables import read_table
 
 __all__ = ["read_crowdflower"]
 
@@ -60,11 +61,9 @@ def read_crowdflower(path: str | os.PathLike[str], *, question: str | None = Non
     path = os.fspath(path)
     check_file(path)
     try:
-        raw = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=str)
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
+        raw = read_table(path, numbers=False)
+    except EmptyInputError:
+        raise
     if "_unit_id" not in raw.columns:
         raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
     if "_worker_id" not in raw.columns:

@@ -28,6 +28,7 @@ from ._common import (
     to_seconds,
     to_utc,
 )
+from .tables import read_table
 
 __all__ = ["read_label_studio"]
 
@@ -144,7 +145,14 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
                     if col is None:
                         col = labels[q] = array("i", [-1]) * n
                     col.extend([-1] * (n + 1 - len(col)))
-                    col[n] = answers.code(tuple(value["choices"]))
+                    chosen = value["choices"]
+                    if not isinstance(chosen, list) or not all(
+                            isinstance(c, (str, int, float)) for c in chosen):
+                        raise InputError(
+                            f"{path}: task {tid!r} annotation {a.get('id')!r}: 'choices' of "
+                            f"{q!r} is {json.dumps(chosen)[:60]}, not a list of class names "
+                            "(nested one level too deep?); fix the export")
+                    col[n] = answers.code(tuple(chosen))
         if len(pending) >= 1 << 16:
             stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
             pending = []
@@ -228,11 +236,9 @@ def _read_min(path: str, question: str | None, keep_skipped: bool,
 def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: bool,
                 classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
     try:
-        raw = pd.read_csv(path, sep=sep or ",", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse ({exc})") from exc
+        raw = read_table(path, numbers=False)
+    except EmptyInputError:
+        raise
     for col in ("id", "annotator"):
         if col not in raw.columns:
             raise InputError(f"{path}: no {col!r} column; is this a Label Studio CSV export? "

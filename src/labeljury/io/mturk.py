@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -105,9 +106,14 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
     path = os.fspath(path)
     check_file(path)
     try:
-        cols = list(pd.read_csv(path, nrows=0).columns)
+        cols = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(f"{path}: the file is empty") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the header as CSV ({exc})") from exc
+    if len(set(cols)) < len(cols) or any(re.search(r"\.\d+$", c) and c.rsplit(".", 1)[0]
+                                          in cols for c in cols):
+        raise InputError(f"{path}: column names repeat in the header; rename them")
     for need in ("HITId", "WorkerId"):
         if need not in cols:
             raise InputError(f"{path}: no {need!r} column; is this an MTurk batch results CSV?")
@@ -120,13 +126,21 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
     use += [c for _, cs in specs.values() for c in cs]
     try:
         # categorical columns: each distinct id, answer or time text is stored once
+        # ids as text ("007" stays "007"); the rest categorical: each distinct id, answer
+        # or time text is stored once
         raw = pd.read_csv(path, usecols=use, keep_default_na=False, na_values=[""],
-                          dtype={c: "category" for c in use
-                                 if c not in inputs and c != "WorkTimeInSeconds"})
-    except (pd.errors.ParserError, ValueError) as exc:
+                          encoding="utf-8-sig",
+                          dtype={c: (str if c in inputs else "category") for c in use
+                                 if c != "WorkTimeInSeconds"})
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
     if not len(raw):
         raise EmptyInputError(f"{path}: no assignments (header only)")
+    # an Answer.* column nobody filled in is not a question (MTurk adds empty ones)
+    specs = {q: v for q, v in specs.items()
+             if q == "\0json" or bool(raw[v[1]].notna().to_numpy().any())}
+    if not specs:
+        raise EmptyInputError(f"{path}: every 'Answer.*' column is empty")
 
     # decode Answer.taskAnswers once per distinct cell
     json_codes = json_vals = None

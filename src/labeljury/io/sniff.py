@@ -10,16 +10,24 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import EmptyInputError, InputError
 
 __all__ = ["sniff"]
 
 _HEAD = 1 << 16
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson",
+                  ".json")
 
 
 def _head(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return fh.read(_HEAD)
+    from .tables import open_text
+
+    try:
+        with open_text(path) as fh:
+            return fh.read(_HEAD)
+    except UnicodeDecodeError:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(_HEAD)
 
 
 def _sniff_dir(path: Path) -> str:
@@ -56,13 +64,27 @@ def sniff(path: str | os.PathLike[str]) -> str:
         raise InputError(f"{p}: no such file or folder")
     if p.is_dir():
         return _sniff_dir(p)
-    ext = p.suffix.lower()
-    if ext == ".zip" and zipfile.is_zipfile(p):
+    from .tables import inner_suffix
+
+    if p.stat().st_size == 0:
+        raise EmptyInputError(f"{p}: the file is empty")
+    ext, comp = inner_suffix(p)
+    if comp == "zip" and ext not in TABLE_SUFFIXES:
+        if not zipfile.is_zipfile(p):
+            raise InputError(f"{p}: not a valid .zip file (truncated or misnamed?)")
         return "doccano"
-    if ext == ".parquet":
+    if comp is None and ext == ".zip":
+        return "doccano"
+    if ext in (".parquet", ".pq"):
+        if comp is not None:
+            return "table"
         import pyarrow.parquet as pq
 
-        names = pq.read_schema(p).names
+        try:
+            names = pq.read_schema(p).names
+        except Exception as exc:  # pyarrow's ArrowInvalid / OSError for a corrupt file
+            raise InputError(f"{p}: cannot read as Parquet ({type(exc).__name__}); is the file "
+                             "complete and really Parquet?") from exc
         if any(n.endswith(".responses") for n in names):
             return "argilla"
         return "table"

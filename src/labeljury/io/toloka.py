@@ -12,6 +12,7 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
 from ._common import ReadSummary, check_file, finish, id_column, lines_where, pick_question, to_utc
+from .tables import read_table
 
 __all__ = ["read_toloka"]
 
@@ -50,11 +51,9 @@ def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
     path = os.fspath(path)
     check_file(path)
     try:
-        raw = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""], dtype=str)
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{path}: the file is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse as TSV ({exc})") from exc
+        raw = read_table(path, numbers=False)
+    except EmptyInputError:
+        raise
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
         if need not in raw.columns:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from ..errors import UnknownMethodError
+from ..validation import check_param_names
 from .base import Aggregator, argmax_ties
 from .dawid_skene import DawidSkene
 from .glad import GLAD
@@ -78,7 +79,9 @@ def get_method(name: str, **params: Any) -> Aggregator:
     >>> get_method("dawid_skene", max_iter=10)
     DawidSkene(max_iter=10)
     """
-    return method_class(name)(**params)
+    cls = method_class(name)
+    check_param_names(cls, params)  # labeljury.validation: a clear error, not a TypeError
+    return cls(**params)
 
 
 def __getattr__(name: str) -> type[Aggregator]:

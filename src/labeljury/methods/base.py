@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..annotations import Annotations, read_annotations
-from ..validation import check_pred_probs
+from ..validation import check_params, check_pred_probs
 
 __all__ = ["Aggregator", "argmax_ties"]
 
@@ -141,6 +141,7 @@ class Aggregator(Params):
         -------
         self
         """
+        check_params(self)
         ann = read_annotations(annotations)
         if pred_probs is not None:
             pred_probs = check_pred_probs(pred_probs, ann.n_items, ann.n_classes)
