@@ -34,8 +34,7 @@ def test_embeddings_array_logistic_and_rows_sum_to_one():
     assert pp.shape == (120, 3) and info.kind == "embeddings" and info.model_name == "logistic"
     np.testing.assert_allclose(pp.sum(axis=1), 1.0)
     assert (pp.argmax(axis=1) == y).mean() > 0.8
-    assert len(info.fold_scores) == 5 and set(info.fold_scores.columns) >= {"log_loss",
-                                                                          "accuracy"}
+    assert len(info.fold_scores) == 5 and set(info.fold_scores.columns) >= {"log_loss", "accuracy"}
     assert info.final_model is not None and info.final_model.predict_proba(X[:2]).shape == (2, 3)
 
 
@@ -53,21 +52,25 @@ def test_out_of_fold_means_no_peeking():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 5))
     y = rng.integers(0, 2, 200)
-    pp, _ = out_of_fold_pred_probs(X, y, n_classes=2, model=KNeighborsClassifier(1),
-                                   calibrate=False)
+    pp, _ = out_of_fold_pred_probs(
+        X, y, n_classes=2, model=KNeighborsClassifier(1), calibrate=False
+    )
     assert (pp.argmax(axis=1) == y).mean() < 0.65
 
 
 def tabular_frame(n=200, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, n)
-    df = pd.DataFrame({
-        "num": rng.normal(size=n) + y,
-        "num_missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n) - y),
-        "color": np.array(["red", "green", "blue"], dtype=object)[(y + (rng.random(n) < 0.2))
-                                                                  % 3],
-        "const": 1.0,
-    })
+    df = pd.DataFrame(
+        {
+            "num": rng.normal(size=n) + y,
+            "num_missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n) - y),
+            "color": np.array(["red", "green", "blue"], dtype=object)[
+                (y + (rng.random(n) < 0.2)) % 3
+            ],
+            "const": 1.0,
+        }
+    )
     df.loc[rng.random(n) < 0.1, "color"] = None
     return df, y
 
@@ -88,10 +91,16 @@ def test_tabular_picks_by_cv_log_loss_and_handles_missing():
 
 def test_text_columns():
     rng = np.random.default_rng(0)
-    good = ["great lovely wonderful day", "really happy with this product",
-            "what a fantastic experience overall"]
-    bad = ["terrible awful horrible service", "really sad about this mess",
-           "what a disappointing experience overall"]
+    good = [
+        "great lovely wonderful day",
+        "really happy with this product",
+        "what a fantastic experience overall",
+    ]
+    bad = [
+        "terrible awful horrible service",
+        "really sad about this mess",
+        "what a disappointing experience overall",
+    ]
     y = rng.integers(0, 2, 80)
     texts = [f"{(good if c else bad)[rng.integers(3)]} item {i}" for i, c in enumerate(y)]
     f = featurize(pd.DataFrame({"review": texts, "stars": rng.integers(1, 6, 80)}))
@@ -173,16 +182,16 @@ def sparse_blobs(n=120):
     return np.where(X > 0.5, X, 0.0), y
 
 
-@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csr_array, sp.coo_matrix,
-                                       sp.csc_array])
+@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csr_array, sp.coo_matrix, sp.csc_array])
 def test_sparse_with_custom_estimator_matches_dense(to_sparse):
     X, y = sparse_blobs()
     soft = np.full((len(y), 3), 0.1)
     soft[np.arange(len(y)), y] = 0.8
     for labels in (y, soft):  # hard labels, and the sample_weight copies of soft ones
         dense, _ = out_of_fold_pred_probs(X, labels, n_classes=3, model=LogisticRegression())
-        pp, info = out_of_fold_pred_probs(to_sparse(X), labels, n_classes=3,
-                                          model=LogisticRegression())
+        pp, info = out_of_fold_pred_probs(
+            to_sparse(X), labels, n_classes=3, model=LogisticRegression()
+        )
         # the same rows reach the same solver: equal up to sparse-vs-dense arithmetic
         np.testing.assert_allclose(pp, dense, rtol=1e-7, atol=1e-10)
         assert info.kind == "custom"

@@ -13,7 +13,7 @@ from labeljury import Annotations
 from labeljury.cli import main, tutorial_demo
 from labeljury.errors import IdMismatchError, InputError
 from labeljury.methods import get_method
-from labeljury.pipeline import align_features, annotator_fit, run
+from labeljury.pipeline import align_features, run
 from labeljury.synth import make_tutorial_data
 
 
@@ -25,8 +25,19 @@ def tutorial():
 def test_run_returns_history_model_and_probs(tutorial) -> None:
     res = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False)
     h = res.history
-    assert list(h.columns) == ["round", "labels_changed", "annotator_fit", "model_weight",
-                               "model_floor", "seconds", "kept"]
+    assert list(h.columns) == [
+        "round",
+        "labels_changed",
+        "consensus_change",
+        "damped",
+        "model_cv_accuracy",
+        "model_log_loss",
+        "heldout_loglik",
+        "model_weight",
+        "model_floor",
+        "seconds",
+        "kept",
+    ]
     assert h["model_floor"].between(0.0, 0.5).all()  # Jury's, learned each round
     assert 1 <= len(h) <= 3 and h["kept"].sum() == 1
     assert res.pred_probs.shape == (tutorial.annotations.n_items, 3)
@@ -43,8 +54,9 @@ def test_features_matched_by_id_not_position(tutorial) -> None:
     feats.insert(0, "item", ann.items)
     shuffled = feats.sample(frac=1.0, random_state=1)
     aligned = align_features(shuffled, ann, id_col="item")
-    pd.testing.assert_frame_equal(aligned, tutorial.features.reset_index(drop=True),
-                                  check_names=False)
+    pd.testing.assert_frame_equal(
+        aligned, tutorial.features.reset_index(drop=True), check_names=False
+    )
     with pytest.raises(IdMismatchError, match="no row for items"):
         align_features(shuffled.iloc[1:], ann, id_col="item")
     with pytest.raises(InputError, match="rows for"):
@@ -70,12 +82,6 @@ def test_run_takes_sparse_features(tutorial) -> None:
 def test_run_rejects_annotator_only_method(tutorial) -> None:
     with pytest.raises(InputError, match="does not use a model"):
         run(tutorial.annotations, tutorial.features, method="dawid_skene", progress=False)
-
-
-def test_annotator_fit_prefers_the_right_model() -> None:
-    ann = Annotations.from_arrays([0, 0, 1, 1], list("abab"), [0, 0, 1, 1])
-    assert annotator_fit(ann, np.array([[0.8, 0.2], [0.3, 0.7]])) > \
-        annotator_fit(ann, np.array([[0.3, 0.7], [0.8, 0.2]]))
 
 
 @pytest.mark.slow
@@ -111,10 +117,29 @@ def test_cli_run_with_features_table(tmp_path, tutorial) -> None:
     feats.insert(0, "item", ann.items)
     feats.sample(frac=1.0, random_state=0).to_csv(tmp_path / "features.csv", index=False)
     out = tmp_path / "out"
-    assert main(["run", str(answers), "--features", str(tmp_path / "features.csv"),
-                 "--max-rounds", "2", "--out", str(out), "--quiet"]) == 0
-    for name in ("label_quality.csv", "detailed_label_quality.csv", "annotator_stats.csv",
-                 "pred_probs.csv", "report.html"):
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--features",
+                str(tmp_path / "features.csv"),
+                "--max-rounds",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    for name in (
+        "label_quality.csv",
+        "detailed_label_quality.csv",
+        "annotator_stats.csv",
+        "pred_probs.csv",
+        "report.html",
+    ):
         assert (out / name).exists(), name
     pp = pd.read_csv(out / "pred_probs.csv")
     assert pp.columns.tolist() == ["item", "0", "1", "2"] and len(pp) == ann.n_items
@@ -126,17 +151,67 @@ def test_cli_run_with_embeddings_npy_in_sorted_order(tmp_path, tutorial) -> None
     ann.to_long().to_csv(answers, index=False)
     emb = tutorial.features.to_numpy()[np.argsort(np.asarray(ann.items))]
     np.save(tmp_path / "emb.npy", emb)
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "emb.npy"),
-                 "--max-rounds", "1", "--out", str(tmp_path / "o"), "--quiet",
-                 "--no-report"]) == 0
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "missing.npy"),
-                 "--out", str(tmp_path / "o3"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "emb.npy"),
+                "--max-rounds",
+                "1",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+                "--no-report",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "missing.npy"),
+                "--out",
+                str(tmp_path / "o3"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     np.save(tmp_path / "bad.npy", emb[:-1])
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npy"),
-                 "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "bad.npy"),
+                "--out",
+                str(tmp_path / "o2"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     np.save(tmp_path / "scalar.npy", np.float64(3.0))  # a 0-d array: an error, no traceback
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "scalar.npy"),
-                 "--out", str(tmp_path / "o4"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "scalar.npy"),
+                "--out",
+                str(tmp_path / "o4"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
 
 
 def test_cli_run_with_sparse_npz_in_sorted_order(tmp_path, tutorial) -> None:
@@ -157,8 +232,23 @@ def test_cli_run_with_sparse_npz_in_sorted_order(tmp_path, tutorial) -> None:
     assert not (np.argsort(np.asarray(ann.items)) == np.arange(ann.n_items)).all()
     sp.save_npz(tmp_path / "x.npz", in_ann_order[np.argsort(np.asarray(ann.items))])
     out = tmp_path / "o"
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "x.npz"),
-                 "--max-rounds", "1", "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "x.npz"),
+                "--max-rounds",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     # the same consensus as the in-memory run: the file's sorted order was undone
     direct = run(ann, in_ann_order, max_rounds=1, progress=False)
     lq = pd.read_csv(out / "label_quality.csv")
@@ -166,8 +256,20 @@ def test_cli_run_with_sparse_npz_in_sorted_order(tmp_path, tutorial) -> None:
     truth = tutorial.true_labels[original]
     assert np.mean(direct.method.labels_ == truth) > 0.9
     sp.save_npz(tmp_path / "bad.npz", onehot[:-1])
-    assert main(["run", str(answers), "--embeddings", str(tmp_path / "bad.npz"),
-                 "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--embeddings",
+                str(tmp_path / "bad.npz"),
+                "--out",
+                str(tmp_path / "o2"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
 
 
 # ------------------------------------------------------------------ Jury
@@ -189,8 +291,9 @@ def test_jury_without_model_keeps_single_labels() -> None:
     # every item labeled once: nothing says a label is wrong, so none is changed
     rng = np.random.default_rng(0)
     n = 200
-    ann = Annotations.from_arrays(np.arange(n), rng.integers(0, 10, n),
-                                  rng.choice([0, 1, 2], n, p=[0.8, 0.15, 0.05]))
+    ann = Annotations.from_arrays(
+        np.arange(n), rng.integers(0, 10, n), rng.choice([0, 1, 2], n, p=[0.8, 0.15, 0.05])
+    )
     jury = get_method("jury").fit(ann)
     np.testing.assert_array_equal(jury.labels_, ann.label)
 
@@ -220,3 +323,145 @@ def test_relabel_priority_orders_doubtful_and_unlabeled(tutorial) -> None:
     top = pr[pr["labeled"]].head(20)
     bottom = pr[pr["labeled"]].tail(20)
     assert top["num_annotations"].mean() <= bottom["num_annotations"].mean()
+
+
+# ------------------------------------------------------------------ rounds
+def _easy_crowd(n: int = 240, seed: int = 0) -> tuple[Annotations, pd.DataFrame]:
+    """Three agreeing annotators per item and separable features: nothing to iterate on."""
+    rng = np.random.default_rng(seed)
+    truth = np.arange(n) % 2
+    item = np.repeat(np.arange(n), 3)
+    annotator = np.tile(["a", "b", "c"], n)
+    ann = Annotations.from_arrays(item, annotator, np.repeat(truth, 3))
+    feats = pd.DataFrame({"x": truth * 4.0 + rng.normal(size=n), "y": rng.normal(size=n)})
+    return ann, feats
+
+
+def test_stable_problem_converges_early_and_says_so() -> None:
+    ann, feats = _easy_crowd()
+    res = run(ann, feats, max_rounds=8, progress=False)
+    assert res.rounds["stopped"] == "converged"
+    assert res.rounds["rounds"] < 8
+    assert res.history["consensus_change"].iloc[-1] < res.rounds["tol"]
+    assert res.summary()["stopped"] == "converged"
+
+
+def test_round_limit_is_reported(tutorial) -> None:
+    res = run(tutorial.annotations, tutorial.features, max_rounds=2, tol=1e-9, progress=False)
+    assert res.rounds["stopped"] == "round limit" and res.rounds["rounds"] == 2
+    s = res.summary()
+    assert s["stopped"] == "round limit" and s["rounds"] == 2 and s["max_rounds"] == 2
+
+
+def test_damping_stops_an_oscillation() -> None:
+    # a two-cycle: each round's model says the opposite of the last consensus
+    from labeljury._rounds import Damper, consensus_change
+
+    def round_map(p):
+        return p[:, ::-1].copy()
+
+    post = np.array([[0.9, 0.1], [0.2, 0.8]])
+    undamped, damped = [], []
+    p, d, prev = post, Damper(), None
+    q = post
+    for _ in range(8):
+        new = round_map(p)
+        undamped.append(consensus_change(new, p))
+        p = new
+        mixed = d.mix(round_map(q), prev)
+        damped.append(consensus_change(mixed, q))
+        d.observe(damped[-1])
+        prev, q = mixed, mixed
+    assert min(undamped) > 0.5  # never settles on its own
+    assert d.on and damped[-1] < 1e-3  # damped, it stops moving
+
+
+def test_kept_round_never_worse_on_heldout_annotations(tutorial) -> None:
+    from labeljury._rounds import choose_round
+
+    res = run(tutorial.annotations, tutorial.features, max_rounds=4, progress=False)
+    h = res.history.set_index("round")
+    kept = res.rounds["kept_round"]
+    assert h.loc[kept, "kept"] and h["kept"].sum() == 1
+    assert h.loc[kept, "heldout_loglik"] >= h.loc[1, "heldout_loglik"]
+    assert res.rounds["heldout_annotations"] > 50
+    # the rule itself, on random score vectors: the kept round's mean is never below round 1's
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        base = rng.normal(-0.6, 0.3, 60)
+        scores = [base] + [base + rng.normal(rng.normal(0, 0.05), 0.2, 60) for _ in range(3)]
+        best, why = choose_round(scores)
+        assert scores[best - 1].mean() >= base.mean() and why
+
+
+def test_features_path_like_the_cli(tmp_path, tutorial) -> None:
+    ann = tutorial.annotations
+    feats = tutorial.features.copy()
+    feats.insert(0, "item", ann.items)
+    path = tmp_path / "items.csv"
+    feats.sample(frac=1.0, random_state=0).to_csv(path, index=False)
+    by_path = run(ann, str(path), max_rounds=1, progress=False)
+    in_memory = run(ann, tutorial.features.reset_index(drop=True), max_rounds=1, progress=False)
+    np.testing.assert_allclose(by_path.pred_probs, in_memory.pred_probs)
+    with pytest.raises(InputError):
+        run(ann, str(tmp_path / "missing.csv"), progress=False)
+
+
+def test_progress_callback_counts_rounds_and_folds(tutorial) -> None:
+    events = []
+    res = run(
+        tutorial.annotations,
+        tutorial.features,
+        max_rounds=3,
+        n_splits=4,
+        tol=1e-9,
+        progress=events.append,
+    )
+    rounds = [e for e in events if e.event == "round"]
+    folds = [e for e in events if e.event == "fold"]
+    assert [e.round for e in rounds] == [1, 2, 3] == res.history["round"].tolist()
+    n_cands = len(res.model_metrics["candidates_log_loss"])
+    # round 1 cross-validates every candidate, later rounds the chosen model only
+    assert sum(e.round == 1 for e in folds) == 4 * n_cands
+    assert sum(e.round == 2 for e in folds) == sum(e.round == 3 for e in folds) == 4
+    assert all(e.max_rounds == 3 and e.n_folds == 4 and 1 <= e.fold <= 4 for e in folds)
+    assert all(e.eta >= 0 for e in events) and "round 2/3" in folds[-5].message
+    assert folds[-1].eta < folds[0].eta  # less time left at the end than at the start
+
+
+def test_model_chosen_once(monkeypatch, tutorial) -> None:
+    from labeljury.model import CrossValModel
+
+    seen = []
+    original = CrossValModel._cross_val
+
+    def spy(self, name, soft, on_fold):
+        seen.append(name)
+        return original(self, name, soft, on_fold)
+
+    monkeypatch.setattr(CrossValModel, "_cross_val", spy)
+    res = run(tutorial.annotations, tutorial.features, max_rounds=3, tol=1e-9, progress=False)
+    chosen = res.model_metrics["model"]
+    assert seen[:2] == ["hist_gradient_boosting", "logistic"]
+    assert seen[2:] == [chosen, chosen]
+    assert set(res.model_metrics) >= {"cv_accuracy", "cv_log_loss", "cv_ece", "model"}
+    assert 0.5 < res.model_metrics["cv_accuracy"] <= 1.0
+    assert res.history["model_cv_accuracy"].notna().all()
+
+
+def test_run_is_deterministic_with_its_seed(tutorial) -> None:
+    a = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False, random_state=5)
+    b = run(
+        tutorial.annotations,
+        tutorial.features,
+        max_rounds=3,
+        progress=False,
+        random_state=5,
+        n_jobs=2,
+    )  # folds side by side give the same numbers
+    np.testing.assert_array_equal(a.pred_probs, b.pred_probs)
+    pd.testing.assert_frame_equal(
+        a.history.drop(columns="seconds"), b.history.drop(columns="seconds")
+    )
+    c = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False, random_state=6)
+    assert not np.array_equal(a.pred_probs, c.pred_probs)

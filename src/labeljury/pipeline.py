@@ -1,29 +1,42 @@
 """``labeljury.run``: majority vote -> train -> model-aware consensus -> retrain -> ...
 
-Each round trains a classifier with cross-validation on the current consensus,
-takes its out-of-fold predicted probabilities, and recomputes the consensus
-with a model-aware method. Rounds stop when the consensus stops changing or at
-``max_rounds``. Repeating rounds by hand can oscillate (a label flips, the
-model follows it, the label flips back), so the round kept is the one whose
-model fits the *annotators' own labels* best (highest mean log-probability
-of the raw annotations under the out-of-fold pred_probs), not simply the last.
+Each round is one cross-validated fit of a classifier on the current soft
+consensus (the features vectorised once, the model chosen once in round 1,
+each fold warm-started where the learner allows: see
+:class:`labeljury.model.CrossValModel`), then the model-aware method on its
+out-of-fold probabilities. Rounds stop when the soft consensus stops moving,
+are damped where they oscillate, and the round kept is chosen on annotations
+held out from every fit (the rules are in :mod:`labeljury._rounds`).
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._rounds import (
+    Clock,
+    Damper,
+    RunProgress,
+    choose_round,
+    consensus_change,
+    console_printer,
+    describe_fold,
+    heldout_loglik,
+    holdout_mask,
+)
 from .annotations import Annotations, read_annotations
 from .errors import IdMismatchError, InputError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
 from .validation import same_kind_ids
 
-__all__ = ["align_features", "annotator_fit", "run"]
+__all__ = ["align_features", "run"]
 
 
 def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> Any:
@@ -38,93 +51,89 @@ def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> An
 
     if sp.issparse(features):
         if features.ndim != 2 or features.shape[0] != ann.n_items:
-            raise InputError(f"features: a sparse matrix of shape {features.shape} for "
-                             f"{ann.n_items} items; it needs one row per item in "
-                             "annotations.items order")
+            raise InputError(
+                f"features: a sparse matrix of shape {features.shape} for "
+                f"{ann.n_items} items; it needs one row per item in "
+                "annotations.items order"
+            )
         return sp.csr_matrix(features)
     if isinstance(features, pd.DataFrame):
         df = features
         if id_col is not None:
             if id_col not in df.columns:
-                raise InputError(f"features: no id column {id_col!r}; columns are "
-                                 f"{preview(list(df.columns), 12)}")
+                raise InputError(
+                    f"features: no id column {id_col!r}; columns are "
+                    f"{preview(list(df.columns), 12)}"
+                )
             df = df.set_index(id_col)
         df = df.set_axis(same_kind_ids(pd.Index(df.index), ann.items))  # ids read as numbers
         if not df.index.is_unique:
-            raise IdMismatchError(f"features: item ids repeat: "
-                                  f"{preview(df.index[df.index.duplicated()].unique().tolist())}")
+            raise IdMismatchError(
+                f"features: item ids repeat: "
+                f"{preview(df.index[df.index.duplicated()].unique().tolist())}"
+            )
         pos = df.index.get_indexer(ann.items)
         if (pos < 0).any():
-            raise IdMismatchError(f"features: no row for items with annotations: "
-                                  f"{preview(ann.items[pos < 0].tolist())} (rows are matched by "
-                                  "id, never by position)")
+            raise IdMismatchError(
+                f"features: no row for items with annotations: "
+                f"{preview(ann.items[pos < 0].tolist())} (rows are matched by "
+                "id, never by position)"
+            )
         return df.iloc[pos].reset_index(drop=True)
     arr = np.asarray(features)
     if arr.ndim not in (1, 2) or len(arr) != ann.n_items:
-        raise InputError(f"features has {len(arr)} rows for {ann.n_items} items; an array needs "
-                         "one row per item in annotations.items order (or pass a DataFrame with "
-                         "an id column)")
+        raise InputError(
+            f"features has {len(arr)} rows for {ann.n_items} items; an array needs "
+            "one row per item in annotations.items order (or pass a DataFrame with "
+            "an id column)"
+        )
     return arr
 
 
-def annotator_fit(ann: Annotations, pred_probs: np.ndarray,
-                  weights: np.ndarray | None = None) -> float:
-    """Mean log-probability of the raw annotations under the temperature-rescaled model.
+def _read_features(path: str | os.PathLike[str], id_col: Any) -> tuple[pd.DataFrame, Any]:
+    """A features file as a table, and its item id column (named like one, else the first)."""
+    from .annotations import ITEM_NAMES, _find_column, _read_table
 
-    How well a model agrees with what the annotators actually said,
-    independent of any consensus. The model's probabilities are first rescaled
-    by the one temperature that fits the annotations best, so a model is judged
-    by what it ranks, not penalised for being sharper than noisy annotators
-    (a model retrained on a cleaner consensus is naturally more confident).
-    ``weights`` (one per annotator) count reliable annotators more, so a model
-    is not rewarded for copying a bad annotator's systematic mistakes. Used to
-    pick the best round.
-
-    Examples
-    --------
-    >>> from labeljury import Annotations
-    >>> ann = Annotations.from_arrays([0, 0, 1], ["a", "b", "a"], [0, 0, 1])
-    >>> good = annotator_fit(ann, np.array([[0.9, 0.1], [0.2, 0.8]]))
-    >>> bad = annotator_fit(ann, np.array([[0.1, 0.9], [0.8, 0.2]]))
-    >>> good > bad
-    True
-    """
-    from scipy.optimize import minimize_scalar
-
-    logp = np.log(np.clip(pred_probs, 1e-12, 1.0))[ann.item]
-    lab = ann.label
-    wt = np.ones(len(lab)) if weights is None else np.asarray(weights, float)[ann.annotator]
-    wt = wt / max(wt.sum(), 1e-12)
-
-    def neg(log_inv_t: float) -> float:
-        z = logp * np.exp(log_inv_t)
-        z -= z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=1))
-        return -float(np.sum(wt * (z[np.arange(len(lab)), lab] - lse)))
-
-    res = minimize_scalar(neg, bounds=(-5.0, 3.0), method="bounded")
-    return -float(res.fun)
+    df = _read_table(path)
+    if id_col is None:
+        id_col = _find_column(list(df.columns), ITEM_NAMES)
+    return df, id_col if id_col is not None else df.columns[0]
 
 
-def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "auto",
-        model: Any = "auto", text_cols: Any = None, features_id_col: Any = None,
-        max_rounds: int = 5, n_splits: int = 5, random_state: int = 0, progress: bool = True,
-        pred_probs: Any = None) -> Result:
+def run(
+    annotations: Any,
+    features: Any = None,
+    *,
+    method: str | Aggregator = "auto",
+    model: Any = "auto",
+    text_cols: Any = None,
+    features_id_col: Any = None,
+    max_rounds: int = 5,
+    n_splits: int = 5,
+    random_state: int = 0,
+    progress: bool | Callable[[RunProgress], None] = True,
+    pred_probs: Any = None,
+    tol: float = 2e-3,
+    n_jobs: int | None = None,
+) -> Result:
     """Infer consensus labels with a model trained on the data, iterating until stable.
 
     Parameters
     ----------
     annotations : Annotations or anything :func:`labeljury.read_annotations` reads
-    features : DataFrame, ndarray or scipy sparse matrix
+    features : DataFrame, ndarray, scipy sparse matrix or path
         One row per item: a table of numeric / categorical / text columns
-        (matched to items by ``features_id_col`` or its index), or an array of
+        (matched to items by ``features_id_col`` or its index), an array of
         embeddings or a sparse matrix (e.g. TF-IDF) in ``annotations.items``
-        order.
+        order, or a table file (CSV/TSV/Parquet, as ``labeljury run
+        --features`` reads it: the id column is ``features_id_col``, else one
+        named like an item id, else the first).
     method : str or Aggregator, default "auto"
         A model-aware method (takes ``pred_probs``): ``"auto"`` = ``"jury"``,
         or ``"crowdlab"``.
     model : "auto", str or scikit-learn classifier
-        Passed to :func:`labeljury.model.out_of_fold_pred_probs`.
+        See :class:`labeljury.model.CrossValModel`; ``"auto"`` picks the model
+        once, in round 1, by cross-validated log loss.
     text_cols : list of str, optional
         Columns of ``features`` holding free text (TF-IDF features).
     features_id_col : column name, optional
@@ -134,40 +143,64 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
     n_splits : int, default 5
         Cross-validation folds.
     random_state : int, default 0
-    progress : bool, default True
-        Report each round and show rich progress bars over the folds.
+        Seeds the folds, the models and the held-out annotations: same inputs,
+        same result.
+    progress : bool or callable, default True
+        ``True`` prints a line per round (and a live line per fold on a
+        terminal) to stderr; a callable receives every
+        :class:`~labeljury._rounds.RunProgress` event (rounds and folds out of
+        their totals, with the estimated time left) instead.
     pred_probs : array, optional
         Start from these probabilities instead of training in round 1.
+    tol : float, default 0.002
+        Stop when the mean total-variation distance between two rounds'
+        posteriors falls below this.
+    n_jobs : int, optional
+        Folds fitted side by side; default: the cores idle now
+        (:func:`labeljury.model.idle_cores`).
 
     Returns
     -------
     Result
-        With ``pred_probs`` (final, out-of-fold), ``model`` (refit on the final
-        consensus) and ``history`` (one row per round: ``round``,
-        ``labels_changed``, ``annotator_fit``, ``model_weight``, ``model_floor``
-        (Jury's; NaN for other methods), ``seconds``, ``kept``).
+        With ``pred_probs`` (the kept round's, out-of-fold), ``model`` (refit
+        on the kept consensus), ``model_metrics`` (the kept round's
+        cross-validated accuracy, log loss and ECE against the consensus it
+        was trained on, the model's name and the candidates' log losses),
+        ``rounds`` (rounds run, kept round and why, how it stopped) and
+        ``history`` (one row per round: ``round``, ``labels_changed``,
+        ``consensus_change``, ``damped``, ``model_cv_accuracy``,
+        ``model_log_loss``, ``heldout_loglik``, ``model_weight``,
+        ``model_floor`` (Jury's; NaN for other methods), ``seconds``, ``kept``).
 
     Examples
     --------
     >>> from labeljury.synth import make_tutorial_data
     >>> data = make_tutorial_data(random_state=0)
     >>> res = run(data.annotations, data.features, max_rounds=2, progress=False)
-    >>> list(res.history.columns)
-    ['round', 'labels_changed', 'annotator_fit', 'model_weight', 'model_floor', 'seconds', 'kept']
+    >>> res.history.columns.tolist()[:4]
+    ['round', 'labels_changed', 'consensus_change', 'damped']
+    >>> res.rounds["stopped"] in ("converged", "round limit")
+    True
     """
-    from .model import out_of_fold_pred_probs
+    from sklearn.base import clone
 
+    from .model import CrossValModel, idle_cores
+
+    started = time.perf_counter()
     ann = read_annotations(annotations)
     if max_rounds < 1:
         raise InputError(f"max_rounds must be at least 1, got {max_rounds}")
     est = resolve_method(method, pred_probs=True)
     if not est.uses_pred_probs:
-        raise InputError(f"method {type(est).__name__} does not use a model's pred_probs; run() "
-                         "needs a model-aware method such as 'crowdlab'")
+        raise InputError(
+            f"method {type(est).__name__} does not use a model's pred_probs; run() "
+            "needs a model-aware method such as 'crowdlab'"
+        )
     if features is None and pred_probs is None:
         raise InputError("run() needs features to train a model on (or pred_probs)")
+    if isinstance(features, (str, os.PathLike)):
+        features, features_id_col = _read_features(features, features_id_col)
     feats = None if features is None else align_features(features, ann, id_col=features_id_col)
-
     if feats is not None and text_cols:
         if not isinstance(feats, pd.DataFrame):
             raise InputError("text_cols needs features as a table")
@@ -175,62 +208,163 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
         if missing:
             raise InputError(f"features: no text column(s) {preview(missing)}")
         feats = feats[list(text_cols)]
-    kind = "text" if text_cols else "auto"
+
+    cvm = (
+        None
+        if feats is None
+        else CrossValModel(
+            feats,
+            n_classes=ann.n_classes,
+            model=model,
+            n_splits=n_splits,
+            random_state=random_state,
+            kind="text" if text_cols else "auto",
+            n_jobs=idle_cores() if n_jobs is None else n_jobs,
+        )
+    )
+    report = console_printer() if progress is True else (progress or None)
+    clock = Clock(max_rounds, n_splits, 1 if cvm is None else len(cvm._cands))
+    held = holdout_mask(ann, random_state)
+    train = ann.take(~held, drop_unused=False)
+    test = ann.item[held], ann.annotator[held], ann.label[held]
 
     mv = aggregate(ann, method="majority_vote").method
-    labels, targets = mv.labels_, mv.labels_  # round 0: majority vote
+    labels, targets, posterior = mv.labels_, mv.labels_, mv.probas_  # round 0: majority vote
+    damper = Damper()
     history: list[dict[str, Any]] = []
-    best: dict[str, Any] | None = None
+    kept: list[dict[str, Any]] = []  # per round: what the kept round needs
+    scores: list[np.ndarray] = []
+    stopped = "round limit"
     for rnd in range(1, max_rounds + 1):
         t0 = time.perf_counter()
+        info = None
         if rnd == 1 and pred_probs is not None:
             from .pred_probs import align_pred_probs
 
-            probs, info = align_pred_probs(pred_probs, ann), None
+            probs = align_pred_probs(pred_probs, ann)
         else:
-            if progress:
-                _say(f"round {rnd}: training on the current consensus")
-            probs, info = out_of_fold_pred_probs(
-                feats, targets, n_classes=ann.n_classes, model=model, n_splits=n_splits,
-                random_state=random_state, kind=kind, progress=progress)
-        est = resolve_method(method, probs)
-        est.fit(ann, probs)
+            assert cvm is not None
+
+            def on_fold(name: str, fold: int, n_folds: int, seconds: float, rnd: int = rnd) -> None:
+                clock.fold_seconds.append(seconds)
+                if report:
+                    left = (
+                        n_folds
+                        - fold
+                        - 1
+                        + (
+                            0
+                            if cvm.chosen_
+                            else n_folds * (len(cvm._cands) - 1 - list(cvm._cands).index(name))
+                        )
+                    )
+                    p = {
+                        "event": "fold",
+                        "round": rnd,
+                        "max_rounds": max_rounds,
+                        "fold": fold + 1,
+                        "n_folds": n_folds,
+                        "model": name,
+                        "elapsed": time.perf_counter() - started,
+                        "eta": clock.eta(rnd, left),
+                    }
+                    report(RunProgress(**p, message=describe_fold(p)))
+
+            raw, info = cvm.fit_oof(targets, on_fold=on_fold)
+            probs = damper.mix(raw, kept[-1]["probs"] if kept else None)
+        t_fit = time.perf_counter()
+        est = clone(resolve_method(method, probs)).fit(ann, probs)
         changed = int(np.sum(est.labels_ != labels))
-        if rnd == 1:
-            # reliability above chance, from the first model-aware fit, held fixed so
-            # that every round is judged against the same annotators
-            k = ann.n_classes
-            reliability = np.clip((np.asarray(est.annotator_skill_) - 1 / k) / (1 - 1 / k),
-                                  0.0, 1.0)
-        fit = annotator_fit(ann, probs, reliability)
-        weight = float(np.mean(getattr(est, "model_weight_", np.nan)))
-        # the share of the model Jury distrusts outright (NaN for methods without one)
-        floor = float(getattr(est, "model_floor_", np.nan))
-        history.append({"round": rnd, "labels_changed": changed, "annotator_fit": fit,
-                        "model_weight": weight, "model_floor": floor,
-                        "seconds": time.perf_counter() - t0, "kept": False})
-        if progress:
-            _say(f"round {rnd}: {changed} labels changed, model fit to annotators {fit:.4f}, "
-                 f"model weight {weight:.3f}"
-                 + ("" if np.isnan(floor) else f", model floor {floor:.3f}"))
-        if best is None or fit > best["fit"]:
-            best = {"fit": fit, "round": rnd, "probs": probs, "info": info}
-        # the next model learns from the soft consensus (the posterior), not a hard vote
-        labels, targets = est.labels_, est.probas_
-        if changed == 0 and rnd > 1:
+        change = consensus_change(est.probas_, posterior)
+        damped = damper.on and info is not None and len(kept) > 0
+        damper.observe(change) if rnd > 1 else None
+        # the same fit without the held-out annotations scores this round honestly
+        val = clone(resolve_method(method, probs)).fit(train, probs)
+        scores.append(heldout_loglik(val.probas_, train, *test))
+        metrics = {} if info is None else info.metrics
+        history.append(
+            {
+                "round": rnd,
+                "labels_changed": changed,
+                "consensus_change": change,
+                "damped": damped,
+                "model_cv_accuracy": metrics.get("cv_accuracy", np.nan),
+                "model_log_loss": metrics.get("cv_log_loss", np.nan),
+                "heldout_loglik": float(scores[-1].mean()) if len(scores[-1]) else np.nan,
+                "model_weight": float(np.mean(getattr(est, "model_weight_", np.nan))),
+                # the share of the model Jury distrusts outright (NaN for methods without one)
+                "model_floor": float(getattr(est, "model_floor_", np.nan)),
+                "seconds": time.perf_counter() - t0,
+                "kept": False,
+            }
+        )
+        kept.append({"probs": probs, "info": info, "targets": targets, "est": est})
+        clock.round_overhead.append(time.perf_counter() - t_fit)
+        if report:
+            h = history[-1]
+            report(
+                RunProgress(
+                    event="round",
+                    round=rnd,
+                    max_rounds=max_rounds,
+                    fold=0,
+                    n_folds=n_splits,
+                    model=getattr(cvm, "chosen_", None) or "given pred_probs",
+                    elapsed=time.perf_counter() - started,
+                    eta=clock.eta(rnd, 0),
+                    message=f"round {rnd}/{max_rounds}: {changed} labels changed, consensus "
+                    f"moved {change:.4f} (stop below {tol:g})"
+                    + (f", model accuracy {h['model_cv_accuracy']:.3f}" if info else "")
+                    + (", damped" if damped else "")
+                    + f", held-out log-lik {h['heldout_loglik']:.4f}",
+                )
+            )
+        labels, targets, posterior = est.labels_, est.probas_, est.probas_
+        if rnd > 1 and change < tol:
+            stopped = "converged"
             break
-    assert best is not None
-    for h in history:
-        h["kept"] = h["round"] == best["round"]
-    res = aggregate(ann, method=method, pred_probs=best["probs"])
+    best, why = choose_round(scores)
+    history[best - 1]["kept"] = True
+    choice = kept[best - 1]
+    res = aggregate(ann, method=method, pred_probs=choice["probs"])
     res.history = pd.DataFrame(history)
-    info = best["info"]
-    res.model = getattr(info, "final_model", None)
+    res.rounds = {
+        "rounds": len(history),
+        "max_rounds": max_rounds,
+        "stopped": stopped,
+        "final_change": history[-1]["consensus_change"],
+        "tol": tol,
+        "kept_round": best,
+        "kept_because": why,
+        "heldout_annotations": int(held.sum()),
+    }
+    info = choice["info"]
+    if info is not None and cvm is not None:
+        # the model that made the kept round's probabilities, refit on every item
+        res.model = cvm.refit(choice["targets"])
+        res.model_metrics = {
+            "model": info.model_name,
+            "kind": info.kind,
+            **info.metrics,
+            "temperature": info.temperature,
+            "candidates_log_loss": dict(kept[0]["info"].cv_log_loss),
+            "trained_on_round": best - 1,
+        }
     res.extra["model_info"] = info
+    if report and progress is True:
+        report(
+            RunProgress(
+                event="round",
+                round=len(history),
+                max_rounds=max_rounds,
+                fold=0,
+                n_folds=n_splits,
+                model=getattr(cvm, "chosen_", None) or "",
+                elapsed=time.perf_counter() - started,
+                eta=0.0,
+                message=f"{stopped} after {len(history)} round(s) in "
+                f"{time.perf_counter() - started:.1f} s; kept round "
+                f"{best}: {why}",
+            )
+        )
     return res
-
-
-def _say(message: str) -> None:
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False).print(f"[dim]labeljury[/dim] {message}")

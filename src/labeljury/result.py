@@ -56,6 +56,17 @@ class Result:
         With gold items: the consensus accuracy and calibration on them,
         estimated by cross-validation over the gold items (each scored by a fit
         that did not see its class; see :mod:`labeljury.gold`).
+    model_metrics : dict or None
+        From :func:`labeljury.run`: the model (``model``, ``kind``) and its
+        cross-validated ``cv_accuracy``, ``cv_log_loss`` and ``cv_ece``
+        against the consensus it was trained on, its calibration
+        ``temperature``, each candidate's log loss (``candidates_log_loss``)
+        and ``trained_on_round`` (0 = majority vote).
+    rounds : dict or None
+        From :func:`labeljury.run`: ``rounds`` run of ``max_rounds``,
+        ``stopped`` (``"converged"`` or ``"round limit"``), ``final_change``
+        and ``tol``, ``kept_round`` and ``kept_because``,
+        ``heldout_annotations``.
     """
 
     label_quality: pd.DataFrame
@@ -67,6 +78,8 @@ class Result:
     model: Any = None
     history: pd.DataFrame | None = None
     gold: Any = None
+    model_metrics: dict[str, Any] | None = None
+    rounds: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,6 +173,12 @@ class Result:
         ``gold_folds``.
         """
         lq = self.label_quality
+        run: dict[str, Any] = {}
+        if self.rounds is not None:  # labeljury.run: how the rounds ended, and the model
+            run = {k: self.rounds[k] for k in ("rounds", "max_rounds", "stopped", "kept_round")}
+        if self.model_metrics is not None:
+            run.update({f"model_{k}" if not k.startswith("model") else k: self.model_metrics[k]
+                        for k in ("model", "cv_accuracy", "cv_log_loss", "cv_ece")})
         out = {
             "method": self.method_name,
             "items": len(lq),
@@ -178,6 +197,7 @@ class Result:
             if getattr(self.method, "family_gold_loglik_", None) is None
             else ("spam rows" if self.method.spam_ else "usual rows"),
         }
+        out.update(run)
         if self.gold is not None:
             out.update(self.gold.summary())
         return out
