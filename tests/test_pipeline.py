@@ -465,3 +465,31 @@ def test_run_is_deterministic_with_its_seed(tutorial) -> None:
     )
     c = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False, random_state=6)
     assert not np.array_equal(a.pred_probs, c.pred_probs)
+
+
+def test_cli_run_says_how_the_rounds_ended(tmp_path, tutorial, capsys) -> None:
+    ann = tutorial.annotations
+    answers = tmp_path / "answers.csv"
+    ann.to_long().to_csv(answers, index=False)
+    feats = tutorial.features.copy()
+    feats.insert(0, "item", ann.items)
+    feats.to_csv(tmp_path / "features.csv", index=False)
+    assert (
+        main(
+            [
+                "run",
+                str(answers),
+                "--features",
+                str(tmp_path / "features.csv"),
+                "--max-rounds",
+                "1",
+                "--out",
+                str(tmp_path / "o"),
+                "--no-report",
+            ]
+        )
+        == 0
+    )
+    out = " ".join(capsys.readouterr().out.split())  # undo the terminal's wrapping
+    assert "rounds: 1 of at most 1, stopped at the round limit" in out
+    assert "kept round 1" in out and "cross-validated against the consensus" in out

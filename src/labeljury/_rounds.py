@@ -15,6 +15,9 @@
   (accuracy learned from that annotator's other labels). A later round is kept
   only when it beats round 1 -- one pass -- by more than two standard errors of
   the paired per-annotation difference; otherwise round 1 is kept.
+* **Give up** when the held-out score has not improved for ``PATIENCE``
+  rounds: the rounds after it could only be kept by beating a score they
+  have stopped approaching, so they are time spent for nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,20 @@ from .annotations import Annotations
 
 #: a later round must beat round 1 by this many standard errors to be kept
 KEEP_Z = 2.0
+#: rounds without a better held-out score before the loop stops
+PATIENCE = 2
+
+
+def best_so_far(scores: list[np.ndarray]) -> int:
+    """The round (1-based) with the best mean held-out log-likelihood so far.
+
+    Examples
+    --------
+    >>> best_so_far([np.array([-0.5]), np.array([-0.4]), np.array([-0.45])])
+    2
+    """
+    means = [float(s.mean()) if len(s) else 0.0 for s in scores]
+    return 1 + int(np.argmax(means))
 
 
 def consensus_change(new: np.ndarray, old: np.ndarray) -> float:

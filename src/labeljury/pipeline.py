@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ._rounds import (
+    PATIENCE,
     Clock,
+    best_so_far,
     Damper,
     RunProgress,
     choose_round,
@@ -36,7 +38,7 @@ from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
 from .validation import same_kind_ids
 
-__all__ = ["align_features", "run"]
+__all__ = ["align_features", "run", "run_lines"]
 
 
 def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> Any:
@@ -166,7 +168,9 @@ def run(
         on the kept consensus), ``model_metrics`` (the kept round's
         cross-validated accuracy, log loss and ECE against the consensus it
         was trained on, the model's name and the candidates' log losses),
-        ``rounds`` (rounds run, kept round and why, how it stopped) and
+        ``rounds`` (rounds run, kept round and why, how it stopped:
+        ``"converged"``, ``"no held-out gain"`` after :data:`~labeljury._rounds.PATIENCE`
+        rounds without a better held-out score, or ``"round limit"``) and
         ``history`` (one row per round: ``round``, ``labels_changed``,
         ``consensus_change``, ``damped``, ``model_cv_accuracy``,
         ``model_log_loss``, ``heldout_loglik``, ``model_weight``,
@@ -323,6 +327,9 @@ def run(
         if rnd > 1 and change < tol:
             stopped = "converged"
             break
+        if rnd - best_so_far(scores) >= PATIENCE:
+            stopped = "no held-out gain"
+            break
     best, why = choose_round(scores)
     history[best - 1]["kept"] = True
     choice = kept[best - 1]
@@ -368,3 +375,37 @@ def run(
             )
         )
     return res
+
+
+def run_lines(res: Result) -> list[str]:
+    """What :func:`run` did, in a few plain lines for the terminal (the CLI prints them).
+
+    Examples
+    --------
+    >>> from labeljury.synth import make_tutorial_data
+    >>> data = make_tutorial_data(random_state=0)
+    >>> res = run(data.annotations, data.features, max_rounds=1, progress=False)
+    >>> run_lines(res)[0]
+    'rounds: 1 of at most 1, stopped at the round limit with the consensus still moving ...'
+    """
+    lines = []
+    r, m = res.rounds, res.model_metrics
+    if r is not None:
+        how = {
+            "converged": "the consensus converged",
+            "no held-out gain": f"the held-out score stopped improving for {PATIENCE} rounds",
+        }.get(
+            r["stopped"],
+            f"stopped at the round limit with the consensus still moving "
+            f"(mean change {r['final_change']:.4f}, tolerance {r['tol']:g}; "
+            "raise --max-rounds to go on)",
+        )
+        lines.append(f"rounds: {r['rounds']} of at most {r['max_rounds']}, {how}")
+        lines.append(f"kept round {r['kept_round']}: {r['kept_because']}")
+    if m is not None:
+        lines.append(
+            f"model: {m['model']} ({m['kind']}), cross-validated against the consensus it "
+            f"learned: accuracy {m['cv_accuracy']:.3f}, log loss {m['cv_log_loss']:.3f}, "
+            f"calibration error (ECE) {m['cv_ece']:.3f}"
+        )
+    return lines

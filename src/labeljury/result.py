@@ -64,7 +64,8 @@ class Result:
         and ``trained_on_round`` (0 = majority vote).
     rounds : dict or None
         From :func:`labeljury.run`: ``rounds`` run of ``max_rounds``,
-        ``stopped`` (``"converged"`` or ``"round limit"``), ``final_change``
+        ``stopped`` (``"converged"``, ``"no held-out gain"`` or
+        ``"round limit"``), ``final_change``
         and ``tol``, ``kept_round`` and ``kept_because``,
         ``heldout_annotations``.
     """

@@ -178,9 +178,10 @@ class CVInfo:
         ``n_test``, ``seconds``, ``log_loss`` and ``accuracy`` (against the
         argmax of the labels) of the uncalibrated out-of-fold predictions.
     cv_log_loss : dict
-        Mean out-of-fold log loss of each candidate tried in this fit (the
-        selection criterion; only the chosen model after the first fit of a
-        :class:`CrossValModel`).
+        Mean out-of-fold log loss of each candidate tried in this fit, after
+        its own temperature scaling when calibrating (the selection
+        criterion: candidates are compared as they will be used); only the
+        chosen model after the first fit of a :class:`CrossValModel`.
     temperature : float
         Calibration temperature (1.0 when ``calibrate=False``).
     final_model : estimator or None
@@ -204,6 +205,12 @@ class CVInfo:
     final_model: Any = None
     warnings: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _calibrated(probs: np.ndarray, temperature: float) -> np.ndarray:
+    if temperature != 1.0:
+        return apply_temperature(probs, temperature)
+    return np.clip(probs, 0.0, None) / probs.sum(axis=1, keepdims=True)
 
 
 class CrossValModel:
@@ -439,18 +446,17 @@ class CrossValModel:
         for name in names:
             results[name], r = self._cross_val(name, soft, on_fold)
             rows += r
-        cv_loss = {name: log_loss(p, soft) for name, p in results.items()}
+        temps = {
+            name: fit_temperature(p, soft) if self.calibrate else 1.0 for name, p in results.items()
+        }
+        # compared as they will be used: each candidate after its own temperature
+        calibrated = {name: _calibrated(p, temps[name]) for name, p in results.items()}
+        cv_loss = {name: log_loss(p, soft) for name, p in calibrated.items()}
         if self.chosen_ is None:
             self.chosen_ = min(cv_loss, key=lambda k: (cv_loss[k], k))
             self.n_selections_ += 1
             self._last = {self.chosen_: self._last[self.chosen_]}  # free the others' fits
-        probs = results[self.chosen_]
-        temperature = fit_temperature(probs, soft) if self.calibrate else 1.0
-        probs = (
-            apply_temperature(probs, temperature)
-            if temperature != 1.0
-            else np.clip(probs, 0.0, None) / probs.sum(axis=1, keepdims=True)
-        )
+        probs, temperature = calibrated[self.chosen_], temps[self.chosen_]
         self._labels = soft
         metrics = {
             "cv_accuracy": float((probs.argmax(axis=1) == hard).mean()),
