@@ -22,9 +22,9 @@ import pandas as pd
 from ._rounds import (
     PATIENCE,
     Clock,
-    best_so_far,
     Damper,
     RunProgress,
+    best_so_far,
     choose_round,
     consensus_change,
     console_printer,
