@@ -8,7 +8,9 @@ against the truth:
 * ``one pass``: majority vote -> model -> the model-aware method, once
   (``run(max_rounds=1)``: the same first model as ``run``'s round 1);
 * ``run``: the default rounds (stop on the soft consensus, damping, the round
-  kept by held-out annotations).
+  kept by held-out annotations);
+* ``last``: the same rounds with the last one kept instead of the validated
+  one (what the held-out choice protects against; a diagnostic, not an option).
 
 Prints one row per data set with the rounds run, how they stopped, the round
 kept, and the accuracy difference run - one pass. Usage::
@@ -20,6 +22,7 @@ kept, and the accuracy difference run - one pass. Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 import warnings
@@ -105,6 +108,19 @@ def inputs(
             yield f"ds_gauss/{seed}", ann, feats, None, truth
 
 
+@contextlib.contextmanager
+def keep_last() -> Iterator[None]:
+    """Within the block, ``run`` keeps its last round (the held-out choice bypassed)."""
+    import labeljury.pipeline as pipeline
+
+    original = pipeline.choose_round
+    pipeline.choose_round = lambda scores: (len(scores), "last round (diagnostic)")
+    try:
+        yield
+    finally:
+        pipeline.choose_round = original
+
+
 def markdown(df: pd.DataFrame) -> str:
     """A pipe table (floats to 4 places), without the optional tabulate package."""
     cells = [
@@ -144,6 +160,10 @@ def main() -> None:
             res = labeljury.run(ann, feats, text_cols=text_cols, progress=False)
             row["seconds"] = time.perf_counter() - t0
         row["run"] = float(np.mean(res.method.labels_ == truth))
+        with warnings.catch_warnings(), keep_last():
+            warnings.simplefilter("ignore")
+            last = labeljury.run(ann, feats, text_cols=text_cols, progress=False)
+        row["last"] = float(np.mean(last.method.labels_ == truth))
         row["run-one"] = row["run"] - row["one_pass"]
         row.update(
             rounds=res.rounds["rounds"],

@@ -252,3 +252,67 @@ def test_progress_prints_to_stderr(capsys):
         warnings.simplefilter("ignore")
         out_of_fold_pred_probs(X, y, n_classes=3, n_splits=2, progress=True)
     assert "fold 2/2" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- the round loop's pieces
+def test_soft_logistic_matches_sklearn_on_hard_labels_and_takes_soft_ones():
+    from labeljury.model import SoftLogistic
+
+    X, y = blobs()
+    ours = SoftLogistic(C=1.0, tol=1e-8).fit(X, y)
+    ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=5000).fit(X, y)
+    # the same objective (multinomial, L2 on the weights, free intercept)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=2e-4)
+    soft = np.full((len(y), 3), 0.3)
+    soft[np.arange(len(y)), y] = 0.4
+    softer = SoftLogistic().fit(X, soft)
+    assert softer.predict_proba(X).max(axis=1).mean() < ours.predict_proba(X).max(axis=1).mean()
+    assert (softer.predict(X) == y).mean() > 0.8
+
+
+def test_soft_labels_never_copy_rows():
+    X, y = blobs()
+    seen = []
+
+    class Spy(GaussianNB):
+        def fit(self, X, y, sample_weight=None):
+            seen.append((len(X), None if sample_weight is None else len(sample_weight)))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    soft = np.full((len(y), 3), 0.2)
+    soft[np.arange(len(y)), y] = 0.6
+    out_of_fold_pred_probs(X, soft, model=Spy(), n_splits=4, refit=False)
+    assert seen == [(90, 90)] * 4  # one row per training item, weighted
+
+
+def test_cross_val_model_chooses_once_and_warm_starts():
+    from labeljury.model import CrossValModel
+
+    df, y = tabular_frame(300)
+    cvm = CrossValModel(df, n_classes=3, model="auto", n_splits=3)
+    _, first = cvm.fit_oof(y)
+    assert set(first.cv_log_loss) == {"hist_gradient_boosting", "logistic"}
+    soft = np.full((len(y), 3), 0.1)
+    soft[np.arange(len(y)), y] = 0.8
+    _, second = cvm.fit_oof(soft)
+    assert set(second.cv_log_loss) == {cvm.chosen_} and cvm.n_selections_ == 1
+    assert set(second.metrics) == {"cv_accuracy", "cv_log_loss", "cv_ece"}
+    lin = CrossValModel(df, n_classes=3, model="logistic", n_splits=3)
+    lin.fit_oof(soft)
+    cold = [m.n_iter_ for m in lin._last["logistic"]]
+    lin.fit_oof(soft)  # the same labels again: each fold starts at its optimum
+    warm = [m.n_iter_ for m in lin._last["logistic"]]
+    assert max(warm) <= 2 < min(cold)
+    final = lin.refit()
+    assert final.predict_proba(df.iloc[:4]).shape == (4, 3)
+
+
+def test_quantile_codes_keep_order_and_missing_values():
+    from labeljury.model.features import QuantileCodes
+
+    x = np.array([[5.0], [1.0], [np.nan], [3.0], [3.0], [100.0]])
+    codes = QuantileCodes(n_bins=4).fit_transform(x)
+    assert np.isnan(codes[2, 0])
+    order = [1, 3, 0, 5]
+    assert np.all(np.diff(codes[order, 0]) >= 0) and codes[3, 0] == codes[4, 0]
+    assert len(np.unique(codes[~np.isnan(codes)])) <= 4

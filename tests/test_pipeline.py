@@ -36,6 +36,7 @@ def test_run_returns_history_model_and_probs(tutorial) -> None:
         "model_weight",
         "model_floor",
         "seconds",
+        "cpu_seconds",
         "kept",
     ]
     assert h["model_floor"].between(0.0, 0.5).all()  # Jury's, learned each round
@@ -461,7 +462,8 @@ def test_run_is_deterministic_with_its_seed(tutorial) -> None:
     )  # folds side by side give the same numbers
     np.testing.assert_array_equal(a.pred_probs, b.pred_probs)
     pd.testing.assert_frame_equal(
-        a.history.drop(columns="seconds"), b.history.drop(columns="seconds")
+        a.history.drop(columns=["seconds", "cpu_seconds"]),
+        b.history.drop(columns=["seconds", "cpu_seconds"]),
     )
     c = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False, random_state=6)
     assert not np.array_equal(a.pred_probs, c.pred_probs)

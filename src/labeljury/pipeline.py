@@ -174,7 +174,8 @@ def run(
         ``history`` (one row per round: ``round``, ``labels_changed``,
         ``consensus_change``, ``damped``, ``model_cv_accuracy``,
         ``model_log_loss``, ``heldout_loglik``, ``model_weight``,
-        ``model_floor`` (Jury's; NaN for other methods), ``seconds``, ``kept``).
+        ``model_floor`` (Jury's; NaN for other methods), ``seconds``, ``cpu_seconds``,
+        ``kept``).
 
     Examples
     --------
@@ -240,7 +241,7 @@ def run(
     scores: list[np.ndarray] = []
     stopped = "round limit"
     for rnd in range(1, max_rounds + 1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         info = None
         if rnd == 1 and pred_probs is not None:
             from .pred_probs import align_pred_probs
@@ -299,6 +300,9 @@ def run(
                 # the share of the model Jury distrusts outright (NaN for methods without one)
                 "model_floor": float(getattr(est, "model_floor_", np.nan)),
                 "seconds": time.perf_counter() - t0,
+                # CPU seconds of this process (all its threads): on a shared machine the
+                # wall clock also counts the other jobs
+                "cpu_seconds": time.process_time() - c0,
                 "kept": False,
             }
         )
