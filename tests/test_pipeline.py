@@ -13,7 +13,7 @@ from labeljury import Annotations
 from labeljury.cli import main, tutorial_demo
 from labeljury.errors import IdMismatchError, InputError
 from labeljury.methods import get_method
-from labeljury.pipeline import align_features, run
+from labeljury.pipeline import align_features, run, run_lines
 from labeljury.synth import make_tutorial_data
 
 
@@ -495,3 +495,12 @@ def test_cli_run_says_how_the_rounds_ended(tmp_path, tutorial, capsys) -> None:
     out = " ".join(capsys.readouterr().out.split())  # undo the terminal's wrapping
     assert "rounds: 1 of at most 1, stopped at the round limit" in out
     assert "kept round 1" in out and "cross-validated against the consensus" in out
+
+
+def test_run_with_pred_probs_and_no_features_stops_after_one_round(tutorial) -> None:
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), tutorial.annotations.n_items)
+    res = run(tutorial.annotations, pred_probs=probs, max_rounds=3, progress=False)
+    assert res.rounds["rounds"] == 1 and res.rounds["stopped"] == "no features to retrain on"
+    assert res.model is None and res.model_metrics is None
+    assert run_lines(res)[0].startswith("rounds: 1 of at most 3")

@@ -211,8 +211,8 @@ class RunProgress:
 class Clock:
     """Estimates the time left from the folds and rounds measured so far."""
 
-    def __init__(self, max_rounds: int, n_splits: int, n_candidates: int) -> None:
-        self.max_rounds, self.n_splits, self.n_candidates = max_rounds, n_splits, n_candidates
+    def __init__(self, max_rounds: int, n_splits: int) -> None:
+        self.max_rounds, self.n_splits = max_rounds, n_splits
         self.fold_seconds: list[float] = []
         self.round_overhead: list[float] = []  # per round: seconds outside the folds
 

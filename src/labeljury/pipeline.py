@@ -170,7 +170,8 @@ def run(
         was trained on, the model's name and the candidates' log losses),
         ``rounds`` (rounds run, kept round and why, how it stopped:
         ``"converged"``, ``"no held-out gain"`` after :data:`~labeljury._rounds.PATIENCE`
-        rounds without a better held-out score, or ``"round limit"``) and
+        rounds without a better held-out score, ``"round limit"``, or ``"no features to
+        retrain on"`` with ``pred_probs`` and no features) and
         ``history`` (one row per round: ``round``, ``labels_changed``,
         ``consensus_change``, ``damped``, ``model_cv_accuracy``,
         ``model_log_loss``, ``heldout_loglik``, ``model_weight``,
@@ -228,7 +229,7 @@ def run(
         )
     )
     report = console_printer() if progress is True else (progress or None)
-    clock = Clock(max_rounds, n_splits, 1 if cvm is None else len(cvm._cands))
+    clock = Clock(max_rounds, n_splits)
     held = holdout_mask(ann, random_state)
     train = ann.take(~held, drop_unused=False)
     test = ann.item[held], ann.annotator[held], ann.label[held]
@@ -243,6 +244,9 @@ def run(
     for rnd in range(1, max_rounds + 1):
         t0, c0 = time.perf_counter(), time.process_time()
         info = None
+        if rnd > 1 and cvm is None:
+            stopped = "no features to retrain on"
+            break
         if rnd == 1 and pred_probs is not None:
             from .pred_probs import align_pred_probs
 
@@ -250,31 +254,7 @@ def run(
         else:
             assert cvm is not None
 
-            def on_fold(name: str, fold: int, n_folds: int, seconds: float, rnd: int = rnd) -> None:
-                clock.fold_seconds.append(seconds)
-                if report:
-                    left = (
-                        n_folds
-                        - fold
-                        - 1
-                        + (
-                            0
-                            if cvm.chosen_
-                            else n_folds * (len(cvm._cands) - 1 - list(cvm._cands).index(name))
-                        )
-                    )
-                    p = {
-                        "event": "fold",
-                        "round": rnd,
-                        "max_rounds": max_rounds,
-                        "fold": fold + 1,
-                        "n_folds": n_folds,
-                        "model": name,
-                        "elapsed": time.perf_counter() - started,
-                        "eta": clock.eta(rnd, left),
-                    }
-                    report(RunProgress(**p, message=describe_fold(p)))
-
+            on_fold = _fold_reporter(report, clock, cvm, rnd, max_rounds, started)
             raw, info = cvm.fit_oof(targets, on_fold=on_fold)
             probs = damper.mix(raw, kept[-1]["probs"] if kept else None)
         t_fit = time.perf_counter()
@@ -282,7 +262,8 @@ def run(
         changed = int(np.sum(est.labels_ != labels))
         change = consensus_change(est.probas_, posterior)
         damped = damper.on and info is not None and len(kept) > 0
-        damper.observe(change) if rnd > 1 else None
+        if rnd > 1:
+            damper.observe(change)
         # the same fit without the held-out annotations scores this round honestly
         val = clone(resolve_method(method, probs)).fit(train, probs)
         scores.append(heldout_loglik(val.probas_, train, *test))
@@ -379,6 +360,34 @@ def run(
             )
         )
     return res
+
+
+def _fold_reporter(
+    report: Any, clock: Clock, cvm: Any, rnd: int, max_rounds: int, started: float
+) -> Any:
+    """The ``on_fold`` callback of one round: times the fold, reports it with the time left."""
+
+    def on_fold(name: str, fold: int, n_folds: int, seconds: float) -> None:
+        clock.fold_seconds.append(seconds)
+        if not report:
+            return
+        left = n_folds - fold - 1
+        if cvm.chosen_ is None:  # round 1: the candidates after this one are still to come
+            names = cvm.candidates
+            left += n_folds * (len(names) - 1 - names.index(name))
+        p = {
+            "event": "fold",
+            "round": rnd,
+            "max_rounds": max_rounds,
+            "fold": fold + 1,
+            "n_folds": n_folds,
+            "model": name,
+            "elapsed": time.perf_counter() - started,
+            "eta": clock.eta(rnd, left),
+        }
+        report(RunProgress(**p, message=describe_fold(p)))
+
+    return on_fold
 
 
 def run_lines(res: Result) -> list[str]:

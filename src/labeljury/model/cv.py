@@ -323,6 +323,11 @@ class CrossValModel:
             self._pre = {"custom": None}
             self._X = {"custom": X}
 
+    @property
+    def candidates(self) -> list[str]:
+        """The models tried by the first :meth:`fit_oof`, in order."""
+        return list(self._cands)
+
     # ------------------------------------------------------------------ folds
     def _split(self, hard: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         if self._folds is None:  # the same folds every round: rounds stay comparable
