@@ -360,13 +360,14 @@ class CrossValModel:
                 # boosting on a cleaner consensus early-stops later and later; its length
                 # is held to 1.5x the first fit's so that no round costs more than the first
                 clf.set_params(max_iter=max(10, int(np.ceil(1.5 * first))))
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", category=UserWarning, message=".*(unknown categories|infrequent).*"
-            )
-            clf = _fit_soft(clf, _take(X, tr), soft[tr])
-            probs = _predict_full(clf, _take(X, te), self.n_classes)
+        clf = _fit_soft(clf, _take(X, tr), soft[tr])
+        probs = _predict_full(clf, _take(X, te), self.n_classes)
         return probs, clf, time.perf_counter() - t0
+
+    def _one_fold_in_worker(self, *args: Any) -> tuple[np.ndarray, Any, float]:
+        # OpenMP's thread count is per thread: a worker thread sets its own to one
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self._one_fold(*args)
 
     def _cross_val(
         self, name: str, soft: np.ndarray, on_fold: FoldCallback | None
@@ -376,11 +377,15 @@ class CrossValModel:
         fitted: list[Any] = [None] * len(folds)
         seconds = [0.0] * len(folds)
         small = self.n < SMALL_FIT_ROWS
-        with _threads(self.n):
+        # the warnings filter is process-wide: set once here, not in the fold threads
+        with _threads(self.n), warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", category=UserWarning, message=".*(unknown categories|infrequent).*"
+            )
             if small and self.n_jobs > 1:
                 with ThreadPoolExecutor(max_workers=min(self.n_jobs, len(folds))) as pool:
                     jobs = {
-                        pool.submit(self._one_fold, name, f, tr, te, soft): f
+                        pool.submit(self._one_fold_in_worker, name, f, tr, te, soft): f
                         for f, (tr, te) in enumerate(folds)
                     }
                     for done, job in enumerate(as_completed(jobs)):
