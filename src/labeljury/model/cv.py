@@ -18,7 +18,6 @@ final model is in anyway: every item being scored is in the table.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import time
@@ -150,17 +149,17 @@ def idle_cores() -> int:
     return max(1, min(n, int(n - load + 0.5)))
 
 
-def _threads(n_rows: int) -> Any:
-    """One BLAS/OpenMP thread per fit for small fits.
+def _threads(n_rows: int, n_jobs: int) -> Any:
+    """BLAS/OpenMP threads of a fit: one for small fits, ``n_jobs`` for large ones.
 
     Gradient boosting's OpenMP threads cost more than they save on a few
     thousand rows, and on a busy machine their spin-waiting can make a
     sub-second fit take minutes; small fits run one thread each (and the folds
-    side by side when cores are free), large fits keep every thread.
+    side by side when ``n_jobs > 1``), large fits one after another with
+    ``n_jobs`` threads -- no more, since threads beyond the idle cores spin
+    against the machine's other jobs.
     """
-    if n_rows < SMALL_FIT_ROWS:
-        return threadpool_limits(limits=1)
-    return contextlib.nullcontext()
+    return threadpool_limits(limits=1 if n_rows < SMALL_FIT_ROWS else n_jobs)
 
 
 @dataclass
@@ -234,7 +233,8 @@ class CrossValModel:
     kind : {"auto", "tabular", "text", "embeddings"}
     n_jobs : int, default 1
         Folds fitted side by side (threads) when the fits are small; large
-        fits run one after another with every thread each.
+        fits (20,000 rows or more) run one after another with ``n_jobs``
+        BLAS/OpenMP threads each.
 
     Attributes
     ----------
@@ -378,7 +378,7 @@ class CrossValModel:
         seconds = [0.0] * len(folds)
         small = self.n < SMALL_FIT_ROWS
         # the warnings filter is process-wide: set once here, not in the fold threads
-        with _threads(self.n), warnings.catch_warnings():
+        with _threads(self.n, self.n_jobs), warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", category=UserWarning, message=".*(unknown categories|infrequent).*"
             )
@@ -492,7 +492,7 @@ class CrossValModel:
             raise InputError("call fit_oof before refit")
         soft = self._labels if labels is None else _check_labels(labels, self.n, self.n_classes)
         name = self.chosen_
-        with _threads(self.n), warnings.catch_warnings():
+        with _threads(self.n, self.n_jobs), warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", category=UserWarning, message=".*(unknown categories|infrequent).*"
             )
