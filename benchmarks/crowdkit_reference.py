@@ -85,10 +85,8 @@ def run_one(name: str, answers: pd.DataFrame, gold: pd.Series) -> dict[str, Any]
             warnings.simplefilter("ignore")
             labels = sklearn_tags_shim(getattr(agg, name))().fit_predict(answers)
     except Exception as exc:  # record crowd-kit's failure instead of stopping
-        return {
-            "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-            "traceback_tail": traceback.format_exc().strip().splitlines()[-3:],
-        }
+        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                "traceback_tail": traceback.format_exc().strip().splitlines()[-3:]}
     seconds = time.perf_counter() - t0
     common = gold.index.intersection(labels.index)
     acc = float(np.mean(labels.loc[common].to_numpy() == gold.loc[common].to_numpy()))

@@ -77,39 +77,27 @@ def inputs(names: list[str] | None, seeds: int, data: Path | None) -> list[dict[
     out = []
     for d in sets:
         for variant, seed in _variants(cfg, d):
-            ann = (
-                d.annotations
-                if variant == "full"
-                else d.annotations.take(subsample_per_item(d.annotations, int(variant), seed))
-            )
+            ann = d.annotations if variant == "full" else \
+                d.annotations.take(subsample_per_item(d.annotations, int(variant), seed))
             mv = MajorityVote().fit(ann).labels_
             pp, _ = _model_pred_probs(d, ann, mv, seed, variant == "full", cache)
             # the reference label of the *_mv metrics: majority vote, model tie-breaks
             mv_ref = MajorityVote().fit(ann, pp).labels_ if pp is not None else mv
-            out.append(
-                {
-                    "dataset": d.name,
-                    "variant": variant,
-                    "seed": seed,
-                    "ann": ann,
-                    "gold": d.gold,
-                    "pp": pp,
-                    "mv": mv_ref,
-                }
-            )
+            out.append({"dataset": d.name, "variant": variant, "seed": seed, "ann": ann,
+                        "gold": d.gold, "pp": pp, "mv": mv_ref})
         print(f"  inputs: {d.name}", file=sys.stderr, flush=True)
     return out
 
 
 def score(out: MethodOutput, case: dict[str, Any]) -> dict[str, Any]:
     """The benchmark's metrics of one fit (majority vote with model tie-breaks as reference)."""
-    return {k: case[k] for k in ("dataset", "variant", "seed")} | evaluate(
-        out, case["ann"], case["gold"], case["mv"]
-    )
+    return {k: case[k] for k in ("dataset", "variant", "seed")} | \
+        evaluate(out, case["ann"], case["gold"], case["mv"])
 
 
 def jury_output(jury: Jury) -> MethodOutput:
-    return MethodOutput(jury.labels_, jury.probas_, jury.consensus_quality_, jury.annotator_skill_)
+    return MethodOutput(jury.labels_, jury.probas_, jury.consensus_quality_,
+                        jury.annotator_skill_)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,22 +118,15 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({**score(out, case), "method": name})
         for label, kw in VARIANTS.items():
             jury = Jury(**kw).fit(case["ann"], case["pp"])
-            rows.append(
-                {
-                    **score(jury_output(jury), case),
-                    "method": label,
-                    "temperature": jury.temperature_,
-                    "prior temperature": jury.prior_temperature_,
-                    "weight": jury.model_weight_,
-                    "floor": jury.model_floor_,
-                }
-            )
+            rows.append({**score(jury_output(jury), case), "method": label,
+                         "temperature": jury.temperature_,
+                         "prior temperature": jury.prior_temperature_,
+                         "weight": jury.model_weight_, "floor": jury.model_floor_})
     df = pd.DataFrame(rows)
     if args.csv is not None:
         df.to_csv(args.csv, index=False)
     g = df.groupby(["dataset", "variant", "method"])[
-        ["accuracy", "auroc_own", "spearman", "ece"]
-    ].mean()
+        ["accuracy", "auroc_own", "spearman", "ece"]].mean()
     acc = g["accuracy"].unstack("method")
     best = acc[["majority_vote", "dawid_skene", "glad"]].max(axis=1)
     if "crowdlab" not in acc:
@@ -161,41 +142,26 @@ def main(argv: list[str] | None = None) -> None:
         summary[label] = {
             "rows > 0.3 below best of MV/DS/GLAD": f"{below} of {best.notna().sum()}",
             "data sets > 0.3 below CROWDLAB": ", ".join(per_ds[per_ds < -0.3].index) or "-",
-            **{
-                f"{m} (with a model)": round(
-                    float(g[m].unstack("method")[label][with_model].mean()), 4
-                )
-                for m in ("auroc_own", "spearman", "ece")
-            },
+            **{f"{m} (with a model)": round(float(g[m].unstack("method")[label][with_model]
+                                                  .mean()), 4)
+               for m in ("auroc_own", "spearman", "ece")},
         }
     print(pd.DataFrame(summary).T.to_string())
     print("\nJury - CROWDLAB, points, mean over levels (data sets with a model):")
-    print(
-        pd.DataFrame(
-            {
-                label: ((acc[label] - acc["crowdlab"]) * 100)[with_model]
-                .groupby(level="dataset")
-                .mean()
-                for label in VARIANTS
-            }
-        )
-        .round(2)
-        .to_string()
-    )
+    print(pd.DataFrame({label: ((acc[label] - acc["crowdlab"]) * 100)[with_model]
+                        .groupby(level="dataset").mean() for label in VARIANTS})
+          .round(2).to_string())
     print("\naccuracy per data set and level (mean over seeds):")
     print((acc * 100).round(1).to_string())
     w = df[df["method"].isin(["default", "free confusions with a model too (s=4)"])]
     w = w[w["dataset"].isin(acc[with_model].index.get_level_values("dataset"))]
     print("\nlearned model weight w, mean over levels and seeds (data sets with a model):")
-    print(w.groupby(["dataset", "method"])["weight"].mean().unstack("method").round(2).to_string())
-    floor = df[
-        (df["method"] == "default")
-        & df["dataset"].isin(acc[with_model].index.get_level_values("dataset"))
-    ]
-    print(
-        "\nlearned model floor of the default fit, per level (mean over seeds; max over them "
-        "in the last column):"
-    )
+    print(w.groupby(["dataset", "method"])["weight"].mean().unstack("method").round(2)
+          .to_string())
+    floor = df[(df["method"] == "default") & df["dataset"].isin(
+        acc[with_model].index.get_level_values("dataset"))]
+    print("\nlearned model floor of the default fit, per level (mean over seeds; max over them "
+          "in the last column):")
     table = floor.groupby(["dataset", "variant"])["floor"].mean().unstack("variant")
     table["max"] = floor.groupby("dataset")["floor"].max()
     print(table.round(3).to_string())

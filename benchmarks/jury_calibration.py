@@ -36,9 +36,8 @@ def _with_gold(ann: Annotations, gold: np.ndarray, chosen: np.ndarray) -> Annota
     return ann.with_gold(dict(zip(ann.items[chosen], ann.classes[gold[chosen]], strict=True)))
 
 
-def gold_draws(
-    case: dict, fractions: list[float]
-) -> Iterator[tuple[float, Annotations, np.ndarray, np.ndarray]]:
+def gold_draws(case: dict, fractions: list[float]
+               ) -> Iterator[tuple[float, Annotations, np.ndarray, np.ndarray]]:
     """Per fraction: the annotations with that fraction of the items' gold classes (a
     random draw per seed and fraction), the chosen items, and the mask of the other
     items with a gold class (those scored)."""
@@ -60,9 +59,8 @@ def add_gold_args(ap: argparse.ArgumentParser, fractions: list[float]) -> None:
     ap.add_argument("--fractions", nargs="*", type=float, default=fractions)
 
 
-def gold_inputs(
-    args: argparse.Namespace,
-) -> Iterator[tuple[dict, float, Annotations, np.ndarray, np.ndarray]]:
+def gold_inputs(args: argparse.Namespace
+                ) -> Iterator[tuple[dict, float, Annotations, np.ndarray, np.ndarray]]:
     """Every benchmark input that ``args`` selects (with a model unless ``--all``), once
     per gold fraction: the case and what :func:`gold_draws` yields for it."""
     for case in inputs(args.datasets, args.seeds, args.data):
@@ -83,34 +81,23 @@ def main(argv: list[str] | None = None) -> None:
         for on_gold in (True, False):
             jury = Jury(calibrate_on_gold=on_gold).fit(ann, case["pp"])
             right = jury.labels_[held] == gold[held]
-            rows.append(
-                {
-                    "dataset": case["dataset"],
-                    "variant": case["variant"],
-                    "seed": case["seed"],
-                    "fraction": frac,
-                    "on_gold": on_gold,
-                    "gold_items": chosen.size,
-                    "accuracy": right.mean(),
-                    "ece": expected_calibration_error(jury.consensus_quality_[held], right),
-                }
-            )
+            rows.append({"dataset": case["dataset"], "variant": case["variant"],
+                         "seed": case["seed"], "fraction": frac, "on_gold": on_gold,
+                         "gold_items": chosen.size, "accuracy": right.mean(),
+                         "ece": expected_calibration_error(
+                             jury.consensus_quality_[held], right)})
     df = pd.DataFrame(rows)
     df["kind"] = np.where(df["dataset"].str.startswith("synth"), "synthetic", "real")
     pd.set_option("display.width", 200)
     key = df["on_gold"].map({True: "gold", False: "labels"})
-    table = df.assign(fit=key).pivot_table(
-        index="dataset", columns=["fraction", "fit"], values="ece", aggfunc="mean"
-    )
-    print(
-        "ECE of the consensus quality score on the non-gold items (mean over levels and "
-        "seeds); temperatures fitted on the gold items / on the held-out labels:"
-    )
+    table = df.assign(fit=key).pivot_table(index="dataset", columns=["fraction", "fit"],
+                                           values="ece", aggfunc="mean")
+    print("ECE of the consensus quality score on the non-gold items (mean over levels and "
+          "seeds); temperatures fitted on the gold items / on the held-out labels:")
     print(table.round(3).to_string())
     print()
-    summary = df.assign(fit=key).pivot_table(
-        index=["kind", "fit"], columns="fraction", values=["ece", "accuracy"], aggfunc="mean"
-    )
+    summary = df.assign(fit=key).pivot_table(index=["kind", "fit"], columns="fraction",
+                                             values=["ece", "accuracy"], aggfunc="mean")
     print(summary.round(4).to_string())
 
 

@@ -64,9 +64,8 @@ def loo_agreement(jury: Jury, ann: Annotations) -> float:
     return float(np.mean(np.argmax(log_post - own, axis=1) == label))
 
 
-def half_agreement(
-    ann: Annotations, pred_probs: np.ndarray | None, strength: float, splits: int = 2
-) -> float:
+def half_agreement(ann: Annotations, pred_probs: np.ndarray | None, strength: float,
+                   splits: int = 2) -> float:
     """Agreement of Jury's labels fitted on one random half of the annotators with the
     other half's raw labels, both ways, averaged over ``splits`` random splits."""
     out = []
@@ -90,11 +89,8 @@ def half_agreement(
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_input_args(ap)
-    ap.add_argument(
-        "--useless-model",
-        action="store_true",
-        help="shuffle pred_probs across items (data sets with a model only)",
-    )
+    ap.add_argument("--useless-model", action="store_true",
+                    help="shuffle pred_probs across items (data sets with a model only)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     rows = []
@@ -109,67 +105,45 @@ def main(argv: list[str] | None = None) -> None:
         scored = gold >= 0
         for family, strength in _FAMILIES.items():
             jury = Jury(strength=strength, spam=False).fit(ann, pp)
-            rows.append(
-                {
-                    "dataset": case["dataset"],
-                    "variant": str(case["variant"]),
-                    "seed": case["seed"],
-                    "model": pp is not None,
-                    "family": family,
-                    "accuracy": float(np.mean(jury.labels_[scored] == gold[scored])),
-                    "w": jury.model_weight_,
-                    "heldout": jury.heldout_loglik_,
-                    "loo": loo_agreement(jury, ann),
-                    "half": half_agreement(ann, pp, strength),
-                }
-            )
+            rows.append({"dataset": case["dataset"], "variant": str(case["variant"]),
+                         "seed": case["seed"], "model": pp is not None, "family": family,
+                         "accuracy": float(np.mean(jury.labels_[scored] == gold[scored])),
+                         "w": jury.model_weight_,
+                         "heldout": jury.heldout_loglik_, "loo": loo_agreement(jury, ann),
+                         "half": half_agreement(ann, pp, strength)})
     df = pd.DataFrame(rows)
-    wide = df.pivot_table(
-        index=["dataset", "variant", "seed", "model"],
-        columns="family",
-        values=["accuracy", "w", *_CRITERIA],
-    )
-    fits = pd.DataFrame(
-        {
-            "gain": wide["accuracy", "free"] - wide["accuracy", "one_coin"],
-            "w": wide["w", "one_coin"],
-        }
-    )
+    wide = df.pivot_table(index=["dataset", "variant", "seed", "model"], columns="family",
+                          values=["accuracy", "w", *_CRITERIA])
+    fits = pd.DataFrame({"gain": wide["accuracy", "free"] - wide["accuracy", "one_coin"],
+                         "w": wide["w", "one_coin"]})
     for c in _CRITERIA:
         fits[c] = wide[c, "free"] > wide[c, "one_coin"]  # True: the criterion picks free rows
-        fits[c + "_acc"] = np.where(fits[c], wide["accuracy", "free"], wide["accuracy", "one_coin"])
+        fits[c + "_acc"] = np.where(fits[c], wide["accuracy", "free"],
+                                    wide["accuracy", "one_coin"])
     fits["one_coin_acc"] = wide["accuracy", "one_coin"]
     fits["free_acc"] = wide["accuracy", "free"]
     fits["oracle_acc"] = np.maximum(wide["accuracy", "one_coin"], wide["accuracy", "free"])
 
     per_row = fits.groupby(level=["dataset", "variant", "model"]).mean()
     pd.set_option("display.width", 200)
-    print(
-        "gain = free minus one-coin accuracy (points); w = the one-coin fit's model "
-        "weight; criterion columns: share of fits in which it picks free rows"
-    )
+    print("gain = free minus one-coin accuracy (points); w = the one-coin fit's model "
+          "weight; criterion columns: share of fits in which it picks free rows")
     print((per_row[["gain", "w", *_CRITERIA]] * [100, 1, 1, 1, 1]).round(2).to_string())
     print()
     decided = per_row[np.abs(per_row["gain"]) > 0.003]
     for c in _CRITERIA:
         right = int(np.sum((decided[c] > 0.5) == (decided["gain"] > 0)))
-        print(
-            f"{c:8s} prefers the winner on {right} of {len(decided)} rows whose accuracies "
-            f"differ by > 0.3 points"
-        )
+        print(f"{c:8s} prefers the winner on {right} of {len(decided)} rows whose accuracies "
+              f"differ by > 0.3 points")
     print()
-    for group, sub in [
-        ("with a model", per_row[per_row.index.get_level_values("model")]),
-        ("without", per_row[~per_row.index.get_level_values("model")]),
-    ]:
+    for group, sub in [("with a model", per_row[per_row.index.get_level_values("model")]),
+                       ("without", per_row[~per_row.index.get_level_values("model")])]:
         if sub.empty:
             continue
         accs = ", ".join(f"{c} {sub[c + '_acc'].mean() * 100:.2f}" for c in _CRITERIA)
-        print(
-            f"mean accuracy {group} ({len(sub)} rows): one-coin "
-            f"{sub['one_coin_acc'].mean() * 100:.2f}, free {sub['free_acc'].mean() * 100:.2f}, "
-            f"chosen by {accs}, oracle {sub['oracle_acc'].mean() * 100:.2f}"
-        )
+        print(f"mean accuracy {group} ({len(sub)} rows): one-coin "
+              f"{sub['one_coin_acc'].mean() * 100:.2f}, free {sub['free_acc'].mean() * 100:.2f}, "
+              f"chosen by {accs}, oracle {sub['oracle_acc'].mean() * 100:.2f}")
 
 
 if __name__ == "__main__":

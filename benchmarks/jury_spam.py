@@ -38,11 +38,8 @@ _SETTINGS = {"usual": False, "spam": True, "auto": "auto"}
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_gold_args(ap, [0.0, 0.05, 0.1])
-    ap.add_argument(
-        "--choose-without-model",
-        action="store_true",
-        help="let 'auto' choose on gold without pred_probs too (off in Jury)",
-    )
+    ap.add_argument("--choose-without-model", action="store_true",
+                    help="let 'auto' choose on gold without pred_probs too (off in Jury)")
     args = ap.parse_args(argv)
     jury_module._CHOOSE_WITHOUT_MODEL = args.choose_without_model
     warnings.simplefilter("ignore")
@@ -54,40 +51,25 @@ def main(argv: list[str] | None = None) -> None:
                 continue  # without gold "auto" is the usual rows
             jury = Jury(spam=spam).fit(ann, case["pp"])
             right = jury.labels_[held] == gold[held]
-            rows.append(
-                {
-                    "dataset": case["dataset"],
-                    "variant": str(case["variant"]),
-                    "model": case["pp"] is not None,
-                    "seed": case["seed"],
-                    "fraction": frac,
-                    "rows": name,
-                    "accuracy": right.mean() * 100,
-                    "spam_used": jury.spam_,
-                    "ece": expected_calibration_error(jury.consensus_quality_[held], right),
-                    "heldout": jury.heldout_loglik_,
-                }
-            )
+            rows.append({"dataset": case["dataset"], "variant": str(case["variant"]),
+                         "model": case["pp"] is not None,
+                         "seed": case["seed"], "fraction": frac, "rows": name,
+                         "accuracy": right.mean() * 100, "spam_used": jury.spam_,
+                         "ece": expected_calibration_error(
+                             jury.consensus_quality_[held], right),
+                         "heldout": jury.heldout_loglik_})
     df = pd.DataFrame(rows)
     df["kind"] = np.where(df["dataset"].str.startswith("synth"), "synthetic", "real")
     pd.set_option("display.width", 220)
-    acc = df.pivot_table(
-        index=["dataset", "variant"],
-        columns=["fraction", "rows"],
-        values="accuracy",
-        aggfunc="mean",
-    )
+    acc = df.pivot_table(index=["dataset", "variant"], columns=["fraction", "rows"],
+                         values="accuracy", aggfunc="mean")
     print("Accuracy on the non-gold items (mean over seeds), by gold fraction and rows:")
     print(acc.round(1).to_string())
     print()
     if (df["fraction"] == 0).any():
         _without_gold(df)
-    summary = df.pivot_table(
-        index=["kind", "model", "rows"],
-        columns="fraction",
-        values=["accuracy", "ece"],
-        aggfunc="mean",
-    )
+    summary = df.pivot_table(index=["kind", "model", "rows"], columns="fraction",
+                             values=["accuracy", "ece"], aggfunc="mean")
     print("Mean over data sets, levels and seeds (model: with pred_probs or without):")
     print(summary.round(4).to_string())
     picked = df[df["rows"] == "auto"].groupby("fraction")["spam_used"].mean()
@@ -95,27 +77,21 @@ def main(argv: list[str] | None = None) -> None:
     print(picked.round(3).to_string())
 
 
+
 def _without_gold(df: pd.DataFrame) -> None:
     """Spam minus usual rows without gold: accuracy, and what the held-out labels say."""
-    no_gold = df[df["fraction"] == 0].pivot_table(
-        index=["dataset", "variant"], columns="rows", values=["accuracy", "heldout"], aggfunc="mean"
-    )
-    gap = pd.DataFrame(
-        {
-            "accuracy spam - usual": no_gold[("accuracy", "spam")] - no_gold[("accuracy", "usual")],
-            "heldout spam - usual": no_gold[("heldout", "spam")] - no_gold[("heldout", "usual")],
-        }
-    )
-    print(
-        "Without gold: spam minus usual rows, accuracy (points) and held-out label "
-        "log-likelihood (nats per label):"
-    )
+    no_gold = df[df["fraction"] == 0].pivot_table(index=["dataset", "variant"], columns="rows",
+                                                  values=["accuracy", "heldout"],
+                                                  aggfunc="mean")
+    gap = pd.DataFrame({
+        "accuracy spam - usual": no_gold[("accuracy", "spam")] - no_gold[("accuracy", "usual")],
+        "heldout spam - usual": no_gold[("heldout", "spam")] - no_gold[("heldout", "usual")]})
+    print("Without gold: spam minus usual rows, accuracy (points) and held-out label "
+          "log-likelihood (nats per label):")
     print(gap.round(4).to_string())
     wrong_way = gap[(gap["accuracy spam - usual"] < -0.3) & (gap["heldout spam - usual"] > 0)]
-    print(
-        f"rows where spam rows lose > 0.3 points but the held-out labels prefer them: "
-        f"{len(wrong_way)} of {len(gap.dropna())}"
-    )
+    print(f"rows where spam rows lose > 0.3 points but the held-out labels prefer them: "
+          f"{len(wrong_way)} of {len(gap.dropna())}")
     print()
 
 

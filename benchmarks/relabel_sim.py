@@ -40,18 +40,11 @@ def _reveal_order(ann: Annotations, rng: np.random.Generator) -> list[np.ndarray
     perm = rng.permutation(ann.n_annotations)
     order = perm[np.argsort(ann.item[perm], kind="stable")]
     bounds = np.r_[0, np.cumsum(ann.annotations_per_item())]
-    return [order[bounds[i] : bounds[i + 1]] for i in range(ann.n_items)]
+    return [order[bounds[i]:bounds[i + 1]] for i in range(ann.n_items)]
 
 
-def simulate(
-    ann: Annotations,
-    gold: np.ndarray,
-    features: pd.DataFrame,
-    strategy: str,
-    batch: int,
-    n_batches: int,
-    seed: int,
-) -> list[dict[str, float]]:
+def simulate(ann: Annotations, gold: np.ndarray, features: pd.DataFrame, strategy: str,
+             batch: int, n_batches: int, seed: int) -> list[dict[str, float]]:
     rng = np.random.default_rng(seed)
     queues = _reveal_order(ann, rng)
     shown = np.zeros(ann.n_items, dtype=int) + 1  # one label per item to start
@@ -60,24 +53,12 @@ def simulate(
         keep = np.concatenate([q[:s] for q, s in zip(queues, shown, strict=True)])
         cur = ann.take(np.sort(keep))  # every item keeps >= 1 label, so items stay aligned
         votes_mv = get_method("majority_vote").fit(cur).labels_
-        probs, _ = out_of_fold_pred_probs(
-            features,
-            votes_mv,
-            n_classes=ann.n_classes,
-            model="logistic",
-            random_state=seed,
-            refit=False,
-        )
+        probs, _ = out_of_fold_pred_probs(features, votes_mv, n_classes=ann.n_classes,
+                                          model="logistic", random_state=seed, refit=False)
         jury = get_method("jury").fit(cur, probs)
         known = gold >= 0
-        rows.append(
-            {
-                "strategy": strategy,
-                "seed": seed,
-                "labels_bought": step * batch,
-                "accuracy": float(np.mean(jury.labels_[known] == gold[known])),
-            }
-        )
+        rows.append({"strategy": strategy, "seed": seed, "labels_bought": step * batch,
+                     "accuracy": float(np.mean(jury.labels_[known] == gold[known]))})
         if step == n_batches:
             break
         can = np.flatnonzero(shown < np.array([len(q) for q in queues]))
@@ -110,9 +91,8 @@ def main() -> None:
         warnings.simplefilter("ignore")
         for seed in range(args.seeds):
             for strategy in ("labeljury", "random", "fewest"):
-                rows += simulate(
-                    ds.annotations, ds.gold, feats, strategy, args.batch, args.batches, seed
-                )
+                rows += simulate(ds.annotations, ds.gold, feats, strategy, args.batch,
+                                 args.batches, seed)
     df = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
