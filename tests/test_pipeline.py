@@ -396,16 +396,21 @@ def test_kept_round_never_worse_on_heldout_annotations(tutorial) -> None:
 
 
 def test_features_path_like_the_cli(tmp_path, tutorial) -> None:
+    # both files as the CLI reads them (ids as text), the features rows shuffled
     ann = tutorial.annotations
+    answers = tmp_path / "answers.csv"
+    ann.to_long().to_csv(answers, index=False)
     feats = tutorial.features.copy()
     feats.insert(0, "item", ann.items)
     path = tmp_path / "items.csv"
     feats.sample(frac=1.0, random_state=0).to_csv(path, index=False)
-    by_path = run(ann, str(path), max_rounds=1, progress=False)
-    in_memory = run(ann, tutorial.features.reset_index(drop=True), max_rounds=1, progress=False)
+    by_path = run(str(answers), str(path), max_rounds=1, progress=False)
+    read = labeljury.read_annotations(answers)
+    table = tutorial.features.set_axis(tutorial.features.index.astype(str))  # ids as text
+    in_memory = run(read, table, max_rounds=1, progress=False)
     np.testing.assert_allclose(by_path.pred_probs, in_memory.pred_probs)
     with pytest.raises(InputError):
-        run(ann, str(tmp_path / "missing.csv"), progress=False)
+        run(str(answers), str(tmp_path / "missing.csv"), progress=False)
 
 
 def test_progress_callback_counts_rounds_and_folds(tutorial) -> None:
