@@ -21,7 +21,7 @@ from .annotations import Annotations, read_annotations
 from .errors import IdMismatchError, InputError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
-from .validation import same_kind_ids
+from .validation import check_values, same_kind_ids
 
 __all__ = ["align_features", "annotator_fit", "run"]
 
@@ -157,6 +157,8 @@ def run(annotations: Any, features: Any = None, *, method: str | Aggregator = "a
     """
     from .model import out_of_fold_pred_probs
 
+    check_values("run", {"max_rounds": max_rounds, "n_splits": n_splits,
+                         "random_state": random_state})
     ann = read_annotations(annotations)
     if max_rounds < 1:
         raise InputError(f"max_rounds must be at least 1, got {max_rounds}")

@@ -28,7 +28,7 @@ from .errors import (
 )
 
 __all__ = ["MAX_DENSE_CELLS", "check_dense", "check_features", "check_ids", "check_param_names",
-           "check_params", "check_pred_probs",
+           "check_params", "check_pred_probs", "check_values",
            "labels_from_text", "normalise_labels", "numeric_block", "same_kind_ids"]
 
 
@@ -437,7 +437,19 @@ def check_params(estimator: Any) -> None:
         params = estimator.get_params(deep=False)
     except Exception:  # not a scikit-learn style estimator: nothing to check here
         return
-    name = type(estimator).__name__
+    check_values(type(estimator).__name__, params)
+
+
+def check_values(name: str, params: dict[str, Any]) -> None:
+    """:func:`check_params` for the keyword arguments of a function called ``name``.
+
+    Examples
+    --------
+    >>> check_values("run", {"n_splits": 2.5})
+    Traceback (most recent call last):
+    ...
+    labeljury.errors.ParameterError: run(n_splits=2.5): n_splits must be an integer >= 2
+    """
     for key, value in params.items():
         where = f"{name}({key}={value!r})"
         is_num = isinstance(value, (int, float, np.integer, np.floating)) and \
