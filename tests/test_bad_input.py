@@ -321,8 +321,11 @@ def test_gold_rows_without_a_class_warned(tmp_path, rows: str, words: str) -> No
     assert out.gold.tolist() == [-1, 1]
 
 
-def test_report_is_byte_identical_between_runs(tmp_path) -> None:
+def test_report_is_byte_identical_between_runs(tmp_path, monkeypatch) -> None:
     from labeljury.synth import make_tutorial_data
+
+    # the report's date has minutes; SOURCE_DATE_EPOCH pins it (reproducible builds)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764806400")
 
     d = make_tutorial_data(random_state=0)
     pages = []
@@ -357,3 +360,30 @@ def test_feature_values_too_large_to_model() -> None:
 
     with pytest.raises(InputError, match="too large to model"):
         check_features(pd.DataFrame({"f": [1.0, 3e257]}))
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"max_rounds": -1}, "max_rounds must be an integer >= 1"),
+    ({"n_splits": 2.5}, "n_splits must be an integer >= 2"),
+    ({"random_state": "x"}, "random_state must be None"),
+])
+def test_run_arguments_checked(kw: dict, words: str) -> None:
+    from labeljury.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=words):
+        labeljury.run(_small(), np.zeros((40, 2)), progress=False, **kw)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["run", "x.csv", "--out", "o", "--max-rounds", "abc"], "invalid int value: 'abc'"),
+    (["bogus"], "invalid choice: 'bogus'"),
+    (["aggregate"], "required: ANSWERS"),
+])
+def test_cli_usage_errors_are_one_line(capsys, argv: list, words: str) -> None:
+    from labeljury.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and err.startswith("labeljury: error:")

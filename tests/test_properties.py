@@ -136,3 +136,37 @@ def _clear(res: labeljury.Result) -> pd.Series:
 def test_annotations_round_trip_properties() -> None:
     ann = Annotations.from_arrays(["b", "a", "b"], ["x", "x", "y"], ["1", "0", "1"])
     assert ann.to_long().equals(ann.to_long())  # deterministic
+
+
+_ID = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S"]),
+              min_size=1, max_size=8).filter(
+    lambda s: s.strip().lower() not in {"nan", "none", "null", "na", "n/a", "<na>", "missing",
+                                         "?", ""} and s == s.strip())
+
+
+@PROPS
+@given(ids=st.lists(_ID, min_size=2, max_size=8, unique=True),
+       workers=st.lists(_ID, min_size=2, max_size=3, unique=True))
+def test_ids_round_trip_through_a_file_exactly(tmp_path_factory, ids: list, workers: list
+                                               ) -> None:
+    """Any printable id text is read back exactly and written back exactly (CLI)."""
+    import unicodedata
+
+    from labeljury.cli import main
+
+    ids = list(dict.fromkeys(unicodedata.normalize("NFC", i) for i in ids))
+    workers = list(dict.fromkeys(unicodedata.normalize("NFC", w) for w in workers))
+    if len(ids) < 2 or len(workers) < 2:
+        return
+    rows = [(i, w, f"c{(k + j) % 2}") for k, i in enumerate(ids) for j, w in enumerate(workers)]
+    d = tmp_path_factory.mktemp("ids")
+    df = pd.DataFrame(rows, columns=["item", "worker", "label"])
+    df.to_csv(d / "a.csv", index=False)
+    ann = labeljury.read_annotations(d / "a.csv")
+    assert ann.items.tolist() == ids and ann.annotators.tolist() == workers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["aggregate", str(d / "a.csv"), "--method", "majority_vote", "--quiet",
+                     "--out", str(d / "out")]) == 0
+    back = pd.read_csv(d / "out" / "label_quality.csv", dtype=str, keep_default_na=False)
+    assert back["item"].tolist() == ids

@@ -471,6 +471,7 @@ class Annotations:
             raise DuplicateAnnotationError(
                 "a wide table holds one label per (item, annotator) and these annotations "
                 "have repeats; call .deduplicate('first' or 'last') first")
+        check_dense(self.n_items, self.n_annotators, "items x annotators (a wide table)")
         codes = np.full((self.n_items, self.n_annotators), -1, dtype=np.int64)
         codes[self.item, self.annotator] = self.label
         cls = np.asarray(self.classes, dtype=object)

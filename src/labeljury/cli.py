@@ -39,6 +39,15 @@ class _Command:
         return getattr(importlib.import_module(module), name)(args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with labeljury's error format: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        from .errors import printable
+
+        self.exit(2, f"labeljury: error: {printable(message)} (see {self.prog} --help)\n")
+
+
 def _command(name: str) -> _Command:
     """``_command("aggregate:cmd_aggregate")`` -> the lazy ``labeljury.commands`` function."""
     return _Command(f"labeljury.commands.{name}")
@@ -104,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``labeljury`` command."""
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="labeljury",
         description="Consensus labels, label quality and annotator quality for data labeled by "
                     "several annotators.")

@@ -36,7 +36,7 @@ from .annotations import Annotations, read_annotations
 from .errors import IdMismatchError, InputError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
-from .validation import same_kind_ids
+from .validation import check_values, same_kind_ids
 
 __all__ = ["align_features", "run", "run_lines"]
 
@@ -192,6 +192,8 @@ def run(
 
     from .model import CrossValModel, idle_cores
 
+    check_values("run", {"max_rounds": max_rounds, "n_splits": n_splits,
+                         "random_state": random_state})
     started = time.perf_counter()
     ann = read_annotations(annotations)
     if max_rounds < 1:

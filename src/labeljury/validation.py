@@ -28,7 +28,7 @@ from .errors import (
 )
 
 __all__ = ["MAX_DENSE_CELLS", "check_dense", "check_features", "check_ids", "check_param_names",
-           "check_params", "check_pred_probs",
+           "check_params", "check_pred_probs", "check_values",
            "labels_from_text", "normalise_labels", "numeric_block", "same_kind_ids"]
 
 
@@ -249,9 +249,11 @@ def same_kind_ids(ids: pd.Index, items: pd.Index) -> pd.Index:
     """``ids`` of a side table (pred_probs, features, gold) in the kind of ``items``.
 
     A table read from a file holds its ids as text; annotations built from a
-    DataFrame may hold numbers. When every id of one side is a number and the
-    other side's ids are text, the numbers are written as text (``7`` -> ``'7'``)
-    so that ``'007'`` never matches ``7``; other ids are returned unchanged.
+    DataFrame may hold numbers. When the table's ids are integers and the items
+    text, the integers are written as text (``7`` -> ``'7'``); when the items are
+    integers and the table's ids are all integers written plainly as text, they
+    are read as integers. ``'007'`` never matches ``7``; other ids are returned
+    unchanged.
 
     Examples
     --------
@@ -259,10 +261,16 @@ def same_kind_ids(ids: pd.Index, items: pd.Index) -> pd.Index:
     ['7', '007']
     >>> same_kind_ids(pd.Index([7, 8]), pd.Index(["7", "8"])).tolist()
     ['7', '8']
+    >>> same_kind_ids(pd.Index(["7", "8"]), pd.Index([7, 8])).tolist()
+    [7, 8]
     """
     if ids.dtype.kind in "iu" and items.dtype.kind == "O" and \
             all(isinstance(v, str) for v in items[:1000]):
         return pd.Index([str(v) for v in ids], dtype=object)
+    if items.dtype.kind in "iu" and ids.dtype.kind == "O" and len(ids) and \
+            all(isinstance(v, str) and re.fullmatch(r"-?(0|[1-9]\d*)", v) for v in ids):
+        # integer items (a DataFrame, Parquet) and a text table: "7" is 7, "007" is not
+        return pd.Index([int(v) for v in ids])
     return ids
 
 
@@ -437,7 +445,19 @@ def check_params(estimator: Any) -> None:
         params = estimator.get_params(deep=False)
     except Exception:  # not a scikit-learn style estimator: nothing to check here
         return
-    name = type(estimator).__name__
+    check_values(type(estimator).__name__, params)
+
+
+def check_values(name: str, params: dict[str, Any]) -> None:
+    """:func:`check_params` for the keyword arguments of a function called ``name``.
+
+    Examples
+    --------
+    >>> check_values("run", {"n_splits": 2.5})
+    Traceback (most recent call last):
+    ...
+    labeljury.errors.ParameterError: run(n_splits=2.5): n_splits must be an integer >= 2
+    """
     for key, value in params.items():
         where = f"{name}({key}={value!r})"
         is_num = isinstance(value, (int, float, np.integer, np.floating)) and \

@@ -367,3 +367,28 @@ def test_side_tables_with_ids_read_as_numbers_still_match_text_ids(tmp_path: Pat
                                                        "8,a,y\n8,b,y\n"))
     with pytest.raises(LabeljuryError, match="no row for items"):
         align_features(feats.replace(8, 8).assign(doc=[8, 7]), padded, id_col="doc")
+
+
+FORMATS_DIR = Path(__file__).resolve().parents[1] / "data" / "formats"
+EXPORTS = sorted(p for p in FORMATS_DIR.glob("*/*.*")
+                 if p.is_file() and p.suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv"))
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "gzip"])
+def test_every_export_reads_the_same_with_a_bom_in_utf16_or_compressed(
+        tmp_path: Path, export: Path, encoding: str) -> None:
+    import labeljury.io as lio
+
+    try:
+        expected = lio.read(export)
+    except LabeljuryError:
+        pytest.skip("this example is refused on purpose (tested elsewhere)")
+    text = export.read_text(encoding="utf-8")
+    if encoding == "gzip":
+        copy = tmp_path / (export.name + ".gz")
+        copy.write_bytes(gzip.compress(text.encode("utf-8")))
+    else:
+        copy = tmp_path / export.name
+        copy.write_bytes(text.encode(encoding))
+    assert lio.read(copy) == expected

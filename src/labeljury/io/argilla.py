@@ -25,6 +25,7 @@ from ._common import (
     read_jsonl,
     records_where,
 )
+from .tables import inner_suffix, read_table
 
 __all__ = ["read_argilla"]
 
@@ -32,9 +33,9 @@ _STATUS = {"submitted": "ok", "draft": "draft", "discarded": "skipped", None: "o
 
 
 def _records(path: str) -> Iterator[dict[str, Any]]:
-    ext = os.path.splitext(path)[1].lower()
+    ext = inner_suffix(path)[0]
     if ext == ".parquet":
-        for rec in pd.read_parquet(path).to_dict("records"):
+        for rec in read_table(path).to_dict("records"):
             yield {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in rec.items()}
     elif ext in (".jsonl", ".ndjson"):
         for _, rec in read_jsonl(path):

@@ -28,7 +28,7 @@ from ._common import (
     to_seconds,
     to_utc,
 )
-from .tables import read_table
+from .tables import inner_suffix, read_table
 
 __all__ = ["read_label_studio"]
 
@@ -71,7 +71,7 @@ def read_label_studio(path: str | os.PathLike[str], *, question: str | None = No
     """
     path = os.fspath(path)
     check_file(path)
-    ext = os.path.splitext(path)[1].lower()
+    ext = inner_suffix(path)[0]
     if ext in (".csv", ".tsv", ".tab", ".txt"):
         return _read_table(path, "\t" if ext in (".tsv", ".tab") else None, question,
                            keep_skipped, classes)

@@ -10,6 +10,7 @@ classification batch has only a handful of distinct answer cells.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from ._common import (
     pick_question,
     to_seconds,
 )
+from .tables import decode, read_bytes
 
 __all__ = ["parse_mturk_time", "read_mturk"]
 
@@ -105,8 +107,10 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
     """
     path = os.fspath(path)
     check_file(path)
+    # decoded once here: a BOM, UTF-16 and compressed batches read like plain UTF-8 ones
+    text = decode(read_bytes(path), path)
     try:
-        cols = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+        cols = list(pd.read_csv(io.StringIO(text), nrows=0).columns)
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(f"{path}: the file is empty") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as exc:
@@ -128,8 +132,7 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
         # categorical columns: each distinct id, answer or time text is stored once
         # ids as text ("007" stays "007"); the rest categorical: each distinct id, answer
         # or time text is stored once
-        raw = pd.read_csv(path, usecols=use, keep_default_na=False, na_values=[""],
-                          encoding="utf-8-sig",
+        raw = pd.read_csv(io.StringIO(text), usecols=use, keep_default_na=False, na_values=[""],
                           dtype={c: (str if c in inputs else "category") for c in use
                                  if c != "WorkTimeInSeconds"})
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
