@@ -287,8 +287,9 @@ def write_report(
         table(lowest),
     ]
     if res.history is not None:
-        # wall-clock seconds differ between identical runs: left out so the report does not
-        parts += ["<h2>Rounds</h2>", table(res.history.drop(columns="seconds", errors="ignore"))]
+        # wall-clock and CPU seconds differ between identical runs: left out so the report does not
+        timing = ["seconds", "cpu_seconds"]
+        parts += ["<h2>Rounds</h2>", table(res.history.drop(columns=timing, errors="ignore"))]
     try:
         agreement = res.agreement()
     except (ImportError, AttributeError, LabeljuryError):
