@@ -188,6 +188,8 @@ def main() -> None:
         f"\nrun - one pass: mean {df['run-one'].mean():+.4f}, worst {df['run-one'].min():+.4f}"
         f", sets where run is worse: {int((df['run-one'] < 0).sum())} of {len(df)}"
     )
+    last = df["last"] - df["one_pass"]
+    print(f"last round - one pass: mean {last.mean():+.4f}, worst {last.min():+.4f}")
 
 
 if __name__ == "__main__":

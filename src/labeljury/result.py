@@ -176,10 +176,12 @@ class Result:
         lq = self.label_quality
         run: dict[str, Any] = {}
         if self.rounds is not None:  # labeljury.run: how the rounds ended, and the model
-            run = {k: self.rounds[k] for k in ("rounds", "max_rounds", "stopped", "kept_round")}
+            run = {k: self.rounds[k] for k in ("rounds", "max_rounds", "stopped", "kept_round")
+                   if k in self.rounds}
         if self.model_metrics is not None:
             run.update({f"model_{k}" if not k.startswith("model") else k: self.model_metrics[k]
-                        for k in ("model", "cv_accuracy", "cv_log_loss", "cv_ece")})
+                        for k in ("model", "cv_accuracy", "cv_log_loss", "cv_ece")
+                        if k in self.model_metrics})
         out = {
             "method": self.method_name,
             "items": len(lq),
