@@ -173,8 +173,6 @@ def real_sets(paths: Iterable[str | os.PathLike[str]], seed: int) -> list[Protoc
     for path in paths:
         data = load_real(Path(path))
         name = data.name
-        if data.model not in ("none", "oof:text", "oof:tabular", "oof:embeddings"):
-            continue
         s_sub, s_model = _child_seeds(seed + sum(map(ord, name)), 2)
         full = data.annotations
         r3 = full.take(subsample_per_item(full, 3, s_sub))
