@@ -287,8 +287,9 @@ def write_report(
         table(lowest),
     ]
     if res.history is not None:
-        # wall-clock seconds differ between identical runs: left out so the report does not
-        parts += ["<h2>Rounds</h2>", table(res.history.drop(columns="seconds", errors="ignore"))]
+        # timings (wall-clock, CPU) differ between identical runs: left out so the report does not
+        parts += ["<h2>Rounds</h2>", table(res.history.drop(columns=[c for c in res.history.columns
+                                         if str(c).endswith("seconds")]))]
     try:
         agreement = res.agreement()
     except (ImportError, AttributeError, LabeljuryError):
