@@ -15,7 +15,7 @@ from labeljury.methods import METHODS, get_method, method_class
 from labeljury.synth import make_dawid_skene
 
 NAMES = sorted(n for n in METHODS if n != "crowdlab")
-MULTICLASS = [n for n in NAMES if n != "kos"]
+MULTICLASS = [n for n in NAMES if n not in ("kos", "gold_majority_vote")]  # gold MV: own tests
 
 
 def _fit(name: str, ann: Annotations, **params):
@@ -35,6 +35,9 @@ def ann2() -> Annotations:
 
 
 def _data(name: str, ann2: Annotations, ann3: Annotations) -> Annotations:
+    if name == "gold_majority_vote":  # learns its weights from known answers
+        truth = make_dawid_skene(150, 12, 3, labels_per_item=(2, 5), random_state=0)[1]
+        return ann3.with_gold(dict(zip(ann3.items[:40], ann3.classes[truth[:40]], strict=True)))
     return ann2 if name == "kos" else ann3
 
 
