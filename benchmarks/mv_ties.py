@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         print(show.to_string(index=False))
         best = df[list(RULES)].to_numpy().max(axis=1, keepdims=True)
         wins = (df[list(RULES)].to_numpy() >= best - 1e-12).sum(axis=0)
-        print(f"mean: " + ", ".join(f"{r} {100 * df[r].mean():.3f}" for r in RULES)
+        print("mean: " + ", ".join(f"{r} {100 * df[r].mean():.3f}" for r in RULES)
               + " | best-or-tied on: " + ", ".join(f"{r} {w}" for r, w in zip(RULES, wins,
                                                                               strict=True))
               + f" of {len(df)}")

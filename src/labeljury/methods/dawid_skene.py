@@ -217,6 +217,12 @@ def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
         rows = out.sum(axis=2, keepdims=True)
         if (rows <= 0).any():
             raise InputError("initial_error: every true-class row needs a positive sum")
+        if out.max() <= 1.0 and not np.allclose(rows, 1.0):
+            # values in [0, 1] read as probabilities (crowd-kit's rule): a row that does
+            # not sum to 1 is more likely a mistake than counts below one
+            raise InputError("initial_error holds probabilities (every value <= 1) but some "
+                             "annotator's row for a true class does not sum to 1; fix them, "
+                             "or give counts")
         out = out / rows
     return out
 

@@ -7,8 +7,15 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError
-from .majority_vote import (MajorityVote, MissingSkill, TieBreak, agreement_with, break_ties,
-                            resolve_skills, skill_votes)
+from .majority_vote import (
+    MajorityVote,
+    MissingSkill,
+    TieBreak,
+    agreement_with,
+    break_ties,
+    resolve_skills,
+    skill_votes,
+)
 
 __all__ = ["GoldMajorityVote", "gold_accuracy"]
 
