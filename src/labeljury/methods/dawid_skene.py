@@ -112,6 +112,9 @@ class DawidSkene(Aggregator):
             counts = confusion_counts(x, post) + self.smoothing
             if extra is not None:
                 counts += extra
+            # with smoothing=0 a true class an annotator never (in expectation) saw has
+            # an all-zero row: floored, it becomes uniform instead of 0/0
+            np.maximum(counts, 1e-12, out=counts)
         conf = counts / counts.sum(axis=2, keepdims=True)
         prior = post.sum(axis=0) + self.smoothing
         return conf, prior / prior.sum()
