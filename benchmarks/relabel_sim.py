@@ -17,8 +17,8 @@ the same reveal order of the hidden labels and the same seed. Writes
 ``relabel.csv`` and ``relabel.png`` and prints the mean accuracy per batch.
 
 Data sets with a model: ``features.csv`` (numeric; models: logistic regression,
-then gradient-boosted trees) or ``items.csv`` (text; TF-IDF logistic
-regression, then TF-IDF naive Bayes)::
+then 15-nearest neighbours) or ``items.csv`` (text; TF-IDF logistic regression,
+then TF-IDF naive Bayes)::
 
     python benchmarks/relabel_sim.py --data ../shared/datasets/music_genre --out bench-output
 """
@@ -46,16 +46,21 @@ STRATEGIES = ("labeljury", "activelab", "labeljury+ens", "activelab+ens", "rando
 
 def load_features(folder: Path, items: pd.Index) -> tuple[object, list[object]]:
     """The features in ``items`` order and the ensemble's two models."""
-    if (folder / "features.csv").is_file():
-        feats = pd.read_csv(folder / "features.csv").set_index("item")
-        return feats.loc[items].reset_index(drop=True), ["logistic", "hist_gradient_boosting"]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.naive_bayes import ComplementNB
     from sklearn.pipeline import make_pipeline
 
+    if (folder / "features.csv").is_file():
+        from sklearn.neighbors import KNeighborsClassifier
+        from sklearn.preprocessing import StandardScaler
+
+        feats = pd.read_csv(folder / "features.csv").set_index("item")
+        knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=15))
+        return feats.loc[items].reset_index(drop=True), ["logistic", knn]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import ComplementNB
+
     table = pd.read_csv(folder / "items.csv").set_index("item").loc[items]
-    text_cols = [c for c in table.columns if table[c].dtype == object]
-    text = table[text_cols].fillna("").astype(str).agg(" ".join, axis=1).tolist()
+    text_cols = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    text = table[text_cols].fillna("").astype(str).agg(" ".join, axis=1).reset_index(drop=True)
     nb = make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2), ComplementNB())
     return text, ["tfidf_logistic", nb]
 
@@ -69,7 +74,8 @@ def _reveal_order(ann: Annotations, rng: np.random.Generator) -> list[np.ndarray
 
 
 def _oof(features: object, labels: np.ndarray, k: int, model: object, seed: int) -> np.ndarray:
-    probs, _ = out_of_fold_pred_probs(features, labels, n_classes=k, model=model,
+    kind = "text" if isinstance(features, pd.Series) and isinstance(model, str) else "auto"
+    probs, _ = out_of_fold_pred_probs(features, labels, n_classes=k, model=model, kind=kind,
                                       random_state=seed, refit=False)
     return probs
 
