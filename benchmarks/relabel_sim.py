@@ -12,7 +12,7 @@ batches; each strategy picks which items get one more (revealed) annotation:
 
 After each batch every strategy's consensus is scored against gold with the
 same yardstick: Jury with out-of-fold pred_probs of the first model, retrained
-on the current majority vote each batch. Every strategy sees the same models,
+on the current majority vote (ties at random) each batch. Every strategy sees the same models,
 the same reveal order of the hidden labels and the same seed. Writes
 ``relabel.csv`` and ``relabel.png`` and prints the mean accuracy per batch.
 
@@ -113,7 +113,9 @@ def simulate(ann: Annotations, gold: np.ndarray, features: object, models: list[
     for step in range(n_batches + 1):
         keep = np.concatenate([q[:s] for q, s in zip(queues, shown, strict=True)])
         cur = ann.take(np.sort(keep))  # every item keeps >= 1 label, so items stay aligned
-        mv = get_method("majority_vote").fit(cur).labels_
+        # the model's training target; random ties (seeded) so that no class collects
+        # them (the first class would, on the 1-1 ties that relabeling creates)
+        mv = get_method("majority_vote", tie_break="random", random_state=seed).fit(cur).labels_
         used = models if strategy.endswith("+ens") else models[:1]
         probs = [_oof(features, mv, ann.n_classes, m, seed) for m in used]
         jury = get_method("jury").fit(cur, probs[0])
