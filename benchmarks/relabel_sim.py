@@ -11,9 +11,10 @@ batches; each strategy picks which items get one more (revealed) annotation:
 * ``random``: items in a seeded random order; ``fewest``: fewest labels first.
 
 After each batch every strategy's consensus is scored against gold with the
-same yardstick: Jury with out-of-fold pred_probs of the first model, retrained
-on the current majority vote (ties at random) each batch. Every strategy sees the same models,
-the same reveal order of the hidden labels and the same seed. Writes
+same yardstick: Jury (or ``--consensus``) with out-of-fold pred_probs of the
+first model, retrained on the current majority vote (ties at random) each
+batch. Every strategy sees the same models, the same reveal order of the hidden
+labels and the same seed. Writes
 ``relabel.csv`` and ``relabel.png`` and prints the mean accuracy per batch.
 
 Data sets with a model: ``features.csv`` (numeric; models: logistic regression,
@@ -103,7 +104,8 @@ def _ranked(strategy: str, cur: Annotations, probs: list[np.ndarray], can: np.nd
 
 
 def simulate(ann: Annotations, gold: np.ndarray, features: object, models: list[object],
-             strategy: str, batch: int, n_batches: int, seed: int) -> list[dict[str, object]]:
+             strategy: str, batch: int, n_batches: int, seed: int,
+             consensus: str = "jury") -> list[dict[str, object]]:
     """Accuracy of one strategy's consensus after each batch of bought labels."""
     rng = np.random.default_rng(seed)
     queues = _reveal_order(ann, rng)
@@ -118,10 +120,10 @@ def simulate(ann: Annotations, gold: np.ndarray, features: object, models: list[
         mv = get_method("majority_vote", tie_break="random", random_state=seed).fit(cur).labels_
         used = models if strategy.endswith("+ens") else models[:1]
         probs = [_oof(features, mv, ann.n_classes, m, seed) for m in used]
-        jury = get_method("jury").fit(cur, probs[0])
+        fitted = get_method(consensus).fit(cur, probs[0])
         known = gold >= 0
         rows.append({"strategy": strategy, "seed": seed, "labels_bought": step * batch,
-                     "accuracy": float(np.mean(jury.labels_[known] == gold[known]))})
+                     "accuracy": float(np.mean(fitted.labels_[known] == gold[known]))})
         if step == n_batches:
             break
         can = np.flatnonzero(shown < sizes)
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
+    ap.add_argument("--consensus", default="jury",
+                    help="the yardstick method, fitted with the first model's pred_probs")
     args = ap.parse_args(argv)
     ds = load_folder(args.data)
     features, models = load_features(Path(args.data), ds.annotations.items)
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         for seed in range(args.seeds):
             for strategy in args.strategies:
                 rows += simulate(ds.annotations, ds.gold, features, models, strategy,
-                                 args.batch, args.batches, seed)
+                                 args.batch, args.batches, seed, args.consensus)
     df = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     table = df.groupby(["labels_bought", "strategy"])["accuracy"].mean().unstack("strategy")
     print(f"# {ds.name}: {platform.node()} {platform.machine()}, "
           f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {args.seeds} seeds, "
+          f"consensus {args.consensus}, "
           f"{time.perf_counter() - t0:.0f} s")
     print(table[[s for s in args.strategies if s in table]].round(4).to_string())
     print("mean over batches: " + ", ".join(f"{s} {table[s].iloc[1:].mean():.4f}"
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         m = g.groupby("labels_bought")["accuracy"]
         ax.errorbar(m.mean().index, m.mean(), yerr=m.std(), label=strategy, capsize=3)
     ax.set_xlabel("extra labels bought")
-    ax.set_ylabel("consensus accuracy (Jury)")
+    ax.set_ylabel(f"consensus accuracy ({args.consensus})")
     ax.set_title(f"Active relabeling on {ds.name} ({args.seeds} seeds)")
     ax.legend()
     fig.savefig(out / f"relabel_{ds.name}.png", dpi=110, bbox_inches="tight")
