@@ -92,7 +92,8 @@ def _ranked(strategy: str, cur: Annotations, probs: list[np.ndarray], can: np.nd
     if strategy.startswith("activelab"):
         import cleanlab.multiannotator as cm
 
-        wide = cur.to_wide().astype(float)
+        # cleanlab's wide table holds one label per (item, annotator): repeats keep the last
+        wide = cur.deduplicate("last").to_wide().astype(float)
         if ens:
             scores, _ = cm.get_active_learning_scores_ensemble(wide, np.array(probs))
         else:
