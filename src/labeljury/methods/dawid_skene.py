@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError, preview
+from ..errors import InputError, ParameterError, preview
 from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
 from .base import Aggregator
 
@@ -170,10 +170,10 @@ def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
     """
     if initial_error is None:
         if strategy is not None:
-            raise InputError(f"initial_error_strategy={strategy!r} needs initial_error")
+            raise ParameterError(f"initial_error_strategy={strategy!r} needs initial_error")
         return None
     if strategy not in ("assign", "addition"):
-        raise InputError(f"initial_error_strategy={strategy!r}: choose 'assign' (use the "
+        raise ParameterError(f"initial_error_strategy={strategy!r}: choose 'assign' (use the "
                          "given matrices as the start) or 'addition' (add them as counts)")
     k, n_a = ann.n_classes, ann.n_annotators
     out = np.zeros((n_a, k, k))

@@ -192,7 +192,7 @@ class GLAD(Aggregator):
         self.probas_ = post
         self.alphas_ = alpha
         self.betas_ = np.exp(b)
-        p_right = expit(alpha[ann.annotator] * self.betas_[ann.item])
+        p_right = np.exp(_log_sigmoid(alpha[ann.annotator] * self.betas_[ann.item]))
         self.annotator_skill_ = np.bincount(ann.annotator, weights=p_right,
                                             minlength=ann.n_annotators) \
             / ann.annotations_per_annotator()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError, preview
+from ..errors import InputError, ParameterError, preview
 from .base import Aggregator, argmax_ties
 
 __all__ = ["MajorityVote", "agreement_with", "break_ties", "resolve_skills", "weighted_votes"]
@@ -49,7 +49,7 @@ def break_ties(scores: np.ndarray, rule: str, counts: np.ndarray,
     elif rule == "random":
         tiebreak.append(np.random.default_rng(random_state).random(scores.shape))
     elif rule != "first":
-        raise InputError(f"tie_break={rule!r}: choose 'first', 'frequency' or 'random'")
+        raise ParameterError(f"tie_break={rule!r}: choose 'first', 'frequency' or 'random'")
     return argmax_ties(scores, *tiebreak)
 
 
@@ -67,10 +67,10 @@ def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
         labels, or give them ``default_skill``.
     """
     if on_missing_skill not in ("error", "ignore", "value"):
-        raise InputError(f"on_missing_skill={on_missing_skill!r}: choose 'error', 'ignore' or "
+        raise ParameterError(f"on_missing_skill={on_missing_skill!r}: choose 'error', 'ignore' or "
                          "'value'")
     if (default_skill is not None) != (on_missing_skill == "value"):
-        raise InputError("default_skill goes with on_missing_skill='value' (and only with it): "
+        raise ParameterError("default_skill goes with on_missing_skill='value' (and only with it): "
                          f"got on_missing_skill={on_missing_skill!r}, "
                          f"default_skill={default_skill!r}")
     if isinstance(skills, (pd.Series, dict)):
@@ -81,11 +81,11 @@ def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
     else:
         w = np.asarray(skills, dtype=float) if np.ndim(skills) else np.array([])
         if w.shape != (ann.n_annotators,):
-            raise InputError(f"skills must map annotator ids to weights or hold one weight per "
+            raise ParameterError(f"skills must map annotator ids to weights or hold one weight per "
                              f"annotator ({ann.n_annotators}); got shape {w.shape}")
         w = w.copy()
     if np.any(w[np.isfinite(w)] < 0) or np.any(np.isinf(w)):
-        raise InputError("skills must be finite and non-negative")
+        raise ParameterError("skills must be finite and non-negative")
     missing = np.isnan(w)
     if missing.any():
         names = preview(ann.annotators[missing].tolist())
