@@ -15,7 +15,7 @@ from labeljury.methods import METHODS, get_method, method_class
 from labeljury.synth import make_dawid_skene
 
 NAMES = sorted(n for n in METHODS if n != "crowdlab")
-MULTICLASS = [n for n in NAMES if n != "kos"]
+MULTICLASS = [n for n in NAMES if n not in ("kos", "gold_majority_vote")]  # gold MV: own tests
 
 
 def _fit(name: str, ann: Annotations, **params):
@@ -35,6 +35,9 @@ def ann2() -> Annotations:
 
 
 def _data(name: str, ann2: Annotations, ann3: Annotations) -> Annotations:
+    if name == "gold_majority_vote":  # learns its weights from known answers
+        truth = make_dawid_skene(150, 12, 3, labels_per_item=(2, 5), random_state=0)[1]
+        return ann3.with_gold(dict(zip(ann3.items[:40], ann3.classes[truth[:40]], strict=True)))
     return ann2 if name == "kos" else ann3
 
 
@@ -163,3 +166,89 @@ def test_argmax_ties_breaks_only_tied_rows_like_a_full_masked_pass() -> None:
         for p in (probas, probas + rng.random((n, k)) * 1e-13):
             for tiebreak in ([], [other], [other, totals], [totals]):
                 assert np.array_equal(argmax_ties(p, *tiebreak), masked(p, *tiebreak))
+
+
+def test_kos_keeps_a_lone_label() -> None:
+    """An item labeled once, by an annotator with no other item, keeps that label."""
+    lone = np.random.default_rng(0).integers(0, 2, 40)
+    ann = Annotations.from_arrays(np.arange(40), np.arange(40), lone)
+    np.testing.assert_array_equal(get_method("kos").fit_predict(ann), lone)
+    # the same 40 lone items beside a crowd that labels 200 items 5 times each
+    crowd, truth, _ = make_dawid_skene(200, 10, 2, labels_per_item=5, random_state=1)
+    ann = Annotations.from_arrays(np.r_[crowd.item, 200 + np.arange(40)],
+                                  np.r_[crowd.annotator, 100 + np.arange(40)],
+                                  np.r_[crowd.label, lone])
+    m = get_method("kos").fit(ann)
+    np.testing.assert_array_equal(m.labels_[200:], lone)
+    assert np.mean(m.labels_[:200] == truth) > 0.8
+
+
+@pytest.mark.parametrize("name", ["dawid_skene", "glad", "one_coin_dawid_skene", "mace"])
+def test_zero_iterations_return_the_majority_vote_start(name: str, ann3: Annotations) -> None:
+    m = get_method(name, max_iter=0).fit(ann3)
+    votes = np.array(ann3.vote_counts(), dtype=float)
+    np.testing.assert_allclose(m.probas_, votes / votes.sum(axis=1, keepdims=True))
+    assert m.n_iter_ == 0 and np.all(np.isfinite(m.annotator_skill_))
+
+
+def test_glad_quality_stays_in_unit_interval() -> None:
+    one_each = Annotations.from_arrays(np.arange(30), np.arange(30) % 3, np.arange(30) % 2)
+    agree = Annotations.from_arrays(np.repeat(np.arange(30), 3), np.tile([0, 1, 2], 30),
+                                    np.repeat(np.arange(30) % 2, 3))
+    for ann in (one_each, agree):
+        m = get_method("glad").fit(ann)
+        assert np.all((m.annotator_skill_ >= 0) & (m.annotator_skill_ <= 1))
+    assert m.alphas_.max() > 1  # the unbounded ability is kept apart
+
+
+@pytest.mark.parametrize("rule", ["first", "frequency", "random"])
+def test_majority_vote_tie_rules(rule: str) -> None:
+    # item 0 is tied 1-1 between classes 0 and 1; class 1 is chosen more often overall
+    ann = Annotations.from_arrays([0, 0, 1, 1, 2], ["a", "b", "a", "b", "a"], [0, 1, 1, 1, 1])
+    labels = [int(get_method("mv", tie_break=rule, random_state=s).fit_predict(ann)[0])
+              for s in range(20)]
+    expected = {"first": {0}, "frequency": {1}, "random": {0, 1}}[rule]
+    assert set(labels) == expected
+
+
+def test_majority_vote_skills_and_refusals() -> None:
+    from labeljury.errors import InputError
+
+    ann = Annotations.from_arrays([0, 0, 0, 1, 1], ["a", "b", "c", "a", "b"], [1, 0, 0, 1, 0])
+    assert get_method("mv", skills={"a": 5, "b": 1, "c": 1}).fit_predict(ann).tolist() == [1, 1]
+    assert get_method("mv", skills=np.array([5.0, 1, 1])).fit_predict(ann).tolist() == [1, 1]
+    with pytest.raises(InputError, match="c"):
+        get_method("mv", skills={"a": 5, "b": 1}).fit(ann)
+    m = get_method("mv", skills={"a": 5, "b": 1}, on_missing_skill="ignore").fit(ann)
+    assert m.labels_.tolist() == [1, 1]
+    m = get_method("mv", skills={"a": 1, "b": 1}, on_missing_skill="value",
+                   default_skill=3.0).fit(ann)
+    assert m.labels_.tolist() == [0, 0]
+    with pytest.raises(InputError, match="non-negative"):
+        get_method("mv", skills={"a": -1, "b": 1, "c": 1}).fit(ann)
+    with pytest.raises(InputError, match="tie_break"):
+        get_method("mv", tie_break="largest").fit(ann)
+
+
+def test_gold_majority_vote_weights_by_gold_accuracy() -> None:
+    ann = Annotations.from_arrays([0, 0, 0, 1, 1, 1, 2, 2, 2], list("abcabcabc"),
+                                  [0, 1, 1, 0, 1, 1, 0, 1, 1]).with_gold({0: 0, 1: 0})
+    m = get_method("gold_majority_vote").fit(ann)
+    assert m.skills_.tolist() == [1.0, 0.0, 0.0]
+    assert m.labels_.tolist() == [0, 0, 0]  # a alone is right on gold: a decides
+    assert m.annotator_skill_.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_dawid_skene_initial_error_steers_the_start() -> None:
+    # two annotators who disagree on every item: the given history decides who is right
+    ann = Annotations.from_arrays(np.repeat(np.arange(6), 2), np.tile(["good", "bad"], 6),
+                                  np.c_[np.arange(6) % 2, 1 - np.arange(6) % 2].ravel())
+    hist = {"good": np.array([[19.0, 1.0], [1.0, 19.0]]),
+            "bad": np.array([[1.0, 19.0], [19.0, 1.0]])}
+    m = get_method("ds", max_iter=1, initial_error=hist,
+                   initial_error_strategy="addition").fit(ann)
+    np.testing.assert_array_equal(m.labels_, np.arange(6) % 2)
+    flipped = {"good": hist["bad"], "bad": hist["good"]}
+    m = get_method("ds", max_iter=1, initial_error=flipped,
+                   initial_error_strategy="addition").fit(ann)
+    np.testing.assert_array_equal(m.labels_, 1 - np.arange(6) % 2)

@@ -10,7 +10,8 @@ import pytest
 from labeljury import Annotations
 from labeljury.methods import METHODS, get_method
 
-NAMES = sorted(n for n in METHODS if n != "crowdlab")
+# gold_majority_vote needs gold labels, which this data set has none of
+NAMES = sorted(n for n in METHODS if n not in ("crowdlab", "gold_majority_vote"))
 
 
 def _one_heavy_item(n_classes: int) -> Annotations:

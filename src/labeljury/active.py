@@ -36,6 +36,11 @@ weights CROWDLAB's (agreement with the other annotators, above the
 most-frequent-class baseline). An item with many agreeing reliable annotators scores
 near one and drops down the queue; an item with one label that the model
 doubts rises to the top.
+
+With an ensemble (``pred_probs`` of shape ``(n_models, n_items, K)``, as in
+cleanlab's ``get_active_learning_scores_ensemble``) each model ``m`` has its
+own CROWDLAB weight and :math:`w_M p_M` becomes :math:`\sum_m w_m p_m`
+(and :math:`w_M` the sum of the weights), so a useless member counts for little.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .annotations import Annotations, read_annotations
-from .errors import InputError
+from .errors import InputError, PredProbsError
 from .pred_probs import align_pred_probs
 from .validation import check_pred_probs
 
@@ -63,10 +68,12 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
     annotations : Annotations or anything :func:`labeljury.read_annotations` reads
     pred_probs : array, DataFrame or path, optional
         Out-of-sample class probabilities of the labeled items (see
-        :func:`labeljury.aggregate` for the layouts). Without them the
+        :func:`labeljury.aggregate` for the layouts), or an ensemble's: an
+        array of shape ``(n_models, n_items, n_classes)``. Without them the
         priority uses the annotators alone (see above).
     pred_probs_unlabeled : array or DataFrame, optional
-        Class probabilities of items nobody labeled yet, one row per item; a
+        Class probabilities of items nobody labeled yet, one row per item
+        (``(n_models, n_unlabeled, n_classes)`` with an ensemble); a
         DataFrame's index gives their ids.
     unlabeled_ids : sequence, optional
         Ids of the unlabeled rows when ``pred_probs_unlabeled`` is an array
@@ -104,11 +111,18 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
         probs = None
         w_model, w_annot, y = _annotators_only(ann)
     else:
-        from .methods.crowdlab import CrowdLab
+        from .methods.crowdlab import CrowdLab, check_pred_probs_stack
 
-        probs = align_pred_probs(pred_probs, ann)
-        cl = CrowdLab().fit(ann, probs)
-        w_model = float(np.sum(cl.model_weight_))
+        if isinstance(pred_probs, np.ndarray) and pred_probs.ndim == 3:  # an ensemble
+            stack = check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
+        else:
+            stack = align_pred_probs(pred_probs, ann)[None]
+        cl = CrowdLab().fit(ann, stack if len(stack) > 1 else stack[0])
+        weights = np.asarray(cl.model_weight_, dtype=float).reshape(-1)
+        w_model = float(np.sum(weights))
+        # sum_m w_m p_m / w_M: the weighted ensemble's probabilities (the model itself for one)
+        probs = np.tensordot(weights / w_model, stack, axes=1) if w_model > 0 else \
+            stack.mean(0)
         w_annot = np.asarray(cl.annotator_weight_, dtype=float)
         y = cl.labels_
     if consensus is not None:
@@ -136,6 +150,15 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
             values = (pred_probs_unlabeled[cols] if cols else pred_probs_unlabeled).to_numpy()
         else:
             values = np.asarray(pred_probs_unlabeled)
+            if values.ndim == 3:
+                if len(values) != len(weights) or len(weights) == 1:
+                    raise PredProbsError(
+                        f"pred_probs_unlabeled holds {len(values)} models' probabilities; it "
+                        "needs one per model of pred_probs (a 3-D array of the same models)")
+                values = np.stack([check_pred_probs(v, v.shape[0], ann.n_classes,
+                                                    source="pred_probs_unlabeled") for v in values])
+                values = (np.tensordot(weights / w_model, values, axes=1) if w_model > 0
+                          else values.mean(0))
             ids = pd.RangeIndex(len(values)) if unlabeled_ids is None else pd.Index(unlabeled_ids)
         pu = check_pred_probs(values, len(ids), ann.n_classes, source="pred_probs_unlabeled")
         w_bar = float(w_annot.mean())

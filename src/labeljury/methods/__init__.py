@@ -14,6 +14,7 @@ from ..validation import check_param_names
 from .base import Aggregator, argmax_ties
 from .dawid_skene import DawidSkene
 from .glad import GLAD
+from .gold_majority_vote import GoldMajorityVote
 from .kos import KOS
 from .mace import MACE
 from .majority_vote import MajorityVote
@@ -22,13 +23,14 @@ from .one_coin import OneCoinDawidSkene
 from .wawa import Wawa
 from .zero_based_skill import ZeroBasedSkill
 
-__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "DawidSkene", "MajorityVote",
-           "OneCoinDawidSkene", "Wawa", "ZeroBasedSkill", "argmax_ties", "get_method",
-           "method_class"]
+__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "DawidSkene",
+           "GoldMajorityVote", "MajorityVote", "OneCoinDawidSkene", "Wawa", "ZeroBasedSkill",
+           "argmax_ties", "get_method", "method_class"]
 
 #: name -> "module:Class"; imported lazily so listing methods costs nothing
 METHODS: dict[str, str] = {
     "majority_vote": "majority_vote:MajorityVote",
+    "gold_majority_vote": "gold_majority_vote:GoldMajorityVote",
     "dawid_skene": "dawid_skene:DawidSkene",
     "crowdlab": "crowdlab:CrowdLab",
     "jury": "jury:Jury",
@@ -47,7 +49,8 @@ _ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_ske
             "zerobasedskill": "zero_based_skill", "one_coin": "one_coin_dawid_skene",
             "onecoin": "one_coin_dawid_skene", "one_coin_ds": "one_coin_dawid_skene",
             "onecoindawidskene": "one_coin_dawid_skene", "m_msr": "mmsr",
-            "sds": "shrunk_dawid_skene"}
+            "sds": "shrunk_dawid_skene",
+            "gold_mv": "gold_majority_vote", "goldmajorityvote": "gold_majority_vote"}
 
 
 def _canonical(name: str) -> str:

@@ -151,7 +151,7 @@ class Aggregator(Params):
         self._fit(ann, pred_probs)
         if not hasattr(self, "labels_"):
             tiebreak = [pred_probs] if pred_probs is not None else []
-            self.labels_ = argmax_ties(self.probas_, *tiebreak, ann.vote_counts().sum(axis=0))
+            self.labels_ = argmax_ties(self.probas_, *tiebreak)
         return self
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:

@@ -14,9 +14,13 @@ Error-Rates Using the EM Algorithm", Journal of the Royal Statistical Society C
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
+import pandas as pd
 
 from ..annotations import Annotations
+from ..errors import InputError, ParameterError, preview
 from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
 from .base import Aggregator
 
@@ -49,6 +53,20 @@ class DawidSkene(Aggregator):
     use_gold : bool, default True
         Pin items whose true class is known (``Annotations.gold``) to it; the
         known items then calibrate the confusion matrices.
+    initial_error : array, mapping or DataFrame, optional
+        Starting confusion matrices, e.g. from an annotator's history: an array
+        ``(n_annotators, K, K)`` indexed ``[a, true, observed]`` in annotator
+        code order; a mapping annotator id -> ``(K, K)`` array ``[true,
+        observed]``; or crowd-kit's layout, a DataFrame indexed by
+        ``(annotator, observed label)`` with one column per true class. Counts
+        or probabilities.
+    initial_error_strategy : {"assign", "addition"}, optional
+        How ``initial_error`` enters the first M-step (crowd-kit's semantics):
+        ``"assign"`` uses it *as* the starting confusion matrices (every
+        annotator must be given; each true-class row is normalised), while
+        ``"addition"`` adds it, as counts, to the counts the majority-vote
+        initialisation gives (annotators may be left out). Later iterations
+        use the data only. Required when ``initial_error`` is given.
 
     Attributes
     ----------
@@ -77,41 +95,139 @@ class DawidSkene(Aggregator):
     summary = "Dawid-Skene EM: a full confusion matrix per annotator (1979)"
 
     def __init__(self, max_iter: int = 100, tol: float = 1e-6, smoothing: float = 0.01,
-                 use_gold: bool = True) -> None:
+                 use_gold: bool = True, initial_error: Any = None,
+                 initial_error_strategy: Literal["assign", "addition"] | None = None) -> None:
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
         self.use_gold = use_gold
+        self.initial_error = initial_error
+        self.initial_error_strategy = initial_error_strategy
 
-    def _m_step(self, x, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        counts = confusion_counts(x, post) + self.smoothing
+    def _m_step(self, x, post: np.ndarray, extra: np.ndarray | None = None,
+                assign: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        if assign:  # given probabilities: used as they are, floored so log() stays finite
+            counts = np.maximum(extra, 1e-12)
+        else:
+            counts = confusion_counts(x, post) + self.smoothing
+            if extra is not None:
+                counts += extra
+            # with smoothing=0 a true class an annotator never (in expectation) saw has
+            # an all-zero row: floored, it becomes uniform instead of 0/0
+            np.maximum(counts, 1e-12, out=counts)
         conf = counts / counts.sum(axis=2, keepdims=True)
         prior = post.sum(axis=0) + self.smoothing
         return conf, prior / prior.sum()
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         x = ann.one_hot()
-        votes = ann.vote_counts()
-        post = votes / votes.sum(axis=1, keepdims=True)  # majority-vote initialisation
-        state: dict[str, np.ndarray] = {}
+        post = initial_posterior(ann, self.use_gold)
+        extra = initial_counts(ann, self.initial_error, self.initial_error_strategy)
+        assign = self.initial_error_strategy == "assign"
+        conf, prior = self._m_step(x, post, extra, assign)  # the initialisation's parameters
+        first = True
 
         def step() -> float:
-            nonlocal post
-            conf, prior = self._m_step(x, post)
+            nonlocal post, conf, prior, first
+            if not first:
+                conf, prior = self._m_step(x, post)
+            first = False
             log_post = np.log(prior) + log_likelihoods(x, np.log(conf))
             if self.use_gold:
                 clamp_gold(ann, log_post)
             post, ll = log_normalize(log_post)
-            state.update(conf=conf, prior=prior)
             return ll
 
         self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
                                                    name="DawidSkene")
         self.probas_ = post
-        self.confusion_matrices_ = state["conf"]
-        self.priors_ = state["prior"]
-        self.log_likelihood_ = self.loss_history_[-1]
+        self.confusion_matrices_ = conf
+        self.priors_ = prior
+        self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else np.nan
         self.annotator_skill_ = annotator_accuracy(ann, post)
+
+
+def initial_posterior(ann: Annotations, use_gold: bool) -> np.ndarray:
+    """The majority-vote fractions every EM method starts from (gold items pinned).
+
+    With ``max_iter=0`` a method returns this as its ``probas_``.
+    """
+    votes = np.asarray(ann.vote_counts(), dtype=float)
+    post = votes / votes.sum(axis=1, keepdims=True)
+    if use_gold and ann.gold is not None:
+        known = np.flatnonzero(ann.gold >= 0)
+        post[known] = 0.0
+        post[known, ann.gold[known]] = 1.0
+    return post
+
+
+def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
+                   ) -> np.ndarray | None:
+    """``initial_error`` as an ``(n_annotators, K, K)`` array ``[a, true, observed]``.
+
+    Annotators left out are zero ("addition"); "assign" requires all of them
+    and normalises each true-class row. See :class:`DawidSkene`.
+    """
+    if initial_error is None:
+        if strategy is not None:
+            raise ParameterError(f"initial_error_strategy={strategy!r} needs initial_error")
+        return None
+    if strategy not in ("assign", "addition"):
+        raise ParameterError(f"initial_error_strategy={strategy!r}: choose 'assign' (use the "
+                         "given matrices as the start) or 'addition' (add them as counts)")
+    k, n_a = ann.n_classes, ann.n_annotators
+    out = np.zeros((n_a, k, k))
+    given = np.zeros(n_a, dtype=bool)
+    if isinstance(initial_error, pd.DataFrame):
+        if initial_error.index.nlevels != 2:
+            raise InputError("initial_error as a DataFrame: index (annotator, observed label), "
+                             "one column per true class (crowd-kit's layout)")
+        a = ann.annotators.get_indexer(initial_error.index.get_level_values(0))
+        obs = ann.classes.get_indexer(initial_error.index.get_level_values(1))
+        true = ann.classes.get_indexer(initial_error.columns)
+        if (obs < 0).any() or (true < 0).any():
+            raise InputError(f"initial_error names classes outside {list(ann.classes)}")
+        vals = initial_error.to_numpy(dtype=float)
+        keep = a >= 0  # annotators absent from the data are ignored
+        for col, t in enumerate(true):
+            out[a[keep], t, obs[keep]] = vals[keep, col]
+        given[a[keep]] = True
+    elif isinstance(initial_error, dict):
+        for name, mat in initial_error.items():
+            pos = ann.annotators.get_indexer([name])[0]
+            if pos < 0:
+                continue
+            mat = np.asarray(mat, dtype=float)
+            if mat.shape != (k, k):
+                raise InputError(f"initial_error[{name!r}] has shape {mat.shape}; expected "
+                                 f"({k}, {k}) [true, observed]")
+            out[pos] = mat
+            given[pos] = True
+    else:
+        out = np.asarray(initial_error, dtype=float)
+        if out.shape != (n_a, k, k):
+            raise InputError(f"initial_error has shape {out.shape}; expected ({n_a}, {k}, {k}) "
+                             "[annotator, true, observed]")
+        given[:] = True
+    if not np.all(np.isfinite(out)) or (out < 0).any():
+        raise InputError("initial_error must be finite and non-negative (counts or "
+                         "probabilities)")
+    if strategy == "assign":
+        if not given.all():
+            raise InputError(f"initial_error_strategy='assign' needs every annotator's matrix; "
+                             f"missing {preview(ann.annotators[~given].tolist())} (or use "
+                             "'addition')")
+        rows = out.sum(axis=2, keepdims=True)
+        if (rows <= 0).any():
+            raise InputError("initial_error: every true-class row needs a positive sum")
+        if out.max() <= 1.0 and not np.allclose(rows, 1.0):
+            # values in [0, 1] read as probabilities (crowd-kit's rule): a row that does
+            # not sum to 1 is more likely a mistake than counts below one
+            raise InputError("initial_error holds probabilities (every value <= 1) but some "
+                             "annotator's row for a true class does not sum to 1; fix them, "
+                             "or give counts")
+        out = out / rows
+    return out
 
 
 def annotator_accuracy(ann: Annotations, post: np.ndarray) -> np.ndarray:

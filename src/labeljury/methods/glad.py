@@ -28,7 +28,7 @@ import numpy as np
 from ..annotations import Annotations
 from ._em import em_loop, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
-from .dawid_skene import clamp_gold
+from .dawid_skene import clamp_gold, initial_posterior
 
 __all__ = ["GLAD"]
 
@@ -82,9 +82,11 @@ class GLAD(Aggregator):
     Attributes
     ----------
     annotator_skill_ : ndarray, shape (n_annotators,)
-        Ability :math:`\alpha_a` (unbounded; 0 = guessing, negative = adversarial).
-        Equal to ``alphas_``.
+        The model's probability that the annotator's label is right, averaged
+        over the items they labeled: :math:`\frac{1}{|J_a|}\sum_{i \in J_a}
+        \sigma(\alpha_a\beta_i)`, in [0, 1] (the raw ability is ``alphas_``).
     alphas_ : ndarray, shape (n_annotators,)
+        Ability :math:`\alpha_a` (unbounded; negative = adversarial).
     betas_ : ndarray, shape (n_items,)
         Inverse difficulty :math:`\beta_i > 0` (large = easy).
     priors_ : ndarray, shape (n_classes,)
@@ -159,11 +161,10 @@ class GLAD(Aggregator):
         from threadpoolctl import threadpool_limits
 
         k = ann.n_classes
-        votes = ann.vote_counts()
-        post = votes / votes.sum(axis=1, keepdims=True)  # majority-vote initialisation
+        post = initial_posterior(ann, self.use_gold)  # majority-vote initialisation
         alpha = np.full(ann.n_annotators, float(self.alpha_prior_mean))
         b = np.full(ann.n_items, float(self.log_beta_prior_mean))
-        state: dict[str, np.ndarray] = {}
+        state: dict[str, np.ndarray] = {"prior": np.full(k, 1.0 / k)}
 
         def step() -> float:
             nonlocal post, alpha, b
@@ -191,6 +192,9 @@ class GLAD(Aggregator):
         self.probas_ = post
         self.alphas_ = alpha
         self.betas_ = np.exp(b)
-        self.annotator_skill_ = alpha
+        p_right = np.exp(_log_sigmoid(alpha[ann.annotator] * self.betas_[ann.item]))
+        self.annotator_skill_ = np.bincount(ann.annotator, weights=p_right,
+                                            minlength=ann.n_annotators) \
+            / ann.annotations_per_annotator()
         self.priors_ = state["prior"]
-        self.log_likelihood_ = self.loss_history_[-1]
+        self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else np.nan

@@ -29,7 +29,7 @@ from ..annotations import Annotations
 from ..errors import ConvergenceWarning
 from ._em import log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
-from .dawid_skene import clamp_gold
+from .dawid_skene import clamp_gold, initial_posterior
 
 __all__ = ["MACE"]
 
@@ -191,7 +191,9 @@ class MACE(Aggregator):
              post: np.ndarray | None
              ) -> tuple[float, int, bool, tuple[np.ndarray, np.ndarray, np.ndarray],
                         np.ndarray]:
-        prev = -np.inf
+        prev = ll = -np.inf
+        if self.max_iter == 0 and post is not None:  # zero iterations: the initialisation
+            return ll, 0, True, counts, post
         for it in range(1, self.max_iter + 1):
             post, ll, knew = self._e_step(ann, *self._params(*counts), self._log_prior(post))
             counts = self._m_step(ann, post, knew)
@@ -207,7 +209,8 @@ class MACE(Aggregator):
         votes = ann.vote_counts()
         best = None
         self.restart_log_likelihoods_ = []
-        for r in range(max(1, self.n_restarts)):
+        # with max_iter=0 only the majority-vote start exists to be returned
+        for r in range(1 if self.max_iter == 0 else max(1, self.n_restarts)):
             start = None
             if r == 0:  # start from the majority vote, every label taken as known
                 start = votes / votes.sum(1, keepdims=True)
@@ -231,7 +234,10 @@ class MACE(Aggregator):
                           "iterations; raise max_iter or loosen tol", ConvergenceWarning,
                           stacklevel=3)
         self.n_iter_ = it
-        self.probas_, _, _ = self._e_step(ann, *self._params(*counts), log_prior)
+        if it == 0:
+            self.probas_ = initial_posterior(ann, self.use_gold)
+        else:
+            self.probas_, _, _ = self._e_step(ann, *self._params(*counts), log_prior)
         self.priors_ = np.exp(log_prior) * np.ones(k) if self.fit_prior else np.full(k, 1.0 / k)
         theta, xi = self._posterior_means(*counts)
         self.annotator_skill_ = theta

@@ -20,7 +20,7 @@ import numpy as np
 from ..annotations import Annotations
 from ._em import em_loop, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
-from .dawid_skene import clamp_gold
+from .dawid_skene import clamp_gold, initial_posterior
 
 __all__ = ["OneCoinDawidSkene"]
 
@@ -87,9 +87,9 @@ class OneCoinDawidSkene(Aggregator):
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         k = ann.n_classes
-        votes = ann.vote_counts()
-        post = votes / votes.sum(axis=1, keepdims=True)  # majority-vote initialisation
-        state: dict[str, np.ndarray] = {}
+        post = initial_posterior(ann, self.use_gold)  # majority-vote initialisation
+        acc, prior = self._m_step(ann, post)  # the initialisation's parameters
+        state: dict[str, np.ndarray] = {"acc": acc, "prior": prior}
 
         def step() -> float:
             nonlocal post
@@ -108,4 +108,4 @@ class OneCoinDawidSkene(Aggregator):
         self.probas_ = post
         self.annotator_skill_ = state["acc"]
         self.priors_ = state["prior"]
-        self.log_likelihood_ = self.loss_history_[-1]
+        self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else np.nan
