@@ -1,0 +1,367 @@
+"""Multi-label aggregation: per-class majority vote, per-class Dawid-Skene, and MultiJury.
+
+Every method treats class ``k`` of item ``i`` as a hidden yes/no truth ``z[i, k]``
+and each judgement as a yes/no answer per class (chosen or not). They share
+one estimator contract:
+
+``probas_`` (n_items, K)
+    Probability that each class belongs to each item's set (independent per class).
+``labels_`` (n_items, K) bool
+    The consensus set: ``probas_ > 0.5``.
+``consensus_quality_`` (n_items,)
+    Probability that the whole consensus set is right, ``prod_k max(p, 1 - p)``.
+``sensitivity_``, ``specificity_`` (n_annotators, K)
+    ``P(chosen | z = 1)`` and ``P(not chosen | z = 0)`` per annotator and class.
+``annotator_skill_`` (n_annotators,)
+    Mean over classes of ``(sensitivity + specificity) / 2`` (balanced accuracy:
+    0.5 is a coin, 1 perfect), so a class's prevalence does not hide its errors.
+
+All arrays of shape (n, K) are processed at once: the E-step is a sparse
+(item x annotator) product with per-annotator log-likelihood rows plus a
+``bincount`` over the chosen (judgement, class) pairs, so the cost is
+O(judgements x K / sparse-product speed + chosen pairs), with no loop over
+classes or judgements.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator
+
+from ..errors import ConvergenceWarning, InputError, PredProbsError
+from .data import MultiLabelAnnotations
+
+__all__ = [
+    "METHODS",
+    "MultiDawidSkene",
+    "MultiJury",
+    "MultiLabelAggregator",
+    "MultiMajorityVote",
+    "method_class",
+]
+
+_EPS = 1e-6
+
+
+class _Design:
+    """The fixed sparse structure of the data, built once per fit."""
+
+    def __init__(self, ann: MultiLabelAnnotations):
+        n, k = ann.n_judgements, ann.n_classes
+        self.n_items, self.n_annotators, self.k = ann.n_items, ann.n_annotators, k
+        # (n_items, n_annotators): one 1 per judgement (pairs are unique)
+        self.m = sp.csr_matrix(
+            (np.ones(n), (ann.item, ann.annotator)), shape=(ann.n_items, ann.n_annotators)
+        )
+        self.mt = self.m.T.tocsr()
+        pj = ann.pair_judgement
+        self.p_item = ann.item[pj]
+        self.p_ann = ann.annotator[pj]
+        self.p_cls = ann.indices
+        self.p_item_key = self.p_item * k + self.p_cls
+        self.p_ann_key = self.p_ann * k + self.p_cls
+        self.seen = np.bincount(ann.annotator, minlength=ann.n_annotators).astype(float)
+        # (n_annotators, K): how often each annotator chose each class
+        self.chosen = (
+            np.bincount(self.p_ann_key, minlength=ann.n_annotators * k)
+            .reshape(ann.n_annotators, k)
+            .astype(float)
+        )
+        self.votes = (
+            np.bincount(self.p_item_key, minlength=ann.n_items * k)
+            .reshape(ann.n_items, k)
+            .astype(float)
+        )
+        self.per_item = np.bincount(ann.item, minlength=ann.n_items).astype(float)
+
+    def item_sum(self, base: np.ndarray, pair_weight: np.ndarray) -> np.ndarray:
+        """Per (item, class): sum over the item's judgements of ``base[annotator]``
+        plus ``pair_weight[annotator, class]`` for each chosen class."""
+        out = self.m @ base
+        out += np.bincount(
+            self.p_item_key,
+            weights=pair_weight[self.p_ann, self.p_cls],
+            minlength=self.n_items * self.k,
+        ).reshape(self.n_items, self.k)
+        return out
+
+    def counts(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Expected (true pos, false neg, false pos, true neg) per (annotator, class)."""
+        pos = self.mt @ q  # expected positives each annotator saw
+        tp = np.bincount(
+            self.p_ann_key, weights=q[self.p_item, self.p_cls], minlength=self.n_annotators * self.k
+        ).reshape(self.n_annotators, self.k)
+        fp = self.chosen - tp
+        neg = self.seen[:, None] - pos
+        return tp, pos - tp, fp, neg - fp
+
+    def log_odds(self, prior_logit: np.ndarray, sens: np.ndarray, spec: np.ndarray) -> np.ndarray:
+        """Posterior log-odds of ``z[i, k] = 1`` given each annotator's answers."""
+        sens = np.clip(sens, _EPS, 1 - _EPS)
+        spec = np.clip(spec, _EPS, 1 - _EPS)
+        # not chosen: log (1 - s) / t ; chosen: log s / (1 - t); written as the
+        # not-chosen term for every judgement plus the difference on chosen pairs
+        w0 = np.log1p(-sens) - np.log(spec)
+        w1 = np.log(sens) - np.log1p(-spec)
+        return prior_logit + self.item_sum(w0, w1 - w0)
+
+
+def _check_pred_probs(pred_probs: Any, ann: MultiLabelAnnotations) -> np.ndarray:
+    try:
+        pp = np.asarray(pred_probs, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise PredProbsError(f"pred_probs is not a numeric array ({exc})") from exc
+    if pp.shape != (ann.n_items, ann.n_classes):
+        raise PredProbsError(
+            f"pred_probs has shape {pp.shape}; multi-label pred_probs need "
+            f"one row per item and one column per class "
+            f"({ann.n_items}, {ann.n_classes}), each a probability of its own"
+        )
+    if not np.isfinite(pp).all() or (pp < 0).any() or (pp > 1).any():
+        raise PredProbsError("pred_probs must be probabilities in [0, 1] with no NaN")
+    return pp
+
+
+class MultiLabelAggregator(BaseEstimator):
+    """Base class: ``fit(ann, pred_probs=None)`` then read the ``*_`` attributes."""
+
+    uses_pred_probs: ClassVar[bool] = False
+    summary: ClassVar[str] = ""
+
+    def fit(self, ann: MultiLabelAnnotations, pred_probs: Any = None) -> MultiLabelAggregator:
+        """Fit on multi-label annotations; ``pred_probs`` (n_items, K) where the method uses it."""
+        if not isinstance(ann, MultiLabelAnnotations):
+            raise InputError(
+                f"{type(self).__name__} is a multi-label method and needs "
+                f"MultiLabelAnnotations, not {type(ann).__name__}; for one class "
+                "per annotation use labeljury.aggregate (without --multi-label)"
+            )
+        pp = None
+        if pred_probs is not None:
+            if not self.uses_pred_probs:
+                raise InputError(
+                    f"{type(self).__name__} does not use pred_probs; use method='jury'"
+                )
+            pp = _check_pred_probs(pred_probs, ann)
+        d = _Design(ann)
+        self._fit(d, pp)
+        self.labels_ = self.probas_ > 0.5
+        self.consensus_quality_ = np.exp(
+            np.log(np.maximum(np.where(self.labels_, self.probas_, 1 - self.probas_), 1e-300)).sum(
+                axis=1
+            )
+        )
+        self.annotator_skill_ = ((self.sensitivity_ + self.specificity_) / 2).mean(axis=1)
+        self.classes_ = ann.classes
+        return self
+
+    def fit_predict(self, ann: MultiLabelAnnotations, pred_probs: Any = None) -> np.ndarray:
+        """Fit, then return the consensus sets as a boolean (n_items, K) array."""
+        return self.fit(ann, pred_probs).labels_
+
+    def describe(self) -> dict[str, Any]:
+        """Method-specific statistics for reports."""
+        return {"n_iter": int(getattr(self, "n_iter_", 1))}
+
+    def _fit(self, d: _Design, pp: np.ndarray | None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+class MultiMajorityVote(MultiLabelAggregator):
+    """Per-class majority vote: a class is in the set when more than half chose it.
+
+    ``probas_`` is the share of the item's annotators who chose each class (a
+    tie, exactly half, leaves the class out); sensitivity and specificity are
+    each annotator's agreement with that vote, smoothed by one pseudo-count.
+
+    Examples
+    --------
+    >>> ann = MultiLabelAnnotations.from_sets(["d", "d", "d"], ["a", "b", "c"],
+    ...                                       [["x", "y"], ["x"], ["x"]])
+    >>> MultiMajorityVote().fit(ann).labels_.tolist()
+    [[True, False]]
+    """
+
+    summary = "per-class majority vote (binary relevance)"
+
+    def _fit(self, d: _Design, pp: np.ndarray | None) -> None:
+        self.probas_ = d.votes / np.maximum(d.per_item, 1)[:, None]
+        hard = (self.probas_ > 0.5).astype(float)
+        tp, fn, fp, tn = d.counts(hard)
+        self.sensitivity_ = (tp + 0.5) / (tp + fn + 1)
+        self.specificity_ = (tn + 0.5) / (tn + fp + 1)
+        self.n_iter_ = 1
+
+
+class _EM(MultiLabelAggregator):
+    """Shared EM loop: start from the vote shares, alternate M and E steps."""
+
+    max_iter: int
+    tol: float
+
+    def _m_step(self, d: _Design, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError  # pragma: no cover
+
+    def _prior(self, d: _Design, q: np.ndarray, pp: np.ndarray | None) -> np.ndarray:
+        if pp is not None:
+            return logit(np.clip(pp, 0.01, 0.99))
+        pi = (q.sum(axis=0) + 1) / (d.n_items + 2)
+        return np.broadcast_to(logit(pi), q.shape)
+
+    def _fit(self, d: _Design, pp: np.ndarray | None) -> None:
+        q = d.votes / np.maximum(d.per_item, 1)[:, None]
+        if pp is not None:  # the model breaks the vote's ties and guides single judgements
+            q = (q * d.per_item[:, None] + pp) / (d.per_item[:, None] + 1)
+        converged = False
+        it = 0
+        for it in range(1, self.max_iter + 1):  # noqa: B007 - n_iter_ reads it
+            sens, spec = self._m_step(d, q)
+            new = expit(d.log_odds(self._prior(d, q, pp), sens, spec))
+            change = float(np.abs(new - q).max()) if q.size else 0.0
+            q = new
+            if change < self.tol:
+                converged = True
+                break
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__} stopped at max_iter={self.max_iter} with a "
+                f"change of {change:.2g} > tol={self.tol}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.sensitivity_, self.specificity_ = self._m_step(d, q)
+        self.probas_ = q
+        self.n_iter_ = it
+
+
+class MultiDawidSkene(_EM):
+    """Per-class Dawid-Skene (binary relevance): one independent two-class model per class.
+
+    For each class ``k``, ``z[i, k] ~ Bernoulli(pi[k])`` and annotator ``a``
+    chooses ``k`` with probability ``s[a, k]`` when ``z = 1`` (sensitivity) and
+    ``1 - t[a, k]`` when ``z = 0`` (specificity ``t``); fitted by EM (Dawid &
+    Skene 1979, doi:10.2307/2346806). Nothing is shared between classes or
+    annotators: this is the baseline crowd-kit's ``BinaryRelevance(DawidSkene)``
+    computes, done for all classes at once.
+
+    Parameters
+    ----------
+    max_iter : int, default 100
+    tol : float, default 1e-5
+        Stop when no per-(item, class) probability moves more than this.
+    """
+
+    summary = "per-class Dawid-Skene (binary relevance, the reference baseline)"
+
+    def __init__(self, max_iter: int = 100, tol: float = 1e-5):
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _m_step(self, d: _Design, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tp, fn, fp, tn = d.counts(q)
+        # a hair of smoothing only keeps logs finite for annotators with no positives
+        return (tp + 0.01) / (tp + fn + 0.02), (tn + 0.01) / (tn + fp + 0.02)
+
+
+class MultiJury(_EM):
+    """labeljury's multi-label method: per-class skills shrunk across classes and annotators.
+
+    Each class is a yes/no truth ``z[i, k]`` with prior ``pi[k]`` (or the model's
+    ``pred_probs[i, k]`` when given). Annotator ``a`` has a sensitivity
+    ``s[a, k]`` and a specificity ``t[a, k]`` per class, each drawn from a Beta
+    centred, on the logit scale, on an additive pattern::
+
+        logit E[s[a, k]] = alpha[k] + beta[a]
+
+    ``alpha[k]`` is the crowd's per-class sensitivity (some classes are easy to
+    spot, some are missed by everyone) and ``beta[a]`` the annotator's overall
+    reliability (shrunk toward 0, the typical annotator, with a normal prior of
+    scale ``offset_scale``). The M-step is the posterior mean
+    ``(TP + m E[s]) / (TP + FN + m)`` with ``m = strength`` pseudo-judgements:
+    an annotator with few items, or few positives of a rare class, borrows the
+    estimate of their own other classes and of the crowd on that class, where
+    per-class Dawid-Skene would fit a noisy or degenerate rate. Specificity
+    works the same way on the negatives. This is the Beta-binomial hierarchy of
+    single-label Jury applied per class (cf. Raykar et al. 2010, JMLR 11).
+
+    Parameters
+    ----------
+    strength : float, default 4.0
+        Pseudo-judgements of the shrinkage prior.
+    offset_scale : float, default 1.0
+        Prior standard deviation of an annotator's logit offset.
+    max_iter : int, default 100
+    tol : float, default 1e-5
+
+    Examples
+    --------
+    >>> ann = MultiLabelAnnotations.from_sets(["d", "d", "e"], ["a", "b", "a"],
+    ...                                       [["x"], ["x", "y"], []])
+    >>> MultiJury().fit(ann).labels_.sum(axis=1).tolist()
+    [1, 0]
+    """
+
+    uses_pred_probs = True
+    summary = (
+        "labeljury's multi-label method: per-class sensitivity/specificity shrunk "
+        "toward the annotator's reliability and the crowd's class pattern; uses "
+        "pred_probs (n_items x K) as prior"
+    )
+
+    def __init__(
+        self,
+        strength: float = 4.0,
+        offset_scale: float = 1.0,
+        max_iter: int = 100,
+        tol: float = 1e-5,
+    ):
+        self.strength = strength
+        self.offset_scale = offset_scale
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _shrunk(self, hit: np.ndarray, miss: np.ndarray) -> np.ndarray:
+        """Posterior-mean rate ``hit / (hit + miss)`` shrunk to ``alpha[k] + beta[a]``."""
+        n = hit + miss
+        alpha = logit((hit.sum(axis=0) + 1) / (n.sum(axis=0) + 2))  # crowd, per class
+        # beta[a]: MAP of the annotator's offset given all their classes; a few
+        # Newton steps on the concave log-posterior (binomial counts + normal prior)
+        beta = np.zeros(len(hit))
+        prec = 1.0 / self.offset_scale**2
+        for _ in range(4):
+            p = expit(alpha[None, :] + beta[:, None])
+            grad = (hit - n * p).sum(axis=1) - prec * beta
+            hess = (n * p * (1 - p)).sum(axis=1) + prec
+            beta += grad / hess
+        mean = expit(alpha[None, :] + beta[:, None])
+        return (hit + self.strength * mean) / (n + self.strength)
+
+    def _m_step(self, d: _Design, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tp, fn, fp, tn = d.counts(q)
+        return self._shrunk(tp, fn), self._shrunk(tn, fp)
+
+
+METHODS: dict[str, type[MultiLabelAggregator]] = {
+    "jury": MultiJury,
+    "majority_vote": MultiMajorityVote,
+    "dawid_skene": MultiDawidSkene,
+}
+
+
+def method_class(name: str) -> type[MultiLabelAggregator]:
+    """The multi-label method class registered under ``name`` (``auto`` = ``jury``)."""
+    from ..errors import UnknownMethodError
+
+    key = "jury" if name == "auto" else name
+    if key not in METHODS:
+        raise UnknownMethodError(
+            f"{name!r} is not a multi-label method; multi-label methods "
+            f"are {', '.join(METHODS)} (the others read one class per "
+            "annotation)"
+        )
+    return METHODS[key]
