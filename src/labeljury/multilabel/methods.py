@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _EPS = 1e-6
+_CLIP = 12.0  # logit bound of a rate in the EM loop (1 - 6e-6)
 
 
 class _Design:
@@ -85,7 +86,7 @@ class _Design:
         out = self.m @ base
         out += np.bincount(
             self.p_item_key,
-            weights=pair_weight[self.p_ann, self.p_cls],
+            weights=pair_weight.ravel().take(self.p_ann_key),
             minlength=self.n_items * self.k,
         ).reshape(self.n_items, self.k)
         return out
@@ -94,7 +95,9 @@ class _Design:
         """Expected (true pos, false neg, false pos, true neg) per (annotator, class)."""
         pos = self.mt @ q  # expected positives each annotator saw
         tp = np.bincount(
-            self.p_ann_key, weights=q[self.p_item, self.p_cls], minlength=self.n_annotators * self.k
+            self.p_ann_key,
+            weights=q.ravel().take(self.p_item_key),
+            minlength=self.n_annotators * self.k,
         ).reshape(self.n_annotators, self.k)
         fp = self.chosen - tp
         neg = self.seen[:, None] - pos
@@ -108,7 +111,9 @@ class _Design:
         # not-chosen term for every judgement plus the difference on chosen pairs
         w0 = np.log1p(-sens) - np.log(spec)
         w1 = np.log(sens) - np.log1p(-spec)
-        return prior_logit + self.item_sum(w0, w1 - w0)
+        out = self.item_sum(w0, w1 - w0)
+        out += prior_logit
+        return out
 
 
 def _check_pred_probs(pred_probs: Any, ann: MultiLabelAnnotations) -> np.ndarray:
@@ -208,35 +213,65 @@ class _EM(MultiLabelAggregator):
         raise NotImplementedError  # pragma: no cover
 
     def _prior(self, d: _Design, q: np.ndarray, pp: np.ndarray | None) -> np.ndarray:
+        """Prior log-odds: the model's per (item, class), else the class prevalence."""
         if pp is not None:
             return logit(np.clip(pp, 0.01, 0.99))
-        pi = (q.sum(axis=0) + 1) / (d.n_items + 2)
-        return np.broadcast_to(logit(pi), q.shape)
+        return logit((q.sum(axis=0) + 1) / (d.n_items + 2))
+
+    def _e_step(
+        self, d: _Design, q: np.ndarray, pp: np.ndarray | None, sens: np.ndarray, spec: np.ndarray
+    ) -> np.ndarray:
+        x = d.log_odds(self._prior(d, q, pp), sens, spec)
+        # expit in place via tanh: 2-3x faster than scipy's expit on (n_items, K) arrays
+        x *= 0.5
+        np.tanh(x, out=x)
+        x *= 0.5
+        x += 0.5
+        return x
 
     def _fit(self, d: _Design, pp: np.ndarray | None) -> None:
         q = d.votes / np.maximum(d.per_item, 1)[:, None]
         if pp is not None:  # the model breaks the vote's ties and guides single judgements
             q = (q * d.per_item[:, None] + pp) / (d.per_item[:, None] + 1)
-        converged = False
-        it = 0
-        for it in range(1, self.max_iter + 1):  # noqa: B007 - n_iter_ reads it
-            sens, spec = self._m_step(d, q)
-            new = expit(d.log_odds(self._prior(d, q, pp), sens, spec))
-            change = float(np.abs(new - q).max()) if q.size else 0.0
-            q = new
+        state = {"q": q, "steps": 0}
+
+        def em(theta: np.ndarray) -> np.ndarray:
+            """One E-step and M-step on the rates' logits, shape (2, n_annotators, K)."""
+            sens, spec = expit(theta)
+            state["q"] = self._e_step(d, state["q"], pp, sens, spec)
+            state["steps"] += 1
+            return np.clip(logit(np.stack(self._m_step(d, state["q"]))), -_CLIP, _CLIP)
+
+        theta = np.clip(logit(np.stack(self._m_step(d, q))), -_CLIP, _CLIP)
+        converged, change = False, np.inf
+        # SQUAREM (Varadhan & Roland 2008, doi:10.1111/j.1467-9469.2007.00585.x): two EM
+        # steps give the direction, a squared extrapolation jumps along it and one more
+        # EM step steadies the result; EM on sparse crowds crawls, this takes 2-4x fewer
+        # steps to the same fixed point. Extrapolating logits keeps the rates in (0, 1).
+        while state["steps"] + 3 <= self.max_iter:
+            t1 = em(theta)
+            t2 = em(t1)
+            r, v = t1 - theta, t2 - 2 * t1 + theta
+            nv = float(np.sqrt((v * v).sum()))
+            alpha = min(-float(np.sqrt((r * r).sum())) / nv, -1.0) if nv > 0 else -1.0
+            jump = np.clip(theta - 2 * alpha * r + alpha * alpha * v, -_CLIP, _CLIP)
+            new = em(jump)
+            change = float(np.abs(expit(new) - expit(jump)).max(initial=0))
+            theta = new
             if change < self.tol:
                 converged = True
                 break
         if not converged:
             warnings.warn(
                 f"{type(self).__name__} stopped at max_iter={self.max_iter} with a "
-                f"change of {change:.2g} > tol={self.tol}",
+                f"change of {change:.2g} > tol={self.tol} in an annotator's rates",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self.sensitivity_, self.specificity_ = self._m_step(d, q)
-        self.probas_ = q
-        self.n_iter_ = it
+        sens, spec = expit(theta)
+        self.probas_ = self._e_step(d, state["q"], pp, sens, spec)
+        self.sensitivity_, self.specificity_ = sens, spec
+        self.n_iter_ = state["steps"] + 1
 
 
 class MultiDawidSkene(_EM):
@@ -252,13 +287,13 @@ class MultiDawidSkene(_EM):
     Parameters
     ----------
     max_iter : int, default 100
-    tol : float, default 1e-5
-        Stop when no per-(item, class) probability moves more than this.
+    tol : float, default 1e-4
+        Stop when no annotator's sensitivity or specificity moves more than this.
     """
 
     summary = "per-class Dawid-Skene (binary relevance, the reference baseline)"
 
-    def __init__(self, max_iter: int = 100, tol: float = 1e-5):
+    def __init__(self, max_iter: int = 100, tol: float = 1e-4):
         self.max_iter = max_iter
         self.tol = tol
 
@@ -296,7 +331,8 @@ class MultiJury(_EM):
     offset_scale : float, default 1.0
         Prior standard deviation of an annotator's logit offset.
     max_iter : int, default 100
-    tol : float, default 1e-5
+    tol : float, default 1e-4
+        Stop when no annotator's sensitivity or specificity moves more than this.
 
     Examples
     --------
@@ -318,7 +354,7 @@ class MultiJury(_EM):
         strength: float = 4.0,
         offset_scale: float = 1.0,
         max_iter: int = 100,
-        tol: float = 1e-5,
+        tol: float = 1e-4,
     ):
         self.strength = strength
         self.offset_scale = offset_scale
