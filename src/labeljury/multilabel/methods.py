@@ -213,10 +213,29 @@ class _EM(MultiLabelAggregator):
         raise NotImplementedError  # pragma: no cover
 
     def _prior(self, d: _Design, q: np.ndarray, pp: np.ndarray | None) -> np.ndarray:
-        """Prior log-odds: the model's per (item, class), else the class prevalence."""
-        if pp is not None:
-            return logit(np.clip(pp, 0.01, 0.99))
-        return logit((q.sum(axis=0) + 1) / (d.n_items + 2))
+        """Prior log-odds per (item, class), or per class (shape (K,)) without a model.
+
+        With a model, the prior is ``a[k] + b[k] * logit(pred_probs[i, k])``, a
+        per-class logistic calibration fitted to the current posteriors: a model
+        that ignores a class's prevalence, is over- or under-confident, or is
+        useless on a class (``b`` near 0) is corrected rather than trusted as given.
+        """
+        if pp is None:
+            return logit((q.sum(axis=0) + 1) / (d.n_items + 2))
+        x = self._pp_logit
+        a, b = self._calib
+        for _ in range(3):  # Newton steps on the 2 x 2 problem of each class, warm-started
+            p = expit(a + b * x)
+            w = p * (1 - p) + 1e-9
+            r = q - p
+            ga, gb = r.sum(axis=0) - 1e-3 * a, (r * x).sum(axis=0) - 1e-3 * b
+            haa, hab, hbb = w.sum(axis=0) + 1e-3, (w * x).sum(axis=0), (w * x * x).sum(axis=0)
+            hbb = hbb + 1e-3
+            det = haa * hbb - hab * hab
+            a = a + (hbb * ga - hab * gb) / det
+            b = np.maximum(b + (haa * gb - hab * ga) / det, 0.0)  # never trust a model reversed
+        self._calib = (a, b)
+        return a + b * x
 
     def _e_step(
         self, d: _Design, q: np.ndarray, pp: np.ndarray | None, sens: np.ndarray, spec: np.ndarray
@@ -234,6 +253,12 @@ class _EM(MultiLabelAggregator):
         if pp is not None:  # the model breaks the vote's ties and guides single judgements
             q = (q * d.per_item[:, None] + pp) / (d.per_item[:, None] + 1)
         state = {"q": q, "steps": 0}
+        if pp is not None:
+            # a 0 or 1 from a model is never that sure; the calibration's slope rescales
+            self._pp_logit = logit(np.clip(pp, 0.01, 0.99))
+            self._calib = (np.zeros(d.k), np.ones(d.k))
+            for _ in range(3):  # start from the calibration against the vote shares
+                self._prior(d, q, pp)
 
         def em(theta: np.ndarray) -> np.ndarray:
             """One E-step and M-step on the rates' logits, shape (2, n_annotators, K)."""
