@@ -134,7 +134,7 @@ def test_matches_crowdkit_binary_relevance_dawid_skene():
 
 
 def test_wrong_kind_of_data_and_method():
-    single = Annotations.from_arrays(["d"], ["a"], ["x"])
+    single = Annotations.from_arrays(["d", "d"], ["a", "b"], ["x", "y"])
     with pytest.raises(InputError, match="multi-label method"):
         MultiJury().fit(single)
     with pytest.raises(UnknownMethodError, match="not a multi-label method"):
