@@ -60,21 +60,15 @@ def _read_tool(
 ) -> MultiLabelAnnotations:
     from .. import io as lj_io
 
-    try:
-        ann, summary = lj_io.read(
-            args.answers,
-            format=fmt,
-            question=args.question,
-            keep_skipped=args.keep_skipped,
-            classes=classes,
-            return_summary=True,
-            multi_label=True,
-        )
-    except TypeError as exc:  # a reader without multi-label support
-        raise InputError(
-            f"{args.answers}: the {fmt} reader does not read multi-label "
-            "answers; export a long table (item, annotator, label) instead"
-        ) from exc
+    ann, summary = lj_io.read(
+        args.answers,
+        format=fmt,
+        question=args.question,
+        keep_skipped=args.keep_skipped,
+        classes=classes,
+        return_summary=True,
+        multi_label=True,
+    )
     if not getattr(args, "quiet", False):
         from rich.console import Console
 
