@@ -97,10 +97,11 @@ def run_crowdkit(ann: MultiLabelAnnotations, base: str) -> tuple[np.ndarray, np.
         warnings.simplefilter("ignore")
         agg.fit(df)
     probas = np.zeros((ann.n_items, ann.n_classes))
-    for cls, sub in agg.aggregators_.items():
-        if cls == "":
-            continue
-        p = sub.probas_
+    # BinaryRelevance.aggregators_ is shared between instances (an attrs default) and
+    # keeps classes of earlier fits: read only the classes chosen in this data
+    chosen = ann.classes[ann.votes().sum(axis=0) > 0]
+    for cls in chosen:
+        p = agg.aggregators_[cls].probas_
         col = 1 if 1 in p.columns else True
         probas[:, ann.classes.get_loc(cls)] = p.reindex(ann.items)[col].fillna(0).to_numpy()
     pred = np.zeros((ann.n_items, ann.n_classes), dtype=bool)

@@ -92,3 +92,39 @@ def test_clear_errors(tmp_path, capsys):
     assert main(["aggregate", path, "--multi-label", "--method", "glad", "--out", out]) == 2
     assert "not a multi-label method" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_run_multi_label_with_features(tmp_path):
+    c = make_multilabel_crowd(300, 5, 40, 2.0, random_state=3)
+    ann = c.annotations
+    path = tmp_path / "a.csv"
+    ann.to_long().to_csv(path, index=False)
+    noisy = c.truth + np.random.default_rng(0).normal(0, 0.6, c.truth.shape)
+    feats = pd.DataFrame(noisy, columns=[f"f{j}" for j in range(5)])
+    feats.insert(0, "item", list(ann.items))
+    feats.sample(frac=1, random_state=1).to_csv(tmp_path / "features.csv", index=False)
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "run",
+                str(path),
+                "--multi-label",
+                "--features",
+                str(tmp_path / "features.csv"),
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    pp = pd.read_csv(out / "pred_probs.csv")
+    assert list(pp.columns) == ["item", *ann.classes]
+    lq = pd.read_csv(out / "label_quality.csv", keep_default_na=False)
+    got = np.array([[cls in s.split("|") for cls in ann.classes] for s in lq["consensus_label"]])
+    from labeljury.multilabel.methods import MultiJury
+
+    without = MultiJury().fit(ann).labels_
+    # the model sees features that track the truth: run beats the annotators alone
+    assert (got == c.truth).all(axis=1).mean() > (without == c.truth).all(axis=1).mean() + 0.03

@@ -190,6 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.features:
         from .reader import _read_text_table
 
+        # read as text so ids keep their form ("007"); run turns number columns to numbers
         features = _read_text_table(args.features)
         id_col = args.features_id_col or args.item_col
     else:

@@ -212,35 +212,47 @@ class _EM(MultiLabelAggregator):
     def _m_step(self, d: _Design, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError  # pragma: no cover
 
-    def _prior(self, d: _Design, q: np.ndarray, pp: np.ndarray | None) -> np.ndarray:
-        """Prior log-odds per (item, class), or per class (shape (K,)) without a model.
+    def _calibrate(self, target: np.ndarray) -> np.ndarray:
+        """Prior log-odds ``a[k] + b[k] * logit(pred_probs[i, k])`` fitted to ``target``.
 
-        With a model, the prior is ``a[k] + b[k] * logit(pred_probs[i, k])``, a
-        per-class logistic calibration fitted to the current posteriors: a model
-        that ignores a class's prevalence, is over- or under-confident, or is
-        useless on a class (``b`` near 0) is corrected rather than trusted as given.
+        A per-class logistic calibration of the model: one that ignores a class's
+        prevalence, is over- or under-confident, or is useless on a class (``b``
+        at 0) is corrected rather than trusted as given. ``target`` is the crowd's
+        posterior *without* the model (see ``_e_step``), so the prior never
+        learns from its own echo.
         """
-        if pp is None:
-            return logit((q.sum(axis=0) + 1) / (d.n_items + 2))
         x = self._pp_logit
         a, b = self._calib
         for _ in range(3):  # Newton steps on the 2 x 2 problem of each class, warm-started
             p = expit(a + b * x)
             w = p * (1 - p) + 1e-9
-            r = q - p
-            ga, gb = r.sum(axis=0) - 1e-3 * a, (r * x).sum(axis=0) - 1e-3 * b
-            haa, hab, hbb = w.sum(axis=0) + 1e-3, (w * x).sum(axis=0), (w * x * x).sum(axis=0)
-            hbb = hbb + 1e-3
+            r = target - p
+            ga, gb = r.sum(axis=0) - 1e-3 * a, (r * x).sum(axis=0) - 1e-3 * (b - 1)
+            haa, hab = w.sum(axis=0) + 1e-3, (w * x).sum(axis=0)
+            hbb = (w * x * x).sum(axis=0) + 1e-3
             det = haa * hbb - hab * hab
-            a = a + (hbb * ga - hab * gb) / det
-            b = np.maximum(b + (haa * gb - hab * ga) / det, 0.0)  # never trust a model reversed
+            step_a, step_b = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+            # where the slope would turn negative it stays at 0 and the intercept takes
+            # its own 1-D Newton step (the joint step assumed the slope moved)
+            flat = b + step_b < 0
+            step_a = np.where(flat, ga / haa, step_a)
+            step_b = np.where(flat, -b, step_b)
+            # damped and bounded: a flat likelihood (a class nobody or everybody has,
+            # a model that separates the crowd's answers) makes Newton steps huge
+            a = np.clip(a + np.clip(step_a, -1, 1), -8, 8)
+            b = np.clip(b + np.clip(step_b, -1, 1), 0, 4)
         self._calib = (a, b)
         return a + b * x
 
     def _e_step(
         self, d: _Design, q: np.ndarray, pp: np.ndarray | None, sens: np.ndarray, spec: np.ndarray
     ) -> np.ndarray:
-        x = d.log_odds(self._prior(d, q, pp), sens, spec)
+        prevalence = logit((q.sum(axis=0) + 1) / (d.n_items + 2))
+        if pp is None:
+            x = d.log_odds(prevalence, sens, spec)
+        else:
+            x = d.log_odds(0.0, sens, spec)  # the annotators' evidence alone
+            x += self._calibrate(expit(x + prevalence))
         # expit in place via tanh: 2-3x faster than scipy's expit on (n_items, K) arrays
         x *= 0.5
         np.tanh(x, out=x)
@@ -258,7 +270,7 @@ class _EM(MultiLabelAggregator):
             self._pp_logit = logit(np.clip(pp, 0.01, 0.99))
             self._calib = (np.zeros(d.k), np.ones(d.k))
             for _ in range(3):  # start from the calibration against the vote shares
-                self._prior(d, q, pp)
+                self._calibrate(d.votes / np.maximum(d.per_item, 1)[:, None])
 
         def em(theta: np.ndarray) -> np.ndarray:
             """One E-step and M-step on the rates' logits, shape (2, n_annotators, K)."""
