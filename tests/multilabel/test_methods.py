@@ -86,9 +86,9 @@ def test_classes_are_independent_of_their_order(crowd):
         annotators=ann.annotators,
         classes=ann.classes[perm],
     )
-    a = MultiJury(tol=1e-8, max_iter=500).fit(ann).probas_
-    b = MultiJury(tol=1e-8, max_iter=500).fit(ann2).probas_
-    assert np.allclose(a[:, perm], b, atol=1e-5)
+    a = MultiJury(tol=1e-6, max_iter=500).fit(ann).probas_
+    b = MultiJury(tol=1e-6, max_iter=500).fit(ann2).probas_
+    assert np.allclose(a[:, perm], b, atol=1e-4)  # float32 E-steps
 
 
 def test_model_prior_helps_and_a_useless_model_does_little_harm(crowd):

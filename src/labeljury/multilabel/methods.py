@@ -55,17 +55,25 @@ class _Design:
     def __init__(self, ann: MultiLabelAnnotations):
         n, k = ann.n_judgements, ann.n_classes
         self.n_items, self.n_annotators, self.k = ann.n_items, ann.n_annotators, k
+        # The per-step work runs in float32: the (items, K) arrays and sparse products
+        # are memory-bound, and log-likelihood sums of a few dozen terms lose nothing
+        # that moves a posterior (the small (annotators, K) M-step stays float64).
         # (n_items, n_annotators): one 1 per judgement (pairs are unique)
         self.m = sp.csr_matrix(
-            (np.ones(n), (ann.item, ann.annotator)), shape=(ann.n_items, ann.n_annotators)
+            (np.ones(n, np.float32), (ann.item, ann.annotator)),
+            shape=(ann.n_items, ann.n_annotators),
         )
         self.mt = self.m.T.tocsr()
         pj = ann.pair_judgement
-        self.p_item = ann.item[pj]
-        self.p_ann = ann.annotator[pj]
-        self.p_cls = ann.indices
-        self.p_item_key = self.p_item * k + self.p_cls
-        self.p_ann_key = self.p_ann * k + self.p_cls
+        self.p_item_key = ann.item[pj] * k + ann.indices
+        self.p_ann_key = ann.annotator[pj] * k + ann.indices
+        # (item, class) x (annotator, class): one 1 per chosen pair; the E-step's and
+        # M-step's sums over chosen pairs are products with it and its transpose
+        self.pairs = sp.csr_matrix(
+            (np.ones(len(pj), np.float32), (self.p_item_key, self.p_ann_key)),
+            shape=(ann.n_items * k, ann.n_annotators * k),
+        )
+        self.pairs_t = self.pairs.T.tocsr()
         self.seen = np.bincount(ann.annotator, minlength=ann.n_annotators).astype(float)
         # (n_annotators, K): how often each annotator chose each class
         self.chosen = (
@@ -82,23 +90,16 @@ class _Design:
 
     def item_sum(self, base: np.ndarray, pair_weight: np.ndarray) -> np.ndarray:
         """Per (item, class): sum over the item's judgements of ``base[annotator]``
-        plus ``pair_weight[annotator, class]`` for each chosen class."""
-        out = self.m @ base
-        out += np.bincount(
-            self.p_item_key,
-            weights=pair_weight.ravel().take(self.p_ann_key),
-            minlength=self.n_items * self.k,
-        ).reshape(self.n_items, self.k)
+        plus ``pair_weight[annotator, class]`` for each chosen class (float32)."""
+        out = self.m @ base.astype(np.float32)
+        out += (self.pairs @ pair_weight.astype(np.float32).ravel()).reshape(out.shape)
         return out
 
     def counts(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Expected (true pos, false neg, false pos, true neg) per (annotator, class)."""
-        pos = self.mt @ q  # expected positives each annotator saw
-        tp = np.bincount(
-            self.p_ann_key,
-            weights=q.ravel().take(self.p_item_key),
-            minlength=self.n_annotators * self.k,
-        ).reshape(self.n_annotators, self.k)
+        q = q.astype(np.float32, copy=False)
+        pos = (self.mt @ q).astype(float)  # expected positives each annotator saw
+        tp = (self.pairs_t @ q.ravel()).astype(float).reshape(self.n_annotators, self.k)
         fp = self.chosen - tp
         neg = self.seen[:, None] - pos
         return tp, pos - tp, fp, neg - fp
@@ -112,7 +113,7 @@ class _Design:
         w0 = np.log1p(-sens) - np.log(spec)
         w1 = np.log(sens) - np.log1p(-spec)
         out = self.item_sum(w0, w1 - w0)
-        out += prior_logit
+        out += np.asarray(prior_logit, dtype=np.float32)
         return out
 
 
@@ -212,7 +213,7 @@ class _EM(MultiLabelAggregator):
     def _m_step(self, d: _Design, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError  # pragma: no cover
 
-    def _calibrate(self, target: np.ndarray) -> np.ndarray:
+    def _calibrate(self, target: np.ndarray, steps: int = 1) -> np.ndarray:
         """Prior log-odds ``a[k] + b[k] * logit(pred_probs[i, k])`` fitted to ``target``.
 
         A per-class logistic calibration of the model: one that ignores a class's
@@ -223,7 +224,9 @@ class _EM(MultiLabelAggregator):
         """
         x = self._pp_logit
         a, b = self._calib
-        for _ in range(3):  # Newton steps on the 2 x 2 problem of each class, warm-started
+        # one Newton step on each class's 2 x 2 problem per E-step, warm-started: EM
+        # iterates anyway, and each step is a dozen passes over the (items, K) arrays
+        for _ in range(steps):
             p = expit(a + b * x)
             w = p * (1 - p) + 1e-9
             r = target - p
@@ -269,8 +272,8 @@ class _EM(MultiLabelAggregator):
             # a 0 or 1 from a model is never that sure; the calibration's slope rescales
             self._pp_logit = logit(np.clip(pp, 0.01, 0.99))
             self._calib = (np.zeros(d.k), np.ones(d.k))
-            for _ in range(3):  # start from the calibration against the vote shares
-                self._calibrate(d.votes / np.maximum(d.per_item, 1)[:, None])
+            # start from the calibration against the vote shares
+            self._calibrate(d.votes / np.maximum(d.per_item, 1)[:, None], steps=5)
 
         def em(theta: np.ndarray) -> np.ndarray:
             """One E-step and M-step on the rates' logits, shape (2, n_annotators, K)."""
@@ -306,7 +309,7 @@ class _EM(MultiLabelAggregator):
                 stacklevel=3,
             )
         sens, spec = expit(theta)
-        self.probas_ = self._e_step(d, state["q"], pp, sens, spec)
+        self.probas_ = self._e_step(d, state["q"], pp, sens, spec).astype(float)
         self.sensitivity_, self.specificity_ = sens, spec
         self.n_iter_ = state["steps"] + 1
 
