@@ -128,3 +128,14 @@ def test_run_multi_label_with_features(tmp_path):
     without = MultiJury().fit(ann).labels_
     # the model sees features that track the truth: run beats the annotators alone
     assert (got == c.truth).all(axis=1).mean() > (without == c.truth).all(axis=1).mean() + 0.03
+
+
+def test_single_label_options_and_layouts_refused(tmp_path, capsys):
+    path = _write(tmp_path, "item,annotator,labels\nd1,a,x|y\n")
+    gold = _write(tmp_path, "item,gold\nd1,x\n", "gold.csv")
+    out = str(tmp_path / "out")
+    assert main(["aggregate", path, "--multi-label", "--gold", gold, "--out", out]) == 2
+    assert "--gold is not supported with --multi-label" in capsys.readouterr().err
+    wide = _write(tmp_path, "item,a,b\nd1,x,y\n", "wide.csv")
+    assert main(["aggregate", wide, "--multi-label", "--format", "wide", "--out", out]) == 2
+    assert "long table" in capsys.readouterr().err
