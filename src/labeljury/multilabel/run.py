@@ -39,7 +39,7 @@ def _prepare(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..model import _tabular_pre, featurize
+    from ..model.features import _tabular_pre, featurize
 
     if isinstance(features, pd.DataFrame):
         if id_col is None:
