@@ -97,21 +97,10 @@ def _find(
 
 
 def _read_text_table(path: str) -> pd.DataFrame:
-    """CSV/TSV read as text (``007`` stays ``007``); Parquet/JSONL through pandas."""
+    """Any table labeljury reads (CSV/TSV/Parquet/JSONL), delimited cells kept as text."""
     from ..annotations import _read_table
 
-    low = path.lower().removesuffix(".gz")
-    if low.endswith((".csv", ".tsv", ".tab", ".txt")):
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            sep = "\t" if low.endswith((".tsv", ".tab")) else ","
-            try:
-                return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-            except (pd.errors.ParserError, ValueError) as exc:
-                raise InputError(
-                    f"{path}: cannot parse as CSV ({exc}); check for ragged "
-                    "rows and quoting of cells with commas"
-                ) from exc
-    return _read_table(path)
+    return _read_table(path, numbers=False)
 
 
 def _split_cells(cells: np.ndarray, sep: str, where: Any) -> tuple[np.ndarray, np.ndarray, bool]:
