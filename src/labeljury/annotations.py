@@ -974,6 +974,8 @@ def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *
         return data
     if layout not in ("auto", "long", "wide"):
         raise ParameterError(f"layout must be 'auto', 'long' or 'wide', got {layout!r}")
+    if getattr(data, "multi_label", False):
+        data.label  # noqa: B018 - MultiLabelAnnotations.label raises the clear InputError
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = os.fspath(data)

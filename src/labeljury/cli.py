@@ -104,6 +104,12 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class-names", default=None, metavar="FILE",
                    help="report: class names, as JSON {class: name} or a two-column table "
                         "(default: the 'classes' of a meta.json beside ANSWERS, if any)")
+    p.add_argument("--multi-label", action="store_true",
+                   help="each annotator chose a set of classes per item (several, one or none; "
+                        "see docs/multilabel.md)")
+    p.add_argument("--label-sep", default="|", metavar="SEP",
+                   help="--multi-label: separator of the classes in a label cell (default '|'; "
+                        "a JSON list cell also works)")
     p.add_argument("--duplicates", default="keep", choices=["keep", "first", "last", "error"],
                    help="an annotator labeling an item twice: keep both votes (default), keep "
                         "the first or last, or stop with an error")

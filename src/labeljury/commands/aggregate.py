@@ -23,6 +23,10 @@ def print_written(out: object, files: list) -> None:
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
     """``labeljury aggregate``: print the summary; with ``--out``, write the tables."""
+    if getattr(args, "multi_label", False):
+        from ..multilabel.cli import cmd_aggregate as multi_label_aggregate
+
+        return multi_label_aggregate(args)
     from ..result import aggregate
 
     out = console(args.quiet)

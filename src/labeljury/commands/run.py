@@ -17,6 +17,10 @@ __all__ = ["cmd_run"]
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``labeljury run``: train a model, iterate model-aware consensus, write everything."""
+    if getattr(args, "multi_label", False):
+        from ..multilabel.cli import cmd_run as multi_label_run
+
+        return multi_label_run(args)
     import numpy as np
 
     from ..annotations import _read_table

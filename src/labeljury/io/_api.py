@@ -65,7 +65,7 @@ def read(path: str | os.PathLike[str], format: str = ..., *, question: str | Non
 
 def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | None = None,
          keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-         verbose: bool = False, return_summary: bool = False
+         verbose: bool = False, return_summary: bool = False, multi_label: bool = False
          ) -> Annotations | tuple[Annotations, ReadSummary]:
     """Read a labeling tool's export (or a plain table) into Annotations.
 
@@ -87,6 +87,10 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
         Print the read summary (with rich).
     return_summary : bool, default False
         Return ``(annotations, summary)`` instead of the annotations alone.
+    multi_label : bool, default False
+        Read multi-select answers as sets (``MultiLabelAnnotations``); for the
+        readers whose exports carry several choices (Label Studio, Prodigy,
+        Argilla, SageMaker, doccano).
 
     Returns
     -------
@@ -103,9 +107,17 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
     fmt = sniff(path) if format == "auto" else format
     if fmt not in FORMATS:
         raise InputError(f"unknown format {format!r}; choose one of {sorted(FORMATS)} or 'auto'")
+    extra: dict[str, Any] = {}
+    if multi_label:
+        import inspect
+
+        if "multi_label" not in inspect.signature(FORMATS[fmt]).parameters:
+            raise InputError(f"{os.fspath(path)}: the {fmt} reader reads one class per answer; "
+                             "for multi-label data export a long table (item, annotator, label)")
+        extra["multi_label"] = True
     try:
         ann, summary = FORMATS[fmt](path, question=question, keep_skipped=keep_skipped,
-                                    classes=classes)
+                                    classes=classes, **extra)
     except LabeljuryError:
         raise
     except (TypeError, KeyError, AttributeError, IndexError, ValueError, OSError, EOFError,

@@ -233,12 +233,13 @@ def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
 
 # ------------------------------------------------------------------ helpers
 def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
-                  question: str | None, source: str) -> str:
+                  question: str | None, source: str, multi_label: bool = False) -> str:
     """Choose the question to read classes from.
 
     ``found`` lists the questions in the export (in order), ``multi`` those
     whose answers are multi-valued somewhere. A named question must exist;
-    otherwise the only question, or else the only single-valued one, is used.
+    otherwise the only question, or else the only single-valued one (the only
+    multi-valued one with ``multi_label``), is used.
     """
     found = list(dict.fromkeys(found))
     if question is not None:
@@ -250,7 +251,7 @@ def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
         raise EmptyInputError(f"{source}: no answers found (no question holds a class)")
     if len(found) == 1:
         return found[0]
-    single = [q for q in found if q not in multi]
+    single = [q for q in found if (q in multi) == multi_label]
     if len(single) == 1:
         return single[0]
     raise InputError(f"{source}: several questions hold answers ({preview(found, 20)}); name the "
@@ -264,7 +265,8 @@ def first_label(values: list[Any]) -> Any:
 
 def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
            keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-           gold: Mapping[Any, Any] | None = None, lists: bool = True) -> Annotations:
+           gold: Mapping[Any, Any] | None = None, lists: bool = True,
+           multi_label: bool = False) -> Annotations:
     """Apply the shared reading policy to a reader's long table and build Annotations.
 
     Parameters
@@ -285,6 +287,9 @@ def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
         Item id -> known class; items not in the result are ignored.
     lists : bool
         Whether ``label`` may hold lists (multi-select answers) to check.
+    multi_label : bool
+        Return :class:`~labeljury.multilabel.MultiLabelAnnotations`: each record's
+        list is a set of classes (no answer: the empty set); gold is not read.
     """
     summary.kept_excluded = keep_skipped
     if len(df):
@@ -293,6 +298,12 @@ def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
             setattr(summary, name, int(counts.get(name, 0)))
         if not keep_skipped:
             df = df[df["status"].to_numpy() == "ok"]
+    if multi_label:
+        from ..multilabel.tools import from_tool_table
+
+        ann = from_tool_table(df, summary.source, where, classes)
+        summary.kept = ann.n_judgements
+        return ann  # type: ignore[return-value]
     label = df["label"]
     if label.dtype.kind not in "iufb":
         label = label.astype(object)

@@ -66,8 +66,8 @@ def _responses(rec: dict[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
 
 
 def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                 ) -> tuple[Annotations, ReadSummary]:
+                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
     """Read Argilla 2.x records, nested or flattened.
 
     Parameters
@@ -82,6 +82,8 @@ def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
         SDK versions drops the response status; those responses are all kept.
     classes : sequence, optional
         All classes in order.
+    multi_label : bool, default False
+        Read multi-select answers as sets (``MultiLabelAnnotations``).
 
     Returns
     -------
@@ -104,7 +106,7 @@ def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
     found = list(dict.fromkeys(qs))
     multi = {r[1] for r in rows if isinstance(r[2], list)}
     summary = ReadSummary(path, "argilla", questions=tuple(found))
-    q = summary.question = pick_question(found, multi, question, path)
+    q = summary.question = pick_question(found, multi, question, path, multi_label)
     sel = [r for r in rows if r[1] == q]
     if all(r[4] is None for r in sel):
         summary.notes.append("no response status in this export: drafts and discarded "
@@ -120,5 +122,5 @@ def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
     for r in rows:
         ids[r[5]] = r[0]
     ann = finish(df, summary, where=records_where(path, ids), keep_skipped=keep_skipped,
-                 classes=classes)
+                 classes=classes, multi_label=multi_label)
     return ann, summary

@@ -50,8 +50,8 @@ def _files(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Any]]]]:
 
 
 def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                 ) -> tuple[Annotations, ReadSummary]:
+                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
     """Read a doccano text-classification export.
 
     Parameters
@@ -66,6 +66,8 @@ def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
     classes : sequence, optional
         All classes in order.
 
+    multi_label : bool, default False
+        Read a multi-label project: each document's labels by one user are a set.
     Returns
     -------
     (Annotations, ReadSummary)
@@ -112,10 +114,11 @@ def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
                        "pos": np.arange(len(items))})
     try:
         ann = finish(df, summary, where=listed_where(where_of), keep_skipped=keep_skipped,
-                     classes=classes)
+                     classes=classes, multi_label=multi_label)
     except MultiChoiceError as exc:
         raise MultiChoiceError(f"{exc}. A doccano file with several labels per document is a "
-                               "multi-label project, or an export with 'Share annotations "
+                               "multi-label project (read it with multi_label=True, CLI "
+                               "--multi-label), or an export with 'Share annotations "
                                "across all users' on (all.jsonl), which loses who gave each "
                                "label; export with that option off") from exc
     return ann, summary

@@ -45,8 +45,8 @@ def _user(completed_by: Any) -> Any:
 
 
 def read_label_studio(path: str | os.PathLike[str], *, question: str | None = None,
-                      keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                      ) -> tuple[Annotations, ReadSummary]:
+                      keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+                      multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
     """Read a Label Studio export: JSON, JSON-MIN, CSV or TSV.
 
     Parameters
@@ -61,6 +61,10 @@ def read_label_studio(path: str | os.PathLike[str], *, question: str | None = No
         Keep cancelled (skipped) annotations and drafts when they carry a label.
     classes : sequence, optional
         All classes in order.
+    multi_label : bool, default False
+        Read the ``choices`` of a multi-select question as sets
+        (``MultiLabelAnnotations``); the default question is then the only
+        multi-valued one.
 
     Returns
     -------
@@ -74,14 +78,14 @@ def read_label_studio(path: str | os.PathLike[str], *, question: str | None = No
     ext = inner_suffix(path)[0]
     if ext in (".csv", ".tsv", ".tab", ".txt"):
         return _read_table(path, "\t" if ext in (".tsv", ".tab") else None, question,
-                           keep_skipped, classes)
+                           keep_skipped, classes, multi_label)
     tasks = iter_json_array(path)
     first = next(tasks, None)
     if first is None:
         raise EmptyInputError(f"{path}: the export holds no tasks")
     if isinstance(first, dict) and "annotations" not in first and "annotator" in first:
-        return _read_min(path, question, keep_skipped, classes)
-    return _read_json(path, question, keep_skipped, classes)
+        return _read_min(path, question, keep_skipped, classes, multi_label)
+    return _read_json(path, question, keep_skipped, classes, multi_label)
 
 
 class _Codes(dict):
@@ -103,7 +107,8 @@ _STATUS = ("ok", "cancelled", "draft")
 
 
 def _read_json(path: str, question: str | None, keep_skipped: bool,
-               classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+               classes: Sequence[Any] | None, multi_label: bool = False
+               ) -> tuple[Annotations, ReadSummary]:
     # Flat memory: per annotation only small codes go into typed arrays; user ids,
     # answers and questions are stored once each (_Codes), timestamps are parsed
     # in blocks, and the JSON is streamed task by task.
@@ -165,7 +170,7 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
     multi_code = np.fromiter((len(v) > 1 for v in answers), bool, len(answers))
     multi = {q for q, col in labels.items() if multi_code[[c for c in set(col) if c >= 0]].any()}
     summary.questions = tuple(found)
-    summary.question = pick_question(found, multi, question, path)
+    summary.question = pick_question(found, multi, question, path, multi_label)
     codes = np.full(len(items), -1, dtype=np.int64)
     col = np.frombuffer(labels[summary.question], dtype=np.int32)
     codes[: len(col)] = col
@@ -181,7 +186,8 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
     gold = {items[i]: (vocab[codes[i]][0] if len(vocab[codes[i]]) == 1 else None)
             for i in np.flatnonzero(is_gold)}
     where = _annotation_where(path, items, ann_ids)
-    ann = finish(df, summary, where=where, keep_skipped=keep_skipped, classes=classes, gold=gold)
+    ann = finish(df, summary, where=where, keep_skipped=keep_skipped, classes=classes, gold=gold,
+                 multi_label=multi_label)
     return ann, summary
 
 
@@ -206,7 +212,8 @@ def _choices(value: Any) -> Any:
 
 
 def _read_min(path: str, question: str | None, keep_skipped: bool,
-              classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+              classes: Sequence[Any] | None, multi_label: bool = False
+              ) -> tuple[Annotations, ReadSummary]:
     records = list(iter_json_array(path))
     # The converter writes task data keys, then "id", then one key per control tag,
     # then "annotator", ... so the keys between "id" and "annotator" are the answers.
@@ -219,7 +226,7 @@ def _read_min(path: str, question: str | None, keep_skipped: bool,
     found = list(dict.fromkeys(found))
     multi = {k for rec in records for k in found if isinstance(rec.get(k), dict)}
     summary = ReadSummary(path, "label_studio", questions=tuple(found))
-    summary.question = pick_question(found, multi, question, path)
+    summary.question = pick_question(found, multi, question, path, multi_label)
     df = pd.DataFrame({
         "item": [r.get("id") for r in records],
         "annotator": [r.get("annotator") for r in records],
@@ -229,12 +236,13 @@ def _read_min(path: str, question: str | None, keep_skipped: bool,
         "timestamp": to_utc([r.get("created_at") for r in records])})
     ids = [r.get("annotation_id") for r in records]
     ann = finish(df, summary, where=records_where(path, ids), keep_skipped=keep_skipped,
-                 classes=classes)
+                 classes=classes, multi_label=multi_label)
     return ann, summary
 
 
 def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: bool,
-                classes: Sequence[Any] | None) -> tuple[Annotations, ReadSummary]:
+                classes: Sequence[Any] | None, multi_label: bool = False
+                ) -> tuple[Annotations, ReadSummary]:
     try:
         raw = read_table(path, numbers=False)
     except EmptyInputError:
@@ -253,7 +261,7 @@ def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: 
     multi = {c for c in cand if raw[c].dtype.kind not in "iufb"
              and raw[c].astype(str).str.startswith('{"choices"').any()}
     summary.questions = tuple(cand)
-    summary.question = pick_question(cand, multi, question, path)
+    summary.question = pick_question(cand, multi, question, path, multi_label)
     lab = raw[summary.question]
     if summary.question in multi:
         lab = lab.map(_choices)
@@ -264,5 +272,5 @@ def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: 
     if "created_at" in raw:
         df["timestamp"] = to_utc(raw["created_at"])
     ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
-                 classes=classes, lists=summary.question in multi)
+                 classes=classes, lists=summary.question in multi, multi_label=multi_label)
     return ann, summary

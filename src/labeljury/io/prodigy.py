@@ -35,8 +35,8 @@ def _strip_dataset(ids: list[Any]) -> list[Any]:
 
 
 def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                 ) -> tuple[Annotations, ReadSummary]:
+                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
     """Read a Prodigy ``db-out`` JSONL file.
 
     Parameters
@@ -53,6 +53,8 @@ def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
         (they carry no class, so in practice they stay out) .
     classes : sequence, optional
         All classes in order.
+    multi_label : bool, default False
+        Read multi-select answers as sets (``MultiLabelAnnotations``).
 
     Returns
     -------
@@ -93,7 +95,7 @@ def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
     found = list(dict.fromkeys(qs))
     multi = {q for q, lab in zip(qs, labels, strict=True) if isinstance(lab, list) and len(lab) > 1}
     summary = ReadSummary(path, "prodigy", questions=tuple(found))
-    summary.question = pick_question(found, multi, question, path)
+    summary.question = pick_question(found, multi, question, path, multi_label)
     sel = np.asarray(qs, dtype=object) == summary.question
     users = np.asarray(users, dtype=object)
     users[sel] = _strip_dataset(users[sel].tolist())
@@ -103,5 +105,5 @@ def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
                        "timestamp": pd.to_datetime(pd.Series(stamps, dtype=float), unit="s",
                                                    utc=True)})[sel]
     ann = finish(df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped,
-                 classes=classes)
+                 classes=classes, multi_label=multi_label)
     return ann, summary

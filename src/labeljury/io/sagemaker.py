@@ -56,8 +56,8 @@ def _request_files(root: Path) -> list[Path]:
 
 
 def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
-                   keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                   ) -> tuple[Annotations, ReadSummary]:
+                   keep_skipped: bool = False, classes: Sequence[Any] | None = None,
+                   multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
     """Read SageMaker Ground Truth per-worker annotations.
 
     Parameters
@@ -73,6 +73,8 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
         answers (expired objects never reach the files).
     classes : sequence, optional
         All classes in order.
+    multi_label : bool, default False
+        Read multi-select answers as sets (``MultiLabelAnnotations``).
 
     Returns
     -------
@@ -125,7 +127,7 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
         found.extend(k for k in r[2] if k not in found)
         multi.update(k for k, v in r[2].items() if isinstance(v, list) and len(v) > 1)
     summary = ReadSummary(path, "sagemaker", questions=tuple(found))
-    q = summary.question = pick_question(found, multi, question, path)
+    q = summary.question = pick_question(found, multi, question, path, multi_label)
     df = pd.DataFrame({"item": [r[0] for r in rows], "annotator": [r[1] for r in rows],
                        "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
                        "status": "ok", "pos": np.arange(len(rows)),
@@ -134,7 +136,7 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
     if df["seconds"].isna().all():
         df = df.drop(columns=["seconds", "timestamp"])
     ann = finish(df, summary, where=listed_where(where_of), keep_skipped=keep_skipped,
-                 classes=classes)
+                 classes=classes, multi_label=multi_label)
     return ann, summary
 
 
