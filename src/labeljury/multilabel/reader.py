@@ -131,10 +131,15 @@ def _split_cells(cells: np.ndarray, sep: str, where: Any) -> tuple[np.ndarray, n
     special[list_rows] = True
     special[json_rows] = True
     plain = np.flatnonzero(~special)
-    split = text.iloc[plain].str.split(sep, regex=False)
-    sizes = split.str.len().to_numpy()
-    tokens = split.explode().astype(str).str.strip().to_numpy()
-    rows = np.repeat(plain, sizes)
+    # split, flatten and trim in Arrow's C++ kernels: pandas' str.split calls Python
+    # once per cell (2 s of a 7.5 s read at 3e5 rows)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = pc.split_pattern(pa.array(text.iloc[plain].to_numpy(dtype=object), pa.string()),
+                             sep)
+    tokens = pc.utf8_trim_whitespace(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
+    rows = plain[pc.list_parent_indices(lists).to_numpy()]
     rows_s = [
         np.repeat(np.arange(len(cells))[special], [len(parts[r]) for r in np.flatnonzero(special)])
     ]
