@@ -131,7 +131,9 @@ def real_case(data: Path, name: str) -> dict[str, Any]:
         with Timer() as cli:
             subprocess.run(cmd, check=True)
     ann = labeljury.read_annotations(folder / "answers.csv")
-    feats = pd.read_csv(file).set_index("item").reindex(ann.items)
+    # matched to the annotations by id inside run (ids are text there; a reindex here
+    # by ann.items would miss every numeric id)
+    feats = pd.read_csv(file).set_index("item")
     if text_cols:
         feats = feats[text_cols]
     with Timer() as api:
