@@ -27,16 +27,6 @@ __all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "CrowdLab", "
            "GoldMajorityVote", "Jury", "MajorityVote", "OneCoinDawidSkene", "Wawa",
            "ZeroBasedSkill", "argmax_ties", "get_method", "method_class"]
 
-#: classes imported on first use (``from labeljury.methods import Jury``), so that
-#: ``import labeljury.methods`` does not load their modules
-_LAZY = {"Jury": "jury", "CrowdLab": "crowdlab"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 #: name -> "module:Class"; imported lazily so listing methods costs nothing
 METHODS: dict[str, str] = {
     "majority_vote": "majority_vote:MajorityVote",
