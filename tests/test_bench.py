@@ -250,7 +250,7 @@ def test_real_features_are_found() -> None:
 def test_gold_disagreement_script_counts_unanimous_items_the_gold_contradicts(capsys) -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks" / "jury"))
     try:
         import gold_disagreement as gd
     finally:

@@ -141,12 +141,12 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
                  str(out)]) == 0
     printed = capsys.readouterr().out
     assert "60 gold items pinned to their class; consensus quality scores calibrated" in printed
-    # without a model Jury does not choose its annotator model on the gold (spam="auto")
-    assert "annotator model chosen" not in printed
+    assert "auto: jury, labeljury's default" in printed  # which method auto used, and why
     assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
                  "majority_vote", "--out", str(tmp_path / "mv")]) == 0
     printed = capsys.readouterr().out
     assert "60 gold items, not pinned by MajorityVote" in printed
+    assert "auto:" not in printed
     assert "on the gold items (5-fold" in printed  # measured all the same
     assert "tip: --gold" not in printed
     # without gold, jury's summary suggests giving some; majority vote's does not
@@ -161,8 +161,8 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     ann = labeljury.cli.read_gold(str(tmp_path / "gold.csv"),
                                   labeljury.read_annotations(answers))
     assert int((ann.gold >= 0).sum()) == 60
-    from labeljury.methods.jury import Jury
-    assert Jury().fit(ann).gold_calibration_items_ == 60
+    from labeljury.methods import Jury
+    assert Jury().fit(ann).describe()["gold_calibration_items"] == 60
 
 
 @pytest.mark.parametrize("rows, words", [
@@ -215,22 +215,3 @@ def test_import_is_light() -> None:
             "'matplotlib', 'rich') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
-
-
-def test_cli_reports_spammers_when_the_gold_chooses_spam_rows(tmp_path: Path, capsys) -> None:
-    # annotators who click their favourite answer when they do not know, a weak model and
-    # 40 gold items: the gold chooses Jury's spam rows and the annotator table names them
-    from test_jury_spam import _spammer_crowd
-
-    ann, truth, pred_probs = _spammer_crowd(2)
-    ann.to_long().to_csv(tmp_path / "answers.csv", index=False)
-    np.save(tmp_path / "pp.npy", pred_probs)  # items 0..n-1: sorted id order
-    pd.DataFrame({"item": np.arange(40), "gold": truth[:40]}).to_csv(tmp_path / "gold.csv",
-                                                                     index=False)
-    assert main(["aggregate", str(tmp_path / "answers.csv"), "--pred-probs",
-                 str(tmp_path / "pp.npy"), "--gold", str(tmp_path / "gold.csv"), "--out",
-                 str(tmp_path / "out")]) == 0
-    assert "annotator model chosen on them: spam rows" in capsys.readouterr().out
-    stats = pd.read_csv(tmp_path / "out" / "annotator_stats.csv")
-    assert {"spam_share", "spam_answer"} <= set(stats.columns)
-    assert stats["spam_share"].between(0, 1).all()

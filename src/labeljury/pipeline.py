@@ -174,9 +174,9 @@ def run(
         retrain on"`` with ``pred_probs`` and no features) and
         ``history`` (one row per round: ``round``, ``labels_changed``,
         ``consensus_change``, ``damped``, ``model_cv_accuracy``,
-        ``model_log_loss``, ``heldout_loglik``, ``model_weight``,
-        ``model_floor`` (Jury's; NaN for other methods), ``seconds``, ``cpu_seconds``,
-        ``kept``).
+        ``model_log_loss``, ``heldout_loglik``, ``model_weight`` (the method's
+        ``describe()["model_weight"]``; NaN if it has none), ``seconds``,
+        ``cpu_seconds``, ``kept``).
 
     Examples
     --------
@@ -279,9 +279,7 @@ def run(
                 "model_cv_accuracy": metrics.get("cv_accuracy", np.nan),
                 "model_log_loss": metrics.get("cv_log_loss", np.nan),
                 "heldout_loglik": float(scores[-1].mean()) if len(scores[-1]) else np.nan,
-                "model_weight": float(np.mean(getattr(est, "model_weight_", np.nan))),
-                # the share of the model Jury distrusts outright (NaN for methods without one)
-                "model_floor": float(getattr(est, "model_floor_", np.nan)),
+                "model_weight": float(est.describe().get("model_weight", np.nan)),
                 "seconds": time.perf_counter() - t0,
                 # CPU seconds of this process (all its threads): on a shared machine the
                 # wall clock also counts the other jobs

@@ -96,11 +96,6 @@ def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
         "num_examples_labeled": n,
         "worst_class": ann.classes.take(worst_class(ann, labels)),
     })
-    shares = getattr(method, "spam_shares_", None)
-    if shares is not None:
-        # Jury's spam rows: how often the annotator spams, and the answer they click then
-        df["spam_share"] = np.asarray(shares)[:, 2]
-        df["spam_answer"] = ann.classes.take(np.argmax(method.spam_strategies_, axis=1))
     if ann.meta is not None and "seconds" in ann.meta:
         secs = pd.to_numeric(ann.meta["seconds"], errors="coerce")
         df["median_seconds_per_label"] = (

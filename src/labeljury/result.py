@@ -38,8 +38,6 @@ class Result:
     annotator_stats : DataFrame
         Per annotator, worst first: ``annotator``, ``annotator_quality``,
         ``agreement_with_consensus``, ``num_examples_labeled``, ``worst_class``;
-        with Jury's spam rows also ``spam_share`` (share of their labels that
-        were spam) and ``spam_answer`` (the class they click when they spam);
         with a ``seconds`` column in the input, ``median_seconds_per_label``;
         with gold items, ``n_gold`` (their labels on gold items) and
         ``gold_accuracy`` (the share equal to the gold class).
@@ -194,11 +192,10 @@ class Result:
             "gold_items": 0 if self.annotations.gold is None
             else int((self.annotations.gold >= 0).sum()),
             "gold_pinned": bool(getattr(self.method, "use_gold", False)),
-            "scores_calibrated_on_gold": int(getattr(self.method, "gold_calibration_items_", 0)),
-            # Jury's annotator model, when its gold items chose it (spam="auto")
-            "annotator_model_chosen_on_gold": None
-            if getattr(self.method, "family_gold_loglik_", None) is None
-            else ("spam rows" if self.method.spam_ else "usual rows"),
+            "scores_calibrated_on_gold": int(
+                self.method.describe().get("gold_calibration_items", 0)),
+            # method="auto": which method it used and why (None for a method asked by name)
+            "chosen_by": self.extra.get("chosen_by"),
         }
         out.update(run)
         if self.gold is not None:
@@ -216,13 +213,19 @@ def _to_parquet(df: pd.DataFrame, path: str) -> None:
     out.to_parquet(path, index=False)
 
 
+#: what ``method="auto"`` says in the summary. Choosing among Jury, the shrunk
+#: Dawid-Skene baseline and majority vote by the likelihood of held-out labels scored
+#: below plain Jury on the generalization protocol's data
+#: (benchmarks/jury/auto_choice.py, docs/jury.md), so auto is Jury
+AUTO_REASON = ("jury, labeljury's default (choosing a method by held-out labels measured "
+               "no better; docs/jury.md)")
+
+
 def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> Aggregator:
     """Turn a name (or ``"auto"``) into an unfitted method instance.
 
-    ``"auto"`` picks labeljury's own method, :class:`~labeljury.methods.jury.Jury`:
-    with pred_probs it is the model-aware method; without, it is hierarchical
-    Dawid-Skene, which measured at least as accurate as majority vote and
-    Dawid-Skene on average at every sparsity level (see docs/benchmarks.md).
+    ``"auto"`` is labeljury's own method, :class:`~labeljury.methods.jury.Jury`,
+    with or without pred_probs (see :data:`AUTO_REASON`).
     """
     if isinstance(method, Aggregator):
         if params:
@@ -291,6 +294,7 @@ def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: A
         annotations=ann,
         method=est,
         pred_probs=probs,
+        extra={"chosen_by": AUTO_REASON} if isinstance(method, str) and method == "auto" else {},
     )
     if ann.gold is not None and gold_folds:
         from .gold import attach_gold

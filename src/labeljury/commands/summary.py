@@ -27,12 +27,9 @@ SHORT = {
     "worst_class": "worst class",
     "n_gold": "on gold",
     "gold_accuracy": "gold acc.",
-    "spam_share": "spam share",
-    "spam_answer": "spams",
     "labels_changed": "changed",
     "annotator_fit": "fit to annotators",
     "model_weight": "model weight",
-    "model_floor": "model floor",
 }
 
 
@@ -88,7 +85,6 @@ def print_summary(console: Any, res: Any) -> None:
     elif s["gold_items"]:
         # method-specific keys: present when the method reports them
         calibrated = s.get("scores_calibrated_on_gold")
-        chosen = s.get("annotator_model_chosen_on_gold")
         console.print(
             f"{plural(s['gold_items'], 'gold item')} pinned to their class; "
             + (
@@ -96,11 +92,8 @@ def print_summary(console: Any, res: Any) -> None:
                 if calibrated
                 else "scores not calibrated on them (jury does with 20 or more)"
             )
-            + (f"; annotator model chosen on them: {chosen}" if chosen else "")
         )
-    elif hasattr(res.method, "gold_calibration_items_") or "gold_calibration_items" in (
-        res.method.describe() if hasattr(res.method, "describe") else {}
-    ):
+    elif "gold_calibration_items" in res.method.describe():
         # the labels cannot show a mistake the whole crowd shares; gold items can
         console.print(
             "[dim]tip: --gold FILE with 20 or more checked items (5-10% of them is "
@@ -140,6 +133,5 @@ def print_summary(console: Any, res: Any) -> None:
         "num_examples_labeled",
         "worst_class",
     ]
-    # gold columns with gold; Jury's spam rows: how often each annotator spams, and what
-    cols += [c for c in ("n_gold", "gold_accuracy", "spam_share", "spam_answer") if c in st.columns]
+    cols += [c for c in ("n_gold", "gold_accuracy") if c in st.columns]  # with gold
     console.print(frame_table(st.head(5), "lowest-quality annotators", cols))

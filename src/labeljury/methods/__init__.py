@@ -23,9 +23,9 @@ from .one_coin import OneCoinDawidSkene
 from .wawa import Wawa
 from .zero_based_skill import ZeroBasedSkill
 
-__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "DawidSkene",
-           "GoldMajorityVote", "MajorityVote", "OneCoinDawidSkene", "Wawa", "ZeroBasedSkill",
-           "argmax_ties", "get_method", "method_class"]
+__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "CrowdLab", "DawidSkene",
+           "GoldMajorityVote", "Jury", "MajorityVote", "OneCoinDawidSkene", "Wawa",
+           "ZeroBasedSkill", "argmax_ties", "get_method", "method_class"]
 
 #: name -> "module:Class"; imported lazily so listing methods costs nothing
 METHODS: dict[str, str] = {

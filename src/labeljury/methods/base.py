@@ -157,6 +157,23 @@ class Aggregator(Params):
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         raise NotImplementedError
 
+    def describe(self) -> dict[str, Any]:
+        """Method-specific fitted statistics, for reports and summaries.
+
+        Generic code (``Result``, ``quality``, the pipeline, the CLI) reads a
+        method's own statistics only through this dict, never through private
+        attributes. Keys in use: ``model_weight`` (float, the weight given to
+        the model's ``pred_probs``), ``gold_calibration_items`` (int, gold items
+        the quality scores were calibrated on). Default: ``{}``.
+
+        Examples
+        --------
+        >>> from labeljury.methods import MajorityVote
+        >>> MajorityVote().describe()
+        {}
+        """
+        return {}
+
     def fit_predict(self, annotations: Any, pred_probs: np.ndarray | None = None) -> np.ndarray:
         """Fit and return ``labels_``."""
         return self.fit(annotations, pred_probs).labels_

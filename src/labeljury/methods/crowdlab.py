@@ -155,6 +155,11 @@ class CrowdLab(Aggregator):
     uses_pred_probs = True
     summary = "CROWDLAB: model pred_probs and annotators in a weighted ensemble (Goh+ 2022)"
 
+    def describe(self) -> dict[str, Any]:
+        """``model_weight``: the summed weight :math:`w_m` of the models (see ``model_weight_``)."""
+        return {"model_weight": float(np.sum(self.model_weight_))} \
+            if hasattr(self, "model_weight_") else {}
+
     def __init__(self, quality_method: Literal["crowdlab", "agreement"] = "crowdlab",
                  per_annotator_weights: bool = True) -> None:
         self.quality_method = quality_method

@@ -1,7 +1,7 @@
 """How often the gold label contradicts a unanimous crowd: the part of ECE labels cannot see.
 
-    python benchmarks/gold_disagreement.py                 # ../shared/datasets + scenarios
-    python benchmarks/gold_disagreement.py --data DIR --min-labels 5
+    python benchmarks/jury/gold_disagreement.py                 # ../shared/datasets + scenarios
+    python benchmarks/jury/gold_disagreement.py --data DIR --min-labels 5
 
 For every data set (all labels, no subsampling) it takes the items with at least
 ``--min-labels`` labels and a gold class, and reports the share of those whose labels
@@ -12,7 +12,7 @@ under 1%, and the synthetic scenarios show it); where the share is several perce
 crowd shares mistakes or the gold has errors of its own. No method that reads only the
 labels can score such items below its most confident scores, so the expected
 calibration error against that gold has a floor that held-out labels cannot lower; gold
-items can (``Jury(calibrate_on_gold=True)``).
+items can (Jury fits its score temperature on 20 or more gold items).
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+r"""Annotator rows: Dawid-Skene confusion rows shrunk toward the crowd's pooled confusion.
+
+Given the expected counts :math:`n_{acl}` (annotator :math:`a` said :math:`l` when
+the truth was :math:`c`) and the pooled confusion
+:math:`\bar\pi_{cl} = \sum_a n_{acl} / \sum_{a,l} n_{acl}`, each row is the posterior
+mean under a Dirichlet prior of strength :math:`s` centred on the pool:
+
+.. math:: \pi^{(a)}_{cl} = \frac{n_{acl} + s\,\bar\pi_{cl}}{n_{ac\cdot} + s}.
+
+An annotator with few labels behaves like the crowd; one with many, like a free
+Dawid-Skene row. The leave-one-out version of a label's log-likelihood removes
+that label's own expected contribution :math:`T_{ic}` from its annotator's counts,
+so a label is judged by parameters it did not help fit (the honest scores).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._em import confusion_counts, log_likelihoods
+
+__all__ = ["Rows"]
+
+_EPS = 1e-12
+
+
+class Rows:
+    """Shrunk confusion rows fitted to one posterior.
+
+    Parameters
+    ----------
+    one_hot : sparse matrix, shape (n_items, n_annotators * K)
+        :meth:`Annotations.one_hot`.
+    post : ndarray, shape (n_items, K)
+        Current posterior over the true class.
+    strength : float
+        Pseudo-labels :math:`s` per row pulling it toward the pooled row.
+    """
+
+    def __init__(self, one_hot, post: np.ndarray, strength: float) -> None:
+        self.counts = confusion_counts(one_hot, post)  # [a, c, l]
+        pooled = self.counts.sum(axis=0) + _EPS
+        self.pooled = pooled / pooled.sum(axis=1, keepdims=True)
+        self.strength = float(strength)
+        self.totals = self.counts.sum(axis=2)  # [a, c]
+        self.confusions = (self.counts + self.strength * self.pooled) / \
+            (self.totals + self.strength)[:, :, None]
+        np.clip(self.confusions, _EPS, None, out=self.confusions)
+
+    def loglik(self, one_hot) -> np.ndarray:
+        """Per item and true class, the summed log-probability of its labels."""
+        return log_likelihoods(one_hot, np.log(self.confusions))
+
+    def loo_terms(self, ann, post: np.ndarray, idx: np.ndarray | slice = slice(None)
+                  ) -> np.ndarray:
+        """Per annotation (rows ``idx``) and true class, its log-probability under its
+        annotator's row refitted without it, shape ``(n, K)``."""
+        return np.stack([t.copy() for t in self._loo_by_class(ann, post, idx)], axis=1)
+
+    def loo_loglik(self, ann, post: np.ndarray) -> np.ndarray:
+        """:meth:`loglik` with every label judged by its leave-one-out row."""
+        out = np.empty((ann.n_items, post.shape[1]))
+        for c, terms in enumerate(self._loo_by_class(ann, post, slice(None))):
+            out[:, c] = np.bincount(ann.item, weights=terms, minlength=ann.n_items)
+        return out
+
+    def _loo_by_class(self, ann, post: np.ndarray, idx: np.ndarray | slice):
+        """The leave-one-out terms one true class at a time: flat gathers of length n
+        into reused buffers (gathering (n, K) rows was 5x slower at 1e6 annotations)."""
+        k = post.shape[1]
+        a, lab, item = ann.annotator[idx], ann.label[idx], ann.item[idx]
+        cell = a.astype(np.int64) * k + lab
+        # [c, a * K + l]: the numerator n[a, c, l] + s * pooled[c, l]
+        num_table = (self.counts + self.strength * self.pooled).transpose(1, 0, 2).reshape(k, -1)
+        den_table = (self.totals + self.strength).T  # [c, a]
+        post_t = np.ascontiguousarray(post.T)  # [c, i]
+        num, den, own = (np.empty(cell.size) for _ in range(3))
+        for c in range(k):
+            np.take(post_t[c], item, out=own)  # the label's own expected count
+            np.take(num_table[c], cell, out=num)
+            np.take(den_table[c], a, out=den)
+            num -= own
+            den -= own
+            np.maximum(num, _EPS, out=num)
+            np.maximum(den, _EPS, out=den)
+            num /= den
+            yield np.log(num, out=den)
+
+    def expected_accuracy(self, rho: np.ndarray) -> np.ndarray:
+        r"""Per annotator :math:`\sum_c \rho_c \pi^{(a)}_{cc}`."""
+        return np.einsum("acc,c->a", self.confusions, rho)
