@@ -140,12 +140,22 @@ def test_at_most_six_parameters_and_random_state() -> None:
 @pytest.mark.parametrize("kw, words", [({"strength": "auto"}, "strength must be a number"),
                                        ({"strength": -1.0}, "got -1.0"),
                                        ({"model_weight": np.nan}, "model_weight must"),
-                                       ({"max_iter": 0}, "max_iter must"),
+                                       ({"max_iter": -1}, "max_iter must"),
                                        ({"tol": 0}, "tol must")])
 def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     data = scenario_confusions(0, n_items=50)
     with pytest.raises(InputError, match=words):
         Jury(**kw).fit(data.annotations)
+
+
+def test_zero_iterations_return_the_majority_vote_start() -> None:
+    data = scenario_confusions(0, n_items=200)
+    ann = data.annotations
+    jury = Jury(max_iter=0).fit(ann)
+    votes = ann.vote_counts()
+    np.testing.assert_allclose(jury.probas_, votes / votes.sum(axis=1, keepdims=True))
+    assert jury.n_iter_ == 0
+    assert np.all((jury.consensus_quality_ >= 0) & (jury.consensus_quality_ <= 1))
 
 
 def _shared_mistakes_crowd(seed: int) -> tuple[Annotations, np.ndarray]:

@@ -56,6 +56,7 @@ class Jury(Aggregator):
     use_gold : bool, default True
         Pin items with a known gold class (``Annotations.gold``) to it.
     max_iter : int, default 100
+        Maximum number of EM iterations; ``0`` returns the majority-vote start.
     tol : float, default 1e-4
         Stop when the relative change of the log-likelihood is below ``tol``.
     random_state : int, default 0
@@ -110,8 +111,8 @@ class Jury(Aggregator):
             value = getattr(self, name)
             if not (number(value) and value >= 0):
                 raise InputError(f"Jury: {name} must be a number >= 0, got {value!r}")
-        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
-            raise InputError(f"Jury: max_iter must be an integer >= 1, got {self.max_iter!r}")
+        if not (isinstance(self.max_iter, int) and self.max_iter >= 0):
+            raise InputError(f"Jury: max_iter must be an integer >= 0, got {self.max_iter!r}")
         if not (number(self.tol) and self.tol > 0):
             raise InputError(f"Jury: tol must be a positive number, got {self.tol!r}")
 
@@ -139,7 +140,9 @@ class Jury(Aggregator):
 
         self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
                                                    name="Jury")
-        rows = fit["rows"]
+        # max_iter=0 returns the majority-vote start (as every EM method does), scored by
+        # the rows fitted to it
+        rows = fit["rows"] if fit else Rows(x, post, float(self.strength))
         self.probas_ = post
         self.model_weight_ = float(self.model_weight) if log_p is not None else 0.0
         self.confusion_matrices_ = rows.confusions
