@@ -36,11 +36,9 @@ from labeljury.bench.families import FAMILIES, draw_seed, family_sets, real_sets
 from labeljury.bench.protocol import DEFAULT_PEERS, ProtocolConfig, run_protocol
 from labeljury.bench.protocol_report import render
 
-#: --quick: small real sets (one with text, one with tabular features), half-size families
-#: and a 5 s fit budget (crowd-kit GLAD, 90% of the time, then runs on the small sets only)
+#: --quick: four small real sets (one with text, one with tabular features), half-size families
 QUICK_SETS = ("temp", "weather_sentiment_cf", "rte", "music_genre")
 QUICK_SCALE = 0.5
-QUICK_BUDGET = 5.0
 #: --tiny (tests, no shared data): a tenth of the families, two peers
 TINY_SCALE = 0.1
 TINY_PEERS = ("crowdkit:MajorityVote", "cleanlab:crowdlab")
@@ -55,7 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="method[:JSON settings]; repeatable (default: the baseline and jury)",
     )
     p.add_argument("--seed", type=int, default=None, help="reproduce a run (default: fresh)")
-    p.add_argument("--quick", action="store_true", help="a few small sets, ~3-5 minutes")
+    p.add_argument(
+        "--quick", action="store_true", help="four small real sets, half-size families (minutes)"
+    )
     p.add_argument(
         "--tiny",
         action="store_true",
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     sets += family_sets(seed, args.families, scale)
     peers = args.peers if args.peers is not None else TINY_PEERS if args.tiny else DEFAULT_PEERS
     candidates = args.candidate or ["jury"]
-    budget = args.budget if args.budget is not None else QUICK_BUDGET if args.quick else 20.0
+    budget = args.budget
     cfg = ProtocolConfig(max_fit_seconds=budget, progress=not args.quiet, peers=peers)
     rows = run_protocol(sets, candidates, config=cfg)
     wall = time.perf_counter() - t0
