@@ -139,3 +139,19 @@ def test_single_label_options_and_layouts_refused(tmp_path, capsys):
     wide = _write(tmp_path, "item,a,b\nd1,x,y\n", "wide.csv")
     assert main(["aggregate", wide, "--multi-label", "--format", "wide", "--out", out]) == 2
     assert "long table" in capsys.readouterr().err
+
+
+def test_methods_lists_the_multi_label_methods(capsys):
+    from labeljury.methods import METHODS
+    from labeljury.multilabel.methods import METHODS as MULTI
+
+    assert main(["methods", "--plain"]) == 0
+    out = capsys.readouterr().out
+    single, _, multi = out.partition("multi-label methods (--multi-label):")
+    assert multi, "no multi-label section"
+    for name in METHODS:
+        assert f"\n{name} " in "\n" + single
+    for name, cls in MULTI.items():
+        assert f"\n{name} " in multi and cls.summary in multi
+    assert main(["methods"]) == 0
+    assert "multi-label method" in capsys.readouterr().out
