@@ -121,6 +121,8 @@ def test_run_multi_label_with_features(tmp_path):
     )
     pp = pd.read_csv(out / "pred_probs.csv")
     assert list(pp.columns) == ["item", *ann.classes]
+    # run writes the report unless --no-report; it shows the rounds
+    assert "<h2>Rounds</h2>" in (out / "report.html").read_text()
     lq = pd.read_csv(out / "label_quality.csv", keep_default_na=False)
     got = np.array([[cls in s.split("|") for cls in ann.classes] for s in lq["consensus_label"]])
     from labeljury.multilabel.methods import MultiJury

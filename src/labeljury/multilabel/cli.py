@@ -19,13 +19,15 @@ from .data import MultiLabelAnnotations
 __all__ = ["cmd_aggregate", "cmd_run", "load_pred_probs", "read_answers"]
 
 # options of the single-label reader that mean nothing for sets
-_SINGLE_ONLY = (("gold", "--gold"),)
+_SINGLE_ONLY = (
+    ("gold", "--gold"),
+    ("items", "--items"),
+    ("class_names", "--class-names"),
+)
 
 
 def read_answers(args: argparse.Namespace) -> MultiLabelAnnotations:
     """Read ANSWERS as multi-label: a long table, or a tool export that carries several choices."""
-    if getattr(args, "report", False):
-        raise InputError("--report is not available for multi-label data yet")
     for attr, flag in _SINGLE_ONLY:
         if getattr(args, attr, None):
             raise InputError(f"{flag} is not supported with --multi-label yet")
@@ -161,6 +163,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     from .result import aggregate
 
     console = Console(quiet=args.quiet, highlight=False)
+    if getattr(args, "report", False) and args.out is None:
+        raise InputError("--report writes report.html into --out DIR; give --out too")
     ann = read_answers(args)
     pp = load_pred_probs(args.pred_probs, ann, args.pred_probs_id_col) if args.pred_probs else None
     res = aggregate(ann, method=args.method, pred_probs=pp, sep=args.label_sep)
@@ -169,6 +173,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         console.print("no --out DIR given: nothing written")
         return 0
     files = res.save(args.out, format=args.output_format)
+    if getattr(args, "report", False):
+        files.append(res.report(Path(args.out) / "report.html"))
     console.print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
 
@@ -208,6 +214,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     files = res.save(args.out, format=args.output_format)
     pp_path = Path(args.out) / f"pred_probs.{args.output_format}"
     files.append(_save_pred_probs(res, pp_path))
+    if not getattr(args, "no_report", False):
+        files.append(res.report(Path(args.out) / "report.html"))
     _print(console, res)
     console.print(res.history.to_string(index=False))
     console.print(f"wrote {', '.join(str(f) for f in files)}")

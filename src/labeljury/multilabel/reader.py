@@ -136,8 +136,7 @@ def _split_cells(cells: np.ndarray, sep: str, where: Any) -> tuple[np.ndarray, n
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lists = pc.split_pattern(pa.array(text.iloc[plain].to_numpy(dtype=object), pa.string()),
-                             sep)
+    lists = pc.split_pattern(pa.array(text.iloc[plain].to_numpy(dtype=object), pa.string()), sep)
     tokens = pc.utf8_trim_whitespace(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
     rows = plain[pc.list_parent_indices(lists).to_numpy()]
     rows_s = [

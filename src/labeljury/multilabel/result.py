@@ -141,6 +141,12 @@ class MultiLabelResult:
             "unanimous_items": int((lq["annotator_agreement"].to_numpy() == 1).sum()),
         }
 
+    def report(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+        """Write the HTML report: :func:`~labeljury.report.multilabel.write_multilabel_report`."""
+        from ..report.multilabel import write_multilabel_report
+
+        return write_multilabel_report(self, path, **kwargs)
+
     def save(self, out: str | os.PathLike[str], format: str = "csv") -> list[Path]:
         """Write the four tables to folder ``out`` (``csv`` or ``parquet``), atomically.
 
