@@ -217,7 +217,7 @@ def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None =
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    env.globals.update(csrf=csrf, classes=data.classes)
+    env.globals.update(csrf=csrf, classes=data.classes, multi_label=data.multi_label)
     # query strings: {{ params | q }}, {{ params | q(id=item) }} (extra keys first)
     env.filters["q"] = lambda params, **extra: urlencode({**extra, **params})
     env.filters["f3"] = lambda x: "" if x is None else f"{x:.3f}"
@@ -291,13 +291,13 @@ def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None =
         body = await request.body()
         is_json = request.headers.get("content-type", "").startswith("application/json")
         try:
-            fields = (
-                json.loads(body or b"{}")
-                if is_json
-                else {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-            )
+            form = {} if is_json else parse_qs(body.decode("utf-8", "replace"))
+            fields = json.loads(body or b"{}") if is_json else {k: v[0] for k, v in form.items()}
             if not isinstance(fields, dict):
                 raise ValueError("not an object")
+            if data.multi_label and not is_json and fields.get("action") == "correct":
+                # the plain form's checked class boxes: the corrected set (maybe empty)
+                fields["label"] = form.get("label", [])
         except ValueError:
             return JSONResponse({"error": "the body is not valid JSON"}, status_code=400)
         i = None
@@ -305,7 +305,12 @@ def create_app(data: ReviewData, *, token: str | None = None, csrf: str | None =
             i = data.position(str(fields.get("item", "")))
             # a class button of the plain form sends only its label: a correction
             action = str(fields.get("action") or ("correct" if fields.get("label") else ""))
-            row = data.decide(data.ids[i], action, fields.get("label") or None)
+            label = fields.get("label")
+            if not data.multi_label:
+                label = label or None
+            elif not isinstance(label, (list, str)) and label is not None:
+                raise InputError("a set is a list of classes")
+            row = data.decide(data.ids[i], action, label)
         except KeyError:
             return JSONResponse({"error": "no such item"}, status_code=404)
         except InputError as exc:

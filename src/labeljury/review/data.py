@@ -48,6 +48,9 @@ DECISION_CODES = {a: k + 1 for k, a in enumerate(ACTIONS)}
 class ReviewData:
     """An output folder's tables as arrays, plus the review decisions made so far.
 
+    :meth:`load` gives a :class:`~labeljury.review.multilabel.MultiLabelReviewData`
+    for a multi-label folder (one with ``class_quality``).
+
     Parameters
     ----------
     label_quality, detailed_label_quality, annotator_stats : DataFrame
@@ -62,6 +65,9 @@ class ReviewData:
         Where decisions are appended; existing decisions are loaded.
     reviewer : str
     """
+
+    #: True for a multi-label folder (consensus and labels are sets)
+    multi_label = False
 
     def __init__(
         self,
@@ -148,6 +154,10 @@ class ReviewData:
             model_prob,
         )
 
+        self._finish(items, items_base, reviews_path)
+
+    def _finish(self, items: pd.DataFrame | None, items_base: Any, reviews_path: Any) -> None:
+        """Queue orders and ranks, item content, the decisions so far (after the tables)."""
         # queue orders, lowest first; ties keep the table order
         self.order = {
             "quality": np.argsort(np.nan_to_num(self.quality, nan=-1.0), kind="stable"),
@@ -193,10 +203,20 @@ class ReviewData:
 
             items = _read_table(data)
             base = Path(data).resolve().parent
-        return cls(
+        tables = [
             _read(out, "label_quality"),
             _read(out, "detailed_label_quality"),
             _read(out, "annotator_stats"),
+        ]
+        # only `aggregate --multi-label` writes class_quality: its folder holds sets
+        class_quality = _read(out, "class_quality", required=False)
+        make: Any = cls
+        if class_quality is not None:
+            from .multilabel import MultiLabelReviewData
+
+            make, tables = MultiLabelReviewData, [*tables, class_quality]
+        return make(
+            *tables,
             _read(out, "pred_probs", required=False),
             items,
             items_base=base,
@@ -295,7 +315,7 @@ class ReviewData:
             mask = m if mask is None else mask & m
 
         if q.cls:
-            both(self.consensus == (self.classes.index(q.cls) if q.cls in self.classes else -2))
+            both(self._class_mask(q.cls))
         if q.disagree:
             both(self.agreement < 1)
         if q.reviewed:
@@ -311,6 +331,18 @@ class ReviewData:
             both(self._search(q.q))
         order = self.order[q.sort]
         return order if mask is None else order[mask[order]]
+
+    def _class_mask(self, name: str) -> np.ndarray:
+        """The items whose consensus is class ``name``."""
+        return self.consensus == (self.classes.index(name) if name in self.classes else -2)
+
+    def _per_class(self, mask: np.ndarray) -> list[int]:
+        """Per class, how many items of ``mask`` have it as their consensus."""
+        return np.bincount(self.consensus[mask], minlength=len(self.classes)).tolist()
+
+    def consensus_text(self, i: int) -> str:
+        """Item ``i``'s consensus label as written in the tables."""
+        return self.classes[self.consensus[i]]
 
     def _search(self, text: str) -> np.ndarray:
         m = np.zeros(self.n, dtype=bool)
@@ -454,19 +486,9 @@ class ReviewData:
                 "counts": ahist.tolist(),
             },
             "consensus_per_class": dict(
-                zip(
-                    self.classes,
-                    np.bincount(self.consensus, minlength=len(self.classes)).tolist(),
-                    strict=True,
-                )
+                zip(self.classes, self._per_class(np.ones(self.n, dtype=bool)), strict=True)
             ),
-            "corrected_per_class": dict(
-                zip(
-                    self.classes,
-                    np.bincount(self.consensus[corrected], minlength=len(self.classes)).tolist(),
-                    strict=True,
-                )
-            ),
+            "corrected_per_class": dict(zip(self.classes, self._per_class(corrected), strict=True)),
         }
 
     def flagged(self) -> np.ndarray:

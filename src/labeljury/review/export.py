@@ -51,7 +51,7 @@ def label_studio_tasks(data: ReviewData) -> list[dict[str, Any]]:
                 "data": task_data,
                 "meta": {
                     "labeljury_item": data.ids[i],
-                    "consensus_label": data.classes[data.consensus[i]],
+                    "consensus_label": data.consensus_text(i),
                     "consensus_quality_score": _num(data.quality[i]),
                     "relabel_priority": _num(data.priority[i]),
                     "num_annotations": int(data.n_annotations[i]),

@@ -84,7 +84,8 @@ def append_review(
 
     if action not in ACTIONS:
         raise InputError(f"review action must be one of {', '.join(ACTIONS)}, got {action!r}")
-    if action != "relabel" and not label:
+    # a multi-label correction may be the empty set (""): only a missing label is refused
+    if action != "relabel" and label is None:
         raise InputError(f"a review '{action}' needs a label")
     row = {
         "item": str(item),

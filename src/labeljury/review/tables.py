@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, MissingColumnError
 
-__all__ = ["relabel_scores"]
+__all__ = ["relabel_scores", "weighted_support"]
 
 TEXT_NAMES = ("text", "content", "sentence", "review", "body", "tweet", "document", "title")
 IMAGE_NAMES = ("image", "image_path", "image_url", "img", "path", "file", "filename", "url")
@@ -133,9 +133,23 @@ def relabel_scores(
     ...                np.array([1.0, 0.5, 1.0]), None).round(3).tolist()
     [0.667, 1.0]
     """
-    n = len(consensus)
+    return weighted_support(
+        ann_label == consensus[ann_item], ann_item, ann_weight, model_prob, len(consensus)
+    )
+
+
+def weighted_support(
+    agree: np.ndarray,
+    ann_item: np.ndarray,
+    ann_weight: np.ndarray,
+    model_prob: np.ndarray | None,
+    n: int,
+) -> np.ndarray:
+    """The formula of :func:`relabel_scores` given each annotation's agreement in [0, 1]
+
+    (1/0 for a class; for a set, the share of classes on which it agrees with the consensus).
+    """
     w = np.clip(np.nan_to_num(ann_weight, nan=0.0), 0.0, 1.0)
-    agree = ann_label == consensus[ann_item]
     num = np.bincount(ann_item, weights=w * agree, minlength=n)
     den = np.bincount(ann_item, weights=w, minlength=n)
     if model_prob is not None:

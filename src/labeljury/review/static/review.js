@@ -42,11 +42,21 @@
       });
     }
 
+    // multi-label: the class boxes are the edited set; Enter saves it
+    var multi = form.dataset.multi === "1";
+    var boxes = form.querySelectorAll("input[type=checkbox][name=label]");
+    function checkedSet() {
+      var out = [];
+      boxes.forEach(function (b) { if (b.checked) out.push(b.value); });
+      return out;
+    }
+
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var b = ev.submitter;
       if (!b) return;
       if (b.name === "label") decide("correct", b.value);
+      else if (multi && b.value === "correct") decide("correct", checkedSet());
       else decide(b.value, null);
     });
 
@@ -54,13 +64,20 @@
     document.addEventListener("keydown", function (ev) {
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       var t = ev.target.tagName;
-      if (t === "INPUT" || t === "SELECT" || t === "TEXTAREA") return;
+      if ((t === "INPUT" && ev.target.type !== "checkbox") || t === "SELECT" || t === "TEXTAREA") return;
       var k = ev.key;
       if (k >= "1" && k <= "9") {
-        var b = classButtons[parseInt(k, 10) - 1];
+        var i = parseInt(k, 10) - 1;
+        if (multi) {
+          if (boxes[i]) { ev.preventDefault(); boxes[i].checked = !boxes[i].checked; }
+          return;
+        }
+        var b = classButtons[i];
         if (b) { ev.preventDefault(); decide("correct", b.value); }
       } else if (k === "Enter") {
-        ev.preventDefault(); decide("accept", null);
+        ev.preventDefault();
+        if (multi) decide("correct", checkedSet());
+        else decide("accept", null);
       } else if (k === "r" || k === "R") {
         ev.preventDefault(); decide("relabel", null);
       } else if (k === "j" || k === "J") {
