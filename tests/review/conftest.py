@@ -90,3 +90,34 @@ def client_for(app: Any, **kwargs: Any) -> Any:
         warnings.filterwarnings("ignore", message="Using `httpx`")
         from starlette.testclient import TestClient
     return TestClient(app, **kwargs)
+
+
+#: a multi-label class that would be markup if the app did not escape it
+ML_XSS = "<b>x</b>"
+ML_CLASSES = ["sport", "news", ML_XSS, "tech"]
+
+
+def make_multilabel_output(out: Path, n_items: int = 40, seed: int = 0) -> Path:
+    """``labeljury aggregate --multi-label --label-sep ';'`` tables and an items file.
+
+    Items ``m000``... are judged by 3 of 5 annotators, each keeping a true class
+    with probability 0.85 and adding a wrong one with probability 0.1.
+    """
+    from labeljury.multilabel import MultiLabelAnnotations, aggregate
+
+    rng = np.random.default_rng(seed)
+    truth = rng.random((n_items, len(ML_CLASSES))) < 0.35
+    items, annotators, sets = [], [], []
+    for i in range(n_items):
+        for a in rng.choice(5, 3, replace=False):
+            keep = np.where(truth[i], rng.random(len(ML_CLASSES)) < 0.85, rng.random(4) < 0.1)
+            items.append(f"m{i:03d}")
+            annotators.append(f"w{a}")
+            sets.append([c for c, k in zip(ML_CLASSES, keep, strict=True) if k])
+    ann = MultiLabelAnnotations.from_sets(items, annotators, sets, classes=ML_CLASSES)
+    aggregate(ann, "majority_vote", sep=";").save(out)
+    path = out.parent / "ml_items.csv"
+    pd.DataFrame(
+        {"id": [f"m{i:03d}" for i in range(n_items)], "text": [f"doc {i}" for i in range(n_items)]}
+    ).to_csv(path, index=False)
+    return path

@@ -19,7 +19,7 @@ import pytest
 
 from labeljury.review.reviews import read_reviews
 
-from .conftest import XSS, make_output
+from .conftest import ML_CLASSES, ML_XSS, XSS, make_multilabel_output, make_output
 
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
@@ -36,7 +36,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """`labeljury review OUT --port 0 --no-browser` in a subprocess; yields (url, out, shots)."""
     root = tmp_path_factory.mktemp("review-browser")
     out = root / "out"
-    items = make_output(out)
+    yield from _serve(out, make_output(out), root)
+
+
+@pytest.fixture(scope="module")
+def ml_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """The same over a multi-label output folder."""
+    root = tmp_path_factory.mktemp("review-browser-ml")
+    out = root / "out"
+    yield from _serve(out, make_multilabel_output(out), root)
+
+
+def _serve(out: Path, items: Path, root: Path) -> Iterator[tuple[str, Path, Path]]:
     shots = Path(os.environ.get("LABELJURY_SCREENSHOTS") or root / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     env = {
@@ -191,3 +202,48 @@ def test_review_session(server: tuple[str, Path, Path], page: object) -> None:
         f"browser session: {time.perf_counter() - t0:.1f} s; 50 accepts with Enter: "
         f"{t_accept:.1f} s ({t_accept / 50 * 1000:.0f} ms from key to the next item loaded)"
     )
+
+
+def test_multi_label_correction_with_the_keyboard(
+    ml_server: tuple[str, Path, Path], page: object
+) -> None:
+    url, out, shots = ml_server
+    base = _base(url)
+    page.goto(url)
+    assert page.url == f"{base}/queue"
+    # the queue shows sets as chips; filter: the <b>x</b> class in the set
+    assert page.locator("table.queue tbody tr td:nth-child(2) .chip").count() > 0
+    with page.expect_navigation():
+        page.select_option("select[name=cls]", ML_XSS)
+    chips = page.locator("table.queue tbody tr td:nth-child(2)").all_inner_texts()
+    assert chips and all(ML_XSS in c for c in chips)  # shown as text, in every set
+    page.screenshot(path=str(shots / "ml_queue.png"), full_page=True)
+    item = page.locator("a.item-link").first.inner_text()
+    with page.expect_navigation():
+        page.locator("a.item-link").first.click()
+    assert page.locator("#item-id").inner_text() == item
+    before = set(page.locator("#consensus .chip").all_inner_texts())
+    assert ML_XSS in before
+    assert page.locator("table.labels tbody tr").count() == 3
+    page.screenshot(path=str(shots / "ml_item.png"), full_page=True)
+
+    # key 4 toggles the 4th class (tech), key 3 takes <b>x</b> out; Enter saves the set
+    page.keyboard.press("4")
+    page.keyboard.press("3")
+    want = (before ^ {"tech"}) - {ML_XSS}
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#item-id").inner_text() != item  # the next item opened
+    last = read_reviews(out / "reviews.csv").iloc[-1]
+    assert last["item"] == item and last["action"] == "correct"
+    assert last["label"] == ";".join(c for c in ML_CLASSES if c in want)
+
+    # reload the item: the corrected set is kept, shown and checked
+    page.goto(f"{base}/item?id={item}")
+    page.reload()
+    assert "corrected" in page.locator("#decision").inner_text()
+    assert set(page.locator("#decided-set .chip").all_inner_texts()) == want
+    checked = page.eval_on_selector_all("input[name=label]:checked", "els => els.map(e => e.value)")
+    assert set(checked) == want
+    page.screenshot(path=str(shots / "ml_item_corrected.png"), full_page=True)
+    assert page.dialogs == []
