@@ -92,8 +92,11 @@ def inputs(
             print(f"# {name}: not found under {data}; skipped")
             continue
         ann = labeljury.read_annotations(data / name / "answers.csv")
-        gold = pd.read_csv(data / name / "gold.csv").set_index("item")["label"]
-        truth = ann.classes.get_indexer(gold.reindex(ann.items).to_numpy())
+        gold = pd.read_csv(data / name / "gold.csv", dtype={"item": str}).set_index("item")
+        # item ids are text in Annotations: match the gold by the same text
+        truth = ann.classes.get_indexer(gold["label"].reindex(ann.items).to_numpy())
+        if (truth < 0).all():
+            raise SystemExit(f"{name}: no gold label matches an item id; check gold.csv")
         feats = pd.read_csv(data / name / file)
         feats = feats.set_index("item")
         if text_cols:
