@@ -95,8 +95,10 @@ def run_one(name: str, answers: pd.DataFrame, gold: pd.Series) -> dict[str, Any]
             warnings.simplefilter("ignore")
             labels = sklearn_tags_shim(getattr(agg, name))().fit_predict(answers)
     except Exception as exc:  # record crowd-kit's failure instead of stopping
-        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                "traceback_tail": traceback.format_exc().strip().splitlines()[-3:]}
+        return {
+            "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+            "traceback_tail": traceback.format_exc().strip().splitlines()[-3:],
+        }
     seconds = time.perf_counter() - t0
     common = gold.index.intersection(labels.index)
     acc = float(np.mean(labels.loc[common].to_numpy() == gold.loc[common].to_numpy()))
@@ -134,10 +136,12 @@ def compare_inputs(names: list[str] | None, seed: int, skip_large: bool):
         for k in (3, 2):
             yield f"{ds}@{k}", thinned(ann, k, seed), truth
     rng = np.random.default_rng(seed)
-    families = {"dawid_skene": (make_dawid_skene, {}, {"accuracy": (0.3, 0.7)}),
-                "one_coin": (make_one_coin, {}, {"accuracy": (0.25, 0.7)}),
-                "glad": (make_glad, {}, {"alpha": (-0.5, 1.5)}),
-                "mace": (make_mace, {}, {"competence": (0.05, 0.6)})}
+    families = {
+        "dawid_skene": (make_dawid_skene, {}, {"accuracy": (0.3, 0.7)}),
+        "one_coin": (make_one_coin, {}, {"accuracy": (0.25, 0.7)}),
+        "glad": (make_glad, {}, {"alpha": (-0.5, 1.5)}),
+        "mace": (make_mace, {}, {"competence": (0.05, 0.6)}),
+    }
     for fam, (gen, easy, hard) in families.items():
         for level, kw in (("easy", easy), ("hard", hard)):
             s = int(rng.integers(2**31))
@@ -148,8 +152,9 @@ def compare_inputs(names: list[str] | None, seed: int, skip_large: bool):
             yield f"sim:{fam}:{level}:sparse766", ann, truth
 
 
-def compare(names: list[str] | None, seed: int, skip_large: bool,
-            methods: list[str] | None = None) -> pd.DataFrame:
+def compare(
+    names: list[str] | None, seed: int, skip_large: bool, methods: list[str] | None = None
+) -> pd.DataFrame:
     """labeljury vs crowd-kit accuracy (and seconds) per input and method, printed as it goes."""
     import crowdkit.aggregation as agg
 
@@ -172,15 +177,22 @@ def compare(names: list[str] | None, seed: int, skip_large: bool,
                 ref = getattr(agg, ck_name)().fit_predict(df)
                 t2 = time.perf_counter()
             ref = ref.reindex(np.arange(ann.n_items)).to_numpy()
-            row = {"input": name, "method": ours,
-                   "labeljury": float(np.mean(mine[known] == truth[known])),
-                   "crowdkit": float(np.mean(ref[known] == truth[known])),
-                   "lj_s": t1 - t0, "ck_s": t2 - t1}
+            row = {
+                "input": name,
+                "method": ours,
+                "labeljury": float(np.mean(mine[known] == truth[known])),
+                "crowdkit": float(np.mean(ref[known] == truth[known])),
+                "lj_s": t1 - t0,
+                "ck_s": t2 - t1,
+            }
             row["diff_points"] = 100 * (row["labeljury"] - row["crowdkit"])
             rows.append(row)
-            print(f"{name:34s} {ours:13s} labeljury {row['labeljury']:.4f} crowd-kit "
-                  f"{row['crowdkit']:.4f} {row['diff_points']:+6.2f} pts "
-                  f"({row['lj_s']:.2f} s / {row['ck_s']:.2f} s)", flush=True)
+            print(
+                f"{name:34s} {ours:13s} labeljury {row['labeljury']:.4f} crowd-kit "
+                f"{row['crowdkit']:.4f} {row['diff_points']:+6.2f} pts "
+                f"({row['lj_s']:.2f} s / {row['ck_s']:.2f} s)",
+                flush=True,
+            )
     return pd.DataFrame(rows)
 
 
@@ -188,26 +200,39 @@ def main(argv: list[str] | None = None) -> None:
     """Run every method on every data set and write the JSON file (or ``--compare``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="*", help="data set names (default: all found)")
-    ap.add_argument("--methods", nargs="*", default=list(METHODS),
-                    help="crowd-kit class names (--compare: of MajorityVote DawidSkene GLAD)")
+    ap.add_argument(
+        "--methods",
+        nargs="*",
+        default=list(METHODS),
+        help="crowd-kit class names (--compare: of MajorityVote DawidSkene GLAD)",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--compare", action="store_true",
-                    help="print labeljury vs crowd-kit for MV/DS/GLAD instead of recording")
+    ap.add_argument(
+        "--compare",
+        action="store_true",
+        help="print labeljury vs crowd-kit for MV/DS/GLAD instead of recording",
+    )
     ap.add_argument("--seed", type=int, default=0, help="thinning and simulation seed")
     ap.add_argument("--skip-large", action="store_true", help="leave out adult and fact_eval")
     args = ap.parse_args(argv)
     if args.compare:
         now = _dt.datetime.now(_dt.timezone.utc)
-        print(f"# {platform.node()} ({os.cpu_count()} CPUs), {now:%Y-%m-%d %H:%M} UTC, "
-              f"seed {args.seed}", flush=True)
-        res = compare(args.datasets, args.seed, args.skip_large,
-                      [m for m in args.methods if m in COMPARED])
+        print(
+            f"# {platform.node()} ({os.cpu_count()} CPUs), {now:%Y-%m-%d %H:%M} UTC, "
+            f"seed {args.seed}",
+            flush=True,
+        )
+        res = compare(
+            args.datasets, args.seed, args.skip_large, [m for m in args.methods if m in COMPARED]
+        )
         print("\nworst gap per method (points, labeljury - crowd-kit):")
         for m, g in res.groupby("method"):
             w = g.loc[g["diff_points"].idxmin()]
-            print(f"  {m:13s} min {w['diff_points']:+.2f} ({w['input']}), mean "
-                  f"{g['diff_points'].mean():+.3f}, below -0.5 on "
-                  f"{int((g['diff_points'] < -0.5).sum())} of {len(g)}")
+            print(
+                f"  {m:13s} min {w['diff_points']:+.2f} ({w['input']}), mean "
+                f"{g['diff_points'].mean():+.3f}, below -0.5 on "
+                f"{int((g['diff_points'] < -0.5).sum())} of {len(g)}"
+            )
         return
 
     old = json.loads(args.out.read_text()) if args.out.is_file() else {}

@@ -44,8 +44,14 @@ def make(n_items: int, n_annotators: int, per_item: int, k: int, seed: int = 0):
     annotator = ann_ids.ravel()
     ok = rng.random(item.size) < acc[annotator]
     label = np.where(ok, truth[item], (truth[item] + rng.integers(1, k, item.size)) % k)
-    ann = Annotations(item, annotator, label, items=np.arange(n_items),
-                      annotators=[f"w{j}" for j in range(n_annotators)], classes=np.arange(k))
+    ann = Annotations(
+        item,
+        annotator,
+        label,
+        items=np.arange(n_items),
+        annotators=[f"w{j}" for j in range(n_annotators)],
+        classes=np.arange(k),
+    )
     logits = rng.normal(size=(n_items, k)).astype(np.float64)
     logits[np.arange(n_items), truth] += 2.0
     pp = np.exp(logits)
@@ -87,11 +93,23 @@ def time_cleanlab(ann: Annotations, pp: np.ndarray, timeout: float) -> tuple[flo
     """
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "input.npz"
-        np.savez(path, item=ann.item, annotator=ann.annotator, label=ann.label,
-                 pred_probs=pp, n_items=ann.n_items, n_annotators=ann.n_annotators)
+        np.savez(
+            path,
+            item=ann.item,
+            annotator=ann.annotator,
+            label=ann.label,
+            pred_probs=pp,
+            n_items=ann.n_items,
+            n_annotators=ann.n_annotators,
+        )
         try:
-            out = subprocess.run([sys.executable, "-c", CLEANLAB_CHILD, str(path)],
-                                 capture_output=True, text=True, timeout=timeout, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CLEANLAB_CHILD, str(path)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=True,
+            )
         except subprocess.TimeoutExpired:
             return float("nan"), float("nan")
         secs, gb = map(float, out.stdout.split()[-2:])
@@ -113,31 +131,45 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-cleanlab", action="store_true", help="skip the cleanlab run")
-    ap.add_argument("--cleanlab-timeout", type=float, default=600.0,
-                    help="seconds before the cleanlab subprocess is stopped (default 600)")
+    ap.add_argument(
+        "--cleanlab-timeout",
+        type=float,
+        default=600.0,
+        help="seconds before the cleanlab subprocess is stopped (default 600)",
+    )
     args = ap.parse_args(argv)
-    print(f"# {machine()}, python {platform.python_version()}, numpy {np.__version__}, "
-          f"{datetime.date.today().isoformat()}")
+    print(
+        f"# {machine()}, python {platform.python_version()}, numpy {np.__version__}, "
+        f"{datetime.date.today().isoformat()}"
+    )
 
     ann, pp = make(100_000, 1_000, 5, 10)
     t = time_labeljury(ann, pp)
-    print(f"1e5 items x 1000 annotators x 5 labels, K=10: labeljury {t:.3f} s, peak RSS so far "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB (data included)")
+    print(
+        f"1e5 items x 1000 annotators x 5 labels, K=10: labeljury {t:.3f} s, peak RSS so far "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB (data included)"
+    )
     if not args.no_cleanlab:
         secs, gb = time_cleanlab(ann, pp, args.cleanlab_timeout)
         if np.isnan(secs):
-            print(f"  cleanlab: did not finish in {args.cleanlab_timeout:.0f} s "
-                  f"(>= {args.cleanlab_timeout / t:.0f}x slower)")
+            print(
+                f"  cleanlab: did not finish in {args.cleanlab_timeout:.0f} s "
+                f"(>= {args.cleanlab_timeout / t:.0f}x slower)"
+            )
         else:
-            print(f"  cleanlab 2.9.0: {secs:.1f} s, peak {gb:.2f} GB -> labeljury "
-                  f"{secs / t:.0f}x faster")
+            print(
+                f"  cleanlab 2.9.0: {secs:.1f} s, peak {gb:.2f} GB -> labeljury "
+                f"{secs / t:.0f}x faster"
+            )
     del ann, pp
 
     ann, pp = make(1_000_000, 1_000, 3, 10)
     t = time_labeljury(ann, pp, repeat=2)
-    print(f"1e6 items x 1000 annotators x 3 labels, K=10: labeljury {t:.3f} s, peak RSS (data "
-          "included) "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
+    print(
+        f"1e6 items x 1000 annotators x 3 labels, K=10: labeljury {t:.3f} s, peak RSS (data "
+        "included) "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB"
+    )
 
 
 if __name__ == "__main__":

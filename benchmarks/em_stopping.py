@@ -32,13 +32,18 @@ from crowdkit_reference import compare_inputs
 from labeljury.methods import GLAD, DawidSkene
 
 VARIANTS = {
-    "DS 2 it": lambda: DawidSkene(max_iter=2), "DS 3 it": lambda: DawidSkene(max_iter=3),
-    "DS 5 it": lambda: DawidSkene(max_iter=5), "DS tol 1e-2": lambda: DawidSkene(tol=1e-2),
-    "DS tol 1e-3": lambda: DawidSkene(tol=1e-3), "DS tol 1e-4": lambda: DawidSkene(tol=1e-4),
+    "DS 2 it": lambda: DawidSkene(max_iter=2),
+    "DS 3 it": lambda: DawidSkene(max_iter=3),
+    "DS 5 it": lambda: DawidSkene(max_iter=5),
+    "DS tol 1e-2": lambda: DawidSkene(tol=1e-2),
+    "DS tol 1e-3": lambda: DawidSkene(tol=1e-3),
+    "DS tol 1e-4": lambda: DawidSkene(tol=1e-4),
     "DS smoothing 0": lambda: DawidSkene(smoothing=0.0),
     "DS default (converged)": DawidSkene,
-    "GLAD 2 it": lambda: GLAD(max_iter=2), "GLAD 3 it": lambda: GLAD(max_iter=3),
-    "GLAD 5 it": lambda: GLAD(max_iter=5), "GLAD default (converged)": GLAD,
+    "GLAD 2 it": lambda: GLAD(max_iter=2),
+    "GLAD 3 it": lambda: GLAD(max_iter=3),
+    "GLAD 5 it": lambda: GLAD(max_iter=5),
+    "GLAD default (converged)": GLAD,
 }
 
 
@@ -60,14 +65,17 @@ def main(argv: list[str] | None = None) -> None:
             known = truth >= 0
             for variant, make in VARIANTS.items():
                 acc = float(np.mean(make().fit(ann).labels_[known] == truth[known]))
-                rows.append({"input": name, "group": group(name), "variant": variant,
-                             "accuracy": 100 * acc})
+                rows.append(
+                    {"input": name, "group": group(name), "variant": variant, "accuracy": 100 * acc}
+                )
     df = pd.DataFrame(rows)
     table = df.pivot_table(index="variant", columns="group", values="accuracy", aggfunc="mean")
     table["all"] = df.groupby("variant")["accuracy"].mean()
     counts = df.groupby("group")["input"].nunique()
-    print(f"# {platform.node()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, seed "
-          f"{args.seed}; inputs: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+    print(
+        f"# {platform.node()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, seed "
+        f"{args.seed}; inputs: " + ", ".join(f"{g} {n}" for g, n in counts.items())
+    )
     print(table.loc[list(VARIANTS)].round(2).to_string())
 
 

@@ -36,19 +36,45 @@ def make_label_studio(path: Path, n: int, per_task: int, seed: int = 0) -> None:
             anns = []
             for k in range(t * per_task, (t + 1) * per_task):
                 u = int(users[k])
-                anns.append({
-                    "id": k, "completed_by": {"id": u, "email": f"user{u}@example.org",
-                                              "first_name": "", "last_name": ""},
-                    "result": [{"id": f"r{k}", "type": "choices", "origin": "manual",
-                                "from_name": "sentiment", "to_name": "review",
-                                "value": {"choices": [CLASSES[labels[k]]]}}],
-                    "was_cancelled": bool(k % 97 == 0), "ground_truth": False,
-                    "created_at": "2025-02-11T09:14:02.118233Z",
-                    "updated_at": "2025-02-11T09:14:02.118260Z",
-                    "lead_time": float(secs[k]), "task": t, "project": 7})
-            task = {"id": t, "data": {"review": f"review text number {t}", "sku": "KT-220"},
-                    "annotations": anns, "drafts": [], "predictions": [], "meta": {},
-                    "inner_id": t, "total_annotations": per_task, "project": 7}
+                anns.append(
+                    {
+                        "id": k,
+                        "completed_by": {
+                            "id": u,
+                            "email": f"user{u}@example.org",
+                            "first_name": "",
+                            "last_name": "",
+                        },
+                        "result": [
+                            {
+                                "id": f"r{k}",
+                                "type": "choices",
+                                "origin": "manual",
+                                "from_name": "sentiment",
+                                "to_name": "review",
+                                "value": {"choices": [CLASSES[labels[k]]]},
+                            }
+                        ],
+                        "was_cancelled": bool(k % 97 == 0),
+                        "ground_truth": False,
+                        "created_at": "2025-02-11T09:14:02.118233Z",
+                        "updated_at": "2025-02-11T09:14:02.118260Z",
+                        "lead_time": float(secs[k]),
+                        "task": t,
+                        "project": 7,
+                    }
+                )
+            task = {
+                "id": t,
+                "data": {"review": f"review text number {t}", "sku": "KT-220"},
+                "annotations": anns,
+                "drafts": [],
+                "predictions": [],
+                "meta": {},
+                "inner_id": t,
+                "total_annotations": per_task,
+                "project": 7,
+            }
             fh.write(("," if t else "") + json.dumps(task))
         fh.write("]")
 
@@ -60,19 +86,27 @@ def make_mturk(path: Path, n: int, per_hit: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     hit = np.arange(n) // per_hit
     labels = np.asarray(CLASSES)[rng.integers(0, 3, n)]
-    df = pd.DataFrame({
-        "HITId": pd.Series(hit).map("3HIT{:020d}".format),
-        "HITTypeId": "3KTYPEX9EXAMPLE0TYPE01", "Title": "Classify the sentiment",
-        "Reward": "$0.05", "AssignmentId": pd.Series(np.arange(n)).map("3ASGN{:019d}".format),
-        "WorkerId": pd.Series(rng.integers(0, 2000, n)).map("A{:012d}".format),
-        "AssignmentStatus": np.where(rng.random(n) < 0.02, "Rejected", "Approved"),
-        "AcceptTime": "Mon Feb 10 09:01:05 PST 2025",
-        "SubmitTime": pd.Series(rng.integers(10, 59, n)).map("Mon Feb 10 09:01:{} PST 2025".format),
-        "WorkTimeInSeconds": rng.integers(3, 120, n),
-        "Input.review_id": pd.Series(hit).map("r-{}".format),
-        "Input.review_text": "Arrived two days late but the kettle works great.",
-        "Answer.taskAnswers": [f'[{{"sentiment":{{"label":"{c}"}}}}]' for c in labels],
-        "Approve": "", "Reject": ""})
+    df = pd.DataFrame(
+        {
+            "HITId": pd.Series(hit).map("3HIT{:020d}".format),
+            "HITTypeId": "3KTYPEX9EXAMPLE0TYPE01",
+            "Title": "Classify the sentiment",
+            "Reward": "$0.05",
+            "AssignmentId": pd.Series(np.arange(n)).map("3ASGN{:019d}".format),
+            "WorkerId": pd.Series(rng.integers(0, 2000, n)).map("A{:012d}".format),
+            "AssignmentStatus": np.where(rng.random(n) < 0.02, "Rejected", "Approved"),
+            "AcceptTime": "Mon Feb 10 09:01:05 PST 2025",
+            "SubmitTime": pd.Series(rng.integers(10, 59, n)).map(
+                "Mon Feb 10 09:01:{} PST 2025".format
+            ),
+            "WorkTimeInSeconds": rng.integers(3, 120, n),
+            "Input.review_id": pd.Series(hit).map("r-{}".format),
+            "Input.review_text": "Arrived two days late but the kettle works great.",
+            "Answer.taskAnswers": [f'[{{"sentiment":{{"label":"{c}"}}}}]' for c in labels],
+            "Approve": "",
+            "Reject": "",
+        }
+    )
     df.to_csv(path, index=False)
 
 
@@ -82,9 +116,11 @@ def time_read(path: Path, fmt: str) -> tuple[float, float, int]:
         "import time, resource, labeljury.io as lio\n"
         f"t = time.perf_counter(); ann = lio.read({str(path)!r}, format={fmt!r})\n"
         "dt = time.perf_counter() - t\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(ann))\n")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout.split()
+        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(ann))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 

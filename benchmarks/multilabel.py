@@ -54,8 +54,10 @@ def markdown(df: pd.DataFrame, index: bool = True) -> str:
     """A pipe table (no tabulate dependency)."""
     if index:
         df = df.reset_index()
-    cells = [[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
-             for row in df.itertuples(index=False)]
+    cells = [
+        [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
+        for row in df.itertuples(index=False)
+    ]
     head = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in cells]
@@ -69,8 +71,7 @@ def set_quality(probas: np.ndarray) -> np.ndarray:
 
 def scores(pred: np.ndarray, probas: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     wrong = ~(pred == truth).all(axis=1)
-    auroc = (roc_auc_score(wrong, -set_quality(probas))
-             if 0 < wrong.sum() < len(wrong) else np.nan)
+    auroc = roc_auc_score(wrong, -set_quality(probas)) if 0 < wrong.sum() < len(wrong) else np.nan
     return {
         "hamming": float(np.mean(pred == truth)),
         "exact": float(np.mean(~wrong)),
@@ -90,8 +91,13 @@ def run_crowdkit(ann: MultiLabelAnnotations, base: str) -> tuple[np.ndarray, np.
     from crowdkit.aggregation import BinaryRelevance, DawidSkene, MajorityVote
 
     long = ann.to_long()
-    df = pd.DataFrame({"task": long["item"], "worker": long["annotator"],
-                       "label": [s.split("|") if s else [] for s in long["label"]]})
+    df = pd.DataFrame(
+        {
+            "task": long["item"],
+            "worker": long["annotator"],
+            "label": [s.split("|") if s else [] for s in long["label"]],
+        }
+    )
     agg = BinaryRelevance(DawidSkene(n_iter=100) if base == "ds" else MajorityVote())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -124,17 +130,35 @@ def compare(seeds: list[int], scenarios: dict[str, tuple]) -> pd.DataFrame:
     rows = []
     for seed in seeds:
         for sname, (n, k, a, per, spam, corr, skew) in scenarios.items():
-            crowd = make_multilabel_crowd(n, k, a, per, spammer_share=spam, correlation=corr,
-                                          activity_skew=skew, random_state=seed)
+            crowd = make_multilabel_crowd(
+                n,
+                k,
+                a,
+                per,
+                spammer_share=spam,
+                correlation=corr,
+                activity_skew=skew,
+                random_state=seed,
+            )
             for cname, fit in CONTENDERS.items():
                 t0 = time.perf_counter()
                 pred, probas = fit(crowd.annotations)
                 sec = time.perf_counter() - t0
-                rows.append({"seed": seed, "scenario": sname, "method": cname,
-                             **scores(pred, probas, crowd.truth), "seconds": sec})
-                print(f"  seed {seed} {sname:<36} {cname:<27} exact "
-                      f"{rows[-1]['exact']:.4f} hamming {rows[-1]['hamming']:.4f} "
-                      f"{sec:.2f}s", flush=True)
+                rows.append(
+                    {
+                        "seed": seed,
+                        "scenario": sname,
+                        "method": cname,
+                        **scores(pred, probas, crowd.truth),
+                        "seconds": sec,
+                    }
+                )
+                print(
+                    f"  seed {seed} {sname:<36} {cname:<27} exact "
+                    f"{rows[-1]['exact']:.4f} hamming {rows[-1]['hamming']:.4f} "
+                    f"{sec:.2f}s",
+                    flush=True,
+                )
     return pd.DataFrame(rows)
 
 
@@ -152,9 +176,16 @@ def speed(seed: int, repeat: int = 1) -> pd.DataFrame:
                 warnings.simplefilter("ignore")
                 m = METHODS[name]().fit(ann)
             best = min(best, time.perf_counter() - t0)
-        rows.append({"method": name, "judgements": ann.n_judgements, "classes": ann.n_classes,
-                     "seconds": best, "steps": m.n_iter_,
-                     "exact": float(np.mean((m.labels_ == crowd.truth).all(axis=1)))})
+        rows.append(
+            {
+                "method": name,
+                "judgements": ann.n_judgements,
+                "classes": ann.n_classes,
+                "seconds": best,
+                "steps": m.n_iter_,
+                "exact": float(np.mean((m.labels_ == crowd.truth).all(axis=1))),
+            }
+        )
         print(f"  {name}: {best:.2f}s, {m.n_iter_} EM steps", flush=True)
     return pd.DataFrame(rows)
 
@@ -162,17 +193,25 @@ def speed(seed: int, repeat: int = 1) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=2, help="fresh seeds to draw (default 2)")
-    ap.add_argument("--seed", type=int, nargs="+", default=None,
-                    help="reproduce these seeds instead of fresh ones")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        default=None,
+        help="reproduce these seeds instead of fresh ones",
+    )
     ap.add_argument("--speed", action="store_true", help="also time 1e6 rows x 20 classes")
     ap.add_argument("--speed-only", action="store_true", help="only the 1e6-row timing")
     ap.add_argument("--quick", action="store_true", help="the first two scenarios only")
     args = ap.parse_args()
-    seeds = args.seed or [int(s) for s in np.random.SeedSequence().generate_state(args.seeds)
-                          % 1_000_000]
-    print(f"# multilabel benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-          f"{platform.node()} ({platform.machine()}, {__import__('os').cpu_count()} CPUs), "
-          f"seeds {seeds}")
+    seeds = args.seed or [
+        int(s) for s in np.random.SeedSequence().generate_state(args.seeds) % 1_000_000
+    ]
+    print(
+        f"# multilabel benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.node()} ({platform.machine()}, {__import__('os').cpu_count()} CPUs), "
+        f"seeds {seeds}"
+    )
     if not args.speed_only:
         scen = dict(list(SCENARIOS.items())[:2]) if args.quick else SCENARIOS
         df = compare(seeds, scen)
@@ -183,14 +222,17 @@ def main() -> None:
         avg = df.groupby("method", sort=False)[metrics].mean()
         print("\n## Average over scenarios and seeds\n")
         print(markdown(avg))
-        piv = df.pivot_table(index=["seed", "scenario"], columns="method",
-                             values=["exact", "hamming"])
+        piv = df.pivot_table(
+            index=["seed", "scenario"], columns="method", values=["exact", "hamming"]
+        )
         ref = "crowd-kit BR(DawidSkene)"
         d_exact = (piv["exact"]["labeljury jury"] - piv["exact"][ref]) * 100
         d_ham = (piv["hamming"]["labeljury jury"] - piv["hamming"][ref]) * 100
-        print(f"\njury - {ref}: exact-set accuracy {d_exact.mean():+.2f} points on average "
-              f"(min {d_exact.min():+.2f}); Hamming accuracy {d_ham.mean():+.2f} on average, "
-              f"worst {d_ham.min():+.2f} points over {len(piv)} (seed, scenario) runs")
+        print(
+            f"\njury - {ref}: exact-set accuracy {d_exact.mean():+.2f} points on average "
+            f"(min {d_exact.min():+.2f}); Hamming accuracy {d_ham.mean():+.2f} on average, "
+            f"worst {d_ham.min():+.2f} points over {len(piv)} (seed, scenario) runs"
+        )
     if args.speed or args.speed_only:
         print("\n## Speed: 1e6 (item, annotator) rows, 20 classes\n")
         print(markdown(speed(seeds[0]), index=False))

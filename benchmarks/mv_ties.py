@@ -59,12 +59,14 @@ def thin(ann: Annotations, per_item: int, rng: np.random.Generator) -> Annotatio
     order = perm[np.argsort(ann.item[perm], kind="stable")]
     rank = np.arange(len(order)) - np.repeat(
         np.cumsum(ann.annotations_per_item()) - ann.annotations_per_item(),
-        ann.annotations_per_item())
+        ann.annotations_per_item(),
+    )
     return ann.take(np.sort(order[rank < per_item]))  # every item keeps a label: aligned
 
 
-def real_sets(root: Path, rng: np.random.Generator) -> Iterator[tuple[str, Annotations,
-                                                                       np.ndarray]]:
+def real_sets(
+    root: Path, rng: np.random.Generator
+) -> Iterator[tuple[str, Annotations, np.ndarray]]:
     """Every shared data set, whole and thinned to 2, 3, 4 labels per item."""
     for folder in sorted(p for p in root.iterdir() if (p / "answers.csv").is_file()):
         ds = load_folder(folder)
@@ -80,10 +82,14 @@ def simulated_sets(rng: np.random.Generator) -> Iterator[tuple[str, Annotations,
         for k in (2, 4):
             yield (f"ds-k{k}-l{n_lab}", *make_dawid_skene(2000, 50, k, n_lab, random_state=s)[:2])
             skew = rng.permutation(np.geomspace(1.0, 0.15, k))  # the big class: any code
-            yield (f"ds-skew-k{k}-l{n_lab}", *make_dawid_skene(
-                2000, 50, k, n_lab, class_prior=skew, random_state=s + 1)[:2])
-            yield (f"onecoin-k{k}-l{n_lab}",
-                   *make_one_coin(2000, 300, k, n_lab, random_state=s + 2)[:2])
+            yield (
+                f"ds-skew-k{k}-l{n_lab}",
+                *make_dawid_skene(2000, 50, k, n_lab, class_prior=skew, random_state=s + 1)[:2],
+            )
+            yield (
+                f"onecoin-k{k}-l{n_lab}",
+                *make_one_coin(2000, 300, k, n_lab, random_state=s + 2)[:2],
+            )
             yield f"glad-k{k}-l{n_lab}", *make_glad(2000, 300, k, n_lab, random_state=s + 3)[:2]
             yield f"mace-k{k}-l{n_lab}", *make_mace(2000, 50, k, n_lab, random_state=s + 4)[:2]
 
@@ -96,12 +102,19 @@ def measure(sets: Iterator[tuple[str, Annotations, np.ndarray]], seed: int) -> p
         known = truth >= 0
         top = votes.max(axis=1, keepdims=True)
         tied = (votes == top).sum(axis=1) > 1
-        row: dict[str, object] = {"data": name, "items": int(known.sum()),
-                                  "ties": int((tied & known).sum())}
+        row: dict[str, object] = {
+            "data": name,
+            "items": int(known.sum()),
+            "ties": int((tied & known).sum()),
+        }
         for rule in RULES:
             draws = 5 if rule == "random" else 1
-            accs = [np.mean(tie_labels(votes, rule, np.random.default_rng(seed + d))[known]
-                            == truth[known]) for d in range(draws)]
+            accs = [
+                np.mean(
+                    tie_labels(votes, rule, np.random.default_rng(seed + d))[known] == truth[known]
+                )
+                for d in range(draws)
+            ]
             row[rule] = float(np.mean(accs))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -110,18 +123,25 @@ def measure(sets: Iterator[tuple[str, Annotations, np.ndarray]], seed: int) -> p
 def main(argv: list[str] | None = None) -> None:
     """Print the per-set table and the summary per rule."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "datasets")
-    ap.add_argument("--seed", type=int, default=None,
-                    help="seed of the thinning and simulated crowds (default: fresh)")
+    ap.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    )
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the thinning and simulated crowds (default: fresh)",
+    )
     args = ap.parse_args(argv)
     seed = int(np.random.SeedSequence().entropy % 2**31) if args.seed is None else args.seed
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     real = measure(real_sets(args.data, rng), seed) if args.data.is_dir() else pd.DataFrame()
     sim = measure(simulated_sets(rng), seed)
-    print(f"# {platform.node()} {platform.machine()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
-          f" UTC, seed {seed}, {time.perf_counter() - t0:.0f} s")
+    print(
+        f"# {platform.node()} {platform.machine()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+        f" UTC, seed {seed}, {time.perf_counter() - t0:.0f} s"
+    )
     for title, df in (("real", real), ("simulated", sim)):
         if df.empty:
             continue
@@ -132,10 +152,13 @@ def main(argv: list[str] | None = None) -> None:
         print(show.to_string(index=False))
         best = df[list(RULES)].to_numpy().max(axis=1, keepdims=True)
         wins = (df[list(RULES)].to_numpy() >= best - 1e-12).sum(axis=0)
-        print("mean: " + ", ".join(f"{r} {100 * df[r].mean():.3f}" for r in RULES)
-              + " | best-or-tied on: " + ", ".join(f"{r} {w}" for r, w in zip(RULES, wins,
-                                                                              strict=True))
-              + f" of {len(df)}")
+        print(
+            "mean: "
+            + ", ".join(f"{r} {100 * df[r].mean():.3f}" for r in RULES)
+            + " | best-or-tied on: "
+            + ", ".join(f"{r} {w}" for r, w in zip(RULES, wins, strict=True))
+            + f" of {len(df)}"
+        )
 
 
 if __name__ == "__main__":

@@ -71,18 +71,25 @@ def _reveal_order(ann: Annotations, rng: np.random.Generator) -> list[np.ndarray
     perm = rng.permutation(ann.n_annotations)
     order = perm[np.argsort(ann.item[perm], kind="stable")]
     bounds = np.r_[0, np.cumsum(ann.annotations_per_item())]
-    return [order[bounds[i]:bounds[i + 1]] for i in range(ann.n_items)]
+    return [order[bounds[i] : bounds[i + 1]] for i in range(ann.n_items)]
 
 
 def _oof(features: object, labels: np.ndarray, k: int, model: object, seed: int) -> np.ndarray:
     kind = "text" if isinstance(features, pd.Series) and isinstance(model, str) else "auto"
-    probs, _ = out_of_fold_pred_probs(features, labels, n_classes=k, model=model, kind=kind,
-                                      random_state=seed, refit=False)
+    probs, _ = out_of_fold_pred_probs(
+        features, labels, n_classes=k, model=model, kind=kind, random_state=seed, refit=False
+    )
     return probs
 
 
-def _ranked(strategy: str, cur: Annotations, probs: list[np.ndarray], can: np.ndarray,
-            shown: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _ranked(
+    strategy: str,
+    cur: Annotations,
+    probs: list[np.ndarray],
+    can: np.ndarray,
+    shown: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Items that can get another label, most useful first."""
     ens = strategy.endswith("+ens")
     if strategy.startswith("labeljury"):
@@ -104,9 +111,17 @@ def _ranked(strategy: str, cur: Annotations, probs: list[np.ndarray], can: np.nd
     return rng.permutation(can)
 
 
-def simulate(ann: Annotations, gold: np.ndarray, features: object, models: list[object],
-             strategy: str, batch: int, n_batches: int, seed: int,
-             consensus: str = "jury") -> list[dict[str, object]]:
+def simulate(
+    ann: Annotations,
+    gold: np.ndarray,
+    features: object,
+    models: list[object],
+    strategy: str,
+    batch: int,
+    n_batches: int,
+    seed: int,
+    consensus: str = "jury",
+) -> list[dict[str, object]]:
     """Accuracy of one strategy's consensus after each batch of bought labels."""
     rng = np.random.default_rng(seed)
     queues = _reveal_order(ann, rng)
@@ -123,8 +138,14 @@ def simulate(ann: Annotations, gold: np.ndarray, features: object, models: list[
         probs = [_oof(features, mv, ann.n_classes, m, seed) for m in used]
         fitted = get_method(consensus).fit(cur, probs[0])
         known = gold >= 0
-        rows.append({"strategy": strategy, "seed": seed, "labels_bought": step * batch,
-                     "accuracy": float(np.mean(fitted.labels_[known] == gold[known]))})
+        rows.append(
+            {
+                "strategy": strategy,
+                "seed": seed,
+                "labels_bought": step * batch,
+                "accuracy": float(np.mean(fitted.labels_[known] == gold[known])),
+            }
+        )
         if step == n_batches:
             break
         can = np.flatnonzero(shown < sizes)
@@ -141,8 +162,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
-    ap.add_argument("--consensus", default="jury",
-                    help="the yardstick method, fitted with the first model's pred_probs")
+    ap.add_argument(
+        "--consensus",
+        default="jury",
+        help="the yardstick method, fitted with the first model's pred_probs",
+    )
     args = ap.parse_args(argv)
     ds = load_folder(args.data)
     features, models = load_features(Path(args.data), ds.annotations.items)
@@ -152,20 +176,33 @@ def main(argv: list[str] | None = None) -> None:
         warnings.simplefilter("ignore")
         for seed in range(args.seeds):
             for strategy in args.strategies:
-                rows += simulate(ds.annotations, ds.gold, features, models, strategy,
-                                 args.batch, args.batches, seed, args.consensus)
+                rows += simulate(
+                    ds.annotations,
+                    ds.gold,
+                    features,
+                    models,
+                    strategy,
+                    args.batch,
+                    args.batches,
+                    seed,
+                    args.consensus,
+                )
     df = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / f"relabel_{ds.name}.csv", index=False)
     table = df.groupby(["labels_bought", "strategy"])["accuracy"].mean().unstack("strategy")
-    print(f"# {ds.name}: {platform.node()} {platform.machine()}, "
-          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {args.seeds} seeds, "
-          f"consensus {args.consensus}, "
-          f"{time.perf_counter() - t0:.0f} s")
+    print(
+        f"# {ds.name}: {platform.node()} {platform.machine()}, "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {args.seeds} seeds, "
+        f"consensus {args.consensus}, "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
     print(table[[s for s in args.strategies if s in table]].round(4).to_string())
-    print("mean over batches: " + ", ".join(f"{s} {table[s].iloc[1:].mean():.4f}"
-                                             for s in args.strategies if s in table))
+    print(
+        "mean over batches: "
+        + ", ".join(f"{s} {table[s].iloc[1:].mean():.4f}" for s in args.strategies if s in table)
+    )
 
     import matplotlib
 

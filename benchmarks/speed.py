@@ -41,8 +41,11 @@ CASES: dict[str, tuple[dict[str, Any], str | None, dict[str, Any]]] = {
     "wawa": ({}, "Wawa", {}),
     "zero_based_skill": ({}, "ZeroBasedSkill", {}),
     "dawid_skene": ({"max_iter": 50, "tol": 0.0}, "DawidSkene", {"n_iter": 50, "tol": 0.0}),
-    "one_coin_dawid_skene": ({"max_iter": 50, "tol": 0.0}, "OneCoinDawidSkene",
-                             {"n_iter": 50, "tol": 0.0}),
+    "one_coin_dawid_skene": (
+        {"max_iter": 50, "tol": 0.0},
+        "OneCoinDawidSkene",
+        {"n_iter": 50, "tol": 0.0},
+    ),
     "glad": ({"max_iter": 50, "tol": 0.0}, "GLAD", {"n_iter": 50, "tol": 0.0}),
     "mace": ({}, "MACE", {}),
     "mmsr": ({}, "MMSR", {}),
@@ -84,8 +87,13 @@ def child(method: str, n: int, impl: str) -> dict[str, Any]:
         t0, c0 = time.perf_counter(), time.process_time()
         pred = get_method(method, **params).fit_predict(ann)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": _rss_mb(),
-            "rss_before_fit_mb": rss_before, "accuracy": float(np.mean(pred == truth))}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_mb": _rss_mb(),
+        "rss_before_fit_mb": rss_before,
+        "accuracy": float(np.mean(pred == truth)),
+    }
 
 
 def run_case(method: str, n: int, impl: str, cap: float) -> dict[str, Any]:
@@ -105,8 +113,11 @@ def versions() -> dict[str, str]:
     import numpy
     import scipy
 
-    v = {"python": platform.python_version(), "numpy": numpy.__version__,
-         "scipy": scipy.__version__}
+    v = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+    }
     try:
         import crowdkit
 
@@ -149,11 +160,22 @@ def main(argv: list[str] | None = None) -> None:
             for impl in impls:
                 res = run_case(method, n, impl, args.cap)
                 rows.append({"n_annotations": n, "method": method, "impl": impl, **res})
-                print(f"{n:>10,d} {method:22s} {impl:9s} "
-                      f"{res.get('wall_s', res.get('error'))}", flush=True)
+                print(
+                    f"{n:>10,d} {method:22s} {impl:9s} {res.get('wall_s', res.get('error'))}",
+                    flush=True,
+                )
     args.out.mkdir(parents=True, exist_ok=True)
-    fields = ["n_annotations", "method", "impl", "wall_s", "cpu_s", "peak_rss_mb",
-              "rss_before_fit_mb", "accuracy", "error"]
+    fields = [
+        "n_annotations",
+        "method",
+        "impl",
+        "wall_s",
+        "cpu_s",
+        "peak_rss_mb",
+        "rss_before_fit_mb",
+        "accuracy",
+        "error",
+    ]
     with open(args.out / "speed.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -163,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def write_markdown(path: Path, rows: list[dict[str, Any]], cap: float) -> None:
     """One line per (size, method): ours, crowd-kit's, and the ratio."""
+
     def fmt(r: dict[str, Any] | None, key: str, spec: str) -> str:
         if r is None:
             return "-"
@@ -174,14 +197,16 @@ def write_markdown(path: Path, rows: list[dict[str, Any]], cap: float) -> None:
         return "fails: no `__sklearn_tags__`" if "__sklearn_tags__" in err else err[:40]
 
     lines = [
-        "# labeljury speed benchmark", "",
+        "# labeljury speed benchmark",
+        "",
         f"- date: {_dt.date.today().isoformat()}",
         f"- machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} logical CPUs",
         f"- versions: {', '.join(f'{k} {v}' for k, v in versions().items())}",
         "- data: `make_large(n, n_classes=10, labels_per_item=(3, 5))` (KOS: 2 classes); "
         f"cap {cap:.0f} s per case",
-        "- EM methods: 50 iterations, tol 0 (both libraries)", "",
+        "- EM methods: 50 iterations, tol 0 (both libraries)",
+        "",
         "| annotations | method | wall s | CPU s | peak RSS MB | crowd-kit wall s | "
         "crowd-kit CPU s | crowd-kit peak MB | speed-up (CPU) |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -192,10 +217,12 @@ def write_markdown(path: Path, rows: list[dict[str, Any]], cap: float) -> None:
         c = theirs.get(key)
         ok = c and c.get("cpu_s") not in (None, "") and r.get("cpu_s") not in (None, "")
         ratio = f"{float(c['cpu_s']) / float(r['cpu_s']):.0f}x" if ok else "-"
-        lines.append(f"| {key[0]:,} | {key[1]} | {fmt(r, 'wall_s', '.2f')} | "
-                     f"{fmt(r, 'cpu_s', '.2f')} | {fmt(r, 'peak_rss_mb', '.0f')} | "
-                     f"{fmt(c, 'wall_s', '.2f')} | {fmt(c, 'cpu_s', '.2f')} | "
-                     f"{fmt(c, 'peak_rss_mb', '.0f')} | {ratio} |")
+        lines.append(
+            f"| {key[0]:,} | {key[1]} | {fmt(r, 'wall_s', '.2f')} | "
+            f"{fmt(r, 'cpu_s', '.2f')} | {fmt(r, 'peak_rss_mb', '.0f')} | "
+            f"{fmt(c, 'wall_s', '.2f')} | {fmt(c, 'cpu_s', '.2f')} | "
+            f"{fmt(c, 'peak_rss_mb', '.0f')} | {ratio} |"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 

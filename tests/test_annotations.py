@@ -13,11 +13,13 @@ from labeljury.errors import DuplicateAnnotationError, InputError
 
 @pytest.fixture
 def long_df() -> pd.DataFrame:
-    return pd.DataFrame({
-        "item": ["q3", "q3", "q1", "q2", "q1", "q2"],
-        "worker": ["bob", "amy", "amy", "bob", "cat", "cat"],
-        "label": ["dog", "cat", "cat", "bird", "cat", "dog"],
-    })
+    return pd.DataFrame(
+        {
+            "item": ["q3", "q3", "q1", "q2", "q1", "q2"],
+            "worker": ["bob", "amy", "amy", "bob", "cat", "cat"],
+            "label": ["dog", "cat", "cat", "bird", "cat", "dog"],
+        }
+    )
 
 
 def test_long_keeps_user_order_and_sorts_classes(long_df: pd.DataFrame) -> None:
@@ -29,12 +31,15 @@ def test_long_keeps_user_order_and_sorts_classes(long_df: pd.DataFrame) -> None:
     assert ann.item.dtype == np.int32
 
 
-@pytest.mark.parametrize("cols", [
-    ("example_id", "annotator_id", "class"),
-    ("Task", "User", "Answer"),
-    ("id", "rater", "response"),
-    ("item_id", "worker_id", "label"),
-])
+@pytest.mark.parametrize(
+    "cols",
+    [
+        ("example_id", "annotator_id", "class"),
+        ("Task", "User", "Answer"),
+        ("id", "rater", "response"),
+        ("item_id", "worker_id", "label"),
+    ],
+)
 def test_column_names_recognised(cols: tuple[str, str, str]) -> None:
     df = pd.DataFrame({cols[0]: [1, 1, 2], cols[1]: ["a", "b", "a"], cols[2]: [0, 1, 1]})
     ann = read_annotations(df)
@@ -63,23 +68,29 @@ def test_round_trip_long_wide_sparse(long_df: pd.DataFrame) -> None:
     assert wide.shape == (3, 3)
     assert wide.loc["q1", "bob"] is None or pd.isna(wide.loc["q1", "bob"])
     again = Annotations.from_wide(wide)
-    assert again.to_long().sort_values(["item", "annotator"]).reset_index(drop=True).equals(
-        ann.to_long().sort_values(["item", "annotator"]).reset_index(drop=True))
+    assert (
+        again.to_long()
+        .sort_values(["item", "annotator"])
+        .reset_index(drop=True)
+        .equals(ann.to_long().sort_values(["item", "annotator"]).reset_index(drop=True))
+    )
     s = ann.to_sparse()
     assert sp.issparse(s) and s.nnz == ann.n_annotations
-    roundtrip = Annotations.from_sparse(s, items=ann.items, annotators=ann.annotators,
-                                        classes=ann.classes)
-    assert set(map(tuple, roundtrip.to_long().to_numpy().tolist())) == \
-        set(map(tuple, ann.to_long().to_numpy().tolist()))
+    roundtrip = Annotations.from_sparse(
+        s, items=ann.items, annotators=ann.annotators, classes=ann.classes
+    )
+    assert set(map(tuple, roundtrip.to_long().to_numpy().tolist())) == set(
+        map(tuple, ann.to_long().to_numpy().tolist())
+    )
 
 
 def test_wide_integer_round_trip_exact() -> None:
-    wide = pd.DataFrame({"w1": [0, 2, None], "w2": [1, None, 2]}, index=[10, 11, 12],
-                        dtype="Int64")
+    wide = pd.DataFrame({"w1": [0, 2, None], "w2": [1, None, 2]}, index=[10, 11, 12], dtype="Int64")
     ann = Annotations.from_wide(wide)
     out = ann.to_wide()
-    pd.testing.assert_frame_equal(out, wide, check_names=False, check_index_type=False,
-                                  check_column_type=False)
+    pd.testing.assert_frame_equal(
+        out, wide, check_names=False, check_index_type=False, check_column_type=False
+    )
 
 
 def test_wide_numpy_and_pd_na() -> None:
@@ -154,8 +165,7 @@ def test_files(tmp_path, long_df: pd.DataFrame) -> None:
             long_df.to_json(path, orient="records", lines=True)
         assert read_annotations(path) == Annotations.from_long(long_df), ext
     wide_path = tmp_path / "wide.csv"
-    pd.DataFrame({"item": ["x", "y"], "w1": [0, None], "w2": [1, 1]}).to_csv(wide_path,
-                                                                            index=False)
+    pd.DataFrame({"item": ["x", "y"], "w1": [0, None], "w2": [1, 1]}).to_csv(wide_path, index=False)
     ann = read_annotations(wide_path)
     assert ann.items.tolist() == ["x", "y"] and ann.annotators.tolist() == ["w1", "w2"]
 
@@ -173,8 +183,14 @@ def test_large_wide_is_fast_and_flat() -> None:
 
 
 def test_gold_and_meta() -> None:
-    df = pd.DataFrame({"item": [1, 1, 2], "worker": ["a", "b", "a"], "label": ["x", "y", "y"],
-                       "seconds": [3.0, 4.0, 5.0]})
+    df = pd.DataFrame(
+        {
+            "item": [1, 1, 2],
+            "worker": ["a", "b", "a"],
+            "label": ["x", "y", "y"],
+            "seconds": [3.0, 4.0, 5.0],
+        }
+    )
     ann = Annotations.from_long(df, meta_cols=["seconds"]).with_gold({2: "y"})
     assert ann.gold.tolist() == [-1, 1]
     assert ann.take([2]).meta["seconds"].tolist() == [5.0]

@@ -24,13 +24,26 @@ from labeljury.errors import (
 
 @pytest.fixture
 def df() -> pd.DataFrame:
-    return pd.DataFrame({"item": ["a", "a", "b", "b"], "worker": ["w1", "w2", "w1", "w2"],
-                         "label": ["x", "y", "y", "y"]})
+    return pd.DataFrame(
+        {
+            "item": ["a", "a", "b", "b"],
+            "worker": ["w1", "w2", "w1", "w2"],
+            "label": ["x", "y", "y", "y"],
+        }
+    )
 
 
 def test_hierarchy() -> None:
-    for exc in (ClassError, DuplicateAnnotationError, EmptyInputError, IdMismatchError,
-                MissingColumnError, MissingValueError, PredProbsError, UnknownMethodError):
+    for exc in (
+        ClassError,
+        DuplicateAnnotationError,
+        EmptyInputError,
+        IdMismatchError,
+        MissingColumnError,
+        MissingValueError,
+        PredProbsError,
+        UnknownMethodError,
+    ):
         assert issubclass(exc, LabeljuryError)
 
 
@@ -128,8 +141,10 @@ def test_sentinel_with_explicit_classes_hint(df: pd.DataFrame) -> None:
 
 def test_item_with_no_labels() -> None:
     with pytest.raises(InputError, match=r"1 item\(s\) have no labels: 'c'"):
-        Annotations.from_long(pd.DataFrame({"item": ["a", "b"], "worker": [1, 1],
-                                            "label": [0, 1]}), items=["a", "b", "c"])
+        Annotations.from_long(
+            pd.DataFrame({"item": ["a", "b"], "worker": [1, 1], "label": [0, 1]}),
+            items=["a", "b", "c"],
+        )
 
 
 def test_annotator_with_no_labels() -> None:
@@ -143,12 +158,15 @@ def test_single_class() -> None:
         Annotations.from_arrays([0, 1], [0, 0], ["x", "x"])
 
 
-@pytest.mark.parametrize(("probs", "match"), [
-    (np.full((3, 2), 0.5), r"shape \(3, 2\); expected \(2, 2\)"),
-    (np.array([[0.5, np.nan], [0.5, 0.5]]), "NaN or infinite values in rows 0"),
-    (np.array([[1.2, -0.2], [0.5, 0.5]]), "negative probabilities in rows 0"),
-    (np.array([[0.5, 0.5], [0.9, 0.9]]), "rows 1 do not sum to 1"),
-])
+@pytest.mark.parametrize(
+    ("probs", "match"),
+    [
+        (np.full((3, 2), 0.5), r"shape \(3, 2\); expected \(2, 2\)"),
+        (np.array([[0.5, np.nan], [0.5, 0.5]]), "NaN or infinite values in rows 0"),
+        (np.array([[1.2, -0.2], [0.5, 0.5]]), "negative probabilities in rows 0"),
+        (np.array([[0.5, 0.5], [0.9, 0.9]]), "rows 1 do not sum to 1"),
+    ],
+)
 def test_bad_pred_probs(df: pd.DataFrame, probs: np.ndarray, match: str) -> None:
     before = probs.copy()
     with pytest.raises(PredProbsError, match=match):
@@ -192,8 +210,13 @@ def test_nothing_modified(df: pd.DataFrame) -> None:
 # ------------------------------------------------------- hostile-input campaign (issue 21)
 def _small() -> pd.DataFrame:
     n = 40
-    return pd.DataFrame({"item": np.repeat(np.arange(n), 3), "worker": np.tile(["a", "b", "c"], n),
-                         "label": np.repeat(np.arange(n) % 2, 3)})
+    return pd.DataFrame(
+        {
+            "item": np.repeat(np.arange(n), 3),
+            "worker": np.tile(["a", "b", "c"], n),
+            "label": np.repeat(np.arange(n) % 2, 3),
+        }
+    )
 
 
 @pytest.mark.parametrize("bad", [None, 5, 2.5, [1, 2, 3], {"a": 1}, "no/such/file.csv"])
@@ -202,14 +225,17 @@ def test_aggregate_refuses_non_annotations(bad: object) -> None:
         labeljury.aggregate(bad)
 
 
-@pytest.mark.parametrize("params, words", [
-    ({"max_iter": -5}, "max_iter must be an integer >= 0"),
-    ({"max_iter": 2.5}, "max_iter must be an integer"),
-    ({"tol": float("nan")}, "tol must be a number, not NaN"),
-    ({"tol": -1.0}, "tol must be >= 0"),
-    ({"max_iters": 5}, "no parameter 'max_iters' \\(did you mean 'max_iter'"),
-    ({"random_state": "x"}, "no parameter|random_state"),
-])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"max_iter": -5}, "max_iter must be an integer >= 0"),
+        ({"max_iter": 2.5}, "max_iter must be an integer"),
+        ({"tol": float("nan")}, "tol must be a number, not NaN"),
+        ({"tol": -1.0}, "tol must be >= 0"),
+        ({"max_iters": 5}, "no parameter 'max_iters' \\(did you mean 'max_iter'"),
+        ({"random_state": "x"}, "no parameter|random_state"),
+    ],
+)
 def test_method_parameters_checked(df: pd.DataFrame, params: dict, words: str) -> None:
     from labeljury.errors import ParameterError
 
@@ -238,31 +264,50 @@ def test_million_labels_hit_the_dense_limit() -> None:
         labeljury.aggregate(df, method="majority_vote")
 
 
-@pytest.mark.parametrize("table, words", [
-    (pd.DataFrame({"item": ["a", "b"], "x": ["zz", 0.5], "y": [0.5, 0.5]}), "not a number"),
-    (pd.DataFrame({"item": ["a", "b"], "x": [0.5, np.inf], "y": [0.5, 0.5]}), "infinite"),
-    (pd.DataFrame({"item": ["a", "a"], "x": [0.5, 0.5], "y": [0.5, 0.5]}), "repeat"),
-])
+@pytest.mark.parametrize(
+    "table, words",
+    [
+        (pd.DataFrame({"item": ["a", "b"], "x": ["zz", 0.5], "y": [0.5, 0.5]}), "not a number"),
+        (pd.DataFrame({"item": ["a", "b"], "x": [0.5, np.inf], "y": [0.5, 0.5]}), "infinite"),
+        (pd.DataFrame({"item": ["a", "a"], "x": [0.5, 0.5], "y": [0.5, 0.5]}), "repeat"),
+    ],
+)
 def test_pred_probs_tables_refused(df: pd.DataFrame, table: pd.DataFrame, words: str) -> None:
     with pytest.raises(PredProbsError if words != "repeat" else IdMismatchError, match=words):
         labeljury.aggregate(df, pred_probs=table)
 
 
-@pytest.mark.parametrize("features, words", [
-    (lambda ids: pd.DataFrame({"item": ids, "f": np.r_[np.inf, np.zeros(len(ids) - 1)]}),
-     "infinite values"),
-    (lambda ids: pd.DataFrame({"item": ids, "f": np.arange(len(ids)), "g": np.nan}),
-     "empty in every row"),
-    (lambda ids: np.zeros((len(ids), 0)), "zero columns"),
-    (lambda ids: pd.DataFrame({"item": ids, "f": 1.0, "f2": 2.0}).rename(
-        columns={"f2": "f"}), "repeat"),
-])
+@pytest.mark.parametrize(
+    "features, words",
+    [
+        (
+            lambda ids: pd.DataFrame({"item": ids, "f": np.r_[np.inf, np.zeros(len(ids) - 1)]}),
+            "infinite values",
+        ),
+        (
+            lambda ids: pd.DataFrame({"item": ids, "f": np.arange(len(ids)), "g": np.nan}),
+            "empty in every row",
+        ),
+        (lambda ids: np.zeros((len(ids), 0)), "zero columns"),
+        (
+            lambda ids: pd.DataFrame({"item": ids, "f": 1.0, "f2": 2.0}).rename(
+                columns={"f2": "f"}
+            ),
+            "repeat",
+        ),
+    ],
+)
 def test_feature_tables_refused(features, words: str) -> None:
     df = _small()
     f = features(np.arange(40))
     with pytest.raises(InputError, match=words):
-        labeljury.run(df, f, features_id_col="item" if isinstance(f, pd.DataFrame) else None,
-                      max_rounds=1, progress=False)
+        labeljury.run(
+            df,
+            f,
+            features_id_col="item" if isinstance(f, pd.DataFrame) else None,
+            max_rounds=1,
+            progress=False,
+        )
 
 
 def test_numbers_stored_as_text_in_features_converted_with_a_warning() -> None:
@@ -285,8 +330,20 @@ def test_corrupt_npz_and_npy_on_the_cli(tmp_path, capsys) -> None:
     for name in ("emb.npz", "emb.npy"):
         bad = tmp_path / name
         bad.write_bytes(b"PK\x03\x04 not really a zip" if name.endswith("z") else b"\x93NUMPY")
-        assert main(["run", str(answers), "--embeddings", str(bad), "--out",
-                     str(tmp_path / "o"), "--quiet"]) == 2
+        assert (
+            main(
+                [
+                    "run",
+                    str(answers),
+                    "--embeddings",
+                    str(bad),
+                    "--out",
+                    str(tmp_path / "o"),
+                    "--quiet",
+                ]
+            )
+            == 2
+        )
         err = capsys.readouterr().err
         assert name in err and "Traceback" not in err and "unexpected" not in err
 
@@ -296,19 +353,30 @@ def test_label_studio_choices_nested_too_deep(tmp_path) -> None:
 
     import labeljury.io as lio
 
-    task = {"id": 1, "data": {}, "annotations": [
-        {"id": 10, "completed_by": 1, "result": [
-            {"from_name": "s", "type": "choices", "value": {"choices": [["pos"]]}}]}]}
+    task = {
+        "id": 1,
+        "data": {},
+        "annotations": [
+            {
+                "id": 10,
+                "completed_by": 1,
+                "result": [{"from_name": "s", "type": "choices", "value": {"choices": [["pos"]]}}],
+            }
+        ],
+    }
     p = tmp_path / "ls.json"
     p.write_text(json.dumps([task]))
     with pytest.raises(InputError, match="nested one level too deep"):
         lio.read(p)
 
 
-@pytest.mark.parametrize("rows, words", [
-    ("item,gold\n0,\n1,1\n", "1 gold row\\(s\\) with an empty class left out"),
-    ("item,gold\n0,NaN\n1,1\n", "1 gold row\\(s\\) with an empty class left out"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ("item,gold\n0,\n1,1\n", "1 gold row\\(s\\) with an empty class left out"),
+        ("item,gold\n0,NaN\n1,1\n", "1 gold row\\(s\\) with an empty class left out"),
+    ],
+)
 def test_gold_rows_without_a_class_warned(tmp_path, rows: str, words: str) -> None:
     from labeljury.cli import read_gold
     from labeljury.errors import InputWarning
@@ -362,11 +430,14 @@ def test_feature_values_too_large_to_model() -> None:
         check_features(pd.DataFrame({"f": [1.0, 3e257]}))
 
 
-@pytest.mark.parametrize("kw, words", [
-    ({"max_rounds": -1}, "max_rounds must be an integer >= 1"),
-    ({"n_splits": 2.5}, "n_splits must be an integer >= 2"),
-    ({"random_state": "x"}, "random_state must be None"),
-])
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"max_rounds": -1}, "max_rounds must be an integer >= 1"),
+        ({"n_splits": 2.5}, "n_splits must be an integer >= 2"),
+        ({"random_state": "x"}, "random_state must be None"),
+    ],
+)
 def test_run_arguments_checked(kw: dict, words: str) -> None:
     from labeljury.errors import ParameterError
 
@@ -374,11 +445,14 @@ def test_run_arguments_checked(kw: dict, words: str) -> None:
         labeljury.run(_small(), np.zeros((40, 2)), progress=False, **kw)
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["run", "x.csv", "--out", "o", "--max-rounds", "abc"], "invalid int value: 'abc'"),
-    (["bogus"], "invalid choice: 'bogus'"),
-    (["aggregate"], "required: ANSWERS"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", "x.csv", "--out", "o", "--max-rounds", "abc"], "invalid int value: 'abc'"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["aggregate"], "required: ANSWERS"),
+    ],
+)
 def test_cli_usage_errors_are_one_line(capsys, argv: list, words: str) -> None:
     from labeljury.cli import main
 

@@ -60,11 +60,11 @@ def test_lift_by_hand() -> None:
 
 def test_spearman_by_hand_and_nan_to_zero() -> None:
     # ranks x: 1 2 3 4; y: 1 3 2 4 -> d^2 = 0+1+1+0 = 2 -> 1 - 6*2/(4*15) = 0.8
-    assert M.spearman(np.array([1, 2, 3, 4.0]), np.array([10, 30, 20, 40.0])) == \
-        pytest.approx(0.8)
+    assert M.spearman(np.array([1, 2, 3, 4.0]), np.array([10, 30, 20, 40.0])) == pytest.approx(0.8)
     # the paper replaces NaN by 0 before correlating
-    assert M.spearman(np.array([1.0, np.nan, 3.0]), np.array([2.0, 3.0, 1.0])) == \
-        pytest.approx(-1.0)
+    assert M.spearman(np.array([1.0, np.nan, 3.0]), np.array([2.0, 3.0, 1.0])) == pytest.approx(
+        -1.0
+    )
 
 
 def test_ece_by_hand() -> None:
@@ -77,8 +77,9 @@ def test_ece_by_hand() -> None:
 
 
 def test_annotator_accuracy_on_gold_only() -> None:
-    acc = M.annotator_accuracy(np.array([0, 1, 2]), np.array([0, 0, 1]), np.array([1, 0, 1]),
-                               np.array([1, 1, -1]), 2)
+    acc = M.annotator_accuracy(
+        np.array([0, 1, 2]), np.array([0, 0, 1]), np.array([1, 0, 1]), np.array([1, 1, -1]), 2
+    )
     assert acc[0] == pytest.approx(0.5)
     assert np.isnan(acc[1])
 
@@ -123,11 +124,17 @@ def _boom(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
 
 
 def test_a_failing_contender_is_a_row_not_a_crash() -> None:
-    cfg = BenchConfig(scenarios=["synth_spammers"], sparsity=(2,), seeds=1, progress=False,
-                      sparsity_methods=None,
-                      memory=False)
-    res = run_suite(cfg, [labeljury_contender("majority_vote"),
-                          Contender("boom", "test", False, _boom)])
+    cfg = BenchConfig(
+        scenarios=["synth_spammers"],
+        sparsity=(2,),
+        seeds=1,
+        progress=False,
+        sparsity_methods=None,
+        memory=False,
+    )
+    res = run_suite(
+        cfg, [labeljury_contender("majority_vote"), Contender("boom", "test", False, _boom)]
+    )
     boom = res[res["method"] == "boom"]
     assert len(boom) == 2 and (boom["status"] == "failed").all()
     assert boom["message"].str.contains("RuntimeError: peer exploded").all()
@@ -147,19 +154,32 @@ def test_crowdkit_wawa_and_zbs_run(name: str) -> None:
     out = PEERS[f"crowdkit:{name}"].run(ds.annotations, None)
     assert np.mean(out.labels == np.asarray(ds.gold)) > 0.8
     # the shim adds scikit-learn tags and nothing else: labels are crowd-kit's own
-    df = pd.DataFrame({"task": ds.annotations.item, "worker": ds.annotations.annotator,
-                       "label": ds.annotations.label})
+    df = pd.DataFrame(
+        {
+            "task": ds.annotations.item,
+            "worker": ds.annotations.annotator,
+            "label": ds.annotations.label,
+        }
+    )
     agg = getattr(ck, name)().fit(df)
     if name == "Wawa":  # crowd-kit's fit() alone runs: its labels by its own weighted vote
-        assert agg.skills_.reindex(range(ds.annotations.n_annotators)).to_numpy() == \
-            pytest.approx(out.annotator_scores)
+        assert agg.skills_.reindex(range(ds.annotations.n_annotators)).to_numpy() == pytest.approx(
+            out.annotator_scores
+        )
 
 
 def test_a_fresh_clone_says_which_data_sets_it_did_not_find(capsys) -> None:
-    cfg = BenchConfig(data=[], datasets=["temp", "possent", "weather_sentiment_amt",
-                                         "synth_tutorial"], scenarios=["synth_tutorial"],
-                      methods=["majority_vote"], sparsity=(), seeds=1, progress=False,
-                      memory=False, sparsity_methods=None)
+    cfg = BenchConfig(
+        data=[],
+        datasets=["temp", "possent", "weather_sentiment_amt", "synth_tutorial"],
+        scenarios=["synth_tutorial"],
+        methods=["majority_vote"],
+        sparsity=(),
+        seeds=1,
+        progress=False,
+        memory=False,
+        sparsity_methods=None,
+    )
     res = run_suite(cfg)
     assert res.attrs["missing_datasets"] == ["possent", "temp"]
     assert "not found" in capsys.readouterr().err
@@ -168,8 +188,15 @@ def test_a_fresh_clone_says_which_data_sets_it_did_not_find(capsys) -> None:
 
 
 def test_a_two_class_method_is_not_applicable_to_more_classes() -> None:
-    cfg = BenchConfig(scenarios=["synth_tutorial"], sparsity=(), seeds=1, progress=False,
-                      memory=False, sparsity_methods=None, methods=["kos", "majority_vote"])
+    cfg = BenchConfig(
+        scenarios=["synth_tutorial"],
+        sparsity=(),
+        seeds=1,
+        progress=False,
+        memory=False,
+        sparsity_methods=None,
+        methods=["kos", "majority_vote"],
+    )
     res = run_suite(cfg).set_index("method")
     assert res.loc["kos", "status"] == "n/a"
     assert res.loc["kos", "message"].startswith("n/a: KOS is defined for two classes")
@@ -179,8 +206,9 @@ def test_a_two_class_method_is_not_applicable_to_more_classes() -> None:
 def test_cli_parses_bench() -> None:
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["bench", "--data", "a", "b", "--methods", "mv", "--seeds", "2",
-                              "--out", "o"])
+    args = parser.parse_args(
+        ["bench", "--data", "a", "b", "--methods", "mv", "--seeds", "2", "--out", "o"]
+    )
     assert args.data == ["a", "b"] and args.seeds == 2 and callable(args.func)
 
 
@@ -190,14 +218,22 @@ DATA = find_data_root()
 
 
 @pytest.mark.shared
-@pytest.mark.skipif(DATA is None or not (DATA / "possent").is_dir(),
-                    reason="needs ../shared/datasets beside the repository")
+@pytest.mark.skipif(
+    DATA is None or not (DATA / "possent").is_dir(),
+    reason="needs ../shared/datasets beside the repository",
+)
 def test_quick_numbers_are_sane(tmp_path: Path) -> None:
     docs = tmp_path / "docs" / "benchmarks.md"
     res = run_benchmark([DATA], quick=True, out=tmp_path, progress=False, write_docs=docs)
-    for name in ("results.csv", "summary.csv", "tables.md", "benchmarks.md",
-                 "accuracy_by_dataset.png", "accuracy_vs_labels_per_item.png",
-                 "time_vs_size.png"):
+    for name in (
+        "results.csv",
+        "summary.csv",
+        "tables.md",
+        "benchmarks.md",
+        "accuracy_by_dataset.png",
+        "accuracy_vs_labels_per_item.png",
+        "time_vs_size.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     # the docs copy shows the plots, copied beside it
     for name in ("accuracy_by_dataset.png", "time_vs_size.png"):
@@ -234,8 +270,10 @@ def test_quick_numbers_are_sane(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared
-@pytest.mark.skipif(DATA is None or not (DATA / "rte").is_dir(),
-                    reason="needs ../shared/datasets beside the repository")
+@pytest.mark.skipif(
+    DATA is None or not (DATA / "rte").is_dir(),
+    reason="needs ../shared/datasets beside the repository",
+)
 def test_real_features_are_found() -> None:
     from labeljury.bench.datasets import load_real
 

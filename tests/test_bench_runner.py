@@ -40,19 +40,32 @@ def _raises(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutput:
 
 
 def _isolated_cfg(**kw: object) -> BenchConfig:
-    base = {"scenarios": ["synth_confusions", "synth_spammers"], "sparsity": (), "seeds": 1,
-            "progress": False, "sparsity_methods": None, "memory": True,
-            "isolate_min_annotations": 1, "fit_timeout": 0.5, "max_fit_seconds": 0.6,
-            "skip_margin": 1.0}
+    base = {
+        "scenarios": ["synth_confusions", "synth_spammers"],
+        "sparsity": (),
+        "seeds": 1,
+        "progress": False,
+        "sparsity_methods": None,
+        "memory": True,
+        "isolate_min_annotations": 1,
+        "fit_timeout": 0.5,
+        "max_fit_seconds": 0.6,
+        "skip_margin": 1.0,
+    }
     return BenchConfig(**{**base, **kw})
 
 
 def test_a_slow_fit_is_killed_and_the_suite_goes_on() -> None:
     t0 = time.perf_counter()
-    res = run_suite(_isolated_cfg(), [Contender("sleepy", "test", False, _sleeper),
-                                      labeljury_contender("majority_vote"),
-                                      Contender("killed", "test", False, _killed),
-                                      Contender("raises", "test", False, _raises)])
+    res = run_suite(
+        _isolated_cfg(),
+        [
+            Contender("sleepy", "test", False, _sleeper),
+            labeljury_contender("majority_vote"),
+            Contender("killed", "test", False, _killed),
+            Contender("raises", "test", False, _raises),
+        ],
+    )
     assert time.perf_counter() - t0 < 5
     res = res.set_index(["dataset", "method"])
     sleepy = res.loc[("synth_confusions", "sleepy")]
@@ -80,9 +93,16 @@ def _slow_majority_vote(ann: Annotations, pred_probs: np.ndarray | None) -> Meth
 @pytest.mark.parametrize("margin", [1.0, 2.0])
 def test_a_fit_predicted_just_over_budget_runs_within_the_skip_margin(margin: float) -> None:
     # 0.2 s on synth_confusions' 5,000 annotations predicts 0.28 s on synth_spammers' 7,000
-    cfg = BenchConfig(scenarios=["synth_confusions", "synth_spammers"], sparsity=(),
-                      seeds=1, progress=False, sparsity_methods=None, memory=False,
-                      max_fit_seconds=0.2, skip_margin=margin)
+    cfg = BenchConfig(
+        scenarios=["synth_confusions", "synth_spammers"],
+        sparsity=(),
+        seeds=1,
+        progress=False,
+        sparsity_methods=None,
+        memory=False,
+        max_fit_seconds=0.2,
+        skip_margin=margin,
+    )
     res = run_suite(cfg, [Contender("slow_mv", "test", False, _slow_majority_vote)])
     res = res.set_index("dataset")
     assert res.loc["synth_confusions", "status"] == "ok"
@@ -104,17 +124,19 @@ def test_the_skip_margin_is_checked() -> None:
 def test_forked_and_in_process_fits_agree() -> None:
     cs = [labeljury_contender("dawid_skene")]
     forked = run_suite(_isolated_cfg(scenarios=["synth_confusions"], fit_timeout=30), cs)
-    here = run_suite(_isolated_cfg(scenarios=["synth_confusions"],
-                                   isolate_min_annotations=10**9), cs)
+    here = run_suite(
+        _isolated_cfg(scenarios=["synth_confusions"], isolate_min_annotations=10**9), cs
+    )
     cols = ["accuracy", "auroc_mv", "spearman", "ece", "ece_floor"]
     assert (forked["status"] == "ok").all() and (here["status"] == "ok").all()
     pd.testing.assert_frame_equal(forked[cols], here[cols])
 
 
 def test_report_shows_timeouts() -> None:
-    res = run_suite(_isolated_cfg(scenarios=["synth_confusions"]),
-                    [Contender("sleepy", "test", False, _sleeper),
-                     labeljury_contender("majority_vote")])
+    res = run_suite(
+        _isolated_cfg(scenarios=["synth_confusions"]),
+        [Contender("sleepy", "test", False, _sleeper), labeljury_contender("majority_vote")],
+    )
     assert metric_table(res, "accuracy").loc["sleepy", "synth_confusions"] == "timeout"
     text = render_report(res, machine={}, command="x", wall_seconds=1.0)
     assert "## Failures, skips and timeouts" in text
@@ -148,8 +170,9 @@ def test_ece_floor_is_the_mean_ece_of_bernoulli_draws() -> None:
     s = np.random.default_rng(1).uniform(0.3, 1.0, 257)
     order = np.argsort(np.minimum((s * 10).astype(int), 9), kind="stable")
     rng = np.random.default_rng(0)
-    loop = np.mean([M.expected_calibration_error(s[order], rng.random(s.size) < s[order])
-                    for _ in range(200)])
+    loop = np.mean(
+        [M.expected_calibration_error(s[order], rng.random(s.size) < s[order]) for _ in range(200)]
+    )
     assert M.ece_floor(s) == pytest.approx(loop, abs=1e-9)
 
 
@@ -159,14 +182,18 @@ def test_a_calibrated_score_sits_near_its_floor_a_miscalibrated_one_above() -> N
     floor = M.ece_floor(s)
     eces = [M.expected_calibration_error(s, rng.random(s.size) < s) for _ in range(100)]
     assert np.mean(eces) == pytest.approx(floor, rel=0.15)
-    over = [M.expected_calibration_error(np.minimum(s + 0.15, 1), rng.random(s.size) < s)
-            for _ in range(20)]
+    over = [
+        M.expected_calibration_error(np.minimum(s + 0.15, 1), rng.random(s.size) < s)
+        for _ in range(20)
+    ]
     assert np.mean(over) > 2.5 * floor
 
 
 def test_ece_table_puts_the_floor_in_brackets() -> None:
-    res = run_suite(_isolated_cfg(scenarios=["synth_confusions"], isolate_min_annotations=10**9),
-                    [labeljury_contender("majority_vote")])
+    res = run_suite(
+        _isolated_cfg(scenarios=["synth_confusions"], isolate_min_annotations=10**9),
+        [labeljury_contender("majority_vote")],
+    )
     row = res.iloc[0]
     cell = ece_table(res).loc["majority_vote", "synth_confusions"]
     assert cell == f"**{row['ece']:.3f}** ({row['ece_floor']:.3f})"
@@ -180,8 +207,7 @@ def _text_data(n: int = 300) -> BenchData:
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 2, n)
     words = np.array(["great fun film", "dull slow mess"])
-    text = [f"item {i} {words[t]} {'really ' * int(rng.integers(3))}" for i, t in
-            enumerate(truth)]
+    text = [f"item {i} {words[t]} {'really ' * int(rng.integers(3))}" for i, t in enumerate(truth)]
     items = np.repeat(np.arange(n), 3)
     labels = np.where(rng.random(3 * n) < 0.8, truth[items], 1 - truth[items])
     ann = Annotations.from_arrays(items, rng.integers(0, 20, 3 * n), labels, classes=[0, 1])
@@ -210,8 +236,14 @@ def test_text_features_are_vectorised_once_per_data_set() -> None:
 
 
 def test_data_sets_sharing_annotations_reuse_model_free_fits() -> None:
-    cfg = BenchConfig(scenarios=["synth_hardest"], sparsity=(2,), seeds=1, progress=False,
-                      sparsity_methods=None, memory=False)
+    cfg = BenchConfig(
+        scenarios=["synth_hardest"],
+        sparsity=(2,),
+        seeds=1,
+        progress=False,
+        sparsity_methods=None,
+        memory=False,
+    )
     cs = [labeljury_contender("dawid_skene"), labeljury_contender("crowdlab")]
     res = run_suite(cfg, cs)
     ds = res[res["method"] == "dawid_skene"].set_index(["dataset", "variant"])
@@ -224,8 +256,9 @@ def test_data_sets_sharing_annotations_reuse_model_free_fits() -> None:
     alone = alone[alone["method"] == "dawid_skene"].set_index("variant")
     cols = ["accuracy", "auroc_own", "auroc_mv", "spearman", "ece", "ece_floor"]
     for v in ("full", "2"):
-        assert ds.loc[(names[2], v), cols].astype(float).tolist() == \
-            pytest.approx(alone.loc[v, cols].astype(float).tolist(), nan_ok=True)
+        assert ds.loc[(names[2], v), cols].astype(float).tolist() == pytest.approx(
+            alone.loc[v, cols].astype(float).tolist(), nan_ok=True
+        )
     assert ds.loc[(names[0], "full"), "auroc_mv"] != ds.loc[(names[2], "full"), "auroc_mv"]
     cl = res[res["method"] == "crowdlab"]
     assert cl["time_s"].nunique() == len(cl)  # uses the model: fitted for each

@@ -27,8 +27,9 @@ from labeljury.synth.tutorial import make_tutorial_data
 DATA = Path(__file__).parent / "data"
 
 
-def noisy_truth_pred_probs(truth: np.ndarray, k: int, seed: int = 0,
-                           signal: float = 1.5) -> np.ndarray:
+def noisy_truth_pred_probs(
+    truth: np.ndarray, k: int, seed: int = 0, signal: float = 1.5
+) -> np.ndarray:
     """A synthetic model: Gaussian logits with ``signal`` added on the true class."""
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=(len(truth), k))
@@ -50,17 +51,22 @@ def real(name: str) -> tuple[Annotations, np.ndarray, np.ndarray]:
     return ann, noisy_truth_pred_probs(truth, ann.n_classes), truth
 
 
-CASES = {"tutorial0": lambda: tutorial(0), "tutorial1": lambda: tutorial(1),
-         "tutorial2": lambda: tutorial(2), "weather_sentiment_cf": lambda: real(
-             "weather_sentiment_cf"), "rte": lambda: real("rte")}
+CASES = {
+    "tutorial0": lambda: tutorial(0),
+    "tutorial1": lambda: tutorial(1),
+    "tutorial2": lambda: tutorial(2),
+    "weather_sentiment_cf": lambda: real("weather_sentiment_cf"),
+    "rte": lambda: real("rte"),
+}
 
 
 def cleanlab_run(ann: Annotations, pp: np.ndarray, **kw):
     cm = pytest.importorskip("cleanlab.multiannotator")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cm.get_label_quality_multiannotator(ann.to_wide().astype(float), pp.copy(),
-                                                   verbose=False, **kw)
+        return cm.get_label_quality_multiannotator(
+            ann.to_wide().astype(float), pp.copy(), verbose=False, **kw
+        )
 
 
 def cleanlab_outputs(ann: Annotations, r) -> dict[str, np.ndarray]:
@@ -68,10 +74,12 @@ def cleanlab_outputs(ann: Annotations, r) -> dict[str, np.ndarray]:
     stats = r["annotator_stats"].reindex(ann.annotators)
     cols = [f"quality_annotator_{a}" for a in ann.annotators]
     detailed = r["detailed_label_quality"].reindex(columns=cols).to_numpy(float)
-    return {"labels": lq["consensus_label"].to_numpy(int),
-            "consensus_quality": lq["consensus_quality_score"].to_numpy(float),
-            "annotator_quality": stats["annotator_quality"].to_numpy(float),
-            "label_quality": detailed[ann.item, ann.annotator]}
+    return {
+        "labels": lq["consensus_label"].to_numpy(int),
+        "consensus_quality": lq["consensus_quality_score"].to_numpy(float),
+        "annotator_quality": stats["annotator_quality"].to_numpy(float),
+        "label_quality": detailed[ann.item, ann.annotator],
+    }
 
 
 def two_pass(ann: Annotations, pp: np.ndarray):
@@ -88,8 +96,12 @@ def two_pass(ann: Annotations, pp: np.ndarray):
     agreement = agreement_with_consensus(ann, labels)
     share = model_share(mw, aw, float(votes.sum(axis=1).mean()))
     cq, lq, skill = quality_scores(ann, second, labels, agreement, share)
-    return {"labels": labels, "consensus_quality": cq, "annotator_quality": skill,
-            "label_quality": lq}
+    return {
+        "labels": labels,
+        "consensus_quality": cq,
+        "annotator_quality": skill,
+        "label_quality": lq,
+    }
 
 
 @pytest.mark.slow
@@ -126,8 +138,7 @@ def test_weights_match_cleanlab_majority_vote_reference():
     r = cleanlab_run(ann, pp, consensus_method="majority_vote", return_weights=True)
     m = CrowdLab().fit(ann, pp)
     np.testing.assert_allclose(m.model_weight_, [r["model_weight"]], rtol=1e-12)
-    np.testing.assert_allclose(m.annotator_weight_, np.asarray(r["annotator_weight"]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(m.annotator_weight_, np.asarray(r["annotator_weight"]), rtol=1e-12)
 
 
 @pytest.mark.slow
@@ -139,8 +150,9 @@ def test_agreement_quality_method_matches_cleanlab():
     lq = r["label_quality"]
     same = m.labels_ == lq["consensus_label"].to_numpy()
     assert same.mean() >= 0.9
-    np.testing.assert_allclose(m.consensus_quality_[same],
-                               lq["consensus_quality_score"].to_numpy()[same])
+    np.testing.assert_allclose(
+        m.consensus_quality_[same], lq["consensus_quality_score"].to_numpy()[same]
+    )
     # our consensus does not depend on the quality method ...
     np.testing.assert_array_equal(m.labels_, CrowdLab().fit(ann, pp).labels_)
     # ... cleanlab's does: with quality_method="agreement" its default
@@ -159,7 +171,8 @@ def test_ensemble_close_to_cleanlab():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = cm.get_label_quality_multiannotator_ensemble(
-            ann.to_wide().astype(float), np.stack([pp, pp2]), verbose=False)
+            ann.to_wide().astype(float), np.stack([pp, pp2]), verbose=False
+        )
     m = CrowdLab().fit(ann, [pp, pp2])
     assert m.model_weight_.shape == (2,)
     assert m.model_weight_[0] > m.model_weight_[1]  # the better model weighs more
@@ -220,8 +233,9 @@ def test_reference_ensemble_calibration_modifies_the_callers_array():
     before = stack.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm.get_label_quality_multiannotator_ensemble(ann.to_wide().astype(float), stack,
-                                                     calibrate_probs=True, verbose=False)
+        cm.get_label_quality_multiannotator_ensemble(
+            ann.to_wide().astype(float), stack, calibrate_probs=True, verbose=False
+        )
     assert not np.array_equal(stack, before)  # if this fails, cleanlab fixed it
 
 
@@ -244,6 +258,7 @@ def test_no_dense_item_by_annotator_matrix(monkeypatch):
 
     def boom(*a, **k):
         raise AssertionError("dense matrix built")
+
     monkeypatch.setattr(Annotations, "to_wide", boom)
     monkeypatch.setattr(Annotations, "to_sparse", boom)
     CrowdLab().fit(ann, pp)

@@ -19,8 +19,9 @@ from labeljury.methods.jury.rows import Rows
 
 
 def _with_model(data, seed: int, accuracy: float = 0.85) -> np.ndarray:
-    return simulate_pred_probs(data.gold, data.annotations.n_classes, accuracy,
-                               random_state=seed + 100)
+    return simulate_pred_probs(
+        data.gold, data.annotations.n_classes, accuracy, random_state=seed + 100
+    )
 
 
 def _with_gold(ann: Annotations, truth: np.ndarray, chosen: np.ndarray) -> Annotations:
@@ -65,8 +66,7 @@ def test_scores_are_calibrated_on_simulated_crowds_without_gold() -> None:
     for seed in (31, 32, 33):
         data = scenario_confusions(seed)
         fit = Jury().fit(data.annotations, _with_model(data, seed))
-        eces.append(expected_calibration_error(fit.consensus_quality_,
-                                               fit.labels_ == data.gold))
+        eces.append(expected_calibration_error(fit.consensus_quality_, fit.labels_ == data.gold))
     assert np.mean(eces) <= 0.03, eces
 
 
@@ -92,8 +92,9 @@ def test_leave_one_out_term_is_the_row_refitted_without_the_label() -> None:
     a, lab = ann.annotator[j], ann.label[j]
     row = (counts[a, :, lab] + 2.0 * rows.pooled[:, lab]) / (counts[a].sum(axis=1) + 2.0)
     np.testing.assert_allclose(terms[j], np.log(row))
-    np.testing.assert_allclose(rows.loo_loglik(ann, post)[ann.item[j]],
-                               terms[ann.item == ann.item[j]].sum(axis=0))
+    np.testing.assert_allclose(
+        rows.loo_loglik(ann, post)[ann.item[j]], terms[ann.item == ann.item[j]].sum(axis=0)
+    )
 
 
 def test_identical_on_rerun() -> None:
@@ -123,8 +124,7 @@ def test_describe_reports_the_fitted_statistics() -> None:
     data = scenario_confusions(81)
     fit = Jury().fit(data.annotations, _with_model(data, 81))
     info = fit.describe()
-    assert set(info) == {"model_weight", "strength", "score_temperature",
-                         "gold_calibration_items"}
+    assert set(info) == {"model_weight", "strength", "score_temperature", "gold_calibration_items"}
     assert info["model_weight"] == 1.0 and info["strength"] == 2.0
     assert 0 < info["score_temperature"] <= 1
     assert Jury().fit(data.annotations).describe()["model_weight"] == 0.0
@@ -137,11 +137,16 @@ def test_at_most_six_parameters_and_random_state() -> None:
     assert "random_state" in params and len(params) <= 7
 
 
-@pytest.mark.parametrize("kw, words", [({"strength": "auto"}, "strength must be a number"),
-                                       ({"strength": -1.0}, "got -1.0"),
-                                       ({"model_weight": np.nan}, "model_weight must"),
-                                       ({"max_iter": -1}, "max_iter must"),
-                                       ({"tol": 0}, "tol must")])
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"strength": "auto"}, "strength must be a number"),
+        ({"strength": -1.0}, "got -1.0"),
+        ({"model_weight": np.nan}, "model_weight must"),
+        ({"max_iter": -1}, "max_iter must"),
+        ({"tol": 0}, "tol must"),
+    ],
+)
 def test_bad_settings_get_a_clear_error(kw: dict, words: str) -> None:
     data = scenario_confusions(0, n_items=50)
     with pytest.raises(InputError, match=words):
@@ -182,8 +187,11 @@ def test_gold_items_calibrate_what_the_labels_cannot() -> None:
         rest = np.setdiff1d(np.arange(ann.n_items), chosen)
         pair = []
         for fit in (Jury().fit(_with_gold(ann, truth, chosen)), Jury().fit(ann)):
-            pair.append(expected_calibration_error(fit.consensus_quality_[rest],
-                                                   fit.labels_[rest] == truth[rest]))
+            pair.append(
+                expected_calibration_error(
+                    fit.consensus_quality_[rest], fit.labels_[rest] == truth[rest]
+                )
+            )
         eces.append(pair)
     with_gold, without = np.mean(eces, axis=0)
     assert with_gold < without, eces

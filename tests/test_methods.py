@@ -57,8 +57,9 @@ def test_fitted_attributes(name: str, ann2: Annotations, ann3: Annotations) -> N
     assert isinstance(m.n_iter_, int) and m.n_iter_ >= 1
     assert isinstance(type(m).summary, str) and type(m).summary
     # better than chance on data with accuracies in [0.6, 0.95]
-    truth = make_dawid_skene(150, 12, ann.n_classes, labels_per_item=(2, 5),
-                             random_state=1 if name == "kos" else 0)[1]
+    truth = make_dawid_skene(
+        150, 12, ann.n_classes, labels_per_item=(2, 5), random_state=1 if name == "kos" else 0
+    )[1]
     assert np.mean(m.labels_ == truth) > 0.7
 
 
@@ -105,11 +106,13 @@ def test_fit_predict_helpers(name: str, ann2: Annotations, ann3: Annotations) ->
 
 @pytest.mark.parametrize("name", MULTICLASS)
 def test_string_classes_and_unused_class(name: str) -> None:
-    df = pd.DataFrame({
-        "item": ["q1", "q1", "q1", "q2", "q2", "q2", "q3", "q3", "q3", "q4", "q4"],
-        "worker": ["ann", "bob", "cy", "ann", "bob", "cy", "ann", "bob", "cy", "ann", "cy"],
-        "label": ["cat", "cat", "dog", "dog", "dog", "dog", "cat", "cat", "cat", "dog", "cat"],
-    })
+    df = pd.DataFrame(
+        {
+            "item": ["q1", "q1", "q1", "q2", "q2", "q2", "q3", "q3", "q3", "q4", "q4"],
+            "worker": ["ann", "bob", "cy", "ann", "bob", "cy", "ann", "bob", "cy", "ann", "cy"],
+            "label": ["cat", "cat", "dog", "dog", "dog", "dog", "cat", "cat", "cat", "dog", "cat"],
+        }
+    )
     ann = Annotations.from_long(df, classes=["bird", "cat", "dog"])
     m = _fit(name, ann)
     assert m.probas_.shape == (4, 3)
@@ -124,9 +127,17 @@ def test_kos_refuses_more_than_two_classes(ann3: Annotations) -> None:
         get_method("kos").fit(ann3)
 
 
-@pytest.mark.parametrize("alias,name", [
-    ("zbs", "zero_based_skill"), ("one_coin", "one_coin_dawid_skene"),
-    ("OneCoin", "one_coin_dawid_skene"), ("GLAD", "glad"), ("M-MSR", "mmsr"), ("Wawa", "wawa")])
+@pytest.mark.parametrize(
+    "alias,name",
+    [
+        ("zbs", "zero_based_skill"),
+        ("one_coin", "one_coin_dawid_skene"),
+        ("OneCoin", "one_coin_dawid_skene"),
+        ("GLAD", "glad"),
+        ("M-MSR", "mmsr"),
+        ("Wawa", "wawa"),
+    ],
+)
 def test_aliases(alias: str, name: str) -> None:
     assert method_class(alias) is method_class(name)
 
@@ -175,9 +186,11 @@ def test_kos_keeps_a_lone_label() -> None:
     np.testing.assert_array_equal(get_method("kos").fit_predict(ann), lone)
     # the same 40 lone items beside a crowd that labels 200 items 5 times each
     crowd, truth, _ = make_dawid_skene(200, 10, 2, labels_per_item=5, random_state=1)
-    ann = Annotations.from_arrays(np.r_[crowd.item, 200 + np.arange(40)],
-                                  np.r_[crowd.annotator, 100 + np.arange(40)],
-                                  np.r_[crowd.label, lone])
+    ann = Annotations.from_arrays(
+        np.r_[crowd.item, 200 + np.arange(40)],
+        np.r_[crowd.annotator, 100 + np.arange(40)],
+        np.r_[crowd.label, lone],
+    )
     m = get_method("kos").fit(ann)
     np.testing.assert_array_equal(m.labels_[200:], lone)
     assert np.mean(m.labels_[:200] == truth) > 0.8
@@ -193,8 +206,9 @@ def test_zero_iterations_return_the_majority_vote_start(name: str, ann3: Annotat
 
 def test_glad_quality_stays_in_unit_interval() -> None:
     one_each = Annotations.from_arrays(np.arange(30), np.arange(30) % 3, np.arange(30) % 2)
-    agree = Annotations.from_arrays(np.repeat(np.arange(30), 3), np.tile([0, 1, 2], 30),
-                                    np.repeat(np.arange(30) % 2, 3))
+    agree = Annotations.from_arrays(
+        np.repeat(np.arange(30), 3), np.tile([0, 1, 2], 30), np.repeat(np.arange(30) % 2, 3)
+    )
     for ann in (one_each, agree):
         m = get_method("glad").fit(ann)
         assert np.all((m.annotator_skill_ >= 0) & (m.annotator_skill_ <= 1))
@@ -205,8 +219,9 @@ def test_glad_quality_stays_in_unit_interval() -> None:
 def test_majority_vote_tie_rules(rule: str) -> None:
     # item 0 is tied 1-1 between classes 0 and 1; class 1 is chosen more often overall
     ann = Annotations.from_arrays([0, 0, 1, 1, 2], ["a", "b", "a", "b", "a"], [0, 1, 1, 1, 1])
-    labels = [int(get_method("mv", tie_break=rule, random_state=s).fit_predict(ann)[0])
-              for s in range(20)]
+    labels = [
+        int(get_method("mv", tie_break=rule, random_state=s).fit_predict(ann)[0]) for s in range(20)
+    ]
     expected = {"first": {0}, "frequency": {1}, "random": {0, 1}}[rule]
     assert set(labels) == expected
 
@@ -221,8 +236,9 @@ def test_majority_vote_skills_and_refusals() -> None:
         get_method("mv", skills={"a": 5, "b": 1}).fit(ann)
     m = get_method("mv", skills={"a": 5, "b": 1}, on_missing_skill="ignore").fit(ann)
     assert m.labels_.tolist() == [1, 1]
-    m = get_method("mv", skills={"a": 1, "b": 1}, on_missing_skill="value",
-                   default_skill=3.0).fit(ann)
+    m = get_method("mv", skills={"a": 1, "b": 1}, on_missing_skill="value", default_skill=3.0).fit(
+        ann
+    )
     assert m.labels_.tolist() == [0, 0]
     with pytest.raises(InputError, match="non-negative"):
         get_method("mv", skills={"a": -1, "b": 1, "c": 1}).fit(ann)
@@ -231,8 +247,9 @@ def test_majority_vote_skills_and_refusals() -> None:
 
 
 def test_gold_majority_vote_weights_by_gold_accuracy() -> None:
-    ann = Annotations.from_arrays([0, 0, 0, 1, 1, 1, 2, 2, 2], list("abcabcabc"),
-                                  [0, 1, 1, 0, 1, 1, 0, 1, 1]).with_gold({0: 0, 1: 0})
+    ann = Annotations.from_arrays(
+        [0, 0, 0, 1, 1, 1, 2, 2, 2], list("abcabcabc"), [0, 1, 1, 0, 1, 1, 0, 1, 1]
+    ).with_gold({0: 0, 1: 0})
     m = get_method("gold_majority_vote").fit(ann)
     assert m.skills_.tolist() == [1.0, 0.0, 0.0]
     assert m.labels_.tolist() == [0, 0, 0]  # a alone is right on gold: a decides
@@ -241,14 +258,19 @@ def test_gold_majority_vote_weights_by_gold_accuracy() -> None:
 
 def test_dawid_skene_initial_error_steers_the_start() -> None:
     # two annotators who disagree on every item: the given history decides who is right
-    ann = Annotations.from_arrays(np.repeat(np.arange(6), 2), np.tile(["good", "bad"], 6),
-                                  np.c_[np.arange(6) % 2, 1 - np.arange(6) % 2].ravel())
-    hist = {"good": np.array([[19.0, 1.0], [1.0, 19.0]]),
-            "bad": np.array([[1.0, 19.0], [19.0, 1.0]])}
-    m = get_method("ds", max_iter=1, initial_error=hist,
-                   initial_error_strategy="addition").fit(ann)
+    ann = Annotations.from_arrays(
+        np.repeat(np.arange(6), 2),
+        np.tile(["good", "bad"], 6),
+        np.c_[np.arange(6) % 2, 1 - np.arange(6) % 2].ravel(),
+    )
+    hist = {
+        "good": np.array([[19.0, 1.0], [1.0, 19.0]]),
+        "bad": np.array([[1.0, 19.0], [19.0, 1.0]]),
+    }
+    m = get_method("ds", max_iter=1, initial_error=hist, initial_error_strategy="addition").fit(ann)
     np.testing.assert_array_equal(m.labels_, np.arange(6) % 2)
     flipped = {"good": hist["bad"], "bad": hist["good"]}
-    m = get_method("ds", max_iter=1, initial_error=flipped,
-                   initial_error_strategy="addition").fit(ann)
+    m = get_method("ds", max_iter=1, initial_error=flipped, initial_error_strategy="addition").fit(
+        ann
+    )
     np.testing.assert_array_equal(m.labels_, 1 - np.arange(6) % 2)

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 import labeljury
 from labeljury import Annotations
 
-PROPS = settings(max_examples=12, deadline=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 # one model-free method of each family; the classic methods' score ranges are checked
 # against their references in tests/test_methods.py
 METHODS = ["majority_vote", "dawid_skene", "jury", "wawa", "mace"]
@@ -30,9 +31,11 @@ METHODS = ["majority_vote", "dawid_skene", "jury", "wawa", "mace"]
 ORDER_FREE = ["majority_vote", "dawid_skene", "jury", "wawa"]
 # EM methods stop at a tolerance, so a different row order may stop a hair apart
 ATOL = 1e-4
-SCORES = {"label_quality": ["consensus_quality_score", "annotator_agreement"],
-          "detailed_label_quality": ["label_quality_score"],
-          "annotator_stats": ["annotator_quality", "agreement_with_consensus"]}
+SCORES = {
+    "label_quality": ["consensus_quality_score", "annotator_agreement"],
+    "detailed_label_quality": ["label_quality_score"],
+    "annotator_stats": ["annotator_quality", "agreement_with_consensus"],
+}
 
 
 @st.composite
@@ -42,8 +45,7 @@ def crowds(draw: st.DrawFn) -> pd.DataFrame:
     n_cls = draw(st.integers(2, 4))
     rows = []
     for i in range(n_items):
-        who = draw(st.lists(st.integers(0, n_ann - 1), min_size=1, max_size=n_ann,
-                            unique=True))
+        who = draw(st.lists(st.integers(0, n_ann - 1), min_size=1, max_size=n_ann, unique=True))
         rows += [(f"i{i:03d}", f"w{a}", f"c{draw(st.integers(0, n_cls - 1))}") for a in who]
     df = pd.DataFrame(rows, columns=["item", "worker", "label"])
     if df["label"].nunique() < 2 or df["worker"].nunique() < 2:
@@ -82,8 +84,9 @@ def test_invariants(method: str, df: pd.DataFrame, seed: int) -> None:
     assert lq["item"].is_unique and set(lq["item"]) == set(df["item"])
     assert len(res.detailed_label_quality) == len(df)
     pairs = res.detailed_label_quality[["item", "annotator", "label"]]
-    assert sorted(map(tuple, pairs.to_numpy().tolist())) == sorted(map(tuple,
-                                                                        df.to_numpy().tolist()))
+    assert sorted(map(tuple, pairs.to_numpy().tolist())) == sorted(
+        map(tuple, df.to_numpy().tolist())
+    )
     stats = res.annotator_stats
     assert stats["annotator"].is_unique and set(stats["annotator"]) == set(df["worker"])
 
@@ -93,17 +96,18 @@ def test_invariants(method: str, df: pd.DataFrame, seed: int) -> None:
     # permuting the rows changes nothing
     perm = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     shuffled = by_item(fit(perm, method))
-    np.testing.assert_allclose(shuffled["consensus_quality_score"],
-                               base["consensus_quality_score"], atol=ATOL)
+    np.testing.assert_allclose(
+        shuffled["consensus_quality_score"], base["consensus_quality_score"], atol=ATOL
+    )
     clear = _clear(res)
     assert (shuffled["consensus_label"][clear] == base["consensus_label"][clear]).all()
     # renaming ids (and classes, keeping their order) changes nothing but the names
-    renamed = df.assign(item="q-" + df["item"], worker=df["worker"] + "@x",
-                        label="k" + df["label"])
+    renamed = df.assign(item="q-" + df["item"], worker=df["worker"] + "@x", label="k" + df["label"])
     ren = fit(renamed, method).label_quality
     ren = ren.assign(item=ren["item"].str[2:]).set_index("item").sort_index()
-    np.testing.assert_allclose(ren["consensus_quality_score"], base["consensus_quality_score"],
-                               atol=ATOL)
+    np.testing.assert_allclose(
+        ren["consensus_quality_score"], base["consensus_quality_score"], atol=ATOL
+    )
     assert (ren["consensus_label"].str[1:] == base["consensus_label"]).all()
 
 
@@ -112,14 +116,16 @@ def test_invariants(method: str, df: pd.DataFrame, seed: int) -> None:
 @given(df=crowds())
 def test_duplicated_data_set(method: str, df: pd.DataFrame) -> None:
     """Two copies of the data set: both copies get the same answer; MV's is unchanged."""
-    twice = pd.concat([df.assign(item=df["item"] + "/a"), df.assign(item=df["item"] + "/b")],
-                      ignore_index=True)
+    twice = pd.concat(
+        [df.assign(item=df["item"] + "/a"), df.assign(item=df["item"] + "/b")], ignore_index=True
+    )
     lq = fit(twice, method).label_quality
     a = lq[lq["item"].str.endswith("/a")].assign(item=lambda t: t["item"].str[:-2])
     b = lq[lq["item"].str.endswith("/b")].assign(item=lambda t: t["item"].str[:-2])
     a, b = a.set_index("item").sort_index(), b.set_index("item").sort_index()
-    np.testing.assert_allclose(a["consensus_quality_score"], b["consensus_quality_score"],
-                               atol=ATOL)
+    np.testing.assert_allclose(
+        a["consensus_quality_score"], b["consensus_quality_score"], atol=ATOL
+    )
     assert (a["consensus_label"] == b["consensus_label"]).all()
     if method == "majority_vote":
         base = by_item(fit(df, method))
@@ -138,17 +144,22 @@ def test_annotations_round_trip_properties() -> None:
     assert ann.to_long().equals(ann.to_long())  # deterministic
 
 
-_ID = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S"]),
-              min_size=1, max_size=8).filter(
-    lambda s: s.strip().lower() not in {"nan", "none", "null", "na", "n/a", "<na>", "missing",
-                                         "?", ""} and s == s.strip())
+_ID = st.text(
+    alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S"]), min_size=1, max_size=8
+).filter(
+    lambda s: (
+        s.strip().lower() not in {"nan", "none", "null", "na", "n/a", "<na>", "missing", "?", ""}
+        and s == s.strip()
+    )
+)
 
 
 @PROPS
-@given(ids=st.lists(_ID, min_size=2, max_size=8, unique=True),
-       workers=st.lists(_ID, min_size=2, max_size=3, unique=True))
-def test_ids_round_trip_through_a_file_exactly(tmp_path_factory, ids: list, workers: list
-                                               ) -> None:
+@given(
+    ids=st.lists(_ID, min_size=2, max_size=8, unique=True),
+    workers=st.lists(_ID, min_size=2, max_size=3, unique=True),
+)
+def test_ids_round_trip_through_a_file_exactly(tmp_path_factory, ids: list, workers: list) -> None:
     """Any printable id text is read back exactly and written back exactly (CLI)."""
     import unicodedata
 
@@ -166,7 +177,19 @@ def test_ids_round_trip_through_a_file_exactly(tmp_path_factory, ids: list, work
     assert ann.items.tolist() == ids and ann.annotators.tolist() == workers
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert main(["aggregate", str(d / "a.csv"), "--method", "majority_vote", "--quiet",
-                     "--out", str(d / "out")]) == 0
+        assert (
+            main(
+                [
+                    "aggregate",
+                    str(d / "a.csv"),
+                    "--method",
+                    "majority_vote",
+                    "--quiet",
+                    "--out",
+                    str(d / "out"),
+                ]
+            )
+            == 0
+        )
     back = pd.read_csv(d / "out" / "label_quality.csv", dtype=str, keep_default_na=False)
     assert back["item"].tolist() == ids

@@ -26,24 +26,31 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 REFERENCE = json.loads((LOCAL / "crowdkit_reference.json").read_text())["results"]
 TOLERANCE = 0.005  # 0.5 accuracy points
 
-METHODS = ["majority_vote", "dawid_skene", "glad", "one_coin_dawid_skene", "mace", "wawa",
-           "zero_based_skill"]
+METHODS = [
+    "majority_vote",
+    "dawid_skene",
+    "glad",
+    "one_coin_dawid_skene",
+    "mace",
+    "wawa",
+    "zero_based_skill",
+]
 LOCAL_SETS = sorted(p.name for p in LOCAL.iterdir() if (p / "answers.csv").is_file())
 SHARED_SETS = sorted(set(REFERENCE) - set(LOCAL_SETS))
 
 #: (data set, method) -> why our accuracy may be lower than crowd-kit's
 KNOWN = {
     ("dog", "majority_vote"): "50 of 807 items are ties; both libraries take the first class, "
-                              "crowd-kit in the order the labels first appear in the file "
-                              "(1, 0, 2, 3: 0.8327), ours in class order (0.8178); "
-                              "docs/methods.md, tie rule",
+    "crowd-kit in the order the labels first appear in the file "
+    "(1, 0, 2, 3: 0.8327), ours in class order (0.8178); "
+    "docs/methods.md, tie rule",
     # crowd-kit stops at the first fall of its objective (DS: 3 iterations here, GLAD: 5);
     # ours runs EM to convergence (tests/parity/test_crowdkit.py, docs/methods.md)
     ("zencrowd_us", "dawid_skene"): "0.8225 converged vs crowd-kit 0.8294 after 3 iterations",
     ("zencrowd_us", "glad"): "0.8632 converged vs crowd-kit 0.8789 after 5 iterations",
     ("zencrowd_us", "mace"): "0.8289 vs crowd-kit 0.8431",
     ("weather_sentiment_cf", "zero_based_skill"): "0.8833 vs crowd-kit 0.8933 (our Wawa "
-                                                  "0.8867 vs 0.8767); not yet explained",
+    "0.8867 vs 0.8767); not yet explained",
 }
 
 
@@ -68,7 +75,8 @@ def _check(dataset: str, folder: Path, method: str) -> None:
         assert ours >= ref["accuracy"] - 0.03, KNOWN[(dataset, method)]
         return
     assert ours >= ref["accuracy"] - TOLERANCE, (
-        f"{method} on {dataset}: {ours:.4f} vs crowd-kit {ref['accuracy']:.4f}")
+        f"{method} on {dataset}: {ours:.4f} vs crowd-kit {ref['accuracy']:.4f}"
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -77,8 +85,9 @@ def test_local_datasets(dataset: str, method: str) -> None:
     _check(dataset, LOCAL / dataset, method)
 
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
-                                  reason=f"shared data sets not found at {SHARED}")
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"shared data sets not found at {SHARED}"
+)
 
 
 @pytest.mark.slow
@@ -92,16 +101,22 @@ def test_shared_datasets(dataset: str, method: str) -> None:
 
 @pytest.mark.shared
 @needs_shared
-@pytest.mark.parametrize("method,params,published", [
-    # the paper splits ties at random; our default tie rule ("first", crowd-kit's) gives
-    # 0.9320 here, the class-frequency rule 0.9350 (benchmarks/mv_ties.py)
-    ("majority_vote", {"tie_break": "frequency"}, 0.9331),
-    ("dawid_skene", {}, 0.9600),
-    # GLAD's defaults (N(1, 1) priors) give 0.946 here; the published figure needs
-    # weaker priors, which cost 1.5 points on zencrowd_us, so they are not the default.
-    ("glad", {"alpha_prior_std": 3.0, "log_beta_prior_std": 3.0, "tol": 1e-7, "max_iter": 300},
-     0.9520),
-])
+@pytest.mark.parametrize(
+    "method,params,published",
+    [
+        # the paper splits ties at random; our default tie rule ("first", crowd-kit's) gives
+        # 0.9320 here, the class-frequency rule 0.9350 (benchmarks/mv_ties.py)
+        ("majority_vote", {"tie_break": "frequency"}, 0.9331),
+        ("dawid_skene", {}, 0.9600),
+        # GLAD's defaults (N(1, 1) priors) give 0.946 here; the published figure needs
+        # weaker priors, which cost 1.5 points on zencrowd_us, so they are not the default.
+        (
+            "glad",
+            {"alpha_prior_std": 3.0, "log_beta_prior_std": 3.0, "tol": 1e-7, "max_iter": 300},
+            0.9520,
+        ),
+    ],
+)
 def test_possent_vldb2017(method: str, params: dict, published: float) -> None:
     """Zheng et al., "Truth Inference in Crowdsourcing: Is the Problem Solved?", VLDB 2017."""
     assert _accuracy(SHARED / "possent", method, **params) >= published - 1e-9

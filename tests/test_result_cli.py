@@ -19,30 +19,45 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def ann() -> Annotations:
     # item "z" is a tie broken by pred_probs; "k" unanimous
-    df = pd.DataFrame({
-        "item": ["k", "k", "k", "z", "z", "m", "m", "m"],
-        "worker": ["a", "b", "c", "a", "b", "a", "b", "c"],
-        "label": ["cat", "cat", "cat", "cat", "dog", "dog", "dog", "cat"],
-    })
+    df = pd.DataFrame(
+        {
+            "item": ["k", "k", "k", "z", "z", "m", "m", "m"],
+            "worker": ["a", "b", "c", "a", "b", "a", "b", "c"],
+            "label": ["cat", "cat", "cat", "cat", "dog", "dog", "dog", "cat"],
+        }
+    )
     return Annotations.from_long(df)
 
 
 def test_tables(ann: Annotations) -> None:
     res = labeljury.aggregate(ann, method="majority_vote")
     lq = res.label_quality
-    assert lq.columns.tolist() == ["item", "consensus_label", "consensus_quality_score",
-                                   "annotator_agreement", "num_annotations"]
+    assert lq.columns.tolist() == [
+        "item",
+        "consensus_label",
+        "consensus_quality_score",
+        "annotator_agreement",
+        "num_annotations",
+    ]
     assert lq["item"].tolist() == ["k", "z", "m"]
     assert lq["consensus_label"].tolist() == ["cat", "cat", "dog"]  # tie -> more frequent class
     np.testing.assert_allclose(lq["annotator_agreement"], [1, 0.5, 2 / 3])
     assert lq["num_annotations"].tolist() == [3, 2, 3]
     d = res.detailed_label_quality
     assert len(d) == ann.n_annotations and d.columns.tolist() == [
-        "item", "annotator", "label", "label_quality_score"]
+        "item",
+        "annotator",
+        "label",
+        "label_quality_score",
+    ]
     st = res.annotator_stats
-    assert st.columns.tolist()[:5] == ["annotator", "annotator_quality",
-                                       "agreement_with_consensus", "num_examples_labeled",
-                                       "worst_class"]
+    assert st.columns.tolist()[:5] == [
+        "annotator",
+        "annotator_quality",
+        "agreement_with_consensus",
+        "num_examples_labeled",
+        "worst_class",
+    ]
     assert st["annotator_quality"].is_monotonic_increasing  # worst first
     row_c = st.set_index("annotator").loc["c"]
     assert row_c["worst_class"] == "dog" and row_c["num_examples_labeled"] == 2
@@ -62,13 +77,17 @@ def test_include_probas(ann: Annotations) -> None:
 def test_save_csv_and_parquet(tmp_path: Path, ann: Annotations) -> None:
     res = labeljury.aggregate(ann)
     files = res.save(tmp_path / "out")
-    assert sorted(f.name for f in files) == ["annotator_stats.csv", "detailed_label_quality.csv",
-                                             "label_quality.csv"]
+    assert sorted(f.name for f in files) == [
+        "annotator_stats.csv",
+        "detailed_label_quality.csv",
+        "label_quality.csv",
+    ]
     back = pd.read_csv(tmp_path / "out" / "label_quality.csv")
     assert back["consensus_label"].tolist() == res.label_quality["consensus_label"].tolist()
     res.save(tmp_path / "pq", format="parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "pq" / "annotator_stats.parquet"),
-                                  res.annotator_stats)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "pq" / "annotator_stats.parquet"), res.annotator_stats
+    )
     assert not list((tmp_path / "out").glob("*.tmp"))
 
 
@@ -99,9 +118,9 @@ def test_npy_rows_follow_sorted_ids(tmp_path: Path) -> None:
 def test_pred_probs_table_file_matched_by_id(tmp_path: Path) -> None:
     ann = Annotations.from_arrays(["b", "a"], [0, 0], ["x", "y"])
     pd.DataFrame({"id": ["a", "b"], "x": [0.1, 0.7], "y": [0.9, 0.3]}).to_csv(
-        tmp_path / "p.csv", index=False)
-    np.testing.assert_allclose(align_pred_probs(tmp_path / "p.csv", ann), [[0.7, 0.3],
-                                                                          [0.1, 0.9]])
+        tmp_path / "p.csv", index=False
+    )
+    np.testing.assert_allclose(align_pred_probs(tmp_path / "p.csv", ann), [[0.7, 0.3], [0.1, 0.9]])
 
 
 def test_cli_aggregate_end_to_end(tmp_path: Path, capsys) -> None:
@@ -123,12 +142,36 @@ def test_cli_pred_probs_npy(tmp_path: Path) -> None:
     n = ann.n_items
     probs = np.tile([0.5, 0.5], (n, 1))
     np.save(tmp_path / "p.npy", probs)
-    assert main(["aggregate", str(answers), "--pred-probs", str(tmp_path / "p.npy"), "--out",
-                 str(tmp_path / "o"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "aggregate",
+                str(answers),
+                "--pred-probs",
+                str(tmp_path / "p.npy"),
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     bad = tmp_path / "bad.npy"
     np.save(bad, probs[:-1])
-    assert main(["aggregate", str(answers), "--pred-probs", str(bad), "--out",
-                 str(tmp_path / "o"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "aggregate",
+                str(answers),
+                "--pred-probs",
+                str(bad),
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
 
 
 def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) -> None:
@@ -137,13 +180,28 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     part = gold.iloc[:60].rename(columns={"label": "gold"})
     part.to_csv(tmp_path / "gold.csv", index=False)
     out = tmp_path / "out"
-    assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--out",
-                 str(out)]) == 0
+    assert (
+        main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--out", str(out)])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "60 gold items pinned to their class; consensus quality scores calibrated" in printed
     assert "auto: jury, labeljury's default" in printed  # which method auto used, and why
-    assert main(["aggregate", str(answers), "--gold", str(tmp_path / "gold.csv"), "--method",
-                 "majority_vote", "--out", str(tmp_path / "mv")]) == 0
+    assert (
+        main(
+            [
+                "aggregate",
+                str(answers),
+                "--gold",
+                str(tmp_path / "gold.csv"),
+                "--method",
+                "majority_vote",
+                "--out",
+                str(tmp_path / "mv"),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "60 gold items, not pinned by MajorityVote" in printed
     assert "auto:" not in printed
@@ -152,32 +210,59 @@ def test_cli_gold_file_pins_items_and_calibrates_jury(tmp_path: Path, capsys) ->
     # without gold, jury's summary suggests giving some; majority vote's does not
     assert main(["aggregate", str(answers), "--out", str(tmp_path / "plain")]) == 0
     assert "tip: --gold FILE" in capsys.readouterr().out
-    assert main(["aggregate", str(answers), "--method", "majority_vote", "--out",
-                 str(tmp_path / "plain_mv")]) == 0
+    assert (
+        main(
+            [
+                "aggregate",
+                str(answers),
+                "--method",
+                "majority_vote",
+                "--out",
+                str(tmp_path / "plain_mv"),
+            ]
+        )
+        == 0
+    )
     assert "tip: --gold" not in capsys.readouterr().out
     lq = pd.read_csv(out / "label_quality.csv")
     pinned = lq.set_index(lq.columns[0]).loc[part["item"]]
     assert pinned["consensus_label"].tolist() == part["gold"].tolist()
-    ann = labeljury.cli.read_gold(str(tmp_path / "gold.csv"),
-                                  labeljury.read_annotations(answers))
+    ann = labeljury.cli.read_gold(str(tmp_path / "gold.csv"), labeljury.read_annotations(answers))
     assert int((ann.gold >= 0).sum()) == 60
     from labeljury.methods import Jury
+
     assert Jury().fit(ann).describe()["gold_calibration_items"] == 60
 
 
-@pytest.mark.parametrize("rows, words", [
-    ("item,gold\n0,0\n0,1\n", "two different gold classes: '0'"),
-    ("item,gold\n99999,0\n", "unknown items"),
-    ("item,gold\n0,7\n", "outside the classes"),
-    ("item\n0\n", "needs an item id column and a class column"),
-    ("item,gold\n0,\n", "no gold classes"),
-])
-def test_cli_bad_gold_file_gets_a_clear_error(tmp_path: Path, capsys, rows: str,
-                                             words: str) -> None:
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ("item,gold\n0,0\n0,1\n", "two different gold classes: '0'"),
+        ("item,gold\n99999,0\n", "unknown items"),
+        ("item,gold\n0,7\n", "outside the classes"),
+        ("item\n0\n", "needs an item id column and a class column"),
+        ("item,gold\n0,\n", "no gold classes"),
+    ],
+)
+def test_cli_bad_gold_file_gets_a_clear_error(
+    tmp_path: Path, capsys, rows: str, words: str
+) -> None:
     path = tmp_path / "gold.csv"
     path.write_text(rows)
-    assert main(["aggregate", str(DATA / "temp" / "answers.csv"), "--gold", str(path),
-                 "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "aggregate",
+                str(DATA / "temp" / "answers.csv"),
+                "--gold",
+                str(path),
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert words in err and "gold.csv" in err
 
@@ -211,7 +296,9 @@ def test_import_is_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, labeljury; heavy = [m for m in ('pandas', 'sklearn', 'scipy', "
-            "'matplotlib', 'rich') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, labeljury; heavy = [m for m in ('pandas', 'sklearn', 'scipy', "
+        "'matplotlib', 'rich') if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

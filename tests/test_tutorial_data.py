@@ -55,8 +55,9 @@ def test_poor_annotators_are_worse():
 def test_crowdlab_with_our_model_beats_majority_vote(seed):
     d = make_tutorial_data(seed)
     mv = MajorityVote().fit(d.annotations)
-    pp, _ = out_of_fold_pred_probs(d.features, mv.probas_, n_classes=3, random_state=seed,
-                                   refit=False)
+    pp, _ = out_of_fold_pred_probs(
+        d.features, mv.probas_, n_classes=3, random_state=seed, refit=False
+    )
     cl = get_method("crowdlab").fit(d.annotations, pp)
     acc_mv = (mv.labels_ == d.true_labels).mean()
     acc_cl = (cl.labels_ == d.true_labels).mean()

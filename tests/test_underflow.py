@@ -20,10 +20,15 @@ def _one_heavy_item(n_classes: int) -> Annotations:
     # item 0: 1,000 annotators, 70% say class 1; items 1..20 keep the model identifiable
     item = np.concatenate([np.zeros(n, int), np.repeat(np.arange(1, 21), 5)])
     annot = np.concatenate([np.arange(n), rng.integers(0, n, 100)])
-    label = np.concatenate([np.where(rng.random(n) < 0.7, 1, rng.integers(0, n_classes, n)),
-                            rng.integers(0, n_classes, 100)])
-    return Annotations.from_arrays(item, annot, label, classes=list(range(n_classes)),
-                                   duplicates="first")
+    label = np.concatenate(
+        [
+            np.where(rng.random(n) < 0.7, 1, rng.integers(0, n_classes, n)),
+            rng.integers(0, n_classes, 100),
+        ]
+    )
+    return Annotations.from_arrays(
+        item, annot, label, classes=list(range(n_classes)), duplicates="first"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -41,8 +41,17 @@ def _rows(est, train: Annotations) -> tuple[np.ndarray, np.ndarray]:
     against the labels for everyone."""
     k = train.n_classes
     post = np.asarray(est.probas_)[train.item]
-    counts = np.stack([np.bincount(train.annotator * k + train.label, weights=post[:, c],
-                                   minlength=train.n_annotators * k) for c in range(k)], axis=1)
+    counts = np.stack(
+        [
+            np.bincount(
+                train.annotator * k + train.label,
+                weights=post[:, c],
+                minlength=train.n_annotators * k,
+            )
+            for c in range(k)
+        ],
+        axis=1,
+    )
     counts = counts.reshape(train.n_annotators, k, k)  # [a, l, c]
     pooled = counts.sum(axis=0).T + 1.0  # [c, l]
     pooled /= pooled.sum(axis=1, keepdims=True)
@@ -52,8 +61,9 @@ def _rows(est, train: Annotations) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(conf), pooled
 
 
-def heldout_loglik(ann: Annotations, pred_probs: np.ndarray | None, folds: int = 2,
-                   random_state: int = 0) -> dict[str, float]:
+def heldout_loglik(
+    ann: Annotations, pred_probs: np.ndarray | None, folds: int = 2, random_state: int = 0
+) -> dict[str, float]:
     """Per candidate, the mean log-probability of held-out labels under its fit without them."""
     multi = np.flatnonzero(ann.annotations_per_item()[ann.item] >= 3)
     rng = np.random.default_rng(random_state)
@@ -70,8 +80,9 @@ def heldout_loglik(ann: Annotations, pred_probs: np.ndarray | None, folds: int =
         for name in CANDIDATES:
             est = get_method(name).fit(train, pred_probs)
             conf, pooled = _rows(est, train)
-            rows = np.where(who[:, None] >= 0, conf[np.maximum(who, 0), :, label],
-                            pooled[:, label].T)
+            rows = np.where(
+                who[:, None] >= 0, conf[np.maximum(who, 0), :, label], pooled[:, label].T
+            )
             p = np.sum(np.asarray(est.probas_)[item] * rows, axis=1)
             total[name] += float(np.sum(np.log(np.maximum(p, 1e-12))))
     return {name: t / max(count, 1) for name, t in total.items()}
@@ -102,16 +113,20 @@ def main() -> None:
     for s in sets:
         ann, gold, probs = s.data.annotations, s.data.gold, s.data.pred_probs
         known = gold >= 0
-        acc = {c: float(np.mean(get_method(c).fit(ann, probs).labels_[known] == gold[known]))
-               for c in CANDIDATES}
+        acc = {
+            c: float(np.mean(get_method(c).fit(ann, probs).labels_[known] == gold[known]))
+            for c in CANDIDATES
+        }
         name = choose(ann, probs)
         gaps.append(100 * (acc[name] - acc["jury"]))
         other += name != "jury"
         for c in CANDIDATES:
             per_candidate[c].append(100 * (acc[c] - acc["jury"]))
         print(f"{s.name:40s} jury {acc['jury']:.4f}  auto {acc[name]:.4f}  -> {name}", flush=True)
-    print(f"\nauto - jury: mean {np.mean(gaps):+.2f}, worst {np.min(gaps):+.2f} points "
-          f"over {len(gaps)} sets; chose another method on {other} of them")
+    print(
+        f"\nauto - jury: mean {np.mean(gaps):+.2f}, worst {np.min(gaps):+.2f} points "
+        f"over {len(gaps)} sets; chose another method on {other} of them"
+    )
     for c in CANDIDATES:
         print(f"{c} - jury: mean {np.mean(per_candidate[c]):+.2f}")
 

@@ -58,25 +58,33 @@ def main() -> None:
         ann, gold, probs = s.data.annotations, s.data.gold, s.data.pred_probs
         known = np.flatnonzero(gold >= 0)
         jury = scores(Jury().fit(ann, probs), ann, gold, known)
-        crowdlab = scores(CrowdLab().fit(ann, probs), ann, gold, known) if probs is not None \
+        crowdlab = (
+            scores(CrowdLab().fit(ann, probs), ann, gold, known)
+            if probs is not None
             else (np.nan, np.nan)
+        )
         line = [*jury, *crowdlab]
         if s.kind == "real":
             chosen = rng.choice(known, max(1, int(args.gold * len(known))), replace=False)
-            with_gold = ann.with_gold(dict(zip(ann.items[chosen], ann.classes[gold[chosen]],
-                                               strict=True)))
+            with_gold = ann.with_gold(
+                dict(zip(ann.items[chosen], ann.classes[gold[chosen]], strict=True))
+            )
             rest = np.setdiff1d(known, chosen)
             line.append(scores(Jury().fit(with_gold, probs), ann, gold, rest)[0])
         rows.setdefault(s.kind, []).append(tuple(line))
         print(f"{s.name:40s} " + " ".join(f"{v:.3f}" for v in line), flush=True)
-    print("\nkind       sets  ECE jury  ECE jury+gold  | with a model: sets  ECE jury  "
-          "ECE crowdlab  AUROC jury  AUROC crowdlab")
+    print(
+        "\nkind       sets  ECE jury  ECE jury+gold  | with a model: sets  ECE jury  "
+        "ECE crowdlab  AUROC jury  AUROC crowdlab"
+    )
     for kind, values in rows.items():
         v = np.array([r + (np.nan,) * (5 - len(r)) for r in values], float)
         m = v[~np.isnan(v[:, 2])]  # the sets CROWDLAB ran on (those with a model)
-        print(f"{kind:10s} {len(v):>4}  {np.nanmean(v[:, 0]):8.3f}  {np.nanmean(v[:, 4]):13.3f}  "
-              f"| {len(m):>18}  {np.nanmean(m[:, 0]):8.3f}  {np.nanmean(m[:, 2]):12.3f}  "
-              f"{np.nanmean(m[:, 1]):10.3f}  {np.nanmean(m[:, 3]):14.3f}")
+        print(
+            f"{kind:10s} {len(v):>4}  {np.nanmean(v[:, 0]):8.3f}  {np.nanmean(v[:, 4]):13.3f}  "
+            f"| {len(m):>18}  {np.nanmean(m[:, 0]):8.3f}  {np.nanmean(m[:, 2]):12.3f}  "
+            f"{np.nanmean(m[:, 1]):10.3f}  {np.nanmean(m[:, 3]):14.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -74,23 +74,32 @@ def main(argv: list[str] | None = None) -> None:
     root = args.data or find_data_root()
     real = [load_real(p) for p in discover([root])] if root is not None else []
     # the weak- and over-confident-model variants of synth_hardest share its labels
-    synthetic = [d for name in SCENARIOS if name != "synth_large" for d in make_scenario(name)
-                 if not d.name.endswith("_model")]
+    synthetic = [
+        d
+        for name in SCENARIOS
+        if name != "synth_large"
+        for d in make_scenario(name)
+        if not d.name.endswith("_model")
+    ]
     for data in real + synthetic:
         r = disagreement(data.annotations.vote_counts(), data.gold, args.min_labels)
         rows.append({"dataset": data.name, "kind": data.kind, **r})
     df = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
-    print(f"items with >= {args.min_labels} labels and a gold class; share whose unanimous "
-          "(or >= 80% agreed) class the gold contradicts:")
+    print(
+        f"items with >= {args.min_labels} labels and a gold class; share whose unanimous "
+        "(or >= 80% agreed) class the gold contradicts:"
+    )
     print(df.round(3).to_string(index=False))
     print()
     for kind, part in df.groupby("kind"):
         total = part["unanimous"].sum()
         wrong = (part["unanimous"] * part["unanimous_wrong"].fillna(0)).sum()
-        print(f"{kind}: {int(wrong)} of {int(total)} unanimous items contradicted by the gold "
-              f"({wrong / max(total, 1):.3f}); median over data sets "
-              f"{part['unanimous_wrong'].median():.3f}")
+        print(
+            f"{kind}: {int(wrong)} of {int(total)} unanimous items contradicted by the gold "
+            f"({wrong / max(total, 1):.3f}); median over data sets "
+            f"{part['unanimous_wrong'].median():.3f}"
+        )
 
 
 if __name__ == "__main__":

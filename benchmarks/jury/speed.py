@@ -39,15 +39,20 @@ def best_time(make, ann, probs, repeats: int) -> tuple[float, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="*",
-                    default=[1_000, 3_000, 10_000, 100_000, 300_000, 1_000_000])
+    ap.add_argument(
+        "--sizes", type=int, nargs="*", default=[1_000, 3_000, 10_000, 100_000, 300_000, 1_000_000]
+    )
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
-    print(f"# {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{platform.processor() or platform.machine()}")
-    print(f"{'annotations':>11} {'crowdlab ms':>11} {'jury ms':>8} {'ratio':>6} {'iters':>5} "
-          f"{'acc crowdlab':>12} {'acc jury':>8}")
+    print(
+        f"# {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+        f"{platform.processor() or platform.machine()}"
+    )
+    print(
+        f"{'annotations':>11} {'crowdlab ms':>11} {'jury ms':>8} {'ratio':>6} {'iters':>5} "
+        f"{'acc crowdlab':>12} {'acc jury':>8}"
+    )
     for n in args.sizes:
         data = scenario_large(0, n_annotations=n, n_annotators=int(np.clip(n // 50, 20, 2000)))
         ann = data.annotations
@@ -56,9 +61,12 @@ def main() -> None:
         repeats = 1 if n >= 1_000_000 else args.repeats
         t_cl, cl = best_time(CrowdLab, ann, probs, repeats)
         t_j, jury = best_time(Jury, ann, probs, repeats)
-        print(f"{n:>11,} {t_cl * 1e3:>11.1f} {t_j * 1e3:>8.1f} {t_j / t_cl:>6.2f} "
-              f"{jury.n_iter_:>5} {np.mean(cl.labels_ == data.gold):>12.4f} "
-              f"{np.mean(jury.labels_ == data.gold):>8.4f}", flush=True)
+        print(
+            f"{n:>11,} {t_cl * 1e3:>11.1f} {t_j * 1e3:>8.1f} {t_j / t_cl:>6.2f} "
+            f"{jury.n_iter_:>5} {np.mean(cl.labels_ == data.gold):>12.4f} "
+            f"{np.mean(jury.labels_ == data.gold):>8.4f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

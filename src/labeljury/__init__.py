@@ -22,13 +22,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __version__ = "0.1.0"
 
-__all__ = ["Annotations", "LabeljuryError", "Result", "__version__", "aggregate",
-           "read_annotations", "relabel_priority", "run"]
+__all__ = [
+    "Annotations",
+    "LabeljuryError",
+    "Result",
+    "__version__",
+    "aggregate",
+    "read_annotations",
+    "relabel_priority",
+    "run",
+]
 
 # name -> submodule; imported on first use so `import labeljury` stays light
-_LAZY = {"Annotations": "annotations", "read_annotations": "annotations",
-         "aggregate": "result", "Result": "result", "run": "pipeline",
-         "relabel_priority": "active"}
+_LAZY = {
+    "Annotations": "annotations",
+    "read_annotations": "annotations",
+    "aggregate": "result",
+    "Result": "result",
+    "run": "pipeline",
+    "relabel_priority": "active",
+}
 
 
 def __getattr__(name: str):

@@ -50,8 +50,9 @@ def register_input(path: str | os.PathLike[str]) -> None:
         _INPUTS.add(inode)
 
 
-def check_not_input(path: str | os.PathLike[str],
-                    inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+def check_not_input(
+    path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()
+) -> None:
     """Raise :class:`~labeljury.errors.OutputError` if ``path`` is a file that was read.
 
     ``inputs`` adds paths known to be inputs that were not read yet (the CLI's
@@ -60,8 +61,10 @@ def check_not_input(path: str | os.PathLike[str],
     key = _key(path)
     inode = _inode(path)
     if key in _INPUTS or (inode and inode in _INPUTS) or key in {_key(p) for p in inputs}:
-        raise OutputError(f"{path}: refusing to overwrite an input file with an output; write "
-                          "the outputs to another folder (--out)")
+        raise OutputError(
+            f"{path}: refusing to overwrite an input file with an output; write "
+            "the outputs to another folder (--out)"
+        )
 
 
 def _first_existing_parent(path: Path) -> Path:
@@ -95,24 +98,32 @@ def check_output_dir(directory: str | os.PathLike[str]) -> Path:
     """
     path = Path(directory)
     if os.path.islink(path) and not path.exists():
-        raise OutputError(f"{path}: a symbolic link to {os.readlink(path)!r}, which does not "
-                          "exist; remove the link or point --out elsewhere")
+        raise OutputError(
+            f"{path}: a symbolic link to {os.readlink(path)!r}, which does not "
+            "exist; remove the link or point --out elsewhere"
+        )
     existing = _first_existing_parent(path)
     if os.path.islink(existing) and not existing.exists():
-        raise OutputError(f"{existing}: a symbolic link to a missing target, on the output "
-                          f"path {path}; remove it or point the output elsewhere")
+        raise OutputError(
+            f"{existing}: a symbolic link to a missing target, on the output "
+            f"path {path}; remove it or point the output elsewhere"
+        )
     if existing.exists() and not existing.is_dir():
         where = "" if existing == path else f" (on the output path {path})"
-        raise OutputError(f"{existing} is a file, not a folder{where}; choose another output "
-                          "folder")
+        raise OutputError(
+            f"{existing} is a file, not a folder{where}; choose another output folder"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"{existing}: the folder is not writable; choose another output "
-                          "folder or fix its permissions")
+        raise OutputError(
+            f"{existing}: the folder is not writable; choose another output "
+            "folder or fix its permissions"
+        )
     return path
 
 
-def check_output_file(path: str | os.PathLike[str],
-                      inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def check_output_file(
+    path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
     """Check that ``path`` can be written as a file and is not an input.
 
     Examples
@@ -126,8 +137,10 @@ def check_output_file(path: str | os.PathLike[str],
     if p.is_dir():
         raise OutputError(f"{p} is a folder; expected a file name")
     if os.path.islink(p) and not p.exists():
-        raise OutputError(f"{p}: a symbolic link to {os.readlink(p)!r}, which does not exist; "
-                          "remove the link or choose another name")
+        raise OutputError(
+            f"{p}: a symbolic link to {os.readlink(p)!r}, which does not exist; "
+            "remove the link or choose another name"
+        )
     check_output_dir(p.parent)
     if p.exists() and not os.access(p, os.W_OK):
         raise OutputError(f"{p}: the file is not writable")

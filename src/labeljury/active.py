@@ -58,9 +58,14 @@ from .validation import check_pred_probs
 __all__ = ["check_labels", "relabel_priority"]
 
 
-def relabel_priority(annotations: Any, pred_probs: Any = None,
-                     pred_probs_unlabeled: Any = None, *, unlabeled_ids: Any = None,
-                     consensus: Any = None) -> pd.DataFrame:
+def relabel_priority(
+    annotations: Any,
+    pred_probs: Any = None,
+    pred_probs_unlabeled: Any = None,
+    *,
+    unlabeled_ids: Any = None,
+    consensus: Any = None,
+) -> pd.DataFrame:
     """Rank items by how much one more label would help (lowest score first).
 
     Parameters
@@ -105,8 +110,10 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
     """
     ann: Annotations = read_annotations(annotations)
     if pred_probs is None and pred_probs_unlabeled is not None:
-        raise InputError("pred_probs_unlabeled needs pred_probs for the labeled items too: the "
-                         "model's weight is measured on them")
+        raise InputError(
+            "pred_probs_unlabeled needs pred_probs for the labeled items too: the "
+            "model's weight is measured on them"
+        )
     if pred_probs is None:
         probs = None
         w_model, w_annot, y = _annotators_only(ann)
@@ -121,8 +128,7 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
         weights = np.asarray(cl.model_weight_, dtype=float).reshape(-1)
         w_model = float(np.sum(weights))
         # sum_m w_m p_m / w_M: the weighted ensemble's probabilities (the model itself for one)
-        probs = np.tensordot(weights / w_model, stack, axes=1) if w_model > 0 else \
-            stack.mean(0)
+        probs = np.tensordot(weights / w_model, stack, axes=1) if w_model > 0 else stack.mean(0)
         w_annot = np.asarray(cl.annotator_weight_, dtype=float)
         y = cl.labels_
     if consensus is not None:
@@ -135,13 +141,15 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
         score = (w_bar / ann.n_classes + num) / (w_bar + den)
     else:
         score = (w_model * probs[np.arange(ann.n_items), y] + num) / (w_model + den)
-    labeled = pd.DataFrame({
-        "item": ann.items.to_numpy(dtype=object),
-        "priority_score": score,
-        "labeled": True,
-        "num_annotations": ann.annotations_per_item(),
-        "consensus_label": ann.classes.take(y).to_numpy(dtype=object),
-    })
+    labeled = pd.DataFrame(
+        {
+            "item": ann.items.to_numpy(dtype=object),
+            "priority_score": score,
+            "labeled": True,
+            "num_annotations": ann.annotations_per_item(),
+            "consensus_label": ann.classes.take(y).to_numpy(dtype=object),
+        }
+    )
     parts = [labeled]
     if pred_probs_unlabeled is not None:
         if isinstance(pred_probs_unlabeled, pd.DataFrame):
@@ -154,36 +162,56 @@ def relabel_priority(annotations: Any, pred_probs: Any = None,
                 if len(values) != len(weights) or len(weights) == 1:
                     raise PredProbsError(
                         f"pred_probs_unlabeled holds {len(values)} models' probabilities; it "
-                        "needs one per model of pred_probs (a 3-D array of the same models)")
-                values = np.stack([check_pred_probs(v, v.shape[0], ann.n_classes,
-                                                    source="pred_probs_unlabeled") for v in values])
-                values = (np.tensordot(weights / w_model, values, axes=1) if w_model > 0
-                          else values.mean(0))
+                        "needs one per model of pred_probs (a 3-D array of the same models)"
+                    )
+                values = np.stack(
+                    [
+                        check_pred_probs(
+                            v, v.shape[0], ann.n_classes, source="pred_probs_unlabeled"
+                        )
+                        for v in values
+                    ]
+                )
+                values = (
+                    np.tensordot(weights / w_model, values, axes=1)
+                    if w_model > 0
+                    else values.mean(0)
+                )
             ids = pd.RangeIndex(len(values)) if unlabeled_ids is None else pd.Index(unlabeled_ids)
         pu = check_pred_probs(values, len(ids), ann.n_classes, source="pred_probs_unlabeled")
         w_bar = float(w_annot.mean())
         s_u = (w_model * pu.max(axis=1) + w_bar / ann.n_classes) / (w_model + w_bar)
-        parts.append(pd.DataFrame({
-            "item": np.asarray(ids, dtype=object),
-            "priority_score": s_u,
-            "labeled": False,
-            "num_annotations": 0,
-            "consensus_label": None,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "item": np.asarray(ids, dtype=object),
+                    "priority_score": s_u,
+                    "labeled": False,
+                    "num_annotations": 0,
+                    "consensus_label": None,
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
-    order = np.lexsort((np.arange(len(out)), out["num_annotations"].to_numpy(),
-                        out["priority_score"].to_numpy()))
+    order = np.lexsort(
+        (np.arange(len(out)), out["num_annotations"].to_numpy(), out["priority_score"].to_numpy())
+    )
     return out.iloc[order].reset_index(drop=True)
 
 
 def check_labels(labels: Any, n_items: int, n_classes: int) -> np.ndarray:
     """Consensus codes as an int array of length ``n_items`` within ``[0, n_classes)``."""
     arr = np.asarray(labels)
-    if arr.shape != (n_items,) or arr.dtype.kind not in "iu" or \
-            (arr.size and (arr.min() < 0 or arr.max() >= n_classes)):
-        raise InputError(f"consensus: needs {n_items} class codes in [0, {n_classes}), one per "
-                         f"item in annotations.items order; got shape {arr.shape}, dtype "
-                         f"{arr.dtype}")
+    if (
+        arr.shape != (n_items,)
+        or arr.dtype.kind not in "iu"
+        or (arr.size and (arr.min() < 0 or arr.max() >= n_classes))
+    ):
+        raise InputError(
+            f"consensus: needs {n_items} class codes in [0, {n_classes}), one per "
+            f"item in annotations.items order; got shape {arr.shape}, dtype "
+            f"{arr.dtype}"
+        )
     return arr.astype(np.int64)
 
 
@@ -199,6 +227,7 @@ def _annotators_only(ann: Annotations) -> tuple[float, np.ndarray, np.ndarray]:
     _, w_annot, _ = ensemble_weights(ann, uniform, reference)
     w_annot = np.asarray(w_annot, dtype=float)
     key = ann.item.astype(np.int64) * ann.n_classes + ann.label
-    weighted = np.bincount(key, weights=w_annot[ann.annotator],
-                           minlength=ann.n_items * ann.n_classes).reshape(ann.n_items, -1)
+    weighted = np.bincount(
+        key, weights=w_annot[ann.annotator], minlength=ann.n_items * ann.n_classes
+    ).reshape(ann.n_items, -1)
     return 0.0, w_annot, argmax_ties(weighted, votes, votes.sum(axis=0))

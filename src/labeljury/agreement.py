@@ -43,8 +43,10 @@ def _krippendorff() -> Any:
     try:
         import krippendorff
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("Krippendorff's alpha needs the 'krippendorff' package: "
-                          "pip install 'labeljury[agreement]'") from exc
+        raise ImportError(
+            "Krippendorff's alpha needs the 'krippendorff' package: "
+            "pip install 'labeljury[agreement]'"
+        ) from exc
     return krippendorff
 
 
@@ -84,9 +86,9 @@ def fleiss_kappa(counts: np.ndarray) -> tuple[float, np.ndarray]:
     if len(m) == 0 or m.min() != m.max() or m[0] < 2:
         raise ValueError("Fleiss' kappa needs the same number (>= 2) of labels on every item")
     n_items, m = counts.shape[0], float(m[0])
-    p_item = ((counts ** 2).sum(axis=1) - m) / (m * (m - 1))
+    p_item = ((counts**2).sum(axis=1) - m) / (m * (m - 1))
     p_class = counts.sum(axis=0) / (n_items * m)
-    p_bar, p_e = p_item.mean(), float((p_class ** 2).sum())
+    p_bar, p_e = p_item.mean(), float((p_class**2).sum())
     kappa = (p_bar - p_e) / (1 - p_e) if p_e < 1 else float("nan")
     with np.errstate(divide="ignore", invalid="ignore"):
         disagree = (counts * (m - counts)).sum(axis=0)
@@ -144,8 +146,9 @@ class AgreementReport:
             "fleiss_kappa": self.fleiss_kappa,
             "fleiss_kappa_reason": self.fleiss_kappa_reason,
             "percent_agreement": self.percent_agreement,
-            "mean_pairwise_cohen_kappa": (float(self.pairwise["cohen_kappa"].mean())
-                                          if len(self.pairwise) else None),
+            "mean_pairwise_cohen_kappa": (
+                float(self.pairwise["cohen_kappa"].mean()) if len(self.pairwise) else None
+            ),
             "n_pairs": len(self.pairwise),
             "n_items": self.n_items,
             "n_items_pairable": self.n_items_pairable,
@@ -172,8 +175,10 @@ class AgreementReport:
             per.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
         parts: list[Any] = [head, per]
         if len(self.pairwise):
-            pairs = Table(title=f"Annotator pairs (>= {self.min_shared} shared items), "
-                                "lowest Cohen's kappa first")
+            pairs = Table(
+                title=f"Annotator pairs (>= {self.min_shared} shared items), "
+                "lowest Cohen's kappa first"
+            )
             for c in self.pairwise.columns:
                 pairs.add_column(str(c), justify="right")
             for row in self.pairwise.head(20).itertuples(index=False):
@@ -195,16 +200,17 @@ def _pairwise(ann: Annotations, min_shared: int) -> pd.DataFrame:
     rows = []
     labels = np.arange(ann.n_classes)
     for a, b, n in zip(shared.row[keep], shared.col[keep], shared.data[keep], strict=True):
-        ia, ib = lab.indices[lab.indptr[a]:lab.indptr[a + 1]], lab.indices[lab.indptr[b]:
-                                                                             lab.indptr[b + 1]]
+        ia, ib = (
+            lab.indices[lab.indptr[a] : lab.indptr[a + 1]],
+            lab.indices[lab.indptr[b] : lab.indptr[b + 1]],
+        )
         _, pa, pb = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
-        la = lab.data[lab.indptr[a]:lab.indptr[a + 1]][pa] - 1
-        lb = lab.data[lab.indptr[b]:lab.indptr[b + 1]][pb] - 1
+        la = lab.data[lab.indptr[a] : lab.indptr[a + 1]][pa] - 1
+        lb = lab.data[lab.indptr[b] : lab.indptr[b + 1]][pb] - 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # undefined kappa (one class only) -> NaN
             kappa = float(cohen_kappa_score(la, lb, labels=labels))
-        rows.append((ann.annotators[a], ann.annotators[b], int(n), float(np.mean(la == lb)),
-                     kappa))
+        rows.append((ann.annotators[a], ann.annotators[b], int(n), float(np.mean(la == lb)), kappa))
     df = pd.DataFrame(rows, columns=cols)
     return df.sort_values("cohen_kappa", kind="stable", na_position="last").reset_index(drop=True)
 
@@ -258,16 +264,34 @@ def agreement(ann: Annotations, *, min_shared: int = 10) -> AgreementReport:
         reason = "every item has a single label"
     else:
         fk, fk_class = fleiss_kappa(counts)
-    alpha_class = np.array([krippendorff_alpha(np.column_stack([counts[:, k],
-                                                                per_item - counts[:, k]]))
-                            for k in range(ann.n_classes)])
+    alpha_class = np.array(
+        [
+            krippendorff_alpha(np.column_stack([counts[:, k], per_item - counts[:, k]]))
+            for k in range(ann.n_classes)
+        ]
+    )
     total = counts.sum(axis=0)
-    per_class = pd.DataFrame({
-        "class": ann.classes.copy(), "n_labels": total.astype(np.int64),
-        "share": total / max(total.sum(), 1), "specific_agreement": specific,
-        "krippendorff_alpha": alpha_class, "fleiss_kappa": fk_class})
+    per_class = pd.DataFrame(
+        {
+            "class": ann.classes.copy(),
+            "n_labels": total.astype(np.int64),
+            "share": total / max(total.sum(), 1),
+            "specific_agreement": specific,
+            "krippendorff_alpha": alpha_class,
+            "fleiss_kappa": fk_class,
+        }
+    )
     return AgreementReport(
-        krippendorff_alpha=alpha, fleiss_kappa=fk, fleiss_kappa_reason=reason,
-        percent_agreement=pct, per_class=per_class, pairwise=_pairwise(ann, min_shared),
-        n_items=ann.n_items, n_annotations=ann.n_annotations, n_annotators=ann.n_annotators,
-        n_items_pairable=int(pairable.sum()), min_shared=min_shared, notes=notes)
+        krippendorff_alpha=alpha,
+        fleiss_kappa=fk,
+        fleiss_kappa_reason=reason,
+        percent_agreement=pct,
+        per_class=per_class,
+        pairwise=_pairwise(ann, min_shared),
+        n_items=ann.n_items,
+        n_annotations=ann.n_annotations,
+        n_annotators=ann.n_annotators,
+        n_items_pairable=int(pairable.sum()),
+        min_shared=min_shared,
+        notes=notes,
+    )

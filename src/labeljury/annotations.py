@@ -53,10 +53,29 @@ UnlabeledPolicy = Literal["error", "drop"]
 # Column names recognised when the caller does not name the columns. Exact names
 # first; matching ignores case, spaces, dashes and a trailing "_id"/"id".
 ITEM_NAMES = ("item", "example", "task", "id", "question", "sample", "object", "image", "text")
-ANNOTATOR_NAMES = ("annotator", "worker", "user", "rater", "labeler", "labeller", "performer",
-                   "judge", "coder", "completed_by")
-LABEL_NAMES = ("label", "class", "answer", "response", "annotation", "category", "choice",
-               "output", "value")
+ANNOTATOR_NAMES = (
+    "annotator",
+    "worker",
+    "user",
+    "rater",
+    "labeler",
+    "labeller",
+    "performer",
+    "judge",
+    "coder",
+    "completed_by",
+)
+LABEL_NAMES = (
+    "label",
+    "class",
+    "answer",
+    "response",
+    "annotation",
+    "category",
+    "choice",
+    "output",
+    "value",
+)
 
 _MISSING_STRINGS = frozenset({"", "nan", "none", "null", "na", "n/a", "<na>", "missing", "?"})
 
@@ -70,8 +89,9 @@ def _norm(name: object) -> str:
     return s.rstrip("_")
 
 
-def _find_column(columns: Sequence[Hashable], candidates: Sequence[str],
-                 exclude: Iterable[Hashable] = ()) -> Hashable | None:
+def _find_column(
+    columns: Sequence[Hashable], candidates: Sequence[str], exclude: Iterable[Hashable] = ()
+) -> Hashable | None:
     exclude = set(exclude)
     cols = [c for c in columns if c not in exclude]
     lowered = {str(c).strip().lower(): c for c in cols}
@@ -130,8 +150,10 @@ def _integral_to_int(arr: np.ndarray) -> np.ndarray:
         return arr.astype(np.int64)
     if arr.dtype == object and arr.size:
         # object columns of python ints/floats mixed (e.g. from JSON): unify integral numbers
-        if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-               for v in arr[: min(len(arr), 1000)]):
+        if all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in arr[: min(len(arr), 1000)]
+        ):
             try:
                 num = arr.astype(float)
             except (TypeError, ValueError):
@@ -150,8 +172,9 @@ def _sorted_unique(values: np.ndarray) -> list[Any]:
         return sorted(uniq.tolist(), key=lambda v: (type(v).__name__, str(v)))
 
 
-def _check_sentinels(labels: np.ndarray, classes_given: bool, source: str | None,
-                     label_col: Hashable) -> None:
+def _check_sentinels(
+    labels: np.ndarray, classes_given: bool, source: str | None, label_col: Hashable
+) -> None:
     if classes_given or labels.dtype.kind not in "iuf":
         return
     bad = np.flatnonzero(labels < 0)
@@ -211,12 +234,31 @@ class Annotations:
     [0, 1, 0]
     """
 
-    __slots__ = ("_cache", "annotator", "annotators", "classes", "gold", "item", "items", "label",
-                 "meta")
+    __slots__ = (
+        "_cache",
+        "annotator",
+        "annotators",
+        "classes",
+        "gold",
+        "item",
+        "items",
+        "label",
+        "meta",
+    )
 
-    def __init__(self, item: Any, annotator: Any, label: Any, items: Sequence[Any],
-                 annotators: Sequence[Any], classes: Sequence[Any], gold: Any = None,
-                 meta: pd.DataFrame | None = None, *, validate: bool = True) -> None:
+    def __init__(
+        self,
+        item: Any,
+        annotator: Any,
+        label: Any,
+        items: Sequence[Any],
+        annotators: Sequence[Any],
+        classes: Sequence[Any],
+        gold: Any = None,
+        meta: pd.DataFrame | None = None,
+        *,
+        validate: bool = True,
+    ) -> None:
         self.items = pd.Index(items)
         self.annotators = pd.Index(annotators)
         self.classes = pd.Index(classes)
@@ -247,37 +289,52 @@ class Annotations:
     def _validate(self) -> None:
         n = len(self.item)
         if n == 0:
-            raise EmptyInputError("no annotations: the input holds no labeled (item, annotator) "
-                                  "pair")
+            raise EmptyInputError(
+                "no annotations: the input holds no labeled (item, annotator) pair"
+            )
         if len(self.annotator) != n or len(self.label) != n:
-            raise InputError("item, annotator and label arrays must have the same length, got "
-                             f"{n}, {len(self.annotator)}, {len(self.label)}")
-        for name, codes, vocab in (("item", self.item, self.items),
-                                   ("annotator", self.annotator, self.annotators),
-                                   ("label", self.label, self.classes)):
+            raise InputError(
+                "item, annotator and label arrays must have the same length, got "
+                f"{n}, {len(self.annotator)}, {len(self.label)}"
+            )
+        for name, codes, vocab in (
+            ("item", self.item, self.items),
+            ("annotator", self.annotator, self.annotators),
+            ("label", self.label, self.classes),
+        ):
             if codes.min() < 0 or codes.max() >= len(vocab):
                 bad = np.flatnonzero((codes < 0) | (codes >= len(vocab)))
-                raise InputError(f"{name} codes out of range [0, {len(vocab)}) at rows "
-                                 f"{preview(bad)}")
-        for name, vocab in (("item", self.items), ("annotator", self.annotators),
-                            ("class", self.classes)):
+                raise InputError(
+                    f"{name} codes out of range [0, {len(vocab)}) at rows {preview(bad)}"
+                )
+        for name, vocab in (
+            ("item", self.items),
+            ("annotator", self.annotators),
+            ("class", self.classes),
+        ):
             if not vocab.is_unique:
-                raise InputError(f"duplicate {name} ids: "
-                                 f"{preview(vocab[vocab.duplicated()].unique().tolist())}")
+                raise InputError(
+                    f"duplicate {name} ids: {preview(vocab[vocab.duplicated()].unique().tolist())}"
+                )
         check_dense(len(self.items), len(self.classes), "items x classes")
         # per-annotator confusion matrices (Dawid-Skene and kin)
-        check_dense(len(self.annotators), len(self.classes) ** 2,
-                    "annotators x classes x classes")
+        check_dense(len(self.annotators), len(self.classes) ** 2, "annotators x classes x classes")
         if len(self.classes) < 2:
-            raise ClassError(f"need at least two classes, got {list(self.classes)}; pass "
-                             "classes=[...] to name classes nobody chose")
-        for name, codes, vocab in (("item", self.item, self.items),
-                                   ("annotator", self.annotator, self.annotators)):
+            raise ClassError(
+                f"need at least two classes, got {list(self.classes)}; pass "
+                "classes=[...] to name classes nobody chose"
+            )
+        for name, codes, vocab in (
+            ("item", self.item, self.items),
+            ("annotator", self.annotator, self.annotators),
+        ):
             seen = np.bincount(codes, minlength=len(vocab))
             if not seen.all():
                 empty = vocab[seen == 0].tolist()
-                raise InputError(f"{len(empty)} {name}(s) have no labels: {preview(empty)}. "
-                                 f"Drop them, or build with unlabeled='drop'")
+                raise InputError(
+                    f"{len(empty)} {name}(s) have no labels: {preview(empty)}. "
+                    f"Drop them, or build with unlabeled='drop'"
+                )
         if self.gold is not None:
             if len(self.gold) != len(self.items):
                 raise InputError(f"gold has {len(self.gold)} entries for {len(self.items)} items")
@@ -310,17 +367,22 @@ class Annotations:
 
     def __repr__(self) -> str:
         cls = list(self.classes[:10]) + (["..."] if self.n_classes > 10 else [])
-        return (f"Annotations(n_annotations={self.n_annotations}, n_items={self.n_items}, "
-                f"n_annotators={self.n_annotators}, classes={cls})")
+        return (
+            f"Annotations(n_annotations={self.n_annotations}, n_items={self.n_items}, "
+            f"n_annotators={self.n_annotators}, classes={cls})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Annotations):
             return NotImplemented
-        return (self.items.equals(other.items) and self.annotators.equals(other.annotators)
-                and self.classes.equals(other.classes)
-                and np.array_equal(self.item, other.item)
-                and np.array_equal(self.annotator, other.annotator)
-                and np.array_equal(self.label, other.label))
+        return (
+            self.items.equals(other.items)
+            and self.annotators.equals(other.annotators)
+            and self.classes.equals(other.classes)
+            and np.array_equal(self.item, other.item)
+            and np.array_equal(self.annotator, other.annotator)
+            and np.array_equal(self.label, other.label)
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -336,8 +398,9 @@ class Annotations:
         """
         if "votes" not in self._cache:
             k = self.n_classes
-            flat = np.bincount(self.item.astype(np.int64) * k + self.label,
-                               minlength=self.n_items * k)
+            flat = np.bincount(
+                self.item.astype(np.int64) * k + self.label, minlength=self.n_items * k
+            )
             votes = flat.reshape(self.n_items, k).astype(float)
             votes.setflags(write=False)
             self._cache["votes"] = votes
@@ -362,8 +425,9 @@ class Annotations:
             k = self.n_classes
             cols = self.annotator.astype(np.int64) * k + self.label
             data = np.ones(self.n_annotations, dtype=float)
-            m = sp.csr_matrix((data, (self.item, cols)),
-                              shape=(self.n_items, self.n_annotators * k))
+            m = sp.csr_matrix(
+                (data, (self.item, cols)), shape=(self.n_items, self.n_annotators * k)
+            )
             m.sum_duplicates()
             self._cache["one_hot"] = m
         return self._cache["one_hot"]
@@ -416,8 +480,12 @@ class Annotations:
         s = s.set_axis(same_kind_ids(pd.Index(s.index), self.items))
         blank = _missing_mask(_as_clean_values(s))
         if blank.any():  # an empty gold class says nothing: the item stays unknown
-            warnings.warn(f"gold: {int(blank.sum())} item(s) with an empty class left out "
-                          f"({preview(s.index[blank].tolist())})", InputWarning, stacklevel=2)
+            warnings.warn(
+                f"gold: {int(blank.sum())} item(s) with an empty class left out "
+                f"({preview(s.index[blank].tolist())})",
+                InputWarning,
+                stacklevel=2,
+            )
             s = s[~blank]
         pos = self.items.get_indexer(s.index)
         if (pos < 0).any():
@@ -430,20 +498,34 @@ class Annotations:
             pairs = pd.DataFrame({"pos": pos, "val": vals}).drop_duplicates()
             clash = pairs["pos"].duplicated(keep=False).to_numpy()
             if clash.any():
-                raise InputError(f"gold: items with two different gold classes: "
-                                 f"{preview(pd.unique(self.items[pairs['pos'][clash]]).tolist())}")
+                raise InputError(
+                    f"gold: items with two different gold classes: "
+                    f"{preview(pd.unique(self.items[pairs['pos'][clash]]).tolist())}"
+                )
         cls = self.classes.get_indexer(vals)
         if (cls < 0).any():
-            raise ClassError(f"gold labels outside the classes {list(self.classes)}: "
-                             f"{preview(pd.unique(vals[cls < 0]).tolist())}")
+            raise ClassError(
+                f"gold labels outside the classes {list(self.classes)}: "
+                f"{preview(pd.unique(vals[cls < 0]).tolist())}"
+            )
         codes = np.full(self.n_items, -1, dtype=np.int64)
         codes[pos] = cls
-        return Annotations(self.item, self.annotator, self.label, self.items, self.annotators,
-                           self.classes, codes, self.meta, validate=False)
+        return Annotations(
+            self.item,
+            self.annotator,
+            self.label,
+            self.items,
+            self.annotators,
+            self.classes,
+            codes,
+            self.meta,
+            validate=False,
+        )
 
     # ---------------------------------------------------------- conversions
-    def to_long(self, item_col: str = "item", annotator_col: str = "annotator",
-                label_col: str = "label") -> pd.DataFrame:
+    def to_long(
+        self, item_col: str = "item", annotator_col: str = "annotator", label_col: str = "label"
+    ) -> pd.DataFrame:
         """One row per annotation, with the user's ids and class names.
 
         Examples
@@ -454,11 +536,13 @@ class Annotations:
         0     0        w1     x
         1     1        w2     y
         """
-        return pd.DataFrame({
-            item_col: self.items.take(self.item),
-            annotator_col: self.annotators.take(self.annotator),
-            label_col: self.classes.take(self.label),
-        })
+        return pd.DataFrame(
+            {
+                item_col: self.items.take(self.item),
+                annotator_col: self.annotators.take(self.annotator),
+                label_col: self.classes.take(self.label),
+            }
+        )
 
     def to_wide(self) -> pd.DataFrame:
         """One row per item and one column per annotator; missing = not labeled.
@@ -470,7 +554,8 @@ class Annotations:
         if self.has_duplicates():
             raise DuplicateAnnotationError(
                 "a wide table holds one label per (item, annotator) and these annotations "
-                "have repeats; call .deduplicate('first' or 'last') first")
+                "have repeats; call .deduplicate('first' or 'last') first"
+            )
         check_dense(self.n_items, self.n_annotators, "items x annotators (a wide table)")
         codes = np.full((self.n_items, self.n_annotators), -1, dtype=np.int64)
         codes[self.item, self.annotator] = self.label
@@ -490,17 +575,26 @@ class Annotations:
         :meth:`from_sparse` and the same vocabularies.
         """
         if self.has_duplicates():
-            raise DuplicateAnnotationError("a sparse item x annotator matrix holds one label per "
-                                           "pair; call .deduplicate() first")
+            raise DuplicateAnnotationError(
+                "a sparse item x annotator matrix holds one label per "
+                "pair; call .deduplicate() first"
+            )
         return sp.csr_matrix(
             (self.label.astype(np.int64) + 1, (self.item, self.annotator)),
-            shape=(self.n_items, self.n_annotators))
+            shape=(self.n_items, self.n_annotators),
+        )
 
     # ---------------------------------------------------------- constructors
     @classmethod
-    def from_arrays(cls, item: Any, annotator: Any, label: Any, *,
-                    classes: Sequence[Any] | None = None,
-                    duplicates: DuplicatePolicy = "keep") -> Annotations:
+    def from_arrays(
+        cls,
+        item: Any,
+        annotator: Any,
+        label: Any,
+        *,
+        classes: Sequence[Any] | None = None,
+        duplicates: DuplicatePolicy = "keep",
+    ) -> Annotations:
         """Build from three equal-length arrays of ids and labels (any hashable type).
 
         Examples
@@ -509,28 +603,51 @@ class Annotations:
         1
         """
         for name, x in (("item", item), ("annotator", annotator), ("label", label)):
-            if isinstance(x, (str, bytes, dict)) or not hasattr(x, "__len__") or \
-                    np.ndim(np.asarray(x, dtype=object)) != 1:
-                raise ParameterError(f"{name} must be a one-dimensional sequence (one entry per "
-                                     f"annotation), got {type(x).__name__}")
+            if (
+                isinstance(x, (str, bytes, dict))
+                or not hasattr(x, "__len__")
+                or np.ndim(np.asarray(x, dtype=object)) != 1
+            ):
+                raise ParameterError(
+                    f"{name} must be a one-dimensional sequence (one entry per "
+                    f"annotation), got {type(x).__name__}"
+                )
         lens = {len(np.asarray(x, dtype=object)) for x in (item, annotator, label)}
         if len(lens) > 1:
-            raise InputError(f"item, annotator and label must have the same length, got "
-                             f"{sorted(lens)}")
-        df = pd.DataFrame({"item": list(item) if not hasattr(item, "dtype") else item,
-                           "annotator": annotator if hasattr(annotator, "dtype")
-                           else list(annotator),
-                           "label": label if hasattr(label, "dtype") else list(label)})
-        return cls.from_long(df, item_col="item", annotator_col="annotator", label_col="label",
-                             classes=classes, duplicates=duplicates)
+            raise InputError(
+                f"item, annotator and label must have the same length, got {sorted(lens)}"
+            )
+        df = pd.DataFrame(
+            {
+                "item": list(item) if not hasattr(item, "dtype") else item,
+                "annotator": annotator if hasattr(annotator, "dtype") else list(annotator),
+                "label": label if hasattr(label, "dtype") else list(label),
+            }
+        )
+        return cls.from_long(
+            df,
+            item_col="item",
+            annotator_col="annotator",
+            label_col="label",
+            classes=classes,
+            duplicates=duplicates,
+        )
 
     @classmethod
-    def from_long(cls, data: pd.DataFrame | str | os.PathLike[str], *,
-                  item_col: Hashable | None = None, annotator_col: Hashable | None = None,
-                  label_col: Hashable | None = None, classes: Sequence[Any] | None = None,
-                  duplicates: DuplicatePolicy = "keep", items: Sequence[Any] | None = None,
-                  unlabeled: UnlabeledPolicy = "error", source: str | None = None,
-                  meta_cols: Sequence[Hashable] = ()) -> Annotations:
+    def from_long(
+        cls,
+        data: pd.DataFrame | str | os.PathLike[str],
+        *,
+        item_col: Hashable | None = None,
+        annotator_col: Hashable | None = None,
+        label_col: Hashable | None = None,
+        classes: Sequence[Any] | None = None,
+        duplicates: DuplicatePolicy = "keep",
+        items: Sequence[Any] | None = None,
+        unlabeled: UnlabeledPolicy = "error",
+        source: str | None = None,
+        meta_cols: Sequence[Hashable] = (),
+    ) -> Annotations:
         """Build from a long table: one row per annotation.
 
         Parameters
@@ -570,38 +687,49 @@ class Annotations:
             source = source or os.fspath(data)
             data = _read_table(data, numbers=False)
         if not isinstance(data, pd.DataFrame):
-            raise ParameterError(f"from_long expects a DataFrame or a path, got "
-                                 f"{type(data).__name__}")
+            raise ParameterError(
+                f"from_long expects a DataFrame or a path, got {type(data).__name__}"
+            )
         _check_frame(data, source)
         if data.shape[0] == 0:
             raise EmptyInputError(f"{source or 'table'}: no rows (no annotations)")
         cols = list(data.columns)
         given = [c for c in (item_col, annotator_col, label_col) if c is not None]
         if len(set(map(str, given))) < len(given):
-            raise InputError(f"{source or 'table'}: the item, annotator and label columns must "
-                             f"be different columns, got {preview(given)}")
+            raise InputError(
+                f"{source or 'table'}: the item, annotator and label columns must "
+                f"be different columns, got {preview(given)}"
+            )
         item_col = _resolve_column(cols, item_col, ITEM_NAMES, "item", source, ())
-        annotator_col = _resolve_column(cols, annotator_col, ANNOTATOR_NAMES, "annotator", source,
-                                        (item_col,))
-        label_col = _resolve_column(cols, label_col, LABEL_NAMES, "label", source,
-                                    (item_col, annotator_col))
+        annotator_col = _resolve_column(
+            cols, annotator_col, ANNOTATOR_NAMES, "annotator", source, (item_col,)
+        )
+        label_col = _resolve_column(
+            cols, label_col, LABEL_NAMES, "label", source, (item_col, annotator_col)
+        )
 
         item_vals = _as_clean_values(data[item_col])
         ann_vals = _as_clean_values(data[annotator_col])
         lab_vals = _as_clean_values(data[label_col])
-        for name, col, vals in (("item id", item_col, item_vals),
-                                ("annotator id", annotator_col, ann_vals),
-                                ("label", label_col, lab_vals)):
+        for name, col, vals in (
+            ("item id", item_col, item_vals),
+            ("annotator id", annotator_col, ann_vals),
+            ("label", label_col, lab_vals),
+        ):
             miss = np.flatnonzero(_missing_mask(vals))
             if miss.size:
-                hint = (" (a long table has one row per annotation: drop rows that hold no "
-                        "label)") if name == "label" else ""
-                raise MissingValueError(f"{_where(source, miss)}: {name} is missing (NaN, None "
-                                        f"or empty) in column {col!r}{hint}")
+                hint = (
+                    (" (a long table has one row per annotation: drop rows that hold no label)")
+                    if name == "label"
+                    else ""
+                )
+                raise MissingValueError(
+                    f"{_where(source, miss)}: {name} is missing (NaN, None "
+                    f"or empty) in column {col!r}{hint}"
+                )
         item_vals = _integral_to_int(item_vals)
         ann_vals = _integral_to_int(ann_vals)
-        lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source,
-                                            label_col))
+        lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source, label_col))
         _check_sentinels(lab_vals, classes is not None, source, label_col)
 
         if items is not None:
@@ -609,14 +737,18 @@ class Annotations:
             item_codes = item_index.get_indexer(item_vals)
             if (item_codes < 0).any():
                 bad = np.flatnonzero(item_codes < 0)
-                raise InputError(f"{_where(source, bad)}: item ids not in items=[...]: "
-                                 f"{preview(pd.unique(item_vals[bad]).tolist())}")
+                raise InputError(
+                    f"{_where(source, bad)}: item ids not in items=[...]: "
+                    f"{preview(pd.unique(item_vals[bad]).tolist())}"
+                )
         else:
-            item_codes, item_index = factorize_scalars(item_vals, f"{source or 'table'}: "
-                                                       f"item column {item_col!r}")
+            item_codes, item_index = factorize_scalars(
+                item_vals, f"{source or 'table'}: item column {item_col!r}"
+            )
             item_index = pd.Index(item_index)
-        ann_codes, ann_index = factorize_scalars(ann_vals, f"{source or 'table'}: annotator "
-                                                 f"column {annotator_col!r}")
+        ann_codes, ann_index = factorize_scalars(
+            ann_vals, f"{source or 'table'}: annotator column {annotator_col!r}"
+        )
         check_ids(item_index, "item", source)
         check_ids(ann_index, "annotator", source)
         class_index, label_codes = _encode_labels(lab_vals, classes, source, label_col)
@@ -625,17 +757,30 @@ class Annotations:
         if missing_meta:
             raise MissingColumnError(f"{source or 'table'}: no column(s) {preview(missing_meta)}")
         meta = data[list(meta_cols)].reset_index(drop=True) if meta_cols else None
-        ann = cls(item_codes, ann_codes, label_codes, item_index, pd.Index(ann_index),
-                  class_index, meta=meta, validate=False)
+        ann = cls(
+            item_codes,
+            ann_codes,
+            label_codes,
+            item_index,
+            pd.Index(ann_index),
+            class_index,
+            meta=meta,
+            validate=False,
+        )
         ann = _apply_duplicates(ann, duplicates, source)
         return _finish(ann, unlabeled)
 
     @classmethod
-    def from_wide(cls, data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *,
-                  classes: Sequence[Any] | None = None, item_col: Hashable | None = None,
-                  annotators: Sequence[Any] | None = None,
-                  unlabeled: UnlabeledPolicy = "error", source: str | None = None
-                  ) -> Annotations:
+    def from_wide(
+        cls,
+        data: pd.DataFrame | np.ndarray | str | os.PathLike[str],
+        *,
+        classes: Sequence[Any] | None = None,
+        item_col: Hashable | None = None,
+        annotators: Sequence[Any] | None = None,
+        unlabeled: UnlabeledPolicy = "error",
+        source: str | None = None,
+    ) -> Annotations:
         """Build from a wide table: one row per item, one column per annotator.
 
         A missing cell (NaN, None, ``pd.NA``, empty string) means "not labeled".
@@ -674,21 +819,26 @@ class Annotations:
         _check_frame(data, source)
         if isinstance(data, np.ndarray):
             if data.ndim != 2:
-                raise InputError(f"a wide array must be 2-D (items x annotators), got shape "
-                                 f"{data.shape}")
+                raise InputError(
+                    f"a wide array must be 2-D (items x annotators), got shape {data.shape}"
+                )
             return cls._from_wide_array(data, classes, annotators, unlabeled, source)
         if not isinstance(data, pd.DataFrame):
-            raise InputError(f"from_wide expects a DataFrame, 2-D array or path, got "
-                             f"{type(data).__name__}")
+            raise InputError(
+                f"from_wide expects a DataFrame, 2-D array or path, got {type(data).__name__}"
+            )
         if item_col is not None:
             if item_col not in data.columns:
-                raise MissingColumnError(f"{source or 'table'}: no column {item_col!r}; columns "
-                                         f"are {preview(list(data.columns), 10)}")
+                raise MissingColumnError(
+                    f"{source or 'table'}: no column {item_col!r}; columns "
+                    f"are {preview(list(data.columns), 10)}"
+                )
             ids = _as_clean_values(data[item_col])
             miss = np.flatnonzero(_missing_mask(ids))
             if miss.size:
-                raise MissingValueError(f"{_where(source, miss)}: item id is missing in column "
-                                        f"{item_col!r}")
+                raise MissingValueError(
+                    f"{_where(source, miss)}: item id is missing in column {item_col!r}"
+                )
             index = pd.Index(_integral_to_int(ids))
             check_ids(index, "item", source)
             text = _is_text(data)
@@ -712,20 +862,34 @@ class Annotations:
                 cols_parts.append(np.full(r.size, j, dtype=np.int64))
                 vals_parts.append(vals[r])
         if not rows_parts:
-            raise EmptyInputError(f"{source or 'wide table'}: every cell is empty (no "
-                                  "annotations)")
+            raise EmptyInputError(f"{source or 'wide table'}: every cell is empty (no annotations)")
         rows = np.concatenate(rows_parts)
         cols = np.concatenate(cols_parts)
-        vals = _integral_to_int(_labels(_concat_values(vals_parts), _is_text(data), classes,
-                                        source, "cells"))
+        vals = _integral_to_int(
+            _labels(_concat_values(vals_parts), _is_text(data), classes, source, "cells")
+        )
         check_ids(pd.Index(data.columns), "annotator", source)
-        return cls._from_cells(rows, cols, vals, pd.Index(index), pd.Index(data.columns),
-                               classes, unlabeled, source, column_names=list(data.columns))
+        return cls._from_cells(
+            rows,
+            cols,
+            vals,
+            pd.Index(index),
+            pd.Index(data.columns),
+            classes,
+            unlabeled,
+            source,
+            column_names=list(data.columns),
+        )
 
     @classmethod
-    def _from_wide_array(cls, arr: np.ndarray, classes: Sequence[Any] | None,
-                         annotators: Sequence[Any] | None, unlabeled: UnlabeledPolicy,
-                         source: str | None) -> Annotations:
+    def _from_wide_array(
+        cls,
+        arr: np.ndarray,
+        classes: Sequence[Any] | None,
+        annotators: Sequence[Any] | None,
+        unlabeled: UnlabeledPolicy,
+        source: str | None,
+    ) -> Annotations:
         if arr.size == 0:
             raise EmptyInputError("wide array is empty")
         if arr.dtype.kind == "f":
@@ -741,14 +905,31 @@ class Annotations:
         ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
         if len(ann_index) != arr.shape[1]:
             raise InputError(f"{len(ann_index)} annotator ids for {arr.shape[1]} columns")
-        return cls._from_cells(rows, cols, vals, pd.RangeIndex(arr.shape[0]), ann_index,
-                               classes, unlabeled, source, column_names=list(ann_index))
+        return cls._from_cells(
+            rows,
+            cols,
+            vals,
+            pd.RangeIndex(arr.shape[0]),
+            ann_index,
+            classes,
+            unlabeled,
+            source,
+            column_names=list(ann_index),
+        )
 
     @classmethod
-    def _from_cells(cls, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-                    items: pd.Index, annotators: pd.Index, classes: Sequence[Any] | None,
-                    unlabeled: UnlabeledPolicy, source: str | None,
-                    column_names: list[Any]) -> Annotations:
+    def _from_cells(
+        cls,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        items: pd.Index,
+        annotators: pd.Index,
+        classes: Sequence[Any] | None,
+        unlabeled: UnlabeledPolicy,
+        source: str | None,
+        column_names: list[Any],
+    ) -> Annotations:
         if classes is None and vals.dtype.kind in "iuf":
             bad = np.flatnonzero(vals < 0)
             if bad.size:
@@ -757,20 +938,31 @@ class Annotations:
                     f"{source or 'wide table'}: row {r}, annotator column {c!r} holds "
                     f"{show(vals[bad[0]])}, which looks like a 'missing' sentinel. Leave cells "
                     "that nobody labeled empty (NaN / None / pd.NA) instead; if it really is a "
-                    "class, pass classes=[...] explicitly.")
-        class_index, codes = _encode_labels(vals, classes, source, "cell",
-                                            where=lambda i: f"row {rows[i]}, annotator column "
-                                            f"{column_names[cols[i]]!r}")
+                    "class, pass classes=[...] explicitly."
+                )
+        class_index, codes = _encode_labels(
+            vals,
+            classes,
+            source,
+            "cell",
+            where=lambda i: f"row {rows[i]}, annotator column {column_names[cols[i]]!r}",
+        )
         # stable sort by item so annotations read item by item, as the rows do
         order = np.argsort(rows, kind="stable")
-        ann = cls(rows[order], cols[order], codes[order], items, annotators, class_index,
-                  validate=False)
+        ann = cls(
+            rows[order], cols[order], codes[order], items, annotators, class_index, validate=False
+        )
         return _finish(ann, unlabeled)
 
     @classmethod
-    def from_sparse(cls, matrix: sp.spmatrix | sp.sparray, *, items: Sequence[Any] | None = None,
-                    annotators: Sequence[Any] | None = None,
-                    classes: Sequence[Any] | None = None) -> Annotations:
+    def from_sparse(
+        cls,
+        matrix: sp.spmatrix | sp.sparray,
+        *,
+        items: Sequence[Any] | None = None,
+        annotators: Sequence[Any] | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> Annotations:
         """Inverse of :meth:`to_sparse`: stored values are ``class code + 1``.
 
         Examples
@@ -799,24 +991,34 @@ def _concat_values(parts: list[np.ndarray]) -> np.ndarray:
     return _integral_to_int(np.concatenate([p.astype(object) for p in parts]))
 
 
-def _encode_labels(vals: np.ndarray, classes: Sequence[Any] | None, source: str | None,
-                   label_col: Hashable, where: Any = None) -> tuple[pd.Index, np.ndarray]:
+def _encode_labels(
+    vals: np.ndarray,
+    classes: Sequence[Any] | None,
+    source: str | None,
+    label_col: Hashable,
+    where: Any = None,
+) -> tuple[pd.Index, np.ndarray]:
     if classes is None:
         class_index = pd.Index(_sorted_unique(vals))
     else:
-        if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__") or any(
-                isinstance(c, (list, tuple, dict, set, np.ndarray)) for c in classes):
-            raise ParameterError(f"classes must be a list of class names, got "
-                                 f"{show(classes)[:80]}")
+        if (
+            isinstance(classes, (str, bytes))
+            or not hasattr(classes, "__iter__")
+            or any(isinstance(c, (list, tuple, dict, set, np.ndarray)) for c in classes)
+        ):
+            raise ParameterError(f"classes must be a list of class names, got {show(classes)[:80]}")
         given = _as_clean_values(pd.Index(list(classes)))
         if given.dtype == object:  # the same spaces / Unicode rule as the labels
-            given = np.asarray([_text_key(c) if isinstance(c, str) else c for c in given],
-                               dtype=object)
+            given = np.asarray(
+                [_text_key(c) if isinstance(c, str) else c for c in given], dtype=object
+            )
         class_index = pd.Index(_integral_to_int(given))
         empty = _missing_mask(np.asarray(class_index, dtype=object))
         if empty.any():
-            raise ClassError(f"classes include an empty or missing name "
-                             f"({preview(list(class_index[empty]))}); every class needs a name")
+            raise ClassError(
+                f"classes include an empty or missing name "
+                f"({preview(list(class_index[empty]))}); every class needs a name"
+            )
         if not class_index.is_unique:
             raise ClassError(f"classes repeat: {preview(class_index[class_index.duplicated()])}")
     codes = class_index.get_indexer(vals) if len(vals) else np.zeros(0, np.int64)
@@ -826,33 +1028,44 @@ def _encode_labels(vals: np.ndarray, classes: Sequence[Any] | None, source: str 
         loc = where(bad[0]) if where is not None else _where(source, bad)
         hint = ""
         if any(isinstance(v, (int, float, np.integer, np.floating)) and v < 0 for v in bad_vals):
-            hint = (" A negative number looks like a 'missing' sentinel: leave such cells empty "
-                    "or drop the rows instead.")
-        raise ClassError(f"{source + ': ' if source and where else ''}{loc}: label(s) "
-                         f"{preview(bad_vals)} in {label_col!r} are not among the classes "
-                         f"{preview(list(class_index), 10)}.{hint}")
+            hint = (
+                " A negative number looks like a 'missing' sentinel: leave such cells empty "
+                "or drop the rows instead."
+            )
+        raise ClassError(
+            f"{source + ': ' if source and where else ''}{loc}: label(s) "
+            f"{preview(bad_vals)} in {label_col!r} are not among the classes "
+            f"{preview(list(class_index), 10)}.{hint}"
+        )
     return class_index, codes
 
 
-def _resolve_column(cols: list[Hashable], given: Hashable | None, candidates: Sequence[str],
-                    role: str, source: str | None, exclude: Iterable[Hashable]) -> Hashable:
+def _resolve_column(
+    cols: list[Hashable],
+    given: Hashable | None,
+    candidates: Sequence[str],
+    role: str,
+    source: str | None,
+    exclude: Iterable[Hashable],
+) -> Hashable:
     where = source or "table"
     if given is not None:
         if given not in cols:
-            raise MissingColumnError(f"{where}: no {role} column {given!r}; columns are "
-                                     f"{preview(cols, 12)}")
+            raise MissingColumnError(
+                f"{where}: no {role} column {given!r}; columns are {preview(cols, 12)}"
+            )
         return given
     found = _find_column(cols, candidates, exclude)
     if found is None:
         raise MissingColumnError(
             f"{where}: cannot tell which column holds the {role}; columns are "
             f"{preview(cols, 12)}. Name it with {role}_col=... (CLI: --{role}-col), or use a "
-            f"recognised name such as {', '.join(candidates[:4])}")
+            f"recognised name such as {', '.join(candidates[:4])}"
+        )
     return found
 
 
-def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | None
-                      ) -> Annotations:
+def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | None) -> Annotations:
     if policy not in ("keep", "first", "last", "error"):
         raise InputError(f"duplicates must be 'keep', 'first', 'last' or 'error', got {policy!r}")
     if not ann.has_duplicates():
@@ -861,10 +1074,14 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
         key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
         extra = int(pd.Index(key).duplicated().sum())
         pairs = int(pd.Index(key[pd.Index(key).duplicated(keep=False)]).nunique())
-        warnings.warn(f"{source or 'annotations'}: {pairs:,} (item, annotator) pair(s) labeled "
-                      f"more than once ({extra:,} extra annotation(s)); each label counts as a "
-                      "vote. Pass duplicates='first' or 'last' (CLI: --duplicates) to keep one, "
-                      "or 'error' to refuse", InputWarning, stacklevel=4)
+        warnings.warn(
+            f"{source or 'annotations'}: {pairs:,} (item, annotator) pair(s) labeled "
+            f"more than once ({extra:,} extra annotation(s)); each label counts as a "
+            "vote. Pass duplicates='first' or 'last' (CLI: --duplicates) to keep one, "
+            "or 'error' to refuse",
+            InputWarning,
+            stacklevel=4,
+        )
         return ann
     if policy == "error":
         key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
@@ -874,7 +1091,8 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
             f"{_where(source, dup)}: annotator {show(ann.annotators[ann.annotator[first]])} "
             f"labeled item {show(ann.items[ann.item[first]])} more than once ({len(dup)} rows "
             "are repeats). "
-            "Pass duplicates='keep' (each label a vote), 'first' or 'last'.")
+            "Pass duplicates='keep' (each label a vote), 'first' or 'last'."
+        )
     return ann.deduplicate(keep=policy)
 
 
@@ -920,7 +1138,8 @@ def _wide_item_column(data: pd.DataFrame, source: str) -> Hashable | None:
                 f"{source}: read as a wide table (one column per annotator), but its first "
                 f"column {cols[0]!r} looks like item ids (every value distinct, none of them a "
                 "label elsewhere). Name the id column with item_col=... (CLI: --item-col), or "
-                "name the annotator and label columns if the table is long")
+                "name the annotator and label columns if the table is long"
+            )
     return None
 
 
@@ -929,8 +1148,13 @@ def _is_text(data: pd.DataFrame) -> bool:
     return bool(data.attrs.get("labeljury_text", False))
 
 
-def _labels(vals: np.ndarray, text: bool, classes: Sequence[Any] | None, source: str | None,
-            label_col: Hashable) -> np.ndarray:
+def _labels(
+    vals: np.ndarray,
+    text: bool,
+    classes: Sequence[Any] | None,
+    source: str | None,
+    label_col: Hashable,
+) -> np.ndarray:
     """Labels as classes: text from a file becomes numbers when every label is one."""
     if text and not (classes is not None and all(isinstance(c, str) for c in classes)):
         return labels_from_text(vals, source, label_col)
@@ -942,17 +1166,24 @@ def _check_frame(data: Any, source: str | None) -> None:
         return
     cols = pd.Index(data.columns)
     if not cols.is_unique:
-        raise InputError(f"{source or 'table'}: column names repeat: "
-                         f"{preview(cols[cols.duplicated()].unique().tolist())}; rename them "
-                         "(labeljury never guesses which one is meant)")
+        raise InputError(
+            f"{source or 'table'}: column names repeat: "
+            f"{preview(cols[cols.duplicated()].unique().tolist())}; rename them "
+            "(labeljury never guesses which one is meant)"
+        )
 
 
-def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *,
-                     layout: Literal["auto", "long", "wide"] = "auto",
-                     item_col: Hashable | None = None, annotator_col: Hashable | None = None,
-                     label_col: Hashable | None = None, classes: Sequence[Any] | None = None,
-                     duplicates: DuplicatePolicy = "keep", unlabeled: UnlabeledPolicy = "error"
-                     ) -> Annotations:
+def read_annotations(
+    data: pd.DataFrame | np.ndarray | str | os.PathLike[str],
+    *,
+    layout: Literal["auto", "long", "wide"] = "auto",
+    item_col: Hashable | None = None,
+    annotator_col: Hashable | None = None,
+    label_col: Hashable | None = None,
+    classes: Sequence[Any] | None = None,
+    duplicates: DuplicatePolicy = "keep",
+    unlabeled: UnlabeledPolicy = "error",
+) -> Annotations:
     """Read annotations from a file, DataFrame or array, long or wide.
 
     With ``layout="auto"`` a table whose columns include an annotator column
@@ -986,32 +1217,49 @@ def read_annotations(data: pd.DataFrame | np.ndarray | str | os.PathLike[str], *
         raise ParameterError(
             f"annotations must be an Annotations object, a DataFrame (long or wide), a 2-D "
             f"numpy array or a path to a table, got {type(data).__name__}"
-            + (f" {data!r}" if data is None or isinstance(data, (int, float)) else ""))
+            + (f" {data!r}" if data is None or isinstance(data, (int, float)) else "")
+        )
     _check_frame(data, source)
     if layout == "auto":
         cols = list(data.columns)
-        ann_found = annotator_col if annotator_col is not None else \
-            _find_column(cols, ANNOTATOR_NAMES)
-        lab_found = label_col if label_col is not None else \
-            _find_column(cols, LABEL_NAMES, exclude=[ann_found] if ann_found is not None else ())
+        ann_found = (
+            annotator_col if annotator_col is not None else _find_column(cols, ANNOTATOR_NAMES)
+        )
+        lab_found = (
+            label_col
+            if label_col is not None
+            else _find_column(
+                cols, LABEL_NAMES, exclude=[ann_found] if ann_found is not None else ()
+            )
+        )
         if ann_found is not None and lab_found is not None:
             layout = "long"
         elif ann_found is not None or lab_found is not None:
-            found, missing = (("an annotator", "label") if ann_found is not None
-                              else ("a label", "annotator"))
+            found, missing = (
+                ("an annotator", "label") if ann_found is not None else ("a label", "annotator")
+            )
             seen = ann_found if ann_found is not None else lab_found
             raise MissingColumnError(
                 f"{source or 'table'}: column {seen!r} "
                 f"looks like {found} column of a long table, but no {missing} column is "
                 f"recognised among {preview(cols, 12)}. Name it with {missing}_col=... (CLI: "
-                f"--{missing}-col), or say the table is wide (layout='wide', CLI: --format wide)")
+                f"--{missing}-col), or say the table is wide (layout='wide', CLI: --format wide)"
+            )
         else:
             layout = "wide"
     if layout == "long":
-        return Annotations.from_long(data, item_col=item_col, annotator_col=annotator_col,
-                                     label_col=label_col, classes=classes, duplicates=duplicates,
-                                     unlabeled=unlabeled, source=source)
+        return Annotations.from_long(
+            data,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+            source=source,
+        )
     if item_col is None and source is not None:
         item_col = _wide_item_column(data, source)
-    return Annotations.from_wide(data, classes=classes, item_col=item_col, unlabeled=unlabeled,
-                                 source=source)
+    return Annotations.from_wide(
+        data, classes=classes, item_col=item_col, unlabeled=unlabeled, source=source
+    )

@@ -73,46 +73,86 @@ def __getattr__(name: str) -> Any:
 
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("answers", metavar="ANSWERS",
-                   help="annotations: a long table (one row per annotation), a wide table (one "
-                        "column per annotator), or a labeling-tool export")
-    p.add_argument("--format", default="auto",
-                   help="input format: auto (sniffed, default), table, long, wide, or a tool: "
-                        "label_studio, mturk, sagemaker, prodigy, argilla, toloka, crowdflower, "
-                        "labelbox, doccano (see docs/io.md)")
-    p.add_argument("--question", default=None,
-                   help="tool exports with several questions: the field that holds the class")
+    p.add_argument(
+        "answers",
+        metavar="ANSWERS",
+        help="annotations: a long table (one row per annotation), a wide table (one "
+        "column per annotator), or a labeling-tool export",
+    )
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="input format: auto (sniffed, default), table, long, wide, or a tool: "
+        "label_studio, mturk, sagemaker, prodigy, argilla, toloka, crowdflower, "
+        "labelbox, doccano (see docs/io.md)",
+    )
+    p.add_argument(
+        "--question",
+        default=None,
+        help="tool exports with several questions: the field that holds the class",
+    )
     p.add_argument("--item-col", default=None, help="item id column (default: recognised)")
-    p.add_argument("--annotator-col", default=None,
-                   help="annotator id column (default: recognised)")
+    p.add_argument(
+        "--annotator-col", default=None, help="annotator id column (default: recognised)"
+    )
     p.add_argument("--label-col", default=None, help="label column (default: recognised)")
-    p.add_argument("--classes", nargs="+", default=None,
-                   help="all classes in order, including ones nobody chose")
-    p.add_argument("--keep-skipped", action="store_true",
-                   help="tool exports: keep skipped, cancelled, rejected and draft annotations "
-                        "that carry a label (excluded and counted by default)")
-    p.add_argument("--gold", default=None, metavar="FILE",
-                   help="known classes of some items (a table: item id, class): the summary "
-                        "reports the consensus accuracy and calibration on them (k-fold: each "
-                        "scored without its own class) and each annotator's accuracy; they are "
-                        "pinned in the final consensus and, with 20 or more, calibrate Jury's "
-                        "consensus quality scores")
-    p.add_argument("--items", default=None, metavar="FILE",
-                   help="report: a table with the item id column and the items' text (or "
-                        "features), shown beside their votes (default: items.csv beside "
-                        "ANSWERS, if any)")
-    p.add_argument("--class-names", default=None, metavar="FILE",
-                   help="report: class names, as JSON {class: name} or a two-column table "
-                        "(default: the 'classes' of a meta.json beside ANSWERS, if any)")
-    p.add_argument("--multi-label", action="store_true",
-                   help="each annotator chose a set of classes per item (several, one or none; "
-                        "see docs/multilabel.md)")
-    p.add_argument("--label-sep", default="|", metavar="SEP",
-                   help="--multi-label: separator of the classes in a label cell (default '|'; "
-                        "a JSON list cell also works)")
-    p.add_argument("--duplicates", default="keep", choices=["keep", "first", "last", "error"],
-                   help="an annotator labeling an item twice: keep both votes (default), keep "
-                        "the first or last, or stop with an error")
+    p.add_argument(
+        "--classes",
+        nargs="+",
+        default=None,
+        help="all classes in order, including ones nobody chose",
+    )
+    p.add_argument(
+        "--keep-skipped",
+        action="store_true",
+        help="tool exports: keep skipped, cancelled, rejected and draft annotations "
+        "that carry a label (excluded and counted by default)",
+    )
+    p.add_argument(
+        "--gold",
+        default=None,
+        metavar="FILE",
+        help="known classes of some items (a table: item id, class): the summary "
+        "reports the consensus accuracy and calibration on them (k-fold: each "
+        "scored without its own class) and each annotator's accuracy; they are "
+        "pinned in the final consensus and, with 20 or more, calibrate Jury's "
+        "consensus quality scores",
+    )
+    p.add_argument(
+        "--items",
+        default=None,
+        metavar="FILE",
+        help="report: a table with the item id column and the items' text (or "
+        "features), shown beside their votes (default: items.csv beside "
+        "ANSWERS, if any)",
+    )
+    p.add_argument(
+        "--class-names",
+        default=None,
+        metavar="FILE",
+        help="report: class names, as JSON {class: name} or a two-column table "
+        "(default: the 'classes' of a meta.json beside ANSWERS, if any)",
+    )
+    p.add_argument(
+        "--multi-label",
+        action="store_true",
+        help="each annotator chose a set of classes per item (several, one or none; "
+        "see docs/multilabel.md)",
+    )
+    p.add_argument(
+        "--label-sep",
+        default="|",
+        metavar="SEP",
+        help="--multi-label: separator of the classes in a label cell (default '|'; "
+        "a JSON list cell also works)",
+    )
+    p.add_argument(
+        "--duplicates",
+        default="keep",
+        choices=["keep", "first", "last", "error"],
+        help="an annotator labeling an item twice: keep both votes (default), keep "
+        "the first or last, or stop with an error",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,84 +162,160 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="labeljury",
         description="Consensus labels, label quality and annotator quality for data labeled by "
-                    "several annotators.")
+        "several annotators.",
+    )
     parser.add_argument("--version", action="version", version=f"labeljury {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="on an error, print the Python traceback too (anywhere on the line)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, print the Python traceback too (anywhere on the line)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    agg = sub.add_parser("aggregate", help="infer consensus labels and quality scores",
-                         description="Infer consensus labels and write label_quality.csv, "
-                                     "detailed_label_quality.csv and annotator_stats.csv.")
+    agg = sub.add_parser(
+        "aggregate",
+        help="infer consensus labels and quality scores",
+        description="Infer consensus labels and write label_quality.csv, "
+        "detailed_label_quality.csv and annotator_stats.csv.",
+    )
     _add_read_options(agg)
-    agg.add_argument("--method", default="auto",
-                     help="aggregation method (see `labeljury methods`); default 'auto' = "
-                          "'jury', labeljury's own method, with or without --pred-probs")
-    agg.add_argument("--pred-probs", default=None, metavar="FILE",
-                     help="a model's out-of-sample probabilities: a .npy array with one row per "
-                          "item in SORTED item-id order and one column per class in class order, "
-                          "or a CSV/Parquet table with the item id column plus one column per "
-                          "class name (rows matched by id)")
-    agg.add_argument("--pred-probs-id-col", default=None,
-                     help="item id column of a --pred-probs table (default: recognised)")
-    agg.add_argument("--out", default=None, metavar="DIR",
-                     help="write label_quality, detailed_label_quality and annotator_stats "
-                          "to DIR (default: print the summary, write nothing)")
-    agg.add_argument("--output-format", default="csv", choices=["csv", "parquet"],
-                     help="file format of the tables written to --out (default csv)")
-    agg.add_argument("--report", action="store_true",
-                     help="also write report.html to --out (needs matplotlib)")
+    agg.add_argument(
+        "--method",
+        default="auto",
+        help="aggregation method (see `labeljury methods`); default 'auto' = "
+        "'jury', labeljury's own method, with or without --pred-probs",
+    )
+    agg.add_argument(
+        "--pred-probs",
+        default=None,
+        metavar="FILE",
+        help="a model's out-of-sample probabilities: a .npy array with one row per "
+        "item in SORTED item-id order and one column per class in class order, "
+        "or a CSV/Parquet table with the item id column plus one column per "
+        "class name (rows matched by id)",
+    )
+    agg.add_argument(
+        "--pred-probs-id-col",
+        default=None,
+        help="item id column of a --pred-probs table (default: recognised)",
+    )
+    agg.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="write label_quality, detailed_label_quality and annotator_stats "
+        "to DIR (default: print the summary, write nothing)",
+    )
+    agg.add_argument(
+        "--output-format",
+        default="csv",
+        choices=["csv", "parquet"],
+        help="file format of the tables written to --out (default csv)",
+    )
+    agg.add_argument(
+        "--report", action="store_true", help="also write report.html to --out (needs matplotlib)"
+    )
     agg.add_argument("--quiet", action="store_true", help="print nothing but errors")
     agg.set_defaults(func=_command("aggregate:cmd_aggregate"))
 
-    meth = sub.add_parser("methods", help="list the aggregation methods",
-                          description="List the aggregation methods with one line each.")
+    meth = sub.add_parser(
+        "methods",
+        help="list the aggregation methods",
+        description="List the aggregation methods with one line each.",
+    )
     meth.add_argument("--plain", action="store_true", help="plain text, no table")
     meth.set_defaults(func=_command("methods:cmd_methods"))
 
-    demo = sub.add_parser("demo", help="run the built-in demo",
-                          description="The classic multi-annotator tutorial (labeljury trains "
-                                      "its own model), then every method on a built-in real "
-                                      "data set with accuracy against its gold labels.")
-    demo.add_argument("--out", default="demo-output", metavar="DIR",
-                      help="where the tutorial's tables and HTML report go (default "
-                           "demo-output)")
+    demo = sub.add_parser(
+        "demo",
+        help="run the built-in demo",
+        description="The classic multi-annotator tutorial (labeljury trains "
+        "its own model), then every method on a built-in real "
+        "data set with accuracy against its gold labels.",
+    )
+    demo.add_argument(
+        "--out",
+        default="demo-output",
+        metavar="DIR",
+        help="where the tutorial's tables and HTML report go (default demo-output)",
+    )
     demo.add_argument("--seed", type=int, default=0, help="seed of the tutorial data")
     demo.set_defaults(func=_command("demo:cmd_demo"))
 
-    runp = sub.add_parser("run", help="train a model and iterate model-aware consensus",
-                          description="Majority vote -> train a classifier with cross-validation "
-                                      "-> model-aware consensus -> retrain -> ... until stable. "
-                                      "Writes the aggregate tables, pred_probs.csv and "
-                                      "report.html.")
+    runp = sub.add_parser(
+        "run",
+        help="train a model and iterate model-aware consensus",
+        description="Majority vote -> train a classifier with cross-validation "
+        "-> model-aware consensus -> retrain -> ... until stable. "
+        "Writes the aggregate tables, pred_probs.csv and "
+        "report.html.",
+    )
     _add_read_options(runp)
-    runp.add_argument("--features", default=None, metavar="FILE",
-                      help="a table (CSV/TSV/Parquet) with the item id column (named as in "
-                           "ANSWERS, or --features-id-col) and one column per feature: numeric, "
-                           "categorical or text; rows are matched to items by id")
-    runp.add_argument("--features-id-col", default=None, metavar="C",
-                      help="item id column of --features (default: recognised by name, else "
-                           "the first column)")
-    runp.add_argument("--text-col", action="append", default=None, metavar="C",
-                      help="a text column of --features to model with TF-IDF (repeatable)")
-    runp.add_argument("--embeddings", default=None, metavar="FILE.npy|FILE.npz",
-                      help="precomputed features with one row per item in SORTED item-id "
-                           "order: a .npy array (embeddings) or a scipy sparse .npz matrix "
-                           "(TF-IDF, bag of words; scipy.sparse.save_npz)")
-    runp.add_argument("--method", default="auto",
-                      help="model-aware method: auto (= jury, default) or crowdlab")
-    runp.add_argument("--max-rounds", type=int, default=5, metavar="N",
-                      help="train -> consensus rounds at most (default 5); the round whose "
-                           "model fits the annotators' labels best is kept")
-    runp.add_argument("--folds", type=int, default=5, metavar="K",
-                      help="cross-validation folds of the model (default 5)")
-    runp.add_argument("--seed", type=int, default=0,
-                      help="random seed of the cross-validation folds and the model "
-                           "(default 0)")
-    runp.add_argument("--out", required=True, metavar="DIR",
-                      help="output folder: the tables, pred_probs and report.html")
-    runp.add_argument("--output-format", default="csv", choices=["csv", "parquet"],
-                      help="file format of the tables and pred_probs (default csv)")
+    runp.add_argument(
+        "--features",
+        default=None,
+        metavar="FILE",
+        help="a table (CSV/TSV/Parquet) with the item id column (named as in "
+        "ANSWERS, or --features-id-col) and one column per feature: numeric, "
+        "categorical or text; rows are matched to items by id",
+    )
+    runp.add_argument(
+        "--features-id-col",
+        default=None,
+        metavar="C",
+        help="item id column of --features (default: recognised by name, else the first column)",
+    )
+    runp.add_argument(
+        "--text-col",
+        action="append",
+        default=None,
+        metavar="C",
+        help="a text column of --features to model with TF-IDF (repeatable)",
+    )
+    runp.add_argument(
+        "--embeddings",
+        default=None,
+        metavar="FILE.npy|FILE.npz",
+        help="precomputed features with one row per item in SORTED item-id "
+        "order: a .npy array (embeddings) or a scipy sparse .npz matrix "
+        "(TF-IDF, bag of words; scipy.sparse.save_npz)",
+    )
+    runp.add_argument(
+        "--method", default="auto", help="model-aware method: auto (= jury, default) or crowdlab"
+    )
+    runp.add_argument(
+        "--max-rounds",
+        type=int,
+        default=5,
+        metavar="N",
+        help="train -> consensus rounds at most (default 5); the round whose "
+        "model fits the annotators' labels best is kept",
+    )
+    runp.add_argument(
+        "--folds",
+        type=int,
+        default=5,
+        metavar="K",
+        help="cross-validation folds of the model (default 5)",
+    )
+    runp.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the cross-validation folds and the model (default 0)",
+    )
+    runp.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder: the tables, pred_probs and report.html",
+    )
+    runp.add_argument(
+        "--output-format",
+        default="csv",
+        choices=["csv", "parquet"],
+        help="file format of the tables and pred_probs (default csv)",
+    )
     runp.add_argument("--no-report", action="store_true", help="skip report.html")
     runp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     runp.set_defaults(func=_command("run:cmd_run"))
@@ -235,8 +351,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_output_dir(out)
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                  line: Any = None) -> None:
+def _show_warning(
+    message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
     """Warnings on the command line: one escaped line each, no source location."""
     from .errors import printable
 
@@ -278,16 +395,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("labeljury: interrupted", file=sys.stderr)
             return 130
-        except (OSError, MemoryError, ValueError, TypeError, KeyError, IndexError,
-                ArithmeticError, RuntimeError, AssertionError, AttributeError) as exc:
+        except (
+            OSError,
+            MemoryError,
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            ArithmeticError,
+            RuntimeError,
+            AssertionError,
+            AttributeError,
+        ) as exc:
             # not refused on purpose: a bug or an input nobody foresaw; one line still
             if debug:
                 import traceback
 
                 traceback.print_exc()
             kind = type(exc).__name__
-            print(f"labeljury: error: {printable(kind)}: {printable(exc)} (unexpected: rerun "
-                  "with --debug for the traceback and please report it)", file=sys.stderr)
+            print(
+                f"labeljury: error: {printable(kind)}: {printable(exc)} (unexpected: rerun "
+                "with --debug for the traceback and please report it)",
+                file=sys.stderr,
+            )
             return 2
 
 

@@ -79,17 +79,29 @@ def load_folder(path: str | os.PathLike[str], *, class_names: bool = False) -> D
     names = meta.get("classes")
     if names:
         classes = sorted(int(k) for k in names)
-    ann = Annotations.from_long(answers, item_col="item", annotator_col="worker",
-                                label_col="label", classes=classes,
-                                source=str(path / "answers.csv"))
+    ann = Annotations.from_long(
+        answers,
+        item_col="item",
+        annotator_col="worker",
+        label_col="label",
+        classes=classes,
+        source=str(path / "answers.csv"),
+    )
     gold = np.full(ann.n_items, -1, dtype=np.int64)
     if (path / "gold.csv").exists():
         g = pd.read_csv(path / "gold.csv")
         pos = ann.items.get_indexer(g["item"])
         gold[pos[pos >= 0]] = ann.classes.get_indexer(g["label"])[pos >= 0]
     if class_names and names:
-        ann = Annotations(ann.item, ann.annotator, ann.label, ann.items, ann.annotators,
-                          [names[str(c)] for c in ann.classes], validate=False)
+        ann = Annotations(
+            ann.item,
+            ann.annotator,
+            ann.label,
+            ann.items,
+            ann.annotators,
+            [names[str(c)] for c in ann.classes],
+            validate=False,
+        )
     return Dataset(meta.get("name", path.name), ann, gold, meta, path)
 
 

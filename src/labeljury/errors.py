@@ -128,8 +128,10 @@ def printable(text: object) -> str:
     s = str(text)
     if s.isprintable():
         return s
-    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape")
-                   .decode("ascii") for ch in s)
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in s
+    )
 
 
 def preview(values: Iterable[object], limit: int = 5) -> str:

@@ -192,8 +192,9 @@ def run(
 
     from .model import CrossValModel, idle_cores
 
-    check_values("run", {"max_rounds": max_rounds, "n_splits": n_splits,
-                         "random_state": random_state})
+    check_values(
+        "run", {"max_rounds": max_rounds, "n_splits": n_splits, "random_state": random_state}
+    )
     started = time.perf_counter()
     ann = read_annotations(annotations)
     if max_rounds < 1:

@@ -45,9 +45,11 @@ def sorted_item_order(ann: Annotations) -> np.ndarray:
         return np.argsort(np.asarray(items), kind="stable")
     values = items.tolist()
     if not all(isinstance(v, str) for v in values):
-        raise InputError("item ids of mixed types (numbers and text) cannot be sorted, so a "
-                         ".npy file cannot be matched to them; give pred_probs as a table with "
-                         "an id column instead")
+        raise InputError(
+            "item ids of mixed types (numbers and text) cannot be sorted, so a "
+            ".npy file cannot be matched to them; give pred_probs as a table with "
+            "an id column instead"
+        )
     text = np.asarray(values, dtype=object)
     nums = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
     if np.isnan(nums).any():
@@ -56,8 +58,9 @@ def sorted_item_order(ann: Annotations) -> np.ndarray:
     return by_text[np.argsort(nums[by_text], kind="stable")]
 
 
-def align_pred_probs(pred_probs: Any, ann: Annotations, *, id_col: Hashable | None = None
-                     ) -> np.ndarray:
+def align_pred_probs(
+    pred_probs: Any, ann: Annotations, *, id_col: Hashable | None = None
+) -> np.ndarray:
     """Return validated pred_probs as an array in ``ann.items`` order.
 
     Parameters
@@ -95,8 +98,9 @@ def align_pred_probs(pred_probs: Any, ann: Annotations, *, id_col: Hashable | No
     return check_pred_probs(pred_probs, ann.n_items, ann.n_classes, source=source)
 
 
-def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, source: str
-                ) -> np.ndarray:
+def _from_table(
+    df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, source: str
+) -> np.ndarray:
     class_cols = {str(c): c for c in df.columns}
     class_names = {str(k) for k in ann.classes}
     if id_col is None:
@@ -110,27 +114,35 @@ def _from_table(df: pd.DataFrame, ann: Annotations, id_col: Hashable | None, sou
         ids = df.index
     missing_cls = [c for c in ann.classes if str(c) not in class_cols]
     if missing_cls:
-        raise MissingColumnError(f"{source}: no column for class(es) {preview(missing_cls)}; "
-                                 "a pred_probs table has the item id column plus one column per "
-                                 "class name")
+        raise MissingColumnError(
+            f"{source}: no column for class(es) {preview(missing_cls)}; "
+            "a pred_probs table has the item id column plus one column per "
+            "class name"
+        )
     extra = [c for c in df.columns if c != id_col and str(c) not in class_names]
     if extra:
-        raise PredProbsError(f"{source}: columns {preview(extra)} are neither the id column nor "
-                             f"a class ({preview(list(ann.classes), 10)})")
+        raise PredProbsError(
+            f"{source}: columns {preview(extra)} are neither the id column nor "
+            f"a class ({preview(list(ann.classes), 10)})"
+        )
     if not ids.is_unique:
-        raise IdMismatchError(f"{source}: item ids repeat: "
-                              f"{preview(ids[ids.duplicated()].unique().tolist())}")
+        raise IdMismatchError(
+            f"{source}: item ids repeat: {preview(ids[ids.duplicated()].unique().tolist())}"
+        )
     ids = same_kind_ids(ids, ann.items)
     pos = ids.get_indexer(ann.items)
     unknown = ids.difference(ann.items)
     if (pos < 0).any() or len(unknown):
         parts = []
         if (pos < 0).any():
-            parts.append(f"items with annotations but no predicted probabilities: "
-                         f"{preview(ann.items[pos < 0].tolist())}")
+            parts.append(
+                f"items with annotations but no predicted probabilities: "
+                f"{preview(ann.items[pos < 0].tolist())}"
+            )
         if len(unknown):
-            parts.append(f"ids in {source} that no annotation mentions: "
-                         f"{preview(unknown.tolist())}")
+            parts.append(
+                f"ids in {source} that no annotation mentions: {preview(unknown.tolist())}"
+            )
         raise IdMismatchError(f"{source}: ids do not match the annotations; " + "; ".join(parts))
     cols = [class_cols[str(c)] for c in ann.classes]
     values = numeric_block(df[cols], source)[pos]

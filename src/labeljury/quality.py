@@ -27,8 +27,9 @@ def _consensus_quality(method: Aggregator) -> np.ndarray:
     return np.asarray(q, dtype=float)
 
 
-def label_quality(ann: Annotations, method: Aggregator, *, include_probas: bool = False
-                  ) -> pd.DataFrame:
+def label_quality(
+    ann: Annotations, method: Aggregator, *, include_probas: bool = False
+) -> pd.DataFrame:
     """One row per item: consensus label, its quality, agreement and number of labels.
 
     ``annotator_agreement`` is the fraction of the item's annotations that
@@ -37,13 +38,15 @@ def label_quality(ann: Annotations, method: Aggregator, *, include_probas: bool 
     labels = method.labels_
     n = ann.annotations_per_item()
     agree = np.bincount(ann.item, weights=ann.label == labels[ann.item], minlength=ann.n_items)
-    df = pd.DataFrame({
-        "item": ann.items.copy(),
-        "consensus_label": ann.classes.take(labels),
-        "consensus_quality_score": _consensus_quality(method),
-        "annotator_agreement": agree / n,
-        "num_annotations": n,
-    })
+    df = pd.DataFrame(
+        {
+            "item": ann.items.copy(),
+            "consensus_label": ann.classes.take(labels),
+            "consensus_quality_score": _consensus_quality(method),
+            "annotator_agreement": agree / n,
+            "num_annotations": n,
+        }
+    )
     if include_probas:
         for k, c in enumerate(ann.classes):
             df[f"proba_{c}"] = method.probas_[:, k]
@@ -55,12 +58,14 @@ def detailed_label_quality(ann: Annotations, method: Aggregator) -> pd.DataFrame
     scores = getattr(method, "label_quality_scores_", None)
     if scores is None:
         scores = method.probas_[ann.item, ann.label]
-    return pd.DataFrame({
-        "item": ann.items.take(ann.item),
-        "annotator": ann.annotators.take(ann.annotator),
-        "label": ann.classes.take(ann.label),
-        "label_quality_score": np.asarray(scores, dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "item": ann.items.take(ann.item),
+            "annotator": ann.annotators.take(ann.annotator),
+            "label": ann.classes.take(ann.label),
+            "label_quality_score": np.asarray(scores, dtype=float),
+        }
+    )
 
 
 def worst_class(ann: Annotations, labels: np.ndarray) -> np.ndarray:
@@ -73,8 +78,9 @@ def worst_class(ann: Annotations, labels: np.ndarray) -> np.ndarray:
     k = ann.n_classes
     key = ann.annotator.astype(np.int64) * k + labels[ann.item]
     total = np.bincount(key, minlength=ann.n_annotators * k).reshape(-1, k)
-    hits = np.bincount(key, weights=ann.label == labels[ann.item],
-                       minlength=ann.n_annotators * k).reshape(-1, k)
+    hits = np.bincount(
+        key, weights=ann.label == labels[ann.item], minlength=ann.n_annotators * k
+    ).reshape(-1, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         acc = np.where(total > 0, hits / total, np.inf)
     errors = total - hits
@@ -89,16 +95,20 @@ def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
     labels = method.labels_
     n = ann.annotations_per_annotator()
     agree = agreement_with(ann, labels)
-    df = pd.DataFrame({
-        "annotator": ann.annotators.copy(),
-        "annotator_quality": np.asarray(method.annotator_skill_, dtype=float),
-        "agreement_with_consensus": agree,
-        "num_examples_labeled": n,
-        "worst_class": ann.classes.take(worst_class(ann, labels)),
-    })
+    df = pd.DataFrame(
+        {
+            "annotator": ann.annotators.copy(),
+            "annotator_quality": np.asarray(method.annotator_skill_, dtype=float),
+            "agreement_with_consensus": agree,
+            "num_examples_labeled": n,
+            "worst_class": ann.classes.take(worst_class(ann, labels)),
+        }
+    )
     if ann.meta is not None and "seconds" in ann.meta:
         secs = pd.to_numeric(ann.meta["seconds"], errors="coerce")
         df["median_seconds_per_label"] = (
-            secs.groupby(ann.annotator).median().reindex(range(ann.n_annotators)).to_numpy())
-    return df.sort_values(["annotator_quality", "agreement_with_consensus"],
-                          kind="stable").reset_index(drop=True)
+            secs.groupby(ann.annotator).median().reindex(range(ann.n_annotators)).to_numpy()
+        )
+    return df.sort_values(
+        ["annotator_quality", "agreement_with_consensus"], kind="stable"
+    ).reset_index(drop=True)

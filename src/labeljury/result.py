@@ -107,8 +107,13 @@ class Result:
         """
         from .active import relabel_priority
 
-        queue = relabel_priority(self.annotations, self.pred_probs, pred_probs_unlabeled,
-                                 consensus=self.method.labels_, **kwargs)
+        queue = relabel_priority(
+            self.annotations,
+            self.pred_probs,
+            pred_probs_unlabeled,
+            consensus=self.method.labels_,
+            **kwargs,
+        )
         gold = self.annotations.gold
         if gold is None or not (gold >= 0).any():
             return queue
@@ -123,9 +128,13 @@ class Result:
         df.insert(0, "item", self.annotations.items.copy())
         return df
 
-    def save(self, directory: str | os.PathLike[str],
-             format: Literal["csv", "parquet"] = "csv", *,
-             with_pred_probs: bool = False) -> list[Path]:
+    def save(
+        self,
+        directory: str | os.PathLike[str],
+        format: Literal["csv", "parquet"] = "csv",
+        *,
+        with_pred_probs: bool = False,
+    ) -> list[Path]:
         """Write the three tables to ``directory`` atomically, one file each.
 
         Each file is written to a temporary name and renamed into place, so an
@@ -174,12 +183,19 @@ class Result:
         lq = self.label_quality
         run: dict[str, Any] = {}
         if self.rounds is not None:  # labeljury.run: how the rounds ended, and the model
-            run = {k: self.rounds[k] for k in ("rounds", "max_rounds", "stopped", "kept_round")
-                   if k in self.rounds}
+            run = {
+                k: self.rounds[k]
+                for k in ("rounds", "max_rounds", "stopped", "kept_round")
+                if k in self.rounds
+            }
         if self.model_metrics is not None:
-            run.update({f"model_{k}" if not k.startswith("model") else k: self.model_metrics[k]
-                        for k in ("model", "cv_accuracy", "cv_log_loss", "cv_ece")
-                        if k in self.model_metrics})
+            run.update(
+                {
+                    f"model_{k}" if not k.startswith("model") else k: self.model_metrics[k]
+                    for k in ("model", "cv_accuracy", "cv_log_loss", "cv_ece")
+                    if k in self.model_metrics
+                }
+            )
         out = {
             "method": self.method_name,
             "items": len(lq),
@@ -189,11 +205,13 @@ class Result:
             "mean_consensus_quality": float(lq["consensus_quality_score"].mean()),
             "items_below_0.5_quality": int((lq["consensus_quality_score"] < 0.5).sum()),
             "unanimous_items": int((lq["annotator_agreement"] == 1).sum()),
-            "gold_items": 0 if self.annotations.gold is None
+            "gold_items": 0
+            if self.annotations.gold is None
             else int((self.annotations.gold >= 0).sum()),
             "gold_pinned": bool(getattr(self.method, "use_gold", False)),
             "scores_calibrated_on_gold": int(
-                self.method.describe().get("gold_calibration_items", 0)),
+                self.method.describe().get("gold_calibration_items", 0)
+            ),
             # method="auto": which method it used and why (None for a method asked by name)
             "chosen_by": self.extra.get("chosen_by"),
         }
@@ -217,8 +235,10 @@ def _to_parquet(df: pd.DataFrame, path: str) -> None:
 #: Dawid-Skene baseline and majority vote by the likelihood of held-out labels scored
 #: below plain Jury on the generalization protocol's data
 #: (benchmarks/jury/auto_choice.py, docs/jury.md), so auto is Jury
-AUTO_REASON = ("jury, labeljury's default (choosing a method by held-out labels measured "
-               "no better; docs/jury.md)")
+AUTO_REASON = (
+    "jury, labeljury's default (choosing a method by held-out labels measured "
+    "no better; docs/jury.md)"
+)
 
 
 def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> Aggregator:
@@ -239,9 +259,16 @@ def resolve_method(method: str | Aggregator, pred_probs: Any, **params: Any) -> 
     return get_method(method, **params)
 
 
-def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: Any = None,
-              *, pred_probs_id_col: Any = None, include_probas: bool = False,
-              gold_folds: int = 5, **params: Any) -> Result:
+def aggregate(
+    annotations: Any,
+    method: str | Aggregator = "auto",
+    pred_probs: Any = None,
+    *,
+    pred_probs_id_col: Any = None,
+    include_probas: bool = False,
+    gold_folds: int = 5,
+    **params: Any,
+) -> Result:
     """Infer consensus labels and score items, annotations and annotators.
 
     Parameters
@@ -283,8 +310,9 @@ def aggregate(annotations: Any, method: str | Aggregator = "auto", pred_probs: A
     1     2             dog             1.000000
     """
     ann = read_annotations(annotations)
-    probs = None if pred_probs is None else align_pred_probs(pred_probs, ann,
-                                                             id_col=pred_probs_id_col)
+    probs = (
+        None if pred_probs is None else align_pred_probs(pred_probs, ann, id_col=pred_probs_id_col)
+    )
     est = resolve_method(method, probs, **params)
     est.fit(ann, probs)
     res = Result(

@@ -27,13 +27,25 @@ from .errors import (
     show,
 )
 
-__all__ = ["MAX_DENSE_CELLS", "check_dense", "check_features", "check_ids", "check_param_names",
-           "check_params", "check_pred_probs", "check_values",
-           "labels_from_text", "normalise_labels", "numeric_block", "same_kind_ids"]
+__all__ = [
+    "MAX_DENSE_CELLS",
+    "check_dense",
+    "check_features",
+    "check_ids",
+    "check_param_names",
+    "check_params",
+    "check_pred_probs",
+    "check_values",
+    "labels_from_text",
+    "normalise_labels",
+    "numeric_block",
+    "same_kind_ids",
+]
 
 
-def check_pred_probs(pred_probs: Any, n_items: int, n_classes: int, *, atol: float = 1e-3,
-                     source: str = "pred_probs") -> np.ndarray:
+def check_pred_probs(
+    pred_probs: Any, n_items: int, n_classes: int, *, atol: float = 1e-3, source: str = "pred_probs"
+) -> np.ndarray:
     """Validate predicted probabilities and return a float64 copy.
 
     Raises :class:`~labeljury.errors.PredProbsError` naming the rows when the
@@ -51,8 +63,10 @@ def check_pred_probs(pred_probs: Any, n_items: int, n_classes: int, *, atol: flo
     except (TypeError, ValueError) as exc:
         raise PredProbsError(f"{source}: cannot read as a numeric array ({exc})") from exc
     if arr.ndim != 2 or arr.shape != (n_items, n_classes):
-        raise PredProbsError(f"{source} has shape {arr.shape}; expected ({n_items}, {n_classes}) "
-                             "= (number of items, number of classes), rows in item order")
+        raise PredProbsError(
+            f"{source} has shape {arr.shape}; expected ({n_items}, {n_classes}) "
+            "= (number of items, number of classes), rows in item order"
+        )
     bad = ~np.isfinite(arr)
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))
@@ -64,9 +78,11 @@ def check_pred_probs(pred_probs: Any, n_items: int, n_classes: int, *, atol: flo
     off = np.abs(sums - 1.0) > atol
     if off.any():
         rows = np.flatnonzero(off)
-        raise PredProbsError(f"{source}: rows {preview(rows)} do not sum to 1 (e.g. row "
-                             f"{rows[0]} sums to {sums[rows[0]]:.4g}); pass probabilities, not "
-                             "logits or scores (apply a softmax first)")
+        raise PredProbsError(
+            f"{source}: rows {preview(rows)} do not sum to 1 (e.g. row "
+            f"{rows[0]} sums to {sums[rows[0]]:.4g}); pass probabilities, not "
+            "logits or scores (apply a softmax first)"
+        )
     arr /= sums[:, None]
     return arr
 
@@ -98,7 +114,8 @@ def check_dense(n_rows: int, n_cols: int, what: str, source: str | None = None) 
             f"array of {gib:,.1f} GiB, above labeljury's limit of {MAX_DENSE_CELLS:,} cells "
             f"(2 GiB; labeljury.validation.MAX_DENSE_CELLS). Too many distinct labels usually "
             "means the wrong column was read as the label (ids, free text): check --label-col, "
-            "or pass the classes with classes=[...]")
+            "or pass the classes with classes=[...]"
+        )
 
 
 def _text_key(value: Any) -> str:
@@ -115,8 +132,10 @@ def _joined(values: Sequence[Any]) -> str | None:
 def _refuse_control(vals: Sequence[Any], role: str, where: str) -> None:
     for v in vals:
         if isinstance(v, str) and _CONTROL.search(v):
-            raise InputError(f"{where}{role} id {show(v)} holds a control character (NUL, "
-                             "tab, line break, escape ...); remove it from the input")
+            raise InputError(
+                f"{where}{role} id {show(v)} holds a control character (NUL, "
+                "tab, line break, escape ...); remove it from the input"
+            )
 
 
 def check_ids(ids: Sequence[Any], role: str, source: str | None = None) -> None:
@@ -155,10 +174,12 @@ def check_ids(ids: Sequence[Any], role: str, source: str | None = None) -> None:
             a, b = show(seen[key]), show(v)
             if a == b:
                 a, b = ascii(seen[key]), ascii(v)
-            raise InputError(f"{where}{role} ids {a} and {b} look the same "
-                             "but differ (in type, surrounding or no-break spaces, or Unicode "
-                             "form), so the output could not be joined back to the input; make "
-                             "them identical, or clearly different")
+            raise InputError(
+                f"{where}{role} ids {a} and {b} look the same "
+                "but differ (in type, surrounding or no-break spaces, or Unicode "
+                "form), so the output could not be joined back to the input; make "
+                "them identical, or clearly different"
+            )
         seen[key] = v
 
 
@@ -169,9 +190,11 @@ def factorize_scalars(vals: np.ndarray, where: str) -> tuple[np.ndarray, np.ndar
     except TypeError:
         row = next(i for i, v in enumerate(vals) if isinstance(v, (list, dict, set, np.ndarray)))
         v = vals[row]
-        raise ClassError(f"{where} row {row} holds a {type(v).__name__} ({show(v)[:60]}), not "
-                         "one value; a single-label task has one class per annotation: "
-                         "flatten or pick the answers first") from None
+        raise ClassError(
+            f"{where} row {row} holds a {type(v).__name__} ({show(v)[:60]}), not "
+            "one value; a single-label task has one class per annotation: "
+            "flatten or pick the answers first"
+        ) from None
 
 
 def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np.ndarray:
@@ -188,23 +211,31 @@ def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np
     uniq = list(uniq)
     for v in uniq:
         if isinstance(v, str) and _CONTROL.search(v):
-            raise ClassError(f"{where}label {show(v)} in column {label_col!r} holds a control "
-                             "character (NUL, escape, line break ...); remove it from the input")
+            raise ClassError(
+                f"{where}label {show(v)} in column {label_col!r} holds a control "
+                "character (NUL, escape, line break ...); remove it from the input"
+            )
     fixed = [(_text_key(v) if isinstance(v, str) else v) for v in uniq]
     changed = [i for i, (a, b) in enumerate(zip(uniq, fixed, strict=True)) if a != b]
     if changed:
         n = int(np.isin(codes, changed).sum())
         examples = ", ".join(f"{show(uniq[i])} -> {show(fixed[i])}" for i in changed[:3])
-        warnings.warn(f"{where}{n:,} label(s) in column {label_col!r} ({len(changed)} distinct) "
-                      f"had surrounding or no-break spaces or a non-NFC Unicode form and were "
-                      f"normalised ({examples})", InputWarning, stacklevel=4)
+        warnings.warn(
+            f"{where}{n:,} label(s) in column {label_col!r} ({len(changed)} distinct) "
+            f"had surrounding or no-break spaces or a non-NFC Unicode form and were "
+            f"normalised ({examples})",
+            InputWarning,
+            stacklevel=4,
+        )
     seen: dict[str, Any] = {}
     for v in fixed:
         key = str(v) if not isinstance(v, str) else v
         if key in seen and seen[key] is not v and type(seen[key]) is not type(v):
-            raise ClassError(f"{where}labels {show(seen[key])} and {show(v)} in column "
-                             f"{label_col!r} are of different types but print the same; make "
-                             "the column one type (all text or all numbers)")
+            raise ClassError(
+                f"{where}labels {show(seen[key])} and {show(v)} in column "
+                f"{label_col!r} are of different types but print the same; make "
+                "the column one type (all text or all numbers)"
+            )
         seen.setdefault(key, v)
     if not changed:
         return vals
@@ -233,10 +264,12 @@ def labels_from_text(vals: np.ndarray, source: str | None, label_col: Any) -> np
     for u, c, x in zip(uniq, canon, nums, strict=True):
         if x in by_num and by_num[x] != c:
             where = f"{source}: " if source else ""
-            raise ClassError(f"{where}labels {by_num[x]!r} and {u!r} in column {label_col!r} are "
-                             "the same number written differently; labeljury does not guess "
-                             "whether they are one class: write them the same way, or pass "
-                             "the classes with classes=[...]")
+            raise ClassError(
+                f"{where}labels {by_num[x]!r} and {u!r} in column {label_col!r} are "
+                "the same number written differently; labeljury does not guess "
+                "whether they are one class: write them the same way, or pass "
+                "the classes with classes=[...]"
+            )
         by_num.setdefault(x, c)
     out = nums[codes]
     if np.all(nums == np.round(nums)) and np.all(np.abs(nums) < 2**53):
@@ -264,11 +297,18 @@ def same_kind_ids(ids: pd.Index, items: pd.Index) -> pd.Index:
     >>> same_kind_ids(pd.Index(["7", "8"]), pd.Index([7, 8])).tolist()
     [7, 8]
     """
-    if ids.dtype.kind in "iu" and items.dtype.kind == "O" and \
-            all(isinstance(v, str) for v in items[:1000]):
+    if (
+        ids.dtype.kind in "iu"
+        and items.dtype.kind == "O"
+        and all(isinstance(v, str) for v in items[:1000])
+    ):
         return pd.Index([str(v) for v in ids], dtype=object)
-    if items.dtype.kind in "iu" and ids.dtype.kind == "O" and len(ids) and \
-            all(isinstance(v, str) and re.fullmatch(r"-?(0|[1-9]\d*)", v) for v in ids):
+    if (
+        items.dtype.kind in "iu"
+        and ids.dtype.kind == "O"
+        and len(ids)
+        and all(isinstance(v, str) and re.fullmatch(r"-?(0|[1-9]\d*)", v) for v in ids)
+    ):
         # integer items (a DataFrame, Parquet) and a text table: "7" is 7, "007" is not
         return pd.Index([int(v) for v in ids])
     return ids
@@ -291,9 +331,11 @@ def numeric_block(df: pd.DataFrame, source: str) -> np.ndarray:
         conv = pd.to_numeric(col, errors="coerce")
         bad = np.flatnonzero(conv.isna().to_numpy() & col.notna().to_numpy())
         if bad.size:
-            raise PredProbsError(f"{source}: column {c!r} holds text that is not a number in "
-                                 f"rows {preview(bad.tolist())} (e.g. {show(col.iloc[bad[0]])});"
-                                 " every cell must be a probability")
+            raise PredProbsError(
+                f"{source}: column {c!r} holds text that is not a number in "
+                f"rows {preview(bad.tolist())} (e.g. {show(col.iloc[bad[0]])});"
+                " every cell must be a probability"
+            )
         out[:, j] = conv.to_numpy(dtype=float, na_value=np.nan)
     return out
 
@@ -333,8 +375,7 @@ def check_features(features: Any, source: str = "features") -> Any:
     if not isinstance(features, pd.DataFrame):
         arr = np.asarray(features)
         if arr.ndim == 2 and arr.shape[1] == 0:
-            raise InputError(f"{source}: an array with zero columns; give one column per "
-                             "feature")
+            raise InputError(f"{source}: an array with zero columns; give one column per feature")
         if arr.ndim != 2 or arr.dtype.kind not in "OUS":
             if arr.ndim == 2 and arr.dtype.kind == "f":
                 _check_numeric(pd.DataFrame(arr), source)
@@ -342,8 +383,11 @@ def check_features(features: Any, source: str = "features") -> Any:
         conv = pd.DataFrame(arr).apply(pd.to_numeric, errors="coerce")
         if conv.notna().to_numpy().sum() != pd.DataFrame(arr).notna().to_numpy().sum():
             return features  # real text: the model decides how to read it
-        warnings.warn(f"{source}: every value is a number stored as text; converted to numbers",
-                      InputWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: every value is a number stored as text; converted to numbers",
+            InputWarning,
+            stacklevel=3,
+        )
         arr = conv.to_numpy(float)
         _check_numeric(pd.DataFrame(arr), source)
         return arr
@@ -352,8 +396,9 @@ def check_features(features: Any, source: str = "features") -> Any:
         raise InputError(f"{source}: the table has no feature columns")
     cols = pd.Index(df.columns)
     if not cols.is_unique:
-        raise InputError(f"{source}: column names repeat: "
-                         f"{preview(cols[cols.duplicated()].unique().tolist())}")
+        raise InputError(
+            f"{source}: column names repeat: {preview(cols[cols.duplicated()].unique().tolist())}"
+        )
     converted = []
     out = df
     for c in df.columns:
@@ -365,8 +410,12 @@ def check_features(features: Any, source: str = "features") -> Any:
                 out[c] = conv
                 converted.append(c)
     if converted:
-        warnings.warn(f"{source}: column(s) {preview(converted)} hold numbers stored as text; "
-                      "converted to numbers", InputWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: column(s) {preview(converted)} hold numbers stored as text; "
+            "converted to numbers",
+            InputWarning,
+            stacklevel=3,
+        )
     _check_numeric(out, source)
     return out
 
@@ -380,24 +429,37 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
             vals = col.to_numpy()
             inf = np.flatnonzero(np.isinf(vals))
             if inf.size:
-                raise InputError(f"{source}: column {c!r} holds infinite values in rows "
-                                 f"{preview(inf.tolist())}; replace them (e.g. with a large "
-                                 "finite number, or leave the cell empty)")
+                raise InputError(
+                    f"{source}: column {c!r} holds infinite values in rows "
+                    f"{preview(inf.tolist())}; replace them (e.g. with a large "
+                    "finite number, or leave the cell empty)"
+                )
             huge = np.flatnonzero(np.abs(np.nan_to_num(vals)) > MAX_FEATURE_ABS)
             if huge.size:
-                raise InputError(f"{source}: column {c!r} holds values too large to model in "
-                                 f"rows {preview(huge.tolist())} (e.g. {vals[huge[0]]:.3g}; "
-                                 f"squared they overflow); rescale the column (log, units)")
+                raise InputError(
+                    f"{source}: column {c!r} holds values too large to model in "
+                    f"rows {preview(huge.tolist())} (e.g. {vals[huge[0]]:.3g}; "
+                    f"squared they overflow); rescale the column (log, units)"
+                )
         if len(col) and col.isna().all():
             raise InputError(f"{source}: column {c!r} is empty in every row; drop it")
 
 
 # ---------------------------------------------------------------- parameters
 # max_iter=0 is meaningful (the initial estimate, e.g. majority vote); rounds and folds are not
-_COUNT_INTS = {"max_iter": 0, "n_iter": 0, "max_rounds": 1, "n_splits": 2, "n_folds": 2,
-               "folds": 2}
-_NON_NEGATIVE = ("tol", "atol", "rtol", "alpha", "beta", "smoothing", "prior", "epsilon", "eps",
-                 "min_shared")
+_COUNT_INTS = {"max_iter": 0, "n_iter": 0, "max_rounds": 1, "n_splits": 2, "n_folds": 2, "folds": 2}
+_NON_NEGATIVE = (
+    "tol",
+    "atol",
+    "rtol",
+    "alpha",
+    "beta",
+    "smoothing",
+    "prior",
+    "epsilon",
+    "eps",
+    "min_shared",
+)
 
 
 def check_param_names(cls: type, params: dict[str, Any]) -> None:
@@ -422,8 +484,10 @@ def check_param_names(cls: type, params: dict[str, Any]) -> None:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ParameterError(f"{cls.__name__} has no parameter {name!r}{hint}; its "
-                                 f"parameters are {', '.join(known) or 'none'}")
+            raise ParameterError(
+                f"{cls.__name__} has no parameter {name!r}{hint}; its "
+                f"parameters are {', '.join(known) or 'none'}"
+            )
 
 
 def check_params(estimator: Any) -> None:
@@ -460,8 +524,9 @@ def check_values(name: str, params: dict[str, Any]) -> None:
     """
     for key, value in params.items():
         where = f"{name}({key}={value!r})"
-        is_num = isinstance(value, (int, float, np.integer, np.floating)) and \
-            not isinstance(value, (bool, np.bool_))
+        is_num = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)
+        )
         if key in _COUNT_INTS:
             low = _COUNT_INTS[key]
             if value is None:
@@ -470,9 +535,11 @@ def check_values(name: str, params: dict[str, Any]) -> None:
                 raise ParameterError(f"{where}: {key} must be an integer >= {low}")
         elif key == "random_state":
             if value is not None and not isinstance(
-                    value, (int, np.integer, np.random.RandomState, np.random.Generator)):
-                raise ParameterError(f"{where}: random_state must be None, an integer or a "
-                                     "numpy random generator")
+                value, (int, np.integer, np.random.RandomState, np.random.Generator)
+            ):
+                raise ParameterError(
+                    f"{where}: random_state must be None, an integer or a numpy random generator"
+                )
         elif is_num:
             # infinity can be a meaningful limit (a prior strength pinning a value); NaN never
             if np.isnan(value):

@@ -53,8 +53,9 @@ def test_huge_ids_written_back_intact(tmp_path: Path) -> None:
     big = "123456789012345678901234567890"
     p = write(tmp_path, "a.csv", f"item,worker,label\n{big},a,0\n{big},b,1\n2,a,1\n2,b,1\n")
     out = tmp_path / "out"
-    assert main(["aggregate", str(p), "--method", "majority_vote", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["aggregate", str(p), "--method", "majority_vote", "--out", str(out), "--quiet"]) == 0
+    )
     lq = pd.read_csv(out / "label_quality.csv", dtype=str)
     assert sorted(lq.iloc[:, 0]) == sorted([big, "2"])
 
@@ -62,8 +63,9 @@ def test_huge_ids_written_back_intact(tmp_path: Path) -> None:
 def test_output_joins_back_to_padded_input(tmp_path: Path) -> None:
     p = write(tmp_path, "a.csv", LONG)
     out = tmp_path / "o"
-    assert main(["aggregate", str(p), "--method", "majority_vote", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["aggregate", str(p), "--method", "majority_vote", "--out", str(out), "--quiet"]) == 0
+    )
     lq = pd.read_csv(out / "label_quality.csv", dtype=str)
     assert set(lq.iloc[:, 0]) == {"001", "1", "1e3", "1000"}
 
@@ -72,13 +74,15 @@ def test_pred_probs_matched_by_text_id(tmp_path: Path) -> None:
     from labeljury.pred_probs import align_pred_probs
 
     ann = read_annotations(write(tmp_path, "a.csv", LONG))
-    pp = write(tmp_path, "pp.csv", "item,cat,dog\n1,0.1,0.9\n001,0.8,0.2\n1000,0.3,0.7\n"
-                                   "1e3,0.6,0.4\n")
+    pp = write(
+        tmp_path, "pp.csv", "item,cat,dog\n1,0.1,0.9\n001,0.8,0.2\n1000,0.3,0.7\n1e3,0.6,0.4\n"
+    )
     arr = align_pred_probs(str(pp), ann)
     assert arr[:, 0].tolist() == [0.8, 0.1, 0.6, 0.3]
     # ids 0..n written without padding do not match padded ones
-    bad = write(tmp_path, "pp2.csv", "item,cat,dog\n1,0.1,0.9\n0001,0.8,0.2\n1000,0.3,0.7\n"
-                                     "1e3,0.6,0.4\n")
+    bad = write(
+        tmp_path, "pp2.csv", "item,cat,dog\n1,0.1,0.9\n0001,0.8,0.2\n1000,0.3,0.7\n1e3,0.6,0.4\n"
+    )
     with pytest.raises(LabeljuryError, match="do not match"):
         align_pred_probs(str(bad), ann)
 
@@ -93,28 +97,34 @@ def test_npy_rows_sorted_numerically_for_numeric_text_ids(tmp_path: Path) -> Non
 
 
 # ------------------------------------------------------------- silent misreads
-@pytest.mark.parametrize("name, text, words", [
-    ("long_no_label.csv", "item,worker\n1,a\n1,b\n", "no label column"),
-    ("label_no_annotator.csv", "item,label\n1,a\n2,b\n", "no annotator column"),
-    ("dup_header.csv", "item,worker,label,label\n1,a,x,y\n", "both named 'label'"),
-    ("dup_header_space.csv", "item,worker,label,label \n1,a,x,y\n", "both named"),
-    ("repeated_header.csv", "item,worker,label\n1,a,x\n1,b,y\nitem,worker,label\n2,a,x\n",
-     "line 4: the header row repeated"),
-    ("ragged.csv", "item,worker,label\n1,a,x\n1,b,y,z\n", "line 3"),
-    ("nul.csv", "item,worker,label\n1,a\x00,x\n1,b,y\n", "NUL"),
-    ("control_label.csv", "item,worker,label\n1,a,\x1b[31mx\n1,b,y\n", "control character"),
-    ("control_id.csv", "item,worker,label\n1\x07,a,x\n1,b,y\n", "control character"),
-    ("space_ids.csv", "item,worker,label\na,w,x\na ,w,y\n", "look the same"),
-    ("nfc_ids.csv", "item,worker,label\ncaf\u00e9,w,x\ncafe\u0301,w,y\n", "look the same"),
-    ("nbsp_ids.csv", "item,worker,label\nx,w\u00a0,x\nx,w ,y\n", "look the same"),
-    ("zero_padded_labels.csv", "item,worker,label\n1,a,01\n1,b,1\n2,a,2\n", "same number"),
-    ("latin1.csv", "item,worker,label\n1,a,caf\xe9\n".encode("latin-1"), "not UTF-8"),
-    ("bad.parquet", b"PAR1 this is not parquet PAR1", "Parquet"),
-    ("bad.csv.gz", b"\x1f\x8b\x08 truncated", "gzip"),
-    ("multi.zip", None, "exactly one file"),
-    ("list.json", '[1, 2]', "list of objects"),
-    ("notjson.jsonl", '{"item": 1\n', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "name, text, words",
+    [
+        ("long_no_label.csv", "item,worker\n1,a\n1,b\n", "no label column"),
+        ("label_no_annotator.csv", "item,label\n1,a\n2,b\n", "no annotator column"),
+        ("dup_header.csv", "item,worker,label,label\n1,a,x,y\n", "both named 'label'"),
+        ("dup_header_space.csv", "item,worker,label,label \n1,a,x,y\n", "both named"),
+        (
+            "repeated_header.csv",
+            "item,worker,label\n1,a,x\n1,b,y\nitem,worker,label\n2,a,x\n",
+            "line 4: the header row repeated",
+        ),
+        ("ragged.csv", "item,worker,label\n1,a,x\n1,b,y,z\n", "line 3"),
+        ("nul.csv", "item,worker,label\n1,a\x00,x\n1,b,y\n", "NUL"),
+        ("control_label.csv", "item,worker,label\n1,a,\x1b[31mx\n1,b,y\n", "control character"),
+        ("control_id.csv", "item,worker,label\n1\x07,a,x\n1,b,y\n", "control character"),
+        ("space_ids.csv", "item,worker,label\na,w,x\na ,w,y\n", "look the same"),
+        ("nfc_ids.csv", "item,worker,label\ncaf\u00e9,w,x\ncafe\u0301,w,y\n", "look the same"),
+        ("nbsp_ids.csv", "item,worker,label\nx,w\u00a0,x\nx,w ,y\n", "look the same"),
+        ("zero_padded_labels.csv", "item,worker,label\n1,a,01\n1,b,1\n2,a,2\n", "same number"),
+        ("latin1.csv", "item,worker,label\n1,a,caf\xe9\n".encode("latin-1"), "not UTF-8"),
+        ("bad.parquet", b"PAR1 this is not parquet PAR1", "Parquet"),
+        ("bad.csv.gz", b"\x1f\x8b\x08 truncated", "gzip"),
+        ("multi.zip", None, "exactly one file"),
+        ("list.json", "[1, 2]", "list of objects"),
+        ("notjson.jsonl", '{"item": 1\n', "not valid JSON"),
+    ],
+)
 def test_ambiguous_table_refused(tmp_path: Path, name: str, text, words: str) -> None:
     if text is None:
         p = tmp_path / name
@@ -148,20 +158,30 @@ def test_tsv_holding_commas_read_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_label_whitespace_and_unicode_normalised_with_one_warning(tmp_path: Path) -> None:
-    p = write(tmp_path, "a.csv", "item,worker,label\n1,a,cat\n1,b,cat \n1,c, cat\n"
-                                 "2,a,cat\u00a0\n2,b,caf\u00e9\n2,c,cafe\u0301\n")
+    p = write(
+        tmp_path,
+        "a.csv",
+        "item,worker,label\n1,a,cat\n1,b,cat \n1,c, cat\n"
+        "2,a,cat\u00a0\n2,b,caf\u00e9\n2,c,cafe\u0301\n",
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ann = read_annotations(p)
     msgs = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
     assert len(msgs) == 1 and "4 label(s)" in msgs[0]
-    assert ann.classes.tolist() == ["cat", "caf\u00e9"] or \
-        sorted(ann.classes) == sorted(["cat", "caf\u00e9"])
+    assert ann.classes.tolist() == ["cat", "caf\u00e9"] or sorted(ann.classes) == sorted(
+        ["cat", "caf\u00e9"]
+    )
 
 
 def test_labels_of_two_types_that_print_the_same_refused() -> None:
-    df = pd.DataFrame({"item": [1, 1, 2], "worker": ["a", "b", "a"],
-                       "label": pd.Series([1, "1", 2], dtype=object)})
+    df = pd.DataFrame(
+        {
+            "item": [1, 1, 2],
+            "worker": ["a", "b", "a"],
+            "label": pd.Series([1, "1", 2], dtype=object),
+        }
+    )
     with pytest.raises(ClassError, match="different types"):
         read_annotations(df)
 
@@ -189,8 +209,21 @@ def test_same_column_for_two_roles(tmp_path: Path) -> None:
     p = write(tmp_path, "a.csv", LONG)
     with pytest.raises(InputError, match="different columns"):
         read_annotations(p, item_col="label", label_col="label")
-    assert main(["aggregate", str(p), "--item-col", "label", "--label-col", "label",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "aggregate",
+                str(p),
+                "--item-col",
+                "label",
+                "--label-col",
+                "label",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.parametrize("classes", [["cat", ""], ["cat", None], ["cat", float("nan")]])
@@ -200,13 +233,26 @@ def test_empty_class_name(tmp_path: Path, classes) -> None:
 
 
 def test_cli_empty_class_name(tmp_path: Path) -> None:
-    assert main(["aggregate", str(write(tmp_path, "a.csv", LONG)), "--classes", "cat", "",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "aggregate",
+                str(write(tmp_path, "a.csv", LONG)),
+                "--classes",
+                "cat",
+                "",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_repeated_pairs_counted_with_one_warning() -> None:
-    df = pd.DataFrame({"item": [1, 1, 1, 2, 2], "worker": ["a", "a", "a", "b", "b"],
-                       "label": [0, 1, 0, 1, 1]})
+    df = pd.DataFrame(
+        {"item": [1, 1, 1, 2, 2], "worker": ["a", "a", "a", "b", "b"], "label": [0, 1, 0, 1, 1]}
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ann = read_annotations(df)
@@ -217,8 +263,9 @@ def test_repeated_pairs_counted_with_one_warning() -> None:
 
 def test_parquet_label_lists_refused(tmp_path: Path) -> None:
     p = tmp_path / "a.parquet"
-    pd.DataFrame({"item": ["1", "1"], "worker": ["a", "b"],
-                  "label": [["x"], ["y", "z"]]}).to_parquet(p)
+    pd.DataFrame(
+        {"item": ["1", "1"], "worker": ["a", "b"], "label": [["x"], ["y", "z"]]}
+    ).to_parquet(p)
     with pytest.raises(ClassError, match="holds a"):
         read_annotations(p)
 
@@ -232,10 +279,16 @@ def test_encodings_read(tmp_path: Path, encoding: str) -> None:
     assert "caf\u00e9" in ann.classes
 
 
-@pytest.mark.parametrize("suffix, pack", [
-    (".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress),
-    (".zst", lambda b: __import__("zstandard").ZstdCompressor().compress(b)),
-    (".zip", None)])
+@pytest.mark.parametrize(
+    "suffix, pack",
+    [
+        (".gz", gzip.compress),
+        (".bz2", bz2.compress),
+        (".xz", lzma.compress),
+        (".zst", lambda b: __import__("zstandard").ZstdCompressor().compress(b)),
+        (".zip", None),
+    ],
+)
 def test_compressed_everywhere(tmp_path: Path, suffix: str, pack) -> None:
     raw = LONG.encode()
     p = tmp_path / f"answers.csv{suffix}"
@@ -245,8 +298,20 @@ def test_compressed_everywhere(tmp_path: Path, suffix: str, pack) -> None:
     else:
         p.write_bytes(pack(raw))
     assert read_annotations(p).items.tolist() == ["001", "1", "1e3", "1000"]
-    assert main(["aggregate", str(p), "--method", "majority_vote", "--out",
-                 str(tmp_path / "o"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "aggregate",
+                str(p),
+                "--method",
+                "majority_vote",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
 
 
 def test_read_table_numbers_keep_id_text(tmp_path: Path) -> None:
@@ -260,8 +325,10 @@ def test_read_table_numbers_keep_id_text(tmp_path: Path) -> None:
 def test_out_never_overwrites_an_input(tmp_path: Path) -> None:
     p = write(tmp_path, "label_quality.csv", LONG)
     before = p.read_bytes()
-    assert main(["aggregate", str(p), "--method", "majority_vote", "--out", str(tmp_path),
-                 "--quiet"]) == 2
+    assert (
+        main(["aggregate", str(p), "--method", "majority_vote", "--out", str(tmp_path), "--quiet"])
+        == 2
+    )
     assert p.read_bytes() == before
     with pytest.raises(OutputError, match="refusing to overwrite an input"):
         from labeljury import aggregate
@@ -290,8 +357,11 @@ def test_bad_output_paths_checked_first(tmp_path: Path, kind: str, monkeypatch) 
         out.chmod(0o500)
         if os.access(out, os.W_OK):  # root ignores permissions: the folder acts read-only
             real = os.access
-            monkeypatch.setattr(files.os, "access", lambda path, mode, **kw: False
-                                if Path(path) == out else real(path, mode, **kw))
+            monkeypatch.setattr(
+                files.os,
+                "access",
+                lambda path, mode, **kw: False if Path(path) == out else real(path, mode, **kw),
+            )
     assert main(["aggregate", str(p), "--out", str(out), "--quiet"]) == 2
     from labeljury import aggregate
 
@@ -300,9 +370,12 @@ def test_bad_output_paths_checked_first(tmp_path: Path, kind: str, monkeypatch) 
 
 
 def test_mturk_empty_extra_answer_column(tmp_path: Path) -> None:
-    p = write(tmp_path, "batch.csv",
-              "HITId,WorkerId,AssignmentStatus,Answer.sentiment,Answer.comment\n"
-              "h1,w1,Approved,pos,\nh1,w2,Approved,neg,\nh2,w1,Approved,pos,\n")
+    p = write(
+        tmp_path,
+        "batch.csv",
+        "HITId,WorkerId,AssignmentStatus,Answer.sentiment,Answer.comment\n"
+        "h1,w1,Approved,pos,\nh1,w2,Approved,neg,\nh2,w1,Approved,pos,\n",
+    )
     import labeljury.io as lio
 
     ann = lio.read(p)
@@ -323,8 +396,13 @@ def test_wide_table_written_with_the_pandas_index(tmp_path: Path) -> None:
     assert ann.annotators.tolist() == ["w1", "w2"] and ann.items.tolist() == ["0", "1", "2"]
 
 
-@pytest.mark.parametrize("text, sep", [("sep=;\nitem;worker;label\n1;a;x\n1;b;y\n", None),
-                                       ("item,worker,label,\n1,a,x,\n1,b,y,\n", None)])
+@pytest.mark.parametrize(
+    "text, sep",
+    [
+        ("sep=;\nitem;worker;label\n1;a;x\n1;b;y\n", None),
+        ("item,worker,label,\n1,a,x,\n1,b,y,\n", None),
+    ],
+)
 def test_excel_sep_line_and_trailing_delimiter(tmp_path: Path, text: str, sep) -> None:
     ann = read_annotations(write(tmp_path, "a.csv", text))
     assert ann.n_annotations == 2 and ann.classes.tolist() == ["x", "y"]
@@ -360,28 +438,34 @@ def test_side_tables_with_ids_read_as_numbers_still_match_text_ids(tmp_path: Pat
     from labeljury.cli import read_gold
     from labeljury.pipeline import align_features
 
-    ann = read_annotations(write(tmp_path, "a.csv", "item,worker,label\n7,a,x\n7,b,y\n"
-                                                    "8,a,y\n8,b,y\n"))
+    ann = read_annotations(
+        write(tmp_path, "a.csv", "item,worker,label\n7,a,x\n7,b,y\n8,a,y\n8,b,y\n")
+    )
     gold = write(tmp_path, "g.csv", "doc,gold\n7,x\n")  # 'doc': not an id name, read as 7
     assert read_gold(str(gold), ann).gold.tolist() == [0, -1]
     feats = pd.DataFrame({"doc": [8, 7], "f": [0.5, 1.5]})
     assert align_features(feats, ann, id_col="doc")["f"].tolist() == [1.5, 0.5]
     assert feats["doc"].tolist() == [8, 7]  # the caller's table is untouched
-    padded = read_annotations(write(tmp_path, "b.csv", "item,worker,label\n007,a,x\n007,b,y\n"
-                                                       "8,a,y\n8,b,y\n"))
+    padded = read_annotations(
+        write(tmp_path, "b.csv", "item,worker,label\n007,a,x\n007,b,y\n8,a,y\n8,b,y\n")
+    )
     with pytest.raises(LabeljuryError, match="no row for items"):
         align_features(feats.replace(8, 8).assign(doc=[8, 7]), padded, id_col="doc")
 
 
 FORMATS_DIR = Path(__file__).resolve().parents[1] / "data" / "formats"
-EXPORTS = sorted(p for p in FORMATS_DIR.glob("*/*.*")
-                 if p.is_file() and p.suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv"))
+EXPORTS = sorted(
+    p
+    for p in FORMATS_DIR.glob("*/*.*")
+    if p.is_file() and p.suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
+)
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda p: f"{p.parent.name}/{p.name}")
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "gzip"])
 def test_every_export_reads_the_same_with_a_bom_in_utf16_or_compressed(
-        tmp_path: Path, export: Path, encoding: str) -> None:
+    tmp_path: Path, export: Path, encoding: str
+) -> None:
     import labeljury.io as lio
 
     text = export.read_text(encoding="utf-8")

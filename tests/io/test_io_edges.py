@@ -18,24 +18,38 @@ CF_HEAD = (F / "crowdflower/f1234567_full.csv").read_text().splitlines()[0]
 
 
 def ls_task(tid, *answers, from_name="sentiment"):
-    return {"id": tid, "data": {"text": "x"}, "annotations": [
-        {"id": k, "completed_by": {"id": k, "email": who}, "lead_time": 1.0,
-         "created_at": "2025-01-01T00:00:00Z",
-         "result": [{"from_name": from_name, "type": "choices", "value": {"choices": [lab]}}]}
-        for k, (who, lab) in enumerate(answers)]}
+    return {
+        "id": tid,
+        "data": {"text": "x"},
+        "annotations": [
+            {
+                "id": k,
+                "completed_by": {"id": k, "email": who},
+                "lead_time": 1.0,
+                "created_at": "2025-01-01T00:00:00Z",
+                "result": [
+                    {"from_name": from_name, "type": "choices", "value": {"choices": [lab]}}
+                ],
+            }
+            for k, (who, lab) in enumerate(answers)
+        ],
+    }
 
 
-@pytest.mark.parametrize(("name", "text", "fmt"), [
-    ("empty.json", "", "label_studio"),
-    ("empty_list.json", "[]", "label_studio"),
-    ("header_only.csv", MTURK_HEAD + "\n", "mturk"),
-    ("header_only.tsv", TOLOKA_HEAD + "\n", "toloka"),
-    ("header_only_cf.csv", CF_HEAD + "\n", "crowdflower"),
-    ("empty.jsonl", "\n", "prodigy"),
-    ("empty.ndjson", "", "labelbox"),
-    ("empty_records.json", "[]", "argilla"),
-    ("ana.jsonl", "", "doccano"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "fmt"),
+    [
+        ("empty.json", "", "label_studio"),
+        ("empty_list.json", "[]", "label_studio"),
+        ("header_only.csv", MTURK_HEAD + "\n", "mturk"),
+        ("header_only.tsv", TOLOKA_HEAD + "\n", "toloka"),
+        ("header_only_cf.csv", CF_HEAD + "\n", "crowdflower"),
+        ("empty.jsonl", "\n", "prodigy"),
+        ("empty.ndjson", "", "labelbox"),
+        ("empty_records.json", "[]", "argilla"),
+        ("ana.jsonl", "", "doccano"),
+    ],
+)
 def test_empty_export_is_a_clear_error(tmp_path: Path, name: str, text: str, fmt: str) -> None:
     p = tmp_path / name
     p.write_text(text)
@@ -72,29 +86,50 @@ def test_one_annotator(tmp_path: Path) -> None:
 
 def test_unicode_labels_and_ids(tmp_path: Path) -> None:
     p = tmp_path / "u.json"
-    p.write_text(json.dumps([ls_task("評論-1", ("李@例え.jp", "négatif"), ("zoë", "😀 positif"))],
-                            ensure_ascii=False), encoding="utf-8")
+    p.write_text(
+        json.dumps(
+            [ls_task("評論-1", ("李@例え.jp", "négatif"), ("zoë", "😀 positif"))],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     ann = lio.read(p)
     assert set(ann.classes) == {"négatif", "😀 positif"}
     assert list(ann.annotators) == ["李@例え.jp", "zoë"] and list(ann.items) == ["評論-1"]
     csv = tmp_path / "u.csv"
-    csv.write_text('"annotation_id","annotator","created_at","id","lead_time","sentiment"\n'
-                   '1,"李","2025-01-01T00:00:00Z",5,1.5,"négatif"\n'
-                   '2,"zoë","2025-01-01T00:00:00Z",5,2.5,"😀 positif"\n', encoding="utf-8")
+    csv.write_text(
+        '"annotation_id","annotator","created_at","id","lead_time","sentiment"\n'
+        '1,"李","2025-01-01T00:00:00Z",5,1.5,"négatif"\n'
+        '2,"zoë","2025-01-01T00:00:00Z",5,2.5,"😀 positif"\n',
+        encoding="utf-8",
+    )
     assert set(lio.read(csv).classes) == {"négatif", "😀 positif"}
 
 
 def test_mixed_type_item_ids_are_refused(tmp_path: Path) -> None:
     p = tmp_path / "mixed.json"
-    p.write_text(json.dumps([ls_task(1, ("a", "x"), ("b", "y")),
-                             ls_task("1", ("a", "y")), ls_task("r-2", ("b", "x"))]))
+    p.write_text(
+        json.dumps(
+            [
+                ls_task(1, ("a", "x"), ("b", "y")),
+                ls_task("1", ("a", "y")),
+                ls_task("r-2", ("b", "x")),
+            ]
+        )
+    )
     # int 1 and text "1" would be written back as one id: refused rather than split
     with pytest.raises(InputError, match="item ids 1 and '1' look the same"):
         lio.read(p)
     rows = MTURK_HEAD + "\n"
     base = (F / "mturk/batch_results_flattened.csv").read_text().splitlines()[1:3]
-    rows += base[0] + "\n" + base[1].replace('"r-101"', '"205"').replace(
-        "3HITAAAA1EXAMPLE00000001", "3HITAAAA1EXAMPLE00000009") + "\n"
+    rows += (
+        base[0]
+        + "\n"
+        + base[1]
+        .replace('"r-101"', '"205"')
+        .replace("3HITAAAA1EXAMPLE00000001", "3HITAAAA1EXAMPLE00000009")
+        + "\n"
+    )
     csv = tmp_path / "mixed.csv"
     csv.write_text(rows)
     ann = lio.read(csv)
@@ -104,8 +139,9 @@ def test_mixed_type_item_ids_are_refused(tmp_path: Path) -> None:
 def test_multi_choice_error_names_the_rows_mturk_boxes(tmp_path: Path) -> None:
     head = "HITId,WorkerId,AssignmentStatus,Answer.topic.shipping,Answer.topic.price\n"
     p = tmp_path / "boxes.csv"
-    p.write_text(head + "h1,w1,Approved,true,false\nh1,w2,Approved,true,true\n"
-                        "h2,w1,Approved,false,true\n")
+    p.write_text(
+        head + "h1,w1,Approved,true,false\nh1,w2,Approved,true,true\nh2,w1,Approved,false,true\n"
+    )
     with pytest.raises(lio.MultiChoiceError, match="line 3"):
         lio.read(p)
     ok = tmp_path / "ok.csv"
@@ -115,8 +151,10 @@ def test_multi_choice_error_names_the_rows_mturk_boxes(tmp_path: Path) -> None:
 
 def test_mturk_plain_answer_column(tmp_path: Path) -> None:
     p = tmp_path / "plain.csv"
-    p.write_text("HITId,WorkerId,AssignmentStatus,WorkTimeInSeconds,Answer.Category\n"
-                 "h1,w1,Approved,10,cat\nh1,w2,Rejected,3,dog\nh2,w1,Submitted,8,dog\n")
+    p.write_text(
+        "HITId,WorkerId,AssignmentStatus,WorkTimeInSeconds,Answer.Category\n"
+        "h1,w1,Approved,10,cat\nh1,w2,Rejected,3,dog\nh2,w1,Submitted,8,dog\n"
+    )
     ann, s = lio.read(p, return_summary=True)
     assert s.question == "Category" and s.rejected == 1 and ann.n_annotations == 2
 
@@ -124,8 +162,9 @@ def test_mturk_plain_answer_column(tmp_path: Path) -> None:
 def test_several_single_choice_questions_need_a_name(tmp_path: Path) -> None:
     p = tmp_path / "two.json"
     t = ls_task(1, ("a", "x"), ("b", "y"))
-    t["annotations"][0]["result"].append({"from_name": "tone", "type": "choices",
-                                          "value": {"choices": ["calm"]}})
+    t["annotations"][0]["result"].append(
+        {"from_name": "tone", "type": "choices", "value": {"choices": ["calm"]}}
+    )
     p.write_text(json.dumps([t]))
     with pytest.raises(InputError, match="--question"):
         lio.read(p)

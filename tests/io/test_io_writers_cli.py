@@ -14,8 +14,14 @@ from labeljury.errors import InputError
 from labeljury.io.cli import add_commands
 
 F = Path(__file__).resolve().parents[1] / "data" / "formats"
-LQ = pd.DataFrame({"item": [501, 502, 503], "consensus_label": ["neutral", "negative", "neutral"],
-                   "consensus_quality_score": [0.55, 0.97, 0.8], "num_annotations": [2, 2, 1]})
+LQ = pd.DataFrame(
+    {
+        "item": [501, 502, 503],
+        "consensus_label": ["neutral", "negative", "neutral"],
+        "consensus_quality_score": [0.55, 0.97, 0.8],
+        "num_annotations": [2, 2, 1],
+    }
+)
 
 
 def test_write_table_csv_and_parquet(tmp_path: Path) -> None:
@@ -23,8 +29,7 @@ def test_write_table_csv_and_parquet(tmp_path: Path) -> None:
         p = lio.write_table(LQ, tmp_path / name)
         back = pd.read_csv(p) if name.endswith(".csv") else pd.read_parquet(p)
         pd.testing.assert_frame_equal(back, LQ, check_dtype=False)
-    with pytest.raises(InputError,
-                       match="extension"):
+    with pytest.raises(InputError, match="extension"):
         lio.write_table(LQ, tmp_path / "out.xlsx")
     assert sorted(q.name for q in tmp_path.iterdir()) == ["out.csv", "sub"]  # no temp left
 
@@ -50,21 +55,32 @@ def test_write_jsonl_keeps_original_ids(tmp_path: Path) -> None:
 
 
 def test_label_studio_predictions_round_trip(tmp_path: Path) -> None:
-    p = lio.write_label_studio_predictions(LQ, tmp_path / "pred.json", from_name="sentiment",
-                                           to_name="review",
-                                           original=F / "label_studio/export_json.json")
+    p = lio.write_label_studio_predictions(
+        LQ,
+        tmp_path / "pred.json",
+        from_name="sentiment",
+        to_name="review",
+        original=F / "label_studio/export_json.json",
+    )
     tasks = json.loads(p.read_text())
     assert [t["id"] for t in tasks] == [501, 502, 503]
     assert tasks[0]["data"]["sku"] == "KT-220"
     pred = tasks[0]["predictions"][0]
     assert pred["score"] == 0.55
-    assert pred["result"][0] == {"from_name": "sentiment", "to_name": "review",
-                                 "type": "choices", "value": {"choices": ["neutral"]}}
-    with pytest.raises(InputError,
-                       match="no task with id"):
-        lio.write_label_studio_predictions(LQ.assign(item=[1, 2, 3]), tmp_path / "x.json",
-                                           from_name="s", to_name="t",
-                                           original=F / "label_studio/export_json.json")
+    assert pred["result"][0] == {
+        "from_name": "sentiment",
+        "to_name": "review",
+        "type": "choices",
+        "value": {"choices": ["neutral"]},
+    }
+    with pytest.raises(InputError, match="no task with id"):
+        lio.write_label_studio_predictions(
+            LQ.assign(item=[1, 2, 3]),
+            tmp_path / "x.json",
+            from_name="s",
+            to_name="t",
+            original=F / "label_studio/export_json.json",
+        )
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -81,15 +97,31 @@ def test_cli_convert(tmp_path: Path) -> None:
     assert list(df.columns) == ["item", "annotator", "label", "seconds", "timestamp", "gold"]
     assert df.loc[df["item"] == "gold-7", "gold"].eq("positive").all()
     for fmt in ("parquet", "jsonl"):
-        args = parse(["convert", str(F / "label_studio/export_json.json"), "--to", fmt,
-                      str(tmp_path / f"o.{fmt}"), "--keep-skipped"])
+        args = parse(
+            [
+                "convert",
+                str(F / "label_studio/export_json.json"),
+                "--to",
+                fmt,
+                str(tmp_path / f"o.{fmt}"),
+                "--keep-skipped",
+            ]
+        )
         assert args.func(args) == 0
     assert len(pd.read_parquet(tmp_path / "o.parquet")) == 5
 
 
 def test_cli_agreement_writes_tables(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    args = parse(["agreement", str(F / "sagemaker_ground_truth/review-sentiment-job"),
-                  "--min-shared", "1", "--out", str(tmp_path)])
+    args = parse(
+        [
+            "agreement",
+            str(F / "sagemaker_ground_truth/review-sentiment-job"),
+            "--min-shared",
+            "1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert args.func(args) == 0
     assert "krippendorff alpha" in capsys.readouterr().out
     summary = json.loads((tmp_path / "agreement.json").read_text())

@@ -40,8 +40,7 @@ def model(truth: np.ndarray, k: int, seed: int, signal: float = 1.5) -> np.ndarr
 def case(request) -> tuple[Annotations, np.ndarray, np.ndarray, pd.DataFrame]:
     d = make_tutorial_data(request.param)
     ann = d.annotations
-    return ann, model(d.true_labels, 3, request.param), d.true_labels, \
-        ann.to_wide().astype(float)
+    return ann, model(d.true_labels, 3, request.param), d.true_labels, ann.to_wide().astype(float)
 
 
 def quiet(fn, *args, **kw):
@@ -103,8 +102,7 @@ def test_active_learning_scores_ensemble(case) -> None:
     assert spearmanr(unl_scores.to_numpy(), s_u)[0] >= 0.9
     # the weak second model weighs less than the good one
     one = relabel_priority(ann, pp)
-    assert spearmanr(one.set_index("item")["priority_score"].reindex(ann.items),
-                     lab)[0] > 0.9
+    assert spearmanr(one.set_index("item")["priority_score"].reindex(ann.items), lab)[0] > 0.9
 
 
 def test_ensemble_unlabeled_needs_the_same_models(case) -> None:
@@ -116,10 +114,12 @@ def test_ensemble_unlabeled_needs_the_same_models(case) -> None:
 
 def test_a_class_nobody_chose_needs_classes() -> None:
     """cleanlab reads K from pred_probs; our classes come from the labels unless given."""
-    wide = pd.DataFrame({"a": [0, 1, 0, 1, 0], "b": [0, 1, 1, 1, np.nan],
-                         "c": [np.nan, 1, 0, 1, 0]})
-    pp = np.array([[0.6, 0.2, 0.2], [0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.5, 0.3],
-                   [0.3, 0.1, 0.6]])
+    wide = pd.DataFrame(
+        {"a": [0, 1, 0, 1, 0], "b": [0, 1, 1, 1, np.nan], "c": [np.nan, 1, 0, 1, 0]}
+    )
+    pp = np.array(
+        [[0.6, 0.2, 0.2], [0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.5, 0.3], [0.3, 0.1, 0.6]]
+    )
     ref = quiet(cm.get_label_quality_multiannotator, wide, pp, verbose=False)
     assert ref["label_quality"].shape[0] == 5
     with pytest.raises(PredProbsError):

@@ -36,14 +36,35 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # A toy set in the style of crowd-kit's tests: string ids, yes/no labels, a tie (t3),
 # a worker who is always wrong (w5), one task with a single answer (t6).
 TOY = pd.DataFrame(
-    [("t1", "w1", "no"), ("t1", "w2", "yes"), ("t1", "w3", "no"), ("t1", "w4", "yes"),
-     ("t1", "w5", "no"), ("t2", "w1", "yes"), ("t2", "w2", "yes"), ("t2", "w3", "no"),
-     ("t2", "w4", "yes"), ("t2", "w5", "no"), ("t3", "w1", "yes"), ("t3", "w2", "no"),
-     ("t3", "w3", "no"), ("t3", "w4", "yes"), ("t4", "w1", "yes"), ("t4", "w2", "yes"),
-     ("t4", "w3", "yes"), ("t4", "w4", "yes"), ("t4", "w5", "no"), ("t5", "w1", "yes"),
-     ("t5", "w2", "no"), ("t5", "w3", "no"), ("t5", "w4", "no"), ("t5", "w5", "yes"),
-     ("t6", "w1", "no")],
-    columns=["task", "worker", "label"])
+    [
+        ("t1", "w1", "no"),
+        ("t1", "w2", "yes"),
+        ("t1", "w3", "no"),
+        ("t1", "w4", "yes"),
+        ("t1", "w5", "no"),
+        ("t2", "w1", "yes"),
+        ("t2", "w2", "yes"),
+        ("t2", "w3", "no"),
+        ("t2", "w4", "yes"),
+        ("t2", "w5", "no"),
+        ("t3", "w1", "yes"),
+        ("t3", "w2", "no"),
+        ("t3", "w3", "no"),
+        ("t3", "w4", "yes"),
+        ("t4", "w1", "yes"),
+        ("t4", "w2", "yes"),
+        ("t4", "w3", "yes"),
+        ("t4", "w4", "yes"),
+        ("t4", "w5", "no"),
+        ("t5", "w1", "yes"),
+        ("t5", "w2", "no"),
+        ("t5", "w3", "no"),
+        ("t5", "w4", "no"),
+        ("t5", "w5", "yes"),
+        ("t6", "w1", "no"),
+    ],
+    columns=["task", "worker", "label"],
+)
 TOY_GOLD = pd.Series({"t1": "no", "t2": "yes", "t4": "yes"})
 
 
@@ -64,8 +85,9 @@ def ours(df: pd.DataFrame) -> Annotations:
     test_tie_winner_follows_row_order_in_crowdkit_only.
     """
     order = list(ck.MajorityVote().fit(df).probas_.columns)
-    return Annotations.from_long(df, item_col="task", annotator_col="worker", label_col="label",
-                                 classes=order)
+    return Annotations.from_long(
+        df, item_col="task", annotator_col="worker", label_col="label", classes=order
+    )
 
 
 def labels_of(model, ann: Annotations) -> pd.Series:
@@ -78,8 +100,9 @@ def same_labels(ref: pd.Series, mine: pd.Series) -> None:
 
 def same_probas(ref: pd.DataFrame, model, ann: Annotations, atol: float = 1e-8) -> None:
     mine = pd.DataFrame(model.probas_, index=ann.items, columns=ann.classes)
-    np.testing.assert_allclose(mine.loc[ref.index, ref.columns].to_numpy(), ref.to_numpy(),
-                               atol=atol)
+    np.testing.assert_allclose(
+        mine.loc[ref.index, ref.columns].to_numpy(), ref.to_numpy(), atol=atol
+    )
 
 
 def quiet(fn, *args, **kw):
@@ -145,8 +168,7 @@ def test_majority_vote_missing_skills() -> None:
         ck.MajorityVote().fit(TOY, skills)
     with pytest.raises(InputError, match="w5"):
         MajorityVote(skills=skills).fit(ann)
-    for kw in ({"on_missing_skill": "ignore"},
-               {"on_missing_skill": "value", "default_skill": 0.2}):
+    for kw in ({"on_missing_skill": "ignore"}, {"on_missing_skill": "value", "default_skill": 0.2}):
         ref = ck.MajorityVote(**kw).fit(TOY, skills)
         m = MajorityVote(skills=skills, **kw).fit(ann)
         same_labels(ref.labels_, labels_of(m, ann))
@@ -158,8 +180,12 @@ def test_majority_vote_missing_skills() -> None:
 
 
 def test_majority_vote_ignore_refuses_a_task_left_without_labels() -> None:
-    df = pd.concat([TOY[TOY["task"] != "t6"],  # t6 labeled only by w5, who has no skill
-                    pd.DataFrame([("t6", "w5", "no")], columns=["task", "worker", "label"])])
+    df = pd.concat(
+        [
+            TOY[TOY["task"] != "t6"],  # t6 labeled only by w5, who has no skill
+            pd.DataFrame([("t6", "w5", "no")], columns=["task", "worker", "label"]),
+        ]
+    )
     skills = pd.Series({"w1": 0.9, "w2": 0.6, "w3": 0.7, "w4": 0.5})
     with pytest.raises(ValueError):
         ck.MajorityVote(on_missing_skill="ignore").fit(df, skills)
@@ -254,28 +280,47 @@ def _initial_error(df: pd.DataFrame, workers: list, probabilities: bool) -> pd.D
         for obs in labels:
             rows.append([(9 if obs == true else 1) for true in labels])
             index.append((w, obs))
-    err = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["worker", "label"]),
-                       columns=labels, dtype=float)
+    err = pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(index, names=["worker", "label"]),
+        columns=labels,
+        dtype=float,
+    )
     if probabilities:
         err = err / (9 + (k - 1))
     return err
 
 
 @pytest.mark.parametrize("name", SETS)
-@pytest.mark.parametrize("strategy,partial,probabilities", [
-    ("addition", True, False), ("addition", False, False), ("assign", False, False),
-    ("assign", False, True)])
+@pytest.mark.parametrize(
+    "strategy,partial,probabilities",
+    [
+        ("addition", True, False),
+        ("addition", False, False),
+        ("assign", False, False),
+        ("assign", False, True),
+    ],
+)
 @pytest.mark.parametrize("n_iter", [0, 1, 3])
-def test_dawid_skene_initial_error(name: str, strategy: str, partial: bool, probabilities: bool,
-                                   n_iter: int) -> None:
+def test_dawid_skene_initial_error(
+    name: str, strategy: str, partial: bool, probabilities: bool, n_iter: int
+) -> None:
     df = SETS[name]
     workers = sorted(df["worker"].unique())
     err = _initial_error(df, workers[:2] if partial else workers, probabilities)
     ref = ck.DawidSkene(n_iter=n_iter, tol=-np.inf, initial_error_strategy=strategy)
     ref.fit(df, initial_error=err)
     ann = ours(df)
-    m = quiet(DawidSkene(max_iter=n_iter, tol=0.0, smoothing=0.0, initial_error=err,
-                         initial_error_strategy=strategy).fit, ann)
+    m = quiet(
+        DawidSkene(
+            max_iter=n_iter,
+            tol=0.0,
+            smoothing=0.0,
+            initial_error=err,
+            initial_error_strategy=strategy,
+        ).fit,
+        ann,
+    )
     if n_iter == 0:
         # crowd-kit returns the majority-vote posteriors: its starting matrices only act
         # through the first E-step; so does ours
@@ -289,8 +334,12 @@ def test_dawid_skene_initial_error_as_arrays_equals_the_table() -> None:
     err = _initial_error(TOY, sorted(TOY["worker"].unique()), True)
     arr = np.stack([err.loc[w].to_numpy().T for w in ann.annotators])  # [a, true, observed]
     by_name = {w: err.loc[w].to_numpy().T for w in ann.annotators}
-    fits = [quiet(DawidSkene(max_iter=3, initial_error=e, initial_error_strategy="assign").fit,
-                  ann).probas_ for e in (err, arr, by_name)]
+    fits = [
+        quiet(
+            DawidSkene(max_iter=3, initial_error=e, initial_error_strategy="assign").fit, ann
+        ).probas_
+        for e in (err, arr, by_name)
+    ]
     np.testing.assert_allclose(fits[0], fits[1])
     np.testing.assert_allclose(fits[0], fits[2])
 
@@ -323,8 +372,9 @@ def test_glad_same_labels(name: str) -> None:
 
 
 def test_glad_quality_in_unit_interval_where_crowdkit_alpha_is_not() -> None:
-    everyone_agrees = pd.DataFrame({"task": np.repeat(np.arange(30), 3),
-                                    "worker": np.tile([0, 1, 2], 30), "label": 1})
+    everyone_agrees = pd.DataFrame(
+        {"task": np.repeat(np.arange(30), 3), "worker": np.tile([0, 1, 2], 30), "label": 1}
+    )
     everyone_agrees.loc[::3, "label"] = np.arange(30) % 2  # keep two classes
     ref = quiet(ck.GLAD().fit, everyone_agrees)
     assert ref.alphas_.max() > 1.0  # an ability, not a quality in [0, 1]

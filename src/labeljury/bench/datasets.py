@@ -45,8 +45,16 @@ from ..annotations import Annotations
 from ..datasets import load_folder
 from ..errors import InputError
 
-__all__ = ["SCENARIOS", "BenchData", "discover", "find_data_root", "load_real",
-           "make_scenario", "simulate_pred_probs", "subsample_per_item"]
+__all__ = [
+    "SCENARIOS",
+    "BenchData",
+    "discover",
+    "find_data_root",
+    "load_real",
+    "make_scenario",
+    "simulate_pred_probs",
+    "subsample_per_item",
+]
 
 #: environment variable naming the default data root
 DATA_ENV = "LABELJURY_DATA"
@@ -179,8 +187,9 @@ def load_real(path: str | os.PathLike[str]) -> BenchData:
             if arr.ndim == 2 and len(arr) == len(items):
                 features, model = arr, "oof:embeddings"
                 break
-    return BenchData(ds.name, ds.annotations, np.asarray(ds.gold), "real", features, None,
-                     model, path)
+    return BenchData(
+        ds.name, ds.annotations, np.asarray(ds.gold), "real", features, None, model, path
+    )
 
 
 # ------------------------------------------------------------------ sparsity
@@ -207,8 +216,14 @@ def subsample_per_item(ann: Annotations, r: int, seed: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------- simulation
-def simulate_pred_probs(true_labels: np.ndarray, n_classes: int, accuracy: float, *,
-                        confidence: float | None = None, random_state: int = 0) -> np.ndarray:
+def simulate_pred_probs(
+    true_labels: np.ndarray,
+    n_classes: int,
+    accuracy: float,
+    *,
+    confidence: float | None = None,
+    random_state: int = 0,
+) -> np.ndarray:
     """A simulated classifier's probabilities: right with probability ``accuracy``.
 
     For each item the predicted class is the truth with probability
@@ -250,16 +265,24 @@ def simulate_pred_probs(true_labels: np.ndarray, n_classes: int, accuracy: float
     return out
 
 
-def _draw(true: np.ndarray, annotator: np.ndarray, confusion: np.ndarray,
-          rng: np.random.Generator) -> np.ndarray:
+def _draw(
+    true: np.ndarray, annotator: np.ndarray, confusion: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Labels from per-annotator confusion ``confusion[a, true, label]`` (vectorised)."""
     probs = confusion[annotator, true]  # (n, K)
     u = rng.random(len(true))[:, None]
     return np.minimum((probs.cumsum(axis=1) < u).sum(axis=1), confusion.shape[2] - 1)
 
 
-def _assemble(name: str, items: np.ndarray, annotator: np.ndarray, labels: np.ndarray,
-              truth: np.ndarray, n_classes: int, notes: Sequence[str] = ()) -> BenchData:
+def _assemble(
+    name: str,
+    items: np.ndarray,
+    annotator: np.ndarray,
+    labels: np.ndarray,
+    truth: np.ndarray,
+    n_classes: int,
+    notes: Sequence[str] = (),
+) -> BenchData:
     # keep only items/annotators that got labels (all do, by construction)
     ann = Annotations.from_arrays(items, annotator, labels, classes=list(range(n_classes)))
     gold = truth[np.asarray(ann.items, dtype=np.int64)]
@@ -273,23 +296,27 @@ def _one_coin_confusion(acc: np.ndarray, k: int) -> np.ndarray:
     return conf
 
 
-def _random_design(n_items: int, n_annotators: int, per_item: np.ndarray,
-                   rng: np.random.Generator, weights: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def _random_design(
+    n_items: int,
+    n_annotators: int,
+    per_item: np.ndarray,
+    rng: np.random.Generator,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Items repeated ``per_item`` times, each with distinct random annotators."""
     items = np.repeat(np.arange(n_items), per_item)
     p = np.ones(n_annotators) / n_annotators if weights is None else weights / weights.sum()
     # Gumbel top-k: distinct annotators per item without a Python loop over items
     m = int(per_item.max())
     g = np.log(p)[None, :] + rng.gumbel(size=(n_items, n_annotators))
-    top = np.argpartition(-g, m - 1, axis=1)[:, :m] if m < n_annotators else \
-        np.argsort(-g, axis=1)
+    top = np.argpartition(-g, m - 1, axis=1)[:, :m] if m < n_annotators else np.argsort(-g, axis=1)
     rank = np.arange(len(items)) - np.repeat(np.cumsum(per_item) - per_item, per_item)
     return items, top[items, rank]
 
 
-def scenario_confusions(seed: int = 0, n_items: int = 1000, n_annotators: int = 40,
-                        per_item: int = 5) -> BenchData:
+def scenario_confusions(
+    seed: int = 0, n_items: int = 1000, n_annotators: int = 40, per_item: int = 5
+) -> BenchData:
     """4 classes; annotators confuse class ``k`` with ``k + 1`` at their own rate."""
     rng = np.random.default_rng(seed)
     k = 4
@@ -306,15 +333,16 @@ def scenario_confusions(seed: int = 0, n_items: int = 1000, n_annotators: int = 
     return _assemble("synth_confusions", items, annotator, labels, truth, k)
 
 
-def scenario_spammers(seed: int = 0, n_items: int = 1000, n_annotators: int = 50,
-                      per_item: int = 7) -> BenchData:
+def scenario_spammers(
+    seed: int = 0, n_items: int = 1000, n_annotators: int = 50, per_item: int = 7
+) -> BenchData:
     """Binary; 30% spammers (random answers), 10% adversaries, the rest 0.7-0.9 right."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 2, n_items)
     n_spam, n_adv = int(0.3 * n_annotators), int(0.1 * n_annotators)
     acc = rng.uniform(0.7, 0.9, n_annotators)
     acc[:n_spam] = 0.5
-    acc[n_spam:n_spam + n_adv] = 0.2
+    acc[n_spam : n_spam + n_adv] = 0.2
     rng.shuffle(acc)
     items, annotator = _random_design(n_items, n_annotators, np.full(n_items, per_item), rng)
     labels = _draw(truth[items], annotator, _one_coin_confusion(acc, 2), rng)
@@ -322,8 +350,19 @@ def scenario_spammers(seed: int = 0, n_items: int = 1000, n_annotators: int = 50
 
 
 #: the CROWDLAB "hardest" profile: images with 1..12 labels (counts out of 10,000)
-HARDEST_PROFILE = {1: 1716, 2: 2929, 3: 2431, 4: 1614, 5: 830, 6: 307, 7: 127, 8: 34, 9: 9,
-                   10: 2, 12: 1}
+HARDEST_PROFILE = {
+    1: 1716,
+    2: 2929,
+    3: 2431,
+    4: 1614,
+    5: 830,
+    6: 307,
+    7: 127,
+    8: 34,
+    9: 9,
+    10: 2,
+    12: 1,
+}
 
 
 def scenario_hardest(seed: int = 0, n_items: int = 5000, n_annotators: int = 300) -> BenchData:
@@ -352,8 +391,13 @@ def scenario_hardest(seed: int = 0, n_items: int = 5000, n_annotators: int = 300
     return _assemble("synth_hardest", items, annotator, labels, truth, k)
 
 
-def scenario_large(seed: int = 0, n_annotations: int = 1_000_000, per_item: int = 5,
-                   n_annotators: int = 2000, n_classes: int = 5) -> BenchData:
+def scenario_large(
+    seed: int = 0,
+    n_annotations: int = 1_000_000,
+    per_item: int = 5,
+    n_annotators: int = 2000,
+    n_classes: int = 5,
+) -> BenchData:
     """Scale test: ``n_annotations`` one-coin annotations, accuracies U(0.5, 0.95)."""
     rng = np.random.default_rng(seed)
     n_items = n_annotations // per_item
@@ -362,8 +406,9 @@ def scenario_large(seed: int = 0, n_annotations: int = 1_000_000, per_item: int 
     items = np.repeat(np.arange(n_items), per_item)
     # distinct annotators per item: a random start and stride-free offsets
     start = rng.integers(0, n_annotators, n_items)
-    annotator = (np.repeat(start, per_item) + np.tile(np.arange(per_item) * 7, n_items)) \
-        % n_annotators
+    annotator = (
+        np.repeat(start, per_item) + np.tile(np.arange(per_item) * 7, n_items)
+    ) % n_annotators
     labels = _draw(truth[items], annotator, _one_coin_confusion(acc, n_classes), rng)
     name = "synth_large" if n_annotations == 1_000_000 else f"synth_large_{n_annotations}"
     return _assemble(name, items, annotator, labels, truth, n_classes)
@@ -374,25 +419,50 @@ def scenario_tutorial(seed: int = 0) -> BenchData:
     from ..synth import make_tutorial_data
 
     d = make_tutorial_data(seed)
-    return BenchData("synth_tutorial", d.annotations, np.asarray(d.true_labels, np.int64),
-                     "synthetic", d.features.reset_index(drop=True), None, "oof:tabular")
+    return BenchData(
+        "synth_tutorial",
+        d.annotations,
+        np.asarray(d.true_labels, np.int64),
+        "synthetic",
+        d.features.reset_index(drop=True),
+        None,
+        "oof:tabular",
+    )
 
 
-def _with_model(data: BenchData, accuracy: float, confidence: float | None, suffix: str,
-                seed: int) -> BenchData:
-    pp = simulate_pred_probs(data.gold, data.annotations.n_classes, accuracy,
-                             confidence=confidence, random_state=seed + 1)
-    label = f"simulated acc={accuracy:.2f}" + ("" if confidence is None else
-                                                f", conf={confidence:.2f}")
-    return BenchData(data.name + suffix, data.annotations, data.gold, data.kind, None, pp,
-                     label, data.path, list(data.notes))
+def _with_model(
+    data: BenchData, accuracy: float, confidence: float | None, suffix: str, seed: int
+) -> BenchData:
+    pp = simulate_pred_probs(
+        data.gold,
+        data.annotations.n_classes,
+        accuracy,
+        confidence=confidence,
+        random_state=seed + 1,
+    )
+    label = f"simulated acc={accuracy:.2f}" + (
+        "" if confidence is None else f", conf={confidence:.2f}"
+    )
+    return BenchData(
+        data.name + suffix,
+        data.annotations,
+        data.gold,
+        data.kind,
+        None,
+        pp,
+        label,
+        data.path,
+        list(data.notes),
+    )
 
 
 def _hardest_variants(seed: int) -> list[BenchData]:
     base = scenario_hardest(seed)
-    return [_with_model(base, 0.9, None, "", seed),
-            _with_model(base, 0.6, None, "_weak_model", seed),
-            _with_model(base, 0.8, 0.99, "_overconfident_model", seed)]
+    return [
+        _with_model(base, 0.9, None, "", seed),
+        _with_model(base, 0.6, None, "_weak_model", seed),
+        _with_model(base, 0.8, 0.99, "_overconfident_model", seed),
+    ]
 
 
 #: scenario name -> function(seed) -> list of BenchData

@@ -30,8 +30,16 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import auc, precision_recall_curve, roc_auc_score
 
-__all__ = ["accuracy", "annotator_accuracy", "auprc", "auroc", "ece_floor",
-           "expected_calibration_error", "lift_at", "spearman"]
+__all__ = [
+    "accuracy",
+    "annotator_accuracy",
+    "auprc",
+    "auroc",
+    "ece_floor",
+    "expected_calibration_error",
+    "lift_at",
+    "spearman",
+]
 
 #: random numbers drawn per block in :func:`ece_floor` (bounds its memory to ~40 MB)
 _FLOOR_BLOCK = 5_000_000
@@ -79,8 +87,9 @@ def auprc(target: np.ndarray, score: np.ndarray) -> float:
     """
     if not _binary(target):
         return float("nan")
-    precision, recall, _ = precision_recall_curve(np.asarray(target, int),
-                                                  -np.asarray(score, float))
+    precision, recall, _ = precision_recall_curve(
+        np.asarray(target, int), -np.asarray(score, float)
+    )
     return float(auc(recall, precision))
 
 
@@ -123,8 +132,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float((rx * ry).sum() / denom) if denom > 0 else float("nan")
 
 
-def expected_calibration_error(score: np.ndarray, correct: np.ndarray, n_bins: int = 10
-                               ) -> float:
+def expected_calibration_error(score: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
     """ECE of a confidence ``score`` in [0, 1] against 0/1 ``correct``; equal-width bins.
 
     Examples
@@ -139,13 +147,15 @@ def expected_calibration_error(score: np.ndarray, correct: np.ndarray, n_bins: i
         return float("nan")
     b = np.minimum((s * n_bins).astype(int), n_bins - 1)
     n_b = np.bincount(b, minlength=n_bins)
-    gap = np.abs(np.bincount(b, weights=c, minlength=n_bins)
-                 - np.bincount(b, weights=s, minlength=n_bins))
+    gap = np.abs(
+        np.bincount(b, weights=c, minlength=n_bins) - np.bincount(b, weights=s, minlength=n_bins)
+    )
     return float(round(gap.sum() / s.size, 12)) if n_b.sum() else float("nan")
 
 
-def ece_floor(score: np.ndarray, n_bins: int = 10, n_draws: int = 200,
-              random_state: int = 0) -> float:
+def ece_floor(
+    score: np.ndarray, n_bins: int = 10, n_draws: int = 200, random_state: int = 0
+) -> float:
     """Expected ECE of a perfectly calibrated score with exactly these values.
 
     Each draw sets ``correct_i ~ Bernoulli(score_i)`` -- a score that is
@@ -197,8 +207,9 @@ def ece_floor(score: np.ndarray, n_bins: int = 10, n_draws: int = 200,
     return float(round(total / (n_draws * n), 12))
 
 
-def annotator_accuracy(item: np.ndarray, annotator: np.ndarray, label: np.ndarray,
-                       gold: np.ndarray, n_annotators: int) -> np.ndarray:
+def annotator_accuracy(
+    item: np.ndarray, annotator: np.ndarray, label: np.ndarray, gold: np.ndarray, n_annotators: int
+) -> np.ndarray:
     """Each annotator's accuracy on the gold-labeled items they labeled (NaN if none).
 
     Examples
@@ -210,7 +221,8 @@ def annotator_accuracy(item: np.ndarray, annotator: np.ndarray, label: np.ndarra
     g = np.asarray(gold)[item]
     known = g >= 0
     n = np.bincount(annotator[known], minlength=n_annotators).astype(float)
-    right = np.bincount(annotator[known], weights=(label[known] == g[known]),
-                        minlength=n_annotators)
+    right = np.bincount(
+        annotator[known], weights=(label[known] == g[known]), minlength=n_annotators
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, right / np.maximum(n, 1), np.nan)

@@ -40,9 +40,15 @@ import pandas as pd
 
 from ..annotations import Annotations
 
-__all__ = ["PEERS", "Contender", "MethodOutput", "labeljury_contender", "peer_available",
-           "sklearn_tags_shim",
-           "with_model_annotator"]
+__all__ = [
+    "PEERS",
+    "Contender",
+    "MethodOutput",
+    "labeljury_contender",
+    "peer_available",
+    "sklearn_tags_shim",
+    "with_model_annotator",
+]
 
 #: name of the pseudo-annotator added by :func:`with_model_annotator`
 MODEL_ANNOTATOR = "__model__"
@@ -125,11 +131,15 @@ def with_model_annotator(ann: Annotations, pred_probs: np.ndarray) -> Annotation
     (['a', '__model__'], [0, 1, 0, 0])
     """
     n = ann.n_items
-    return Annotations(np.r_[ann.item, np.arange(n)],
-                       np.r_[ann.annotator, np.full(n, ann.n_annotators)],
-                       np.r_[ann.label, np.asarray(pred_probs).argmax(axis=1)],
-                       ann.items, [*ann.annotators, MODEL_ANNOTATOR], ann.classes,
-                       validate=False)
+    return Annotations(
+        np.r_[ann.item, np.arange(n)],
+        np.r_[ann.annotator, np.full(n, ann.n_annotators)],
+        np.r_[ann.label, np.asarray(pred_probs).argmax(axis=1)],
+        ann.items,
+        [*ann.annotators, MODEL_ANNOTATOR],
+        ann.classes,
+        validate=False,
+    )
 
 
 # ------------------------------------------------------------------ labeljury
@@ -151,9 +161,13 @@ def labeljury_contender(name: str, *, model_as_annotator: bool = False) -> Conte
             m = cls().fit(ann, pred_probs if getattr(cls, "uses_pred_probs", False) else None)
         q = getattr(m, "consensus_quality_", None)
         quality = _quality_from(m.probas_, m.labels_) if q is None else np.asarray(q, float)
-        return MethodOutput(np.asarray(m.labels_), np.asarray(m.probas_, float), quality,
-                            np.asarray(m.annotator_skill_, float),
-                            annotations=fitted_on if model_as_annotator else None)
+        return MethodOutput(
+            np.asarray(m.labels_),
+            np.asarray(m.probas_, float),
+            quality,
+            np.asarray(m.annotator_skill_, float),
+            annotations=fitted_on if model_as_annotator else None,
+        )
 
     label = f"{name}+model" if model_as_annotator else name
     uses = bool(getattr(cls, "uses_pred_probs", False) or model_as_annotator)
@@ -162,8 +176,13 @@ def labeljury_contender(name: str, *, model_as_annotator: bool = False) -> Conte
 
 # ------------------------------------------------------------------ crowd-kit
 def _long_df(ann: Annotations) -> pd.DataFrame:
-    return pd.DataFrame({"task": ann.item.astype(np.int64), "worker": ann.annotator.astype(
-        np.int64), "label": ann.label.astype(np.int64)})
+    return pd.DataFrame(
+        {
+            "task": ann.item.astype(np.int64),
+            "worker": ann.annotator.astype(np.int64),
+            "label": ann.label.astype(np.int64),
+        }
+    )
 
 
 def _dense(frame: pd.DataFrame, n_rows: int, n_cols: int) -> np.ndarray:
@@ -199,8 +218,9 @@ def sklearn_tags_shim(cls: type) -> type:
     def __sklearn_tags__(self: Any) -> Any:
         return Tags(estimator_type=None, target_tags=TargetTags(required=False))
 
-    return type(cls.__name__, (cls,), {"__sklearn_tags__": __sklearn_tags__,
-                                       "__module__": __name__})
+    return type(
+        cls.__name__, (cls,), {"__sklearn_tags__": __sklearn_tags__, "__module__": __name__}
+    )
 
 
 def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
@@ -238,12 +258,18 @@ def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
             hit = np.asarray(lv[1] == lv[2])
             prior = pd.Series(agg.priors_).reindex(range(k)).fillna(0.0).to_numpy()
             vals = st.to_numpy(float)[hit] * prior[np.asarray(lv[2][hit], dtype=np.int64)]
-            skill = _by_worker(pd.Series(vals, index=np.asarray(lv[0][hit])).groupby(
-                level=0).sum(), w)  # prior-weighted probability of a correct label
+            skill = _by_worker(
+                pd.Series(vals, index=np.asarray(lv[0][hit])).groupby(level=0).sum(), w
+            )  # prior-weighted probability of a correct label
         else:
             skill = _by_worker(agg.skills_, w)
-        return MethodOutput(labels, probas, _quality_from(probas, labels), skill,
-                            annotations=fitted_on if model_as_annotator else None)
+        return MethodOutput(
+            labels,
+            probas,
+            _quality_from(probas, labels),
+            skill,
+            annotations=fitted_on if model_as_annotator else None,
+        )
 
     name = f"crowdkit:{cls_name}" + ("+model" if model_as_annotator else "")
     return Contender(name, "crowd-kit", model_as_annotator, run, "crowdkit")
@@ -252,8 +278,10 @@ def _crowdkit(cls_name: str, model_as_annotator: bool = False) -> Contender:
 # ------------------------------------------------------------------ cleanlab
 def _wide(ann: Annotations) -> pd.DataFrame:
     if ann.n_items * ann.n_annotators > DENSE_LIMIT:
-        raise MemoryError(f"skipped: cleanlab needs a dense {ann.n_items} x {ann.n_annotators} "
-                          f"item x annotator table (> {DENSE_LIMIT:,} cells)")
+        raise MemoryError(
+            f"skipped: cleanlab needs a dense {ann.n_items} x {ann.n_annotators} "
+            f"item x annotator table (> {DENSE_LIMIT:,} cells)"
+        )
     ann = ann.deduplicate("last")  # a wide table holds one label per (item, annotator)
     table = np.full((ann.n_items, ann.n_annotators), np.nan)
     table[ann.item, ann.annotator] = ann.label
@@ -269,8 +297,9 @@ def _cleanlab_mv(ann: Annotations, pred_probs: np.ndarray | None) -> MethodOutpu
     votes = ann.vote_counts()
     probas = votes / votes.sum(axis=1, keepdims=True)
     agree = ann.label == labels[ann.item]
-    skill = np.bincount(ann.annotator, weights=agree, minlength=ann.n_annotators) / \
-        np.maximum(ann.annotations_per_annotator(), 1)
+    skill = np.bincount(ann.annotator, weights=agree, minlength=ann.n_annotators) / np.maximum(
+        ann.annotations_per_annotator(), 1
+    )
     return MethodOutput(labels, probas, _quality_from(probas, labels), skill)
 
 
@@ -281,8 +310,12 @@ def _cleanlab_crowdlab(ann: Annotations, pred_probs: np.ndarray | None) -> Metho
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = get_label_quality_multiannotator(
-            wide, pred_probs, consensus_method=["best_quality", "majority_vote"],
-            verbose=False, return_detailed_quality=False)
+            wide,
+            pred_probs,
+            consensus_method=["best_quality", "majority_vote"],
+            verbose=False,
+            return_detailed_quality=False,
+        )
     lq = res["label_quality"]
     labels = lq["consensus_label"].to_numpy(np.int64)
     quality = lq["consensus_quality_score"].to_numpy(float)
@@ -292,20 +325,35 @@ def _cleanlab_crowdlab(ann: Annotations, pred_probs: np.ndarray | None) -> Metho
     probas = np.where(probas == 0, rest[:, None], probas)
     stats = res["annotator_stats"]["annotator_quality"]
     skill = stats.reindex(range(ann.n_annotators)).to_numpy(float)
-    return MethodOutput(labels, probas, quality, skill,
-                        mv_quality=lq["consensus_quality_score_majority_vote"].to_numpy(float))
+    return MethodOutput(
+        labels,
+        probas,
+        quality,
+        skill,
+        mv_quality=lq["consensus_quality_score_majority_vote"].to_numpy(float),
+    )
 
 
-CROWDKIT_NAMES = ("MajorityVote", "Wawa", "ZeroBasedSkill", "DawidSkene", "OneCoinDawidSkene",
-                  "GLAD", "MACE", "MMSR")
+CROWDKIT_NAMES = (
+    "MajorityVote",
+    "Wawa",
+    "ZeroBasedSkill",
+    "DawidSkene",
+    "OneCoinDawidSkene",
+    "GLAD",
+    "MACE",
+    "MMSR",
+)
 
 #: peer name -> contender
 PEERS: dict[str, Contender] = {
     **{f"crowdkit:{c}": _crowdkit(c) for c in CROWDKIT_NAMES},
     "crowdkit:DawidSkene+model": _crowdkit("DawidSkene", True),
     "crowdkit:GLAD+model": _crowdkit("GLAD", True),
-    "cleanlab:majority_vote": Contender("cleanlab:majority_vote", "cleanlab", False,
-                                        _cleanlab_mv, "cleanlab"),
-    "cleanlab:crowdlab": Contender("cleanlab:crowdlab", "cleanlab", True, _cleanlab_crowdlab,
-                                   "cleanlab"),
+    "cleanlab:majority_vote": Contender(
+        "cleanlab:majority_vote", "cleanlab", False, _cleanlab_mv, "cleanlab"
+    ),
+    "cleanlab:crowdlab": Contender(
+        "cleanlab:crowdlab", "cleanlab", True, _cleanlab_crowdlab, "cleanlab"
+    ),
 }

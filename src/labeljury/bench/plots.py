@@ -14,8 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_accuracy_by_dataset", "plot_accuracy_vs_labels", "plot_time_vs_size",
-           "write_plots"]
+__all__ = [
+    "plot_accuracy_by_dataset",
+    "plot_accuracy_vs_labels",
+    "plot_time_vs_size",
+    "write_plots",
+]
 
 
 def _plt():  # returns the matplotlib.pyplot module
@@ -35,16 +39,17 @@ def plot_accuracy_by_dataset(results: pd.DataFrame, path: Path) -> Path:
     """Heat map: rows = methods, columns = data sets; text = accuracy, colour = minus MV."""
     plt = _plt()
     full = _ok(results[results["variant"] == "full"])
-    table = full.pivot_table(index="method", columns="dataset", values="accuracy",
-                             aggfunc="mean")
+    table = full.pivot_table(index="method", columns="dataset", values="accuracy", aggfunc="mean")
     cols = list(dict.fromkeys(full["dataset"]))
     rows = list(dict.fromkeys(full["method"]))
-    table = table.reindex(index=[m for m in rows if m in table.index],
-                          columns=[c for c in cols if c in table.columns])
+    table = table.reindex(
+        index=[m for m in rows if m in table.index], columns=[c for c in cols if c in table.columns]
+    )
     ref = table.loc["majority_vote"] if "majority_vote" in table.index else table.median()
     diff = table - ref
-    fig, ax = plt.subplots(figsize=(max(8, 0.75 * table.shape[1] + 3),
-                                    max(4, 0.38 * table.shape[0] + 2)))
+    fig, ax = plt.subplots(
+        figsize=(max(8, 0.75 * table.shape[1] + 3), max(4, 0.38 * table.shape[0] + 2))
+    )
     lim = np.nanmax(np.abs(diff.to_numpy())) if np.isfinite(diff.to_numpy()).any() else 0.1
     im = ax.imshow(diff.to_numpy(), cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
     for (i, j), v in np.ndenumerate(table.to_numpy()):
@@ -72,8 +77,17 @@ def plot_accuracy_vs_labels(results: pd.DataFrame, path: Path) -> Path:
         stats = per_seed.groupby(["method", "r"]).agg(["mean", "std"]).reset_index()
         for name, g in stats.groupby("method"):
             style = "-" if ":" not in name else "--"
-            ax.errorbar(g["r"], g["mean"], yerr=g["std"].fillna(0), label=name, ls=style,
-                        marker="o", ms=3, capsize=2, lw=1)
+            ax.errorbar(
+                g["r"],
+                g["mean"],
+                yerr=g["std"].fillna(0),
+                label=name,
+                ls=style,
+                marker="o",
+                ms=3,
+                capsize=2,
+                lw=1,
+            )
         ax.set_xticks(sorted(stats["r"].unique()))
         ax.legend(fontsize=6, ncol=2, loc="lower right")
     ax.set_xlabel("annotations kept per item (r)")
@@ -93,8 +107,15 @@ def plot_time_vs_size(results: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 5.5))
     for name, g in full.groupby("method"):
         g = g.sort_values("n_annotations")
-        ax.plot(g["n_annotations"], np.maximum(g["time_s"], 1e-4), marker="o", ms=3, lw=0.8,
-                ls="-" if ":" not in name else "--", label=name)
+        ax.plot(
+            g["n_annotations"],
+            np.maximum(g["time_s"], 1e-4),
+            marker="o",
+            ms=3,
+            lw=0.8,
+            ls="-" if ":" not in name else "--",
+            label=name,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("annotations")
@@ -112,6 +133,8 @@ def plot_time_vs_size(results: pd.DataFrame, path: Path) -> Path:
 def write_plots(results: pd.DataFrame, out: Path) -> list[Path]:
     """Write the three PNGs into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    return [plot_accuracy_by_dataset(results, out / "accuracy_by_dataset.png"),
-            plot_accuracy_vs_labels(results, out / "accuracy_vs_labels_per_item.png"),
-            plot_time_vs_size(results, out / "time_vs_size.png")]
+    return [
+        plot_accuracy_by_dataset(results, out / "accuracy_by_dataset.png"),
+        plot_accuracy_vs_labels(results, out / "accuracy_vs_labels_per_item.png"),
+        plot_time_vs_size(results, out / "time_vs_size.png"),
+    ]

@@ -16,53 +16,99 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["METRICS", "ece_table", "metric_table", "render_report", "sparsity_table",
-           "to_markdown", "write_outputs"]
+__all__ = [
+    "METRICS",
+    "ece_table",
+    "metric_table",
+    "render_report",
+    "sparsity_table",
+    "to_markdown",
+    "write_outputs",
+]
 
 #: column -> (title, definition, format, higher is better)
 METRICS: dict[str, tuple[str, str, str, bool]] = {
-    "accuracy": ("Consensus accuracy",
-                 "mean(consensus label == gold) over the items with a gold label", ".3f", True),
-    "auroc_mv": ("AUROC, majority-vote label (paper protocol)",
-                 "roc_auc_score(MV label wrong, -score), score = the method's quality score of "
-                 "the majority-vote label (its posterior probability of that label; cleanlab "
-                 "CROWDLAB: consensus_quality_score_majority_vote)", ".3f", True),
-    "auprc_mv": ("AUPRC, majority-vote label (paper protocol)",
-                 "sklearn.metrics.auc(recall, precision) of precision_recall_curve(MV label "
-                 "wrong, -score): trapezoidal, not average precision", ".3f", True),
-    "lift10_mv": ("Lift@10, majority-vote label",
-                  "error rate of the MV label among the 10 lowest-scored items / overall MV "
-                  "error rate", ".2f", True),
+    "accuracy": (
+        "Consensus accuracy",
+        "mean(consensus label == gold) over the items with a gold label",
+        ".3f",
+        True,
+    ),
+    "auroc_mv": (
+        "AUROC, majority-vote label (paper protocol)",
+        "roc_auc_score(MV label wrong, -score), score = the method's quality score of "
+        "the majority-vote label (its posterior probability of that label; cleanlab "
+        "CROWDLAB: consensus_quality_score_majority_vote)",
+        ".3f",
+        True,
+    ),
+    "auprc_mv": (
+        "AUPRC, majority-vote label (paper protocol)",
+        "sklearn.metrics.auc(recall, precision) of precision_recall_curve(MV label "
+        "wrong, -score): trapezoidal, not average precision",
+        ".3f",
+        True,
+    ),
+    "lift10_mv": (
+        "Lift@10, majority-vote label",
+        "error rate of the MV label among the 10 lowest-scored items / overall MV error rate",
+        ".2f",
+        True,
+    ),
     "lift50_mv": ("Lift@50, majority-vote label", "as Lift@10 with T = 50", ".2f", True),
     "lift100_mv": ("Lift@100, majority-vote label", "as Lift@10 with T = 100", ".2f", True),
-    "auroc_own": ("AUROC, own consensus",
-                  "roc_auc_score(own label wrong, -consensus quality score)", ".3f", True),
-    "auprc_own": ("AUPRC, own consensus", "as AUPRC above, target = own label wrong", ".3f",
-                  True),
-    "lift50_own": ("Lift@50, own consensus", "as Lift@50 above, target = own label wrong",
-                   ".2f", True),
-    "spearman": ("Annotator quality: Spearman",
-                 "Spearman correlation of the method's annotator score with the annotator's "
-                 "accuracy on gold items (annotators with at least one gold item; NaN scores "
-                 "-> 0; '+model' methods include the model pseudo-annotator, as the paper)",
-                 ".3f", True),
-    "ece": ("Calibration: expected calibration error (lower is better; in brackets: its "
-            "noise floor)",
-            "10 equal-width bins of the consensus quality score over [0, 1]; sum over bins of "
-            "(bin share) x |accuracy in bin - mean score in bin|, on gold items", ".3f", False),
-    "ece_floor": ("Calibration: ECE noise floor",
-                  "the ECE that a perfectly calibrated score with exactly the method's score "
-                  "values would show on this many gold items, from sampling noise alone: mean "
-                  "over 200 draws (fixed seed) of the ECE, same bins, with correct ~ "
-                  "Bernoulli(score) drawn for each gold item. An ECE close to its floor is "
-                  "as low as the data can measure (with a few hundred gold items the floor "
-                  "is often 0.02-0.05); shown in brackets in the ECE table", ".3f", False),
-    "time_s": ("Wall time per fit, seconds (lower is better)",
-               "time.perf_counter around fit + reading the outputs, full data, one run",
-               ".3g", False),
-    "peak_mb": ("Peak memory, MiB (lower is better)",
-                "tracemalloc peak during a second, traced run (Python + numpy allocations); "
-                "blank when the fit took over the tracing limit", ".3g", False),
+    "auroc_own": (
+        "AUROC, own consensus",
+        "roc_auc_score(own label wrong, -consensus quality score)",
+        ".3f",
+        True,
+    ),
+    "auprc_own": ("AUPRC, own consensus", "as AUPRC above, target = own label wrong", ".3f", True),
+    "lift50_own": (
+        "Lift@50, own consensus",
+        "as Lift@50 above, target = own label wrong",
+        ".2f",
+        True,
+    ),
+    "spearman": (
+        "Annotator quality: Spearman",
+        "Spearman correlation of the method's annotator score with the annotator's "
+        "accuracy on gold items (annotators with at least one gold item; NaN scores "
+        "-> 0; '+model' methods include the model pseudo-annotator, as the paper)",
+        ".3f",
+        True,
+    ),
+    "ece": (
+        "Calibration: expected calibration error (lower is better; in brackets: its noise floor)",
+        "10 equal-width bins of the consensus quality score over [0, 1]; sum over bins of "
+        "(bin share) x |accuracy in bin - mean score in bin|, on gold items",
+        ".3f",
+        False,
+    ),
+    "ece_floor": (
+        "Calibration: ECE noise floor",
+        "the ECE that a perfectly calibrated score with exactly the method's score "
+        "values would show on this many gold items, from sampling noise alone: mean "
+        "over 200 draws (fixed seed) of the ECE, same bins, with correct ~ "
+        "Bernoulli(score) drawn for each gold item. An ECE close to its floor is "
+        "as low as the data can measure (with a few hundred gold items the floor "
+        "is often 0.02-0.05); shown in brackets in the ECE table",
+        ".3f",
+        False,
+    ),
+    "time_s": (
+        "Wall time per fit, seconds (lower is better)",
+        "time.perf_counter around fit + reading the outputs, full data, one run",
+        ".3g",
+        False,
+    ),
+    "peak_mb": (
+        "Peak memory, MiB (lower is better)",
+        "tracemalloc peak during a second, traced run (Python + numpy allocations); "
+        "blank when the fit took over the tracing limit",
+        ".3g",
+        False,
+    ),
 }
 
 _STATUS = {"failed": "fail", "skipped": "skip", "timeout": "timeout", "n/a": "n/a"}
@@ -96,8 +142,9 @@ def to_markdown(df: pd.DataFrame, *, index: bool = True, index_name: str = "") -
     return "\n".join(lines)
 
 
-def metric_table(results: pd.DataFrame, metric: str, variant: str = "full",
-                 bold_best: bool = True) -> pd.DataFrame:
+def metric_table(
+    results: pd.DataFrame, metric: str, variant: str = "full", bold_best: bool = True
+) -> pd.DataFrame:
     """Methods x data sets table of one metric (strings), with failures marked.
 
     Cells: the value (mean over seeds), ``fail`` / ``skip`` / ``n/a`` for rows
@@ -120,8 +167,12 @@ def metric_table(results: pd.DataFrame, metric: str, variant: str = "full",
             v = col[m]
             if pd.notna(v):
                 s = _fmt(v, spec)
-                if bold_best and best is not None and s == _fmt(best, spec) and \
-                        metric not in ("time_s", "peak_mb"):
+                if (
+                    bold_best
+                    and best is not None
+                    and s == _fmt(best, spec)
+                    and metric not in ("time_s", "peak_mb")
+                ):
                     s = f"**{s}**"
                 out.loc[m, d] = s
             elif pd.notna(status.loc[m, d]):
@@ -157,27 +208,35 @@ def _table(results: pd.DataFrame, key: str) -> pd.DataFrame:
     return ece_table(results) if key == "ece" else metric_table(results, key)
 
 
-def sparsity_table(results: pd.DataFrame, kind: str = "real", metric: str = "accuracy"
-                   ) -> pd.DataFrame:
+def sparsity_table(
+    results: pd.DataFrame, kind: str = "real", metric: str = "accuracy"
+) -> pd.DataFrame:
     """Methods x r table: mean over data sets, then mean ± std over seeds.
 
     The cell also gives the number of data sets the method ran on (a method
     that failed or was skipped somewhere is averaged over fewer).
     """
-    sub = results[(results["variant"] != "full") & (results["kind"] == kind)
-                  & (results["status"] == "ok")]
+    sub = results[
+        (results["variant"] != "full") & (results["kind"] == kind) & (results["status"] == "ok")
+    ]
     if sub.empty:
         return pd.DataFrame()
     sub = sub.assign(r=sub["variant"].astype(int))
     per_seed = sub.groupby(["method", "r", "seed"])[metric].mean()
     stats = per_seed.groupby(["method", "r"]).agg(["mean", "std"])
     n_ds = sub.groupby(["method", "r"])["dataset"].nunique()
-    cells = {(m, r): f"{row['mean']:.3f} ± {0.0 if pd.isna(row['std']) else row['std']:.3f}"
-             f" ({n_ds[(m, r)]})" for (m, r), row in stats.iterrows()}
+    cells = {
+        (m, r): f"{row['mean']:.3f} ± {0.0 if pd.isna(row['std']) else row['std']:.3f}"
+        f" ({n_ds[(m, r)]})"
+        for (m, r), row in stats.iterrows()
+    }
     methods = list(dict.fromkeys(sub["method"]))
     rs = sorted(sub["r"].unique())
-    return pd.DataFrame([[cells.get((m, r), "") for r in rs] for m in methods], index=methods,
-                        columns=[f"r={r}" for r in rs])
+    return pd.DataFrame(
+        [[cells.get((m, r), "") for r in rs] for m in methods],
+        index=methods,
+        columns=[f"r={r}" for r in rs],
+    )
 
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -192,17 +251,20 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
 
 def _datasets_table(results: pd.DataFrame) -> pd.DataFrame:
     full = results[results["variant"] == "full"].drop_duplicates("dataset")
-    return pd.DataFrame({
-        "kind": full["kind"].to_numpy(),
-        "items": full["n_items"].map("{:,}".format).to_numpy(),
-        "annotators": full["n_annotators"].map("{:,}".format).to_numpy(),
-        "annotations": full["n_annotations"].map("{:,}".format).to_numpy(),
-        "labels/item": full["labels_per_item"].map("{:.2f}".format).to_numpy(),
-        "classes": full["n_classes"].to_numpy(),
-        "gold items": full["n_gold"].map("{:,}".format).to_numpy(),
-        "pred_probs": full["model"].to_numpy(),
-        "model acc.": [_fmt(v, ".3f") for v in full["model_accuracy"]],
-    }, index=full["dataset"].to_numpy())
+    return pd.DataFrame(
+        {
+            "kind": full["kind"].to_numpy(),
+            "items": full["n_items"].map("{:,}".format).to_numpy(),
+            "annotators": full["n_annotators"].map("{:,}".format).to_numpy(),
+            "annotations": full["n_annotations"].map("{:,}".format).to_numpy(),
+            "labels/item": full["labels_per_item"].map("{:.2f}".format).to_numpy(),
+            "classes": full["n_classes"].to_numpy(),
+            "gold items": full["n_gold"].map("{:,}".format).to_numpy(),
+            "pred_probs": full["model"].to_numpy(),
+            "model acc.": [_fmt(v, ".3f") for v in full["model_accuracy"]],
+        },
+        index=full["dataset"].to_numpy(),
+    )
 
 
 def _problems(results: pd.DataFrame) -> pd.DataFrame:
@@ -211,9 +273,11 @@ def _problems(results: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     # one line per reason: predicted skips differ only by their predicted seconds
     predicted = (bad["status"] == "skipped") & bad["message"].str.startswith("skipped: predicted")
-    bad = bad.assign(message=bad["message"].where(
-        ~predicted, "predicted time over the per-fit budget (results.csv gives the "
-        "prediction)"))
+    bad = bad.assign(
+        message=bad["message"].where(
+            ~predicted, "predicted time over the per-fit budget (results.csv gives the prediction)"
+        )
+    )
     g = bad.groupby(["method", "status", "message"], sort=False)
     out = g["dataset"].agg(lambda s: ", ".join(dict.fromkeys(s))).reset_index()
     out["runs"] = g.size().to_numpy()
@@ -224,27 +288,45 @@ def _problems(results: pd.DataFrame) -> pd.DataFrame:
 def _published(results: pd.DataFrame) -> str:
     """Our numbers next to the published ones for the data sets the literature covers."""
     pub = {  # Zheng et al., PVLDB 10(5) 2017, Table 6, D_PosSent accuracy
-        ("possent", "majority_vote"): 0.9331, ("possent", "dawid_skene"): 0.9600,
-        ("possent", "glad"): 0.9520, ("possent", "kos"): 0.9380,
+        ("possent", "majority_vote"): 0.9331,
+        ("possent", "dawid_skene"): 0.9600,
+        ("possent", "glad"): 0.9520,
+        ("possent", "kos"): 0.9380,
     }
     full = results[(results["variant"] == "full") & (results["status"] == "ok")]
     rows = []
     for (ds, m), ref in pub.items():
         ours = full[(full["dataset"] == ds) & (full["method"] == m)]["accuracy"]
         if len(ours):
-            rows.append({"data set": ds, "method": m, "published": f"{ref:.4f}",
-                         "this run": f"{ours.iloc[0]:.4f}"})
+            rows.append(
+                {
+                    "data set": ds,
+                    "method": m,
+                    "published": f"{ref:.4f}",
+                    "this run": f"{ours.iloc[0]:.4f}",
+                }
+            )
     if not rows:
         return ""
-    return ("Published accuracy on the same data (Zheng et al., \"Truth Inference in "
-            "Crowdsourcing: Is the Problem Solved?\", PVLDB 10(5) 2017, Table 6; see "
-            "`../shared/reference/published_numbers.md`):\n\n"
-            + to_markdown(pd.DataFrame(rows), index=False) + "\n")
+    return (
+        'Published accuracy on the same data (Zheng et al., "Truth Inference in '
+        'Crowdsourcing: Is the Problem Solved?", PVLDB 10(5) 2017, Table 6; see '
+        "`../shared/reference/published_numbers.md`):\n\n"
+        + to_markdown(pd.DataFrame(rows), index=False)
+        + "\n"
+    )
 
 
-def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: str,
-                  wall_seconds: float, config: dict[str, Any] | None = None,
-                  date: str | None = None, images: str | None = None) -> str:
+def render_report(
+    results: pd.DataFrame,
+    *,
+    machine: dict[str, str],
+    command: str,
+    wall_seconds: float,
+    config: dict[str, Any] | None = None,
+    date: str | None = None,
+    images: str | None = None,
+) -> str:
     """The text of ``docs/benchmarks.md``.
 
     ``images``: folder, relative to the report, holding copies of the PNG plots;
@@ -262,15 +344,19 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
         f"* Date: {date}; wall time {wall_seconds / 60:.1f} min; {n_fits} successful fits",
         f"* Machine: {machine.get('processor', '?')}, {machine.get('cpus', '?')} CPUs "
         f"(shared), {machine.get('platform', '?')}",
-        "* Versions: " + ", ".join(f"{k} {v}" for k, v in machine.items()
-                                   if k not in ("processor", "cpus", "platform")),
+        "* Versions: "
+        + ", ".join(
+            f"{k} {v}" for k, v in machine.items() if k not in ("processor", "cpus", "platform")
+        ),
     ]
     missing = results.attrs.get("missing_datasets") or []
     if missing:
         parts.append(f"* Data sets asked for but not found, so not run: {', '.join(missing)}")
     if config:
-        parts.append("* Configuration: " + ", ".join(
-            f"{k}={v}" for k, v in config.items() if k not in ("data", "progress")))
+        parts.append(
+            "* Configuration: "
+            + ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("data", "progress"))
+        )
     parts += [
         "",
         "## Protocol",
@@ -313,47 +399,76 @@ def render_report(results: pd.DataFrame, *, machine: dict[str, str], command: st
     ]
     for key, (title, definition, _, _) in METRICS.items():
         parts.append(f"* **{title}** (`{key}`): {definition}.")
-    parts += ["", "Undefined values (no wrong label, fewer than T gold items, fewer than 3 "
-              "annotators with gold) are left blank.", ""]
-    parts += ["## Consensus accuracy (full data)", "",
-              to_markdown(metric_table(results, "accuracy"), index_name="method"), ""]
+    parts += [
+        "",
+        "Undefined values (no wrong label, fewer than T gold items, fewer than 3 "
+        "annotators with gold) are left blank.",
+        "",
+    ]
+    parts += [
+        "## Consensus accuracy (full data)",
+        "",
+        to_markdown(metric_table(results, "accuracy"), index_name="method"),
+        "",
+    ]
     pub = _published(results)
     if pub:
         parts += [pub]
     for kind in ("real", "synthetic"):
         sp = sparsity_table(results, kind)
         if not sp.empty:
-            parts += [f"## Accuracy against annotations per item ({kind} data sets)", "",
-                      "Mean over the data sets the method ran on (count in brackets), then "
-                      "mean ± std over seeds.", "",
-                      to_markdown(sp, index_name="method"), ""]
+            parts += [
+                f"## Accuracy against annotations per item ({kind} data sets)",
+                "",
+                "Mean over the data sets the method ran on (count in brackets), then "
+                "mean ± std over seeds.",
+                "",
+                to_markdown(sp, index_name="method"),
+                "",
+            ]
     for key in METRICS:
         if key == "accuracy" or key in _COMPANION:
             continue
-        parts += [f"## {METRICS[key][0]} (full data)", "",
-                  to_markdown(_table(results, key), index_name="method"), ""]
+        parts += [
+            f"## {METRICS[key][0]} (full data)",
+            "",
+            to_markdown(_table(results, key), index_name="method"),
+            "",
+        ]
     prob = _problems(results)
     if not prob.empty:
-        parts += ["## Failures, skips and timeouts", "", to_markdown(prob, index_name="method"),
-                  ""]
-    parts += ["## Plots", "",
-              "Written into the `--out` folder: `accuracy_by_dataset.png`, "
-              "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`"
-              + (f" (copies of this run's in `{images}/`)." if images else "."), ""]
+        parts += ["## Failures, skips and timeouts", "", to_markdown(prob, index_name="method"), ""]
+    parts += [
+        "## Plots",
+        "",
+        "Written into the `--out` folder: `accuracy_by_dataset.png`, "
+        "`accuracy_vs_labels_per_item.png`, `time_vs_size.png`"
+        + (f" (copies of this run's in `{images}/`)." if images else "."),
+        "",
+    ]
     if images:
         for name, alt in _PLOTS:
             parts += [f"![{alt}]({images}/{name})", ""]
     return "\n".join(parts)
 
 
-_PLOTS = (("accuracy_by_dataset.png", "accuracy by data set"),
-          ("accuracy_vs_labels_per_item.png", "accuracy against labels per item"),
-          ("time_vs_size.png", "time against size"))
+_PLOTS = (
+    ("accuracy_by_dataset.png", "accuracy by data set"),
+    ("accuracy_vs_labels_per_item.png", "accuracy against labels per item"),
+    ("time_vs_size.png", "time against size"),
+)
 
 
-def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
-                  wall_seconds: float = float("nan"), command: str | None = None,
-                  docs_path: str | Path | None = None, plots: bool = True) -> Path:
+def write_outputs(
+    results: pd.DataFrame,
+    out: Path,
+    *,
+    cfg: Any = None,
+    wall_seconds: float = float("nan"),
+    command: str | None = None,
+    docs_path: str | Path | None = None,
+    plots: bool = True,
+) -> Path:
     """Write results, summary, tables, plots and the report into ``out``.
 
     Returns
@@ -369,13 +484,16 @@ def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
     tables = []
     for key, (title, _, _, _) in METRICS.items():
         if key not in _COMPANION:
-            tables += [f"## {title}", "", to_markdown(_table(results, key),
-                                                      index_name="method"), ""]
+            tables += [
+                f"## {title}",
+                "",
+                to_markdown(_table(results, key), index_name="method"),
+                "",
+            ]
     for kind in ("real", "synthetic"):
         sp = sparsity_table(results, kind)
         if not sp.empty:
-            tables += [f"## Accuracy by r ({kind})", "", to_markdown(sp, index_name="method"),
-                       ""]
+            tables += [f"## Accuracy by r ({kind})", "", to_markdown(sp, index_name="method"), ""]
     (out / "tables.md").write_text("\n".join(tables))
     if plots:
         try:
@@ -388,9 +506,13 @@ def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
     if cfg is not None:
         config = {k: v for k, v in asdict(cfg).items() if k != "data"}
         config["data"] = [str(p) for p in cfg.data]
-    text = render_report(results, machine=machine_info(), wall_seconds=wall_seconds,
-                         command=command or "labeljury.bench.run_benchmark(...)",
-                         config=config)
+    text = render_report(
+        results,
+        machine=machine_info(),
+        wall_seconds=wall_seconds,
+        command=command or "labeljury.bench.run_benchmark(...)",
+        config=config,
+    )
     (out / "benchmarks.md").write_text(text)
     if docs_path is not None:
         import shutil
@@ -403,10 +525,17 @@ def write_outputs(results: pd.DataFrame, out: Path, *, cfg: Any = None,
         if all((out / name).exists() for name, _ in _PLOTS):
             images = "img"
             for name, _ in _PLOTS:
-                atomic_write(docs.parent / images / name,
-                             lambda tmp, name=name: shutil.copyfile(out / name, tmp))
-        text = render_report(results, machine=machine_info(), wall_seconds=wall_seconds,
-                             command=command or "labeljury.bench.run_benchmark(...)",
-                             config=config, images=images)
+                atomic_write(
+                    docs.parent / images / name,
+                    lambda tmp, name=name: shutil.copyfile(out / name, tmp),
+                )
+        text = render_report(
+            results,
+            machine=machine_info(),
+            wall_seconds=wall_seconds,
+            command=command or "labeljury.bench.run_benchmark(...)",
+            config=config,
+            images=images,
+        )
         atomic_write(docs, lambda tmp: Path(tmp).write_text(text))
     return out / "benchmarks.md"

@@ -83,8 +83,7 @@ from .datasets import (
 )
 from .peers import PEERS, Contender, MethodOutput, labeljury_contender, peer_available
 
-__all__ = ["QUICK", "BenchConfig", "default_contenders", "evaluate", "run_benchmark",
-           "run_suite"]
+__all__ = ["QUICK", "BenchConfig", "default_contenders", "evaluate", "run_benchmark", "run_suite"]
 
 LIFT_T = (10, 50, 100)
 
@@ -95,9 +94,18 @@ SPARSITY_METHODS = ("labeljury", "crowdkit:DawidSkene", "cleanlab:crowdlab")
 QUICK = {
     "datasets": ("temp", "possent", "weather_sentiment_amt"),
     "scenarios": ("synth_tutorial",),
-    "methods": ("majority_vote", "dawid_skene", "crowdlab", "jury", "dawid_skene+model",
-                "crowdkit:MajorityVote", "crowdkit:DawidSkene", "crowdkit:Wawa",
-                "cleanlab:majority_vote", "cleanlab:crowdlab"),
+    "methods": (
+        "majority_vote",
+        "dawid_skene",
+        "crowdlab",
+        "jury",
+        "dawid_skene+model",
+        "crowdkit:MajorityVote",
+        "crowdkit:DawidSkene",
+        "crowdkit:Wawa",
+        "cleanlab:majority_vote",
+        "cleanlab:crowdlab",
+    ),
     "sparsity": (1, 3),
     "seeds": 1,
 }
@@ -155,8 +163,7 @@ class BenchConfig:
     methods: list[str] | None = None
     sparsity: tuple[int, ...] = (1, 2, 3, 5)
     seeds: int = 3
-    sparsity_methods: list[str] | None = field(
-        default_factory=lambda: list(SPARSITY_METHODS))
+    sparsity_methods: list[str] | None = field(default_factory=lambda: list(SPARSITY_METHODS))
     max_fit_seconds: float = 30.0
     sparsity_max_seconds: float = 5.0
     skip_margin: float = 2.0
@@ -225,8 +232,9 @@ def default_contenders(names: Iterable[str] | None = None) -> list[Contender]:
 
 
 # ------------------------------------------------------------------ evaluation
-def evaluate(out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: np.ndarray
-             ) -> dict[str, float]:
+def evaluate(
+    out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: np.ndarray
+) -> dict[str, float]:
     """Every quality metric of one fit (see :mod:`labeljury.bench.metrics`).
 
     ``*_own``: the method's consensus quality score against its own label
@@ -239,8 +247,11 @@ def evaluate(out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: n
     labels = out.labels[known]
     wrong_own = labels != g
     q_own = out.quality[known]
-    mvq = out.mv_quality if out.mv_quality is not None else \
-        out.probas[np.arange(len(mv_labels)), mv_labels]
+    mvq = (
+        out.mv_quality
+        if out.mv_quality is not None
+        else out.probas[np.arange(len(mv_labels)), mv_labels]
+    )
     wrong_mv = mv_labels[known] != g
     q_mv = np.asarray(mvq, float)[known]
     row: dict[str, float] = {"accuracy": M.accuracy(out.labels, gold)}
@@ -253,8 +264,9 @@ def evaluate(out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: n
     full_gold = gold
     if fitted.n_items != len(gold):  # never happens: model-annotator keeps the items
         raise InputError("annotations and gold disagree on the number of items")
-    acc = M.annotator_accuracy(fitted.item, fitted.annotator, fitted.label, full_gold,
-                               fitted.n_annotators)
+    acc = M.annotator_accuracy(
+        fitted.item, fitted.annotator, fitted.label, full_gold, fitted.n_annotators
+    )
     has = ~np.isnan(acc)
     scores = np.asarray(out.annotator_scores, float)
     row["spearman"] = M.spearman(scores[has], acc[has]) if has.sum() >= 3 else float("nan")
@@ -284,8 +296,9 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".replace("\n", " ")
 
 
-def _fit_scored(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
-                mv_labels: np.ndarray) -> tuple[MethodOutput, dict[str, float]]:
+def _fit_scored(
+    c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray, mv_labels: np.ndarray
+) -> tuple[MethodOutput, dict[str, float]]:
     """One timed fit of ``c``, and its metrics (``time_s`` + :func:`evaluate`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -303,9 +316,15 @@ def _traced(c: Contender, ann: Annotations, arg: np.ndarray | None) -> float:
 Outcome = tuple[str, dict[str, float], str]
 
 
-def _run_here(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
-              mv_labels: np.ndarray, trace_max: float | None,
-              keep: dict[str, tuple[MethodOutput, dict[str, float]]] | None = None) -> Outcome:
+def _run_here(
+    c: Contender,
+    ann: Annotations,
+    arg: np.ndarray | None,
+    gold: np.ndarray,
+    mv_labels: np.ndarray,
+    trace_max: float | None,
+    keep: dict[str, tuple[MethodOutput, dict[str, float]]] | None = None,
+) -> Outcome:
     """Fit in-process; with ``keep``, also store the output and its measures under ``c.name``."""
     try:
         out, res = _fit_scored(c, ann, arg, gold, mv_labels)
@@ -318,8 +337,12 @@ def _run_here(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.n
     return "ok", res, ""
 
 
-def _rescored(kept: tuple[MethodOutput, dict[str, float]], ann: Annotations,
-              gold: np.ndarray, mv_labels: np.ndarray) -> Outcome:
+def _rescored(
+    kept: tuple[MethodOutput, dict[str, float]],
+    ann: Annotations,
+    gold: np.ndarray,
+    mv_labels: np.ndarray,
+) -> Outcome:
     out, measures = kept
     try:
         with warnings.catch_warnings():
@@ -337,8 +360,15 @@ def _ended(code: int | None) -> str:
     return f"crashed: the fit's process exited with code {code} without a result"
 
 
-def _run_forked(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray,
-                mv_labels: np.ndarray, trace_max: float | None, timeout: float) -> Outcome:
+def _run_forked(
+    c: Contender,
+    ann: Annotations,
+    arg: np.ndarray | None,
+    gold: np.ndarray,
+    mv_labels: np.ndarray,
+    trace_max: float | None,
+    timeout: float,
+) -> Outcome:
     """:func:`_run_here` in a forked child, killed after ``timeout`` seconds.
 
     Fork (not spawn): the child inherits the contender (a closure, not
@@ -371,8 +401,11 @@ def _run_forked(c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np
     send.close()  # the parent keeps the read end only: EOF once the child is gone
     try:
         if not recv.poll(timeout):
-            return "timeout", {}, f"timed out after {timeout:g} s on {ann.n_annotations:,} " \
-                                  "annotations"
+            return (
+                "timeout",
+                {},
+                f"timed out after {timeout:g} s on {ann.n_annotations:,} annotations",
+            )
         try:
             kind, payload = recv.recv()
         except EOFError:
@@ -412,9 +445,14 @@ def _text_model(data: BenchData) -> tuple[Any, Any]:
     return matrix.tocsr(), pipe.named_steps["clf"]
 
 
-def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, seed: int,
-                      full: bool = True, cache: dict[str, Any] | None = None
-                      ) -> tuple[np.ndarray | None, str]:
+def _model_pred_probs(
+    data: BenchData,
+    ann: Annotations,
+    mv_labels: np.ndarray,
+    seed: int,
+    full: bool = True,
+    cache: dict[str, Any] | None = None,
+) -> tuple[np.ndarray | None, str]:
     """Simulated pred_probs, or out-of-fold ones trained on ``mv_labels``.
 
     On the full data the model is chosen by cross-validated log loss among the
@@ -437,12 +475,24 @@ def _model_pred_probs(data: BenchData, ann: Annotations, mv_labels: np.ndarray, 
             if data.name not in cache:
                 cache[data.name] = _text_model(data)
             matrix, clf = cache[data.name]
-            pp, _ = out_of_fold_pred_probs(matrix, mv_labels, n_classes=ann.n_classes,
-                                           random_state=seed, model=clf, refit=False)
+            pp, _ = out_of_fold_pred_probs(
+                matrix,
+                mv_labels,
+                n_classes=ann.n_classes,
+                random_state=seed,
+                model=clf,
+                refit=False,
+            )
             return pp, f"{data.model} (tfidf_logistic, trained on majority vote)"
         model = "logistic" if not full and data.model == "oof:tabular" else "auto"
-        pp, info = out_of_fold_pred_probs(data.features, mv_labels, n_classes=ann.n_classes,
-                                          random_state=seed, model=model, refit=False)
+        pp, info = out_of_fold_pred_probs(
+            data.features,
+            mv_labels,
+            n_classes=ann.n_classes,
+            random_state=seed,
+            model=model,
+            refit=False,
+        )
     return pp, f"{data.model} ({info.model_name}, trained on majority vote)"
 
 
@@ -470,8 +520,9 @@ def _load_all(cfg: BenchConfig) -> tuple[list[BenchData], list[str]]:
     found = {d.name for d in real}
     missing = []
     if wanted is not None:
-        scenario_like = [w for w in wanted if any(w == s or w.startswith(s + "_")
-                                                  for s in SCENARIOS)]
+        scenario_like = [
+            w for w in wanted if any(w == s or w.startswith(s + "_") for s in SCENARIOS)
+        ]
         for name in sorted(wanted - found - set(scenario_like)):
             if name in BUILTIN:
                 real.append(load_real(Path(__file__).parent.parent / "data" / name))
@@ -500,8 +551,12 @@ def _variants(cfg: BenchConfig, data: BenchData) -> list[tuple[str, int]]:
     return out
 
 
-def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *,
-              checkpoint: Path | None = None) -> pd.DataFrame:
+def run_suite(
+    cfg: BenchConfig,
+    contenders: Sequence[Contender] | None = None,
+    *,
+    checkpoint: Path | None = None,
+) -> pd.DataFrame:
     """Run the benchmark described by ``cfg``; one row per (data set, variant, contender).
 
     Returns
@@ -521,22 +576,33 @@ def run_suite(cfg: BenchConfig, contenders: Sequence[Contender] | None = None, *
     checkpoint : Path, optional
         CSV rewritten after each data set with the rows so far.
     """
-    contenders = list(contenders) if contenders is not None else \
-        default_contenders(cfg.methods)
+    contenders = list(contenders) if contenders is not None else default_contenders(cfg.methods)
     datasets, missing = _load_all(cfg)
     if missing:
         where = ", ".join(str(d) for d in cfg.data) or "no data folder"
-        print(f"[bench] real data sets not found ({where}; pass --data DIR or set "
-              f"{DATA_ENV}): {', '.join(missing)}", file=sys.stderr, flush=True)
+        print(
+            f"[bench] real data sets not found ({where}; pass --data DIR or set "
+            f"{DATA_ENV}): {', '.join(missing)}",
+            file=sys.stderr,
+            flush=True,
+        )
     if not datasets:
-        raise InputError("no data sets to run: pass --data DIR (or set LABELJURY_DATA) or "
-                         "keep the synthetic scenarios")
-    st = _State(sparse_names=None if cfg.sparsity_methods is None else
-                {c.name for c in default_contenders(cfg.sparsity_methods)})
+        raise InputError(
+            "no data sets to run: pass --data DIR (or set LABELJURY_DATA) or "
+            "keep the synthetic scenarios"
+        )
+    st = _State(
+        sparse_names=None
+        if cfg.sparsity_methods is None
+        else {c.name for c in default_contenders(cfg.sparsity_methods)}
+    )
     uses = Counter(id(d.annotations) for d in datasets)
     rows: list[dict[str, Any]] = []
-    limits = threadpool_limits(limits=cfg.threads) if cfg.threads is not None else \
-        contextlib.nullcontext()
+    limits = (
+        threadpool_limits(limits=cfg.threads)
+        if cfg.threads is not None
+        else contextlib.nullcontext()
+    )
     with limits:
         for data in datasets:
             if data.annotations is not st.fits_of:
@@ -581,13 +647,15 @@ class _State:
     needs_model: set[str] = field(default_factory=set)
     text_cache: dict[str, Any] = field(default_factory=dict)
     fits: dict[tuple[str, int], dict[str, tuple[MethodOutput, dict[str, float]]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     fits_of: Annotations | None = None
     t_start: float = field(default_factory=time.perf_counter)
 
 
-def _run_dataset(cfg: BenchConfig, data: BenchData, contenders: Sequence[Contender],
-                 st: _State) -> list[dict[str, Any]]:
+def _run_dataset(
+    cfg: BenchConfig, data: BenchData, contenders: Sequence[Contender], st: _State
+) -> list[dict[str, Any]]:
     """The rows of one data set, every variant (updates ``st``)."""
     from ..methods import MajorityVote
 
@@ -598,68 +666,93 @@ def _run_dataset(cfg: BenchConfig, data: BenchData, contenders: Sequence[Contend
         if variant == "full":
             ann = data.annotations
         else:
-            ann = data.annotations.take(subsample_per_item(data.annotations, int(variant),
-                                                           seed))
+            ann = data.annotations.take(subsample_per_item(data.annotations, int(variant), seed))
         gold = data.gold  # items are kept, in order, by subsampling
         mv_plain = MajorityVote().fit(ann).labels_
         t_model = time.perf_counter()
-        pp, model_note = _model_pred_probs(data, ann, mv_plain, seed, variant == "full",
-                                           st.text_cache)
+        pp, model_note = _model_pred_probs(
+            data, ann, mv_plain, seed, variant == "full", st.text_cache
+        )
         t_model = time.perf_counter() - t_model
         mv_labels = MajorityVote().fit(ann, pp).labels_ if pp is not None else mv_plain
-        base = {"dataset": data.name, "kind": data.kind, "variant": variant, "seed": seed,
-                "n_items": ann.n_items, "n_annotators": ann.n_annotators,
-                "n_annotations": ann.n_annotations, "n_classes": ann.n_classes,
-                "labels_per_item": ann.n_annotations / ann.n_items,
-                "n_gold": int((gold >= 0).sum()), "model": model_note,
-                "model_accuracy": M.accuracy(pp.argmax(axis=1), gold) if pp is not None
-                else float("nan")}
+        base = {
+            "dataset": data.name,
+            "kind": data.kind,
+            "variant": variant,
+            "seed": seed,
+            "n_items": ann.n_items,
+            "n_annotators": ann.n_annotators,
+            "n_annotations": ann.n_annotations,
+            "n_classes": ann.n_classes,
+            "labels_per_item": ann.n_annotations / ann.n_items,
+            "n_gold": int((gold >= 0).sum()),
+            "model": model_note,
+            "model_accuracy": M.accuracy(pp.argmax(axis=1), gold)
+            if pp is not None
+            else float("nan"),
+        }
         budget = cfg.max_fit_seconds if variant == "full" else cfg.sparsity_max_seconds
         isolate = ann.n_annotations >= cfg.isolate_min_annotations
         trace_max = cfg.trace_max_seconds if cfg.memory and variant == "full" else None
         kept = st.fits.setdefault((variant, seed), {}) if st.fits_of is not None else None
         n_reused = 0
         for c in contenders:
-            row = {**base, "method": c.name, "family": c.family,
-                   "uses_model": c.uses_model, "status": "ok", "message": "",
-                   "time_s": float("nan"), "peak_mb": float("nan")}
+            row = {
+                **base,
+                "method": c.name,
+                "family": c.family,
+                "uses_model": c.uses_model,
+                "status": "ok",
+                "message": "",
+                "time_s": float("nan"),
+                "peak_mb": float("nan"),
+            }
             if not peer_available(c.package):
                 if variant == "full":
-                    rows.append({**row, "status": "n/a",
-                                 "message": f"n/a: {c.package} is not installed"})
+                    rows.append(
+                        {**row, "status": "n/a", "message": f"n/a: {c.package} is not installed"}
+                    )
                 continue
-            if c.uses_model and pp is None and (c.family != "labeljury" or c.name in
-                                                needs_model or c.name.endswith("+model")):
+            if (
+                c.uses_model
+                and pp is None
+                and (c.family != "labeljury" or c.name in needs_model or c.name.endswith("+model"))
+            ):
                 if variant == "full":
                     rows.append({**row, "status": "n/a", "message": "n/a: no features"})
                 continue
-            if variant != "full" and st.sparse_names is not None and \
-                    c.name not in st.sparse_names:
+            if variant != "full" and st.sparse_names is not None and c.name not in st.sparse_names:
                 continue
             predicted = rate.get(c.name, 0.0) * ann.n_annotations
             if predicted > cfg.skip_margin * budget:
-                rows.append({**row, "status": "skipped", "message":
-                             f"skipped: predicted {predicted:.0f} s > "
-                             f"{cfg.skip_margin:g} x {budget:.0f} s per fit (rate measured "
-                             "on smaller data)"})
+                rows.append(
+                    {
+                        **row,
+                        "status": "skipped",
+                        "message": f"skipped: predicted {predicted:.0f} s > "
+                        f"{cfg.skip_margin:g} x {budget:.0f} s per fit (rate measured "
+                        "on smaller data)",
+                    }
+                )
                 continue
             arg = pp if c.uses_model else None
             if isolate:
                 _log(cfg, f"    {c.name} on {ann.n_annotations:,} annotations")
-                status, res, msg = _run_forked(c, ann, arg, gold, mv_labels, trace_max,
-                                               cfg.timeout_seconds)
+                status, res, msg = _run_forked(
+                    c, ann, arg, gold, mv_labels, trace_max, cfg.timeout_seconds
+                )
             elif kept is not None and not c.uses_model and c.name in kept:
                 status, res, msg = _rescored(kept[c.name], ann, gold, mv_labels)
                 n_reused += 1
             else:
-                status, res, msg = _run_here(c, ann, arg, gold, mv_labels, trace_max,
-                                             None if c.uses_model else kept)
+                status, res, msg = _run_here(
+                    c, ann, arg, gold, mv_labels, trace_max, None if c.uses_model else kept
+                )
             if status == "ok":
                 rate[c.name] = min(rate.get(c.name, np.inf), res["time_s"] / ann.n_annotations)
             elif status == "timeout":
                 # a lower bound on its rate: larger data later is skipped, not waited for
-                rate[c.name] = max(rate.get(c.name, 0.0),
-                                   cfg.timeout_seconds / ann.n_annotations)
+                rate[c.name] = max(rate.get(c.name, 0.0), cfg.timeout_seconds / ann.n_annotations)
             elif c.uses_model and pp is None and "pred_probs" in msg:
                 # a model-aware labeljury method that cannot run without a model
                 needs_model.add(c.name)
@@ -668,8 +761,7 @@ def _run_dataset(cfg: BenchConfig, data: BenchData, contenders: Sequence[Contend
                 continue
             if status == "failed" and msg.split(": ", 1)[-1].startswith("skipped"):
                 status = "skipped"
-            elif status == "failed" and c.family == "labeljury" and \
-                    msg.startswith("ClassError"):
+            elif status == "failed" and c.family == "labeljury" and msg.startswith("ClassError"):
                 # one of ours that is defined for fewer classes (KOS: two) is not
                 # applicable to this data, not a failure
                 status, msg = "n/a", f"n/a: {msg.split(': ', 1)[-1]}"
@@ -677,21 +769,32 @@ def _run_dataset(cfg: BenchConfig, data: BenchData, contenders: Sequence[Contend
             row.update(status=status, message=msg[:300])
             rows.append(row)
         reused = f", {n_reused} fits reused" if n_reused else ""
-        _log(cfg, f"  {data.name} variant={variant} seed={seed} done "
-                  f"({time.perf_counter() - st.t_start:.0f} s so far; model {t_model:.1f} s"
-                  f"{reused})")
+        _log(
+            cfg,
+            f"  {data.name} variant={variant} seed={seed} done "
+            f"({time.perf_counter() - st.t_start:.0f} s so far; model {t_model:.1f} s"
+            f"{reused})",
+        )
     return rows
 
 
-def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
-                  methods: Sequence[str] | None = None, quick: bool = False,
-                  seeds: int | None = None, out: str | os.PathLike[str] | None = None,
-                  datasets: Sequence[str] | None = None,
-                  scenarios: Sequence[str] | None = None,
-                  sparsity: Sequence[int] | None = None, memory: bool = True,
-                  progress: bool = True, write_docs: str | os.PathLike[str] | None = None,
-                  command: str | None = None, timeout: float | None = None,
-                  threads: int | None = 1) -> pd.DataFrame:
+def run_benchmark(
+    data: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+    quick: bool = False,
+    seeds: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+    datasets: Sequence[str] | None = None,
+    scenarios: Sequence[str] | None = None,
+    sparsity: Sequence[int] | None = None,
+    memory: bool = True,
+    progress: bool = True,
+    write_docs: str | os.PathLike[str] | None = None,
+    command: str | None = None,
+    timeout: float | None = None,
+    threads: int | None = 1,
+) -> pd.DataFrame:
     """Run the benchmark and, with ``out``, write results, tables, plots and the report.
 
     Parameters
@@ -735,8 +838,7 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
     else:
         root = find_data_root()
         roots = [root] if root is not None else []
-    cfg = BenchConfig(data=roots, progress=progress, memory=memory, quick=quick,
-                      threads=threads)
+    cfg = BenchConfig(data=roots, progress=progress, memory=memory, quick=quick, threads=threads)
     if quick:
         cfg.datasets = list(QUICK["datasets"]) + list(QUICK["scenarios"])
         cfg.scenarios = list(QUICK["scenarios"])
@@ -768,8 +870,9 @@ def run_benchmark(data: Sequence[str | os.PathLike[str]] | None = None, *,
     if out is not None:
         from .report import write_outputs
 
-        write_outputs(results, Path(out), cfg=cfg, wall_seconds=wall, command=command,
-                      docs_path=write_docs)
+        write_outputs(
+            results, Path(out), cfg=cfg, wall_seconds=wall, command=command, docs_path=write_docs
+        )
     return results
 
 
@@ -777,11 +880,22 @@ def machine_info() -> dict[str, str]:
     """Machine, Python and library versions, for the report."""
     import importlib.metadata as md
 
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": str(os.cpu_count())}
-    for pkg in ("labeljury", "numpy", "scipy", "pandas", "scikit-learn", "crowd-kit",
-                "cleanlab", "matplotlib"):
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": str(os.cpu_count()),
+    }
+    for pkg in (
+        "labeljury",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-learn",
+        "crowd-kit",
+        "cleanlab",
+        "matplotlib",
+    ):
         try:
             info[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -102,9 +102,12 @@ def read_gold(path: str, ann: Any) -> Any:
 
         from ..errors import InputWarning
 
-        warnings.warn(f"{path}: {int(blank.sum())} gold row(s) with an empty class left out "
-                      f"(lines {preview((np.flatnonzero(blank.to_numpy()) + 2).tolist())})",
-                      InputWarning, stacklevel=2)
+        warnings.warn(
+            f"{path}: {int(blank.sum())} gold row(s) with an empty class left out "
+            f"(lines {preview((np.flatnonzero(blank.to_numpy()) + 2).tolist())})",
+            InputWarning,
+            stacklevel=2,
+        )
     df = df[[item_col, label_col]][~blank.to_numpy()]
     if df.empty:
         raise InputError(f"{path}: no gold classes in column {label_col!r}")

@@ -22,8 +22,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FORMATS", "MultiChoiceError", "ReadSummary", "atomic_write", "read", "sniff",
-           "write_jsonl", "write_label_studio_predictions", "write_table"]
+__all__ = [
+    "FORMATS",
+    "MultiChoiceError",
+    "ReadSummary",
+    "atomic_write",
+    "read",
+    "sniff",
+    "write_jsonl",
+    "write_label_studio_predictions",
+    "write_table",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,15 +21,28 @@ from .sniff import sniff
 from .toloka import read_toloka
 from .writers import atomic_write, write_jsonl, write_label_studio_predictions, write_table
 
-__all__ = ["FORMATS", "MultiChoiceError", "ReadSummary", "atomic_write", "read", "sniff",
-           "write_jsonl", "write_label_studio_predictions", "write_table"]
+__all__ = [
+    "FORMATS",
+    "MultiChoiceError",
+    "ReadSummary",
+    "atomic_write",
+    "read",
+    "sniff",
+    "write_jsonl",
+    "write_label_studio_predictions",
+    "write_table",
+]
 
 Reader = Callable[..., tuple[Annotations, ReadSummary]]
 
 
-def _read_plain(path: str | os.PathLike[str], *, question: str | None = None,
-                keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                ) -> tuple[Annotations, ReadSummary]:
+def _read_plain(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+) -> tuple[Annotations, ReadSummary]:
     """A plain long (item, annotator, label) or wide table: CSV / TSV / Parquet / JSONL."""
     ann = read_annotations(path, label_col=question, classes=classes)
     return ann, ReadSummary(os.fspath(path), "table", question, kept=ann.n_annotations)
@@ -52,21 +65,42 @@ FORMATS: dict[str, Reader] = {
 
 
 @overload
-def read(path: str | os.PathLike[str], format: str = ..., *, question: str | None = ...,
-         keep_skipped: bool = ..., classes: Sequence[Any] | None = ..., verbose: bool = ...,
-         return_summary: Literal[False] = ...) -> Annotations: ...
+def read(
+    path: str | os.PathLike[str],
+    format: str = ...,
+    *,
+    question: str | None = ...,
+    keep_skipped: bool = ...,
+    classes: Sequence[Any] | None = ...,
+    verbose: bool = ...,
+    return_summary: Literal[False] = ...,
+) -> Annotations: ...
 
 
 @overload
-def read(path: str | os.PathLike[str], format: str = ..., *, question: str | None = ...,
-         keep_skipped: bool = ..., classes: Sequence[Any] | None = ..., verbose: bool = ...,
-         return_summary: Literal[True]) -> tuple[Annotations, ReadSummary]: ...
+def read(
+    path: str | os.PathLike[str],
+    format: str = ...,
+    *,
+    question: str | None = ...,
+    keep_skipped: bool = ...,
+    classes: Sequence[Any] | None = ...,
+    verbose: bool = ...,
+    return_summary: Literal[True],
+) -> tuple[Annotations, ReadSummary]: ...
 
 
-def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | None = None,
-         keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-         verbose: bool = False, return_summary: bool = False, multi_label: bool = False
-         ) -> Annotations | tuple[Annotations, ReadSummary]:
+def read(
+    path: str | os.PathLike[str],
+    format: str = "auto",
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    verbose: bool = False,
+    return_summary: bool = False,
+    multi_label: bool = False,
+) -> Annotations | tuple[Annotations, ReadSummary]:
     """Read a labeling tool's export (or a plain table) into Annotations.
 
     Parameters
@@ -112,21 +146,34 @@ def read(path: str | os.PathLike[str], format: str = "auto", *, question: str | 
         import inspect
 
         if "multi_label" not in inspect.signature(FORMATS[fmt]).parameters:
-            raise InputError(f"{os.fspath(path)}: the {fmt} reader reads one class per answer; "
-                             "for multi-label data export a long table (item, annotator, label)")
+            raise InputError(
+                f"{os.fspath(path)}: the {fmt} reader reads one class per answer; "
+                "for multi-label data export a long table (item, annotator, label)"
+            )
         extra["multi_label"] = True
     try:
-        ann, summary = FORMATS[fmt](path, question=question, keep_skipped=keep_skipped,
-                                    classes=classes, **extra)
+        ann, summary = FORMATS[fmt](
+            path, question=question, keep_skipped=keep_skipped, classes=classes, **extra
+        )
     except LabeljuryError:
         raise
-    except (TypeError, KeyError, AttributeError, IndexError, ValueError, OSError, EOFError,
-            RecursionError) as exc:
+    except (
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        ValueError,
+        OSError,
+        EOFError,
+        RecursionError,
+    ) as exc:
         # a structure the reader does not expect (a field of another type, missing or
         # nested differently): name the file and format instead of a Python traceback
-        raise InputError(f"{os.fspath(path)}: not a {fmt} export labeljury can read "
-                         f"({type(exc).__name__}: {str(exc)[:120]}); check the file, or pass "
-                         "format=... (CLI: --format) if it is another format") from exc
+        raise InputError(
+            f"{os.fspath(path)}: not a {fmt} export labeljury can read "
+            f"({type(exc).__name__}: {str(exc)[:120]}); check the file, or pass "
+            "format=... (CLI: --format) if it is another format"
+        ) from exc
     if verbose:
         from rich.console import Console
 

@@ -86,8 +86,10 @@ class ReadSummary:
 
     def counts(self) -> dict[str, int]:
         """The counts as a plain dict (kept, skipped, ..., gold_items)."""
-        return {k: getattr(self, k) for k in ("kept", "skipped", "cancelled", "rejected",
-                                              "draft", "no_label", "gold_items")}
+        return {
+            k: getattr(self, k)
+            for k in ("kept", "skipped", "cancelled", "rejected", "draft", "no_label", "gold_items")
+        }
 
     def format_text(self) -> str:
         """A short plain-text summary, one line per count that is not zero.
@@ -152,8 +154,9 @@ def read_json(path: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save "
-                         "it as UTF-8") from exc
+        raise InputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from exc
 
 
 def check_file(path: str) -> None:
@@ -219,8 +222,9 @@ def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
                 obj, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
                 if eof:
-                    raise InputError(f"{path}: not valid JSON near element {index} "
-                                     f"({exc.msg})") from exc
+                    raise InputError(
+                        f"{path}: not valid JSON near element {index} ({exc.msg})"
+                    ) from exc
                 more = fh.read(chunk_size)
                 eof = not more
                 buf = buf[pos:] + more
@@ -232,8 +236,13 @@ def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
 
 
 # ------------------------------------------------------------------ helpers
-def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
-                  question: str | None, source: str, multi_label: bool = False) -> str:
+def pick_question(
+    found: Sequence[str],
+    multi: set[str] | frozenset[str],
+    question: str | None,
+    source: str,
+    multi_label: bool = False,
+) -> str:
     """Choose the question to read classes from.
 
     ``found`` lists the questions in the export (in order), ``multi`` those
@@ -244,8 +253,10 @@ def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
     found = list(dict.fromkeys(found))
     if question is not None:
         if question not in found:
-            raise InputError(f"{source}: no question {question!r}; the export holds "
-                             f"{preview(found, 20) or 'no answers'}")
+            raise InputError(
+                f"{source}: no question {question!r}; the export holds "
+                f"{preview(found, 20) or 'no answers'}"
+            )
         return question
     if not found:
         raise EmptyInputError(f"{source}: no answers found (no question holds a class)")
@@ -254,8 +265,10 @@ def pick_question(found: Sequence[str], multi: set[str] | frozenset[str],
     single = [q for q in found if (q in multi) == multi_label]
     if len(single) == 1:
         return single[0]
-    raise InputError(f"{source}: several questions hold answers ({preview(found, 20)}); name the "
-                     "one holding the class with question=... (CLI: --question NAME)")
+    raise InputError(
+        f"{source}: several questions hold answers ({preview(found, 20)}); name the "
+        "one holding the class with question=... (CLI: --question NAME)"
+    )
 
 
 def first_label(values: list[Any]) -> Any:
@@ -263,10 +276,17 @@ def first_label(values: list[Any]) -> Any:
     return values[0] if isinstance(values, list) and len(values) == 1 else values
 
 
-def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
-           keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-           gold: Mapping[Any, Any] | None = None, lists: bool = True,
-           multi_label: bool = False) -> Annotations:
+def finish(
+    df: pd.DataFrame,
+    summary: ReadSummary,
+    *,
+    where: Where,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    gold: Mapping[Any, Any] | None = None,
+    lists: bool = True,
+    multi_label: bool = False,
+) -> Annotations:
     """Apply the shared reading policy to a reader's long table and build Annotations.
 
     Parameters
@@ -317,7 +337,8 @@ def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
                     f"{where(df['pos'].to_numpy()[multi])}: several classes chosen for the "
                     f"single-label question {summary.question!r} (e.g. "
                     f"{label.iloc[multi[0]]!r}). labeljury reads one class per annotation; "
-                    "pick another question with question=..., or fix these records")
+                    "pick another question with question=..., or fix these records"
+                )
             label = label.copy()
             idx = np.flatnonzero(is_list)
             vals = label.to_numpy()[idx]
@@ -329,16 +350,25 @@ def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
     df = df.assign(label=label)[~missing]
     if not len(df):
         excluded = sum(getattr(summary, s) for s in STATUSES[1:])
-        raise EmptyInputError(f"{summary.source}: no annotations left to read "
-                              f"({summary.format_text().splitlines()[0].split(': ', 1)[1]}; "
-                              f"{summary.no_label} without an answer, {excluded} excluded)")
+        raise EmptyInputError(
+            f"{summary.source}: no annotations left to read "
+            f"({summary.format_text().splitlines()[0].split(': ', 1)[1]}; "
+            f"{summary.no_label} without an answer, {excluded} excluded)"
+        )
     for col in ("item", "annotator"):
         miss = df[col].isna().to_numpy()
         if miss.any():
             raise MissingValueError(f"{where(df['pos'].to_numpy()[miss])}: no {col} id")
     meta_cols = [c for c in ("seconds", "timestamp") if c in df.columns]
-    ann = Annotations.from_long(df, item_col="item", annotator_col="annotator", label_col="label",
-                                classes=classes, source=summary.source, meta_cols=meta_cols)
+    ann = Annotations.from_long(
+        df,
+        item_col="item",
+        annotator_col="annotator",
+        label_col="label",
+        classes=classes,
+        source=summary.source,
+        meta_cols=meta_cols,
+    )
     if gold:
         g = pd.Series(gold, dtype=object)
         g = g[ann.items.get_indexer(g.index) >= 0]
@@ -352,15 +382,18 @@ def finish(df: pd.DataFrame, summary: ReadSummary, *, where: Where,
 
 def lines_where(source: str, offset: int = 0) -> Where:
     """Locations as file lines: ``pos`` + ``offset`` (1 for JSONL, 2 for CSV with header)."""
+
     def where(pos: np.ndarray) -> str:
         pos = np.asarray(pos)
         word = "lines" if len(pos) > 1 else "line"
         return f"{source} {word} {preview((pos + offset).tolist())}"
+
     return where
 
 
 def records_where(source: str, ids: Sequence[Any] | None = None, noun: str = "record") -> Where:
     """Locations as record numbers (0-based ``pos``), with their ids when known."""
+
     def where(pos: np.ndarray) -> str:
         pos = np.asarray(pos)
         if ids is not None:
@@ -368,6 +401,7 @@ def records_where(source: str, ids: Sequence[Any] | None = None, noun: str = "re
             extra = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
             return f"{source} {noun}s {', '.join(shown)}{extra}"
         return f"{source} {noun}s {preview(pos.tolist())}"
+
     return where
 
 
@@ -427,15 +461,20 @@ def id_column(df: pd.DataFrame, candidates: Sequence[str], key: str) -> str:
         if not (name == "id" or name.endswith("_id") or name.endswith("id")):
             continue
         pair = df[[key, col]].drop_duplicates()
-        if (pair[col].notna().all() and not pair[key].duplicated().any()
-                and not pair[col].duplicated().any()):
+        if (
+            pair[col].notna().all()
+            and not pair[key].duplicated().any()
+            and not pair[col].duplicated().any()
+        ):
             return col
     return key
 
 
 def listed_where(places: Sequence[str]) -> Where:
     """Locations looked up in a list of descriptions, one per ``pos``."""
+
     def where(pos: np.ndarray) -> str:
         more = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
         return "; ".join(places[int(p)] for p in pos[:5]) + more
+
     return where

@@ -65,9 +65,14 @@ def _responses(rec: dict[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
         yield from zip([q] * len(values), values, users, stats, strict=False)
 
 
-def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
+def read_argilla(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     """Read Argilla 2.x records, nested or flattened.
 
     Parameters
@@ -109,18 +114,31 @@ def read_argilla(path: str | os.PathLike[str], *, question: str | None = None,
     q = summary.question = pick_question(found, multi, question, path, multi_label)
     sel = [r for r in rows if r[1] == q]
     if all(r[4] is None for r in sel):
-        summary.notes.append("no response status in this export: drafts and discarded "
-                             "responses cannot be told apart and are all kept")
+        summary.notes.append(
+            "no response status in this export: drafts and discarded "
+            "responses cannot be told apart and are all kept"
+        )
     bad = {r[4] for r in sel} - set(_STATUS)
     if bad:
         raise InputError(f"{path}: unknown response status {sorted(map(str, bad))}")
-    df = pd.DataFrame({"item": [r[0] for r in sel], "annotator": [r[3] for r in sel],
-                       "label": pd.Series([r[2] for r in sel], dtype=object),
-                       "status": [_STATUS[r[4]] for r in sel],
-                       "pos": [r[5] for r in sel]})
+    df = pd.DataFrame(
+        {
+            "item": [r[0] for r in sel],
+            "annotator": [r[3] for r in sel],
+            "label": pd.Series([r[2] for r in sel], dtype=object),
+            "status": [_STATUS[r[4]] for r in sel],
+            "pos": [r[5] for r in sel],
+        }
+    )
     ids = [None] * (max(r[5] for r in rows) + 1)
     for r in rows:
         ids[r[5]] = r[0]
-    ann = finish(df, summary, where=records_where(path, ids), keep_skipped=keep_skipped,
-                 classes=classes, multi_label=multi_label)
+    ann = finish(
+        df,
+        summary,
+        where=records_where(path, ids),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        multi_label=multi_label,
+    )
     return ann, summary

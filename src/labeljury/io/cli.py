@@ -16,15 +16,28 @@ __all__ = ["add_commands", "cmd_agreement", "cmd_convert"]
 
 
 def _read_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("answers", metavar="ANSWERS",
-                   help="a labeling-tool export (file or folder) or a plain long table")
-    p.add_argument("--format", default="auto",
-                   help="export format: auto (default) or one of label_studio, mturk, sagemaker, "
-                        "prodigy, argilla, toloka, crowdflower, labelbox, doccano, table")
-    p.add_argument("--question", default=None, metavar="NAME",
-                   help="which field holds the class when the export has several")
-    p.add_argument("--keep-skipped", action="store_true",
-                   help="keep skipped, cancelled, rejected and draft annotations")
+    p.add_argument(
+        "answers",
+        metavar="ANSWERS",
+        help="a labeling-tool export (file or folder) or a plain long table",
+    )
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="export format: auto (default) or one of label_studio, mturk, sagemaker, "
+        "prodigy, argilla, toloka, crowdflower, labelbox, doccano, table",
+    )
+    p.add_argument(
+        "--question",
+        default=None,
+        metavar="NAME",
+        help="which field holds the class when the export has several",
+    )
+    p.add_argument(
+        "--keep-skipped",
+        action="store_true",
+        help="keep skipped, cancelled, rejected and draft annotations",
+    )
 
 
 def add_commands(subparsers: Any) -> None:
@@ -45,26 +58,38 @@ def add_commands(subparsers: Any) -> None:
     ('csv', 'cmd_convert')
     """
     agr = subparsers.add_parser(
-        "agreement", help="inter-annotator agreement of an export",
+        "agreement",
+        help="inter-annotator agreement of an export",
         description="Krippendorff's alpha (nominal), Fleiss' kappa (when every item has the same "
-                    "number of labels), pairwise Cohen's kappa and percent agreement, overall "
-                    "and per class.")
+        "number of labels), pairwise Cohen's kappa and percent agreement, overall "
+        "and per class.",
+    )
     _read_options(agr)
-    agr.add_argument("--min-shared", type=int, default=10, metavar="N",
-                     help="pairwise Cohen's kappa only for annotators sharing >= N items "
-                          "(default 10)")
-    agr.add_argument("--out", default=None, metavar="DIR",
-                     help="also write agreement.json, agreement_per_class.csv and "
-                          "agreement_pairwise.csv to DIR")
+    agr.add_argument(
+        "--min-shared",
+        type=int,
+        default=10,
+        metavar="N",
+        help="pairwise Cohen's kappa only for annotators sharing >= N items (default 10)",
+    )
+    agr.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="also write agreement.json, agreement_per_class.csv and agreement_pairwise.csv to DIR",
+    )
     agr.set_defaults(func=cmd_agreement)
 
     conv = subparsers.add_parser(
-        "convert", help="convert an export to a plain long table",
+        "convert",
+        help="convert an export to a plain long table",
         description="Read a labeling-tool export and write one row per annotation (item, "
-                    "annotator, label, plus seconds and timestamp when the tool records them).")
+        "annotator, label, plus seconds and timestamp when the tool records them).",
+    )
     _read_options(conv)
-    conv.add_argument("--to", required=True, choices=["csv", "parquet", "jsonl"],
-                      help="output format")
+    conv.add_argument(
+        "--to", required=True, choices=["csv", "parquet", "jsonl"], help="output format"
+    )
     conv.add_argument("out", metavar="OUT", help="output file")
     conv.set_defaults(func=cmd_convert)
 
@@ -74,8 +99,13 @@ def _read(args: argparse.Namespace) -> Any:
 
     from . import read
 
-    ann, summary = read(args.answers, format=args.format, question=args.question,
-                        keep_skipped=args.keep_skipped, return_summary=True)
+    ann, summary = read(
+        args.answers,
+        format=args.format,
+        question=args.question,
+        keep_skipped=args.keep_skipped,
+        return_summary=True,
+    )
     Console(stderr=True, highlight=False).print(summary)
     return ann
 
@@ -92,14 +122,16 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     Console(highlight=False).print(report)
     if args.out:
         out = Path(args.out)
-        numbers = {k: (None if isinstance(v, float) and v != v else v)
-                   for k, v in report.summary().items()}
+        numbers = {
+            k: (None if isinstance(v, float) and v != v else v) for k, v in report.summary().items()
+        }
         text = json.dumps(numbers, indent=2)
         atomic_write(out / "agreement.json", lambda t: Path(t).write_text(text + "\n"))
         for name in ("per_class", "pairwise"):
             table = getattr(report, name)
-            atomic_write(out / f"agreement_{name}.csv",
-                         lambda t, table=table: table.to_csv(t, index=False))
+            atomic_write(
+                out / f"agreement_{name}.csv", lambda t, table=table: table.to_csv(t, index=False)
+            )
     return 0
 
 
@@ -121,6 +153,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
         out.columns = [str(c) for c in out.columns]
         atomic_write(args.out, lambda t: out.to_parquet(t, index=False))
     else:
-        atomic_write(args.out, lambda t: df.to_json(t, orient="records", lines=True,
-                                                    force_ascii=False, date_format="iso"))
+        atomic_write(
+            args.out,
+            lambda t: df.to_json(
+                t, orient="records", lines=True, force_ascii=False, date_format="iso"
+            ),
+        )
     return 0

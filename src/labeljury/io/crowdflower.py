@@ -30,9 +30,13 @@ def _numeric(ids: pd.Series) -> pd.Series:
     return num.astype("int64") if num.notna().all() else ids
 
 
-def read_crowdflower(path: str | os.PathLike[str], *, question: str | None = None,
-                     keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                     ) -> tuple[Annotations, ReadSummary]:
+def read_crowdflower(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+) -> tuple[Annotations, ReadSummary]:
     """Read a CrowdFlower / Figure Eight full report (CSV).
 
     Parameters
@@ -67,19 +71,30 @@ def read_crowdflower(path: str | os.PathLike[str], *, question: str | None = Non
     if "_unit_id" not in raw.columns:
         raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
     if "_worker_id" not in raw.columns:
-        raise InputError(f"{path}: this looks like an aggregated report (one row per unit, no "
-                         "'_worker_id'); download the full report, which has one row per "
-                         "judgment")
-    found = [c[: -len("_gold")] for c in raw.columns
-             if c.endswith("_gold") and c[: -len("_gold")] in raw.columns]
+        raise InputError(
+            f"{path}: this looks like an aggregated report (one row per unit, no "
+            "'_worker_id'); download the full report, which has one row per "
+            "judgment"
+        )
+    found = [
+        c[: -len("_gold")]
+        for c in raw.columns
+        if c.endswith("_gold") and c[: -len("_gold")] in raw.columns
+    ]
     if question is not None and question in raw.columns and question not in found:
         found.append(question)
     summary = ReadSummary(path, "crowdflower", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
     tainted = _flag(raw["_tainted"]) if "_tainted" in raw else np.zeros(len(raw), bool)
-    df = pd.DataFrame({"item": _numeric(raw["_unit_id"]), "annotator": _numeric(raw["_worker_id"]),
-                       "label": raw[q], "status": np.where(tainted, "rejected", "ok"),
-                       "pos": np.arange(len(raw))})
+    df = pd.DataFrame(
+        {
+            "item": _numeric(raw["_unit_id"]),
+            "annotator": _numeric(raw["_worker_id"]),
+            "label": raw[q],
+            "status": np.where(tainted, "rejected", "ok"),
+            "pos": np.arange(len(raw)),
+        }
+    )
     if "_created_at" in raw:
         end = to_utc(raw["_created_at"], _TIME)
         df["timestamp"] = end
@@ -91,9 +106,17 @@ def read_crowdflower(path: str | os.PathLike[str], *, question: str | None = Non
         g = g.drop_duplicates("_unit_id")
         several = g[f"{q}_gold"].str.contains("\n")
         if several.any():
-            summary.notes.append(f"{int(several.sum())} test question(s) accept several answers; "
-                                 "not used as gold")
+            summary.notes.append(
+                f"{int(several.sum())} test question(s) accept several answers; not used as gold"
+            )
         gold = dict(zip(_numeric(g["_unit_id"][~several]), g[f"{q}_gold"][~several], strict=True))
-    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
-                 classes=classes, gold=gold, lists=False)
+    ann = finish(
+        df,
+        summary,
+        where=lines_where(path, 2),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        gold=gold,
+        lists=False,
+    )
     return ann, summary

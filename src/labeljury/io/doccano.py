@@ -49,9 +49,14 @@ def _files(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Any]]]]:
         yield path.name, read_jsonl(str(path))
 
 
-def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
+def read_doccano(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     """Read a doccano text-classification export.
 
     Parameters
@@ -91,9 +96,11 @@ def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
             summary.notes.append(f"{name}: {n} unlabeled document(s) left out")
             continue
         if user == "all":
-            raise InputError(f"{name}: an export with 'Share annotations across all users' on "
-                             "holds every label without saying who gave it; export again with "
-                             "that option off (one <username>.jsonl per annotator)")
+            raise InputError(
+                f"{name}: an export with 'Share annotations across all users' on "
+                "holds every label without saying who gave it; export again with "
+                "that option off (one <username>.jsonl per annotator)"
+            )
         for line, rec in records:
             if "annotations" in rec and "label" not in rec:  # doccano 1.x
                 for a in rec["annotations"] or ():
@@ -109,16 +116,30 @@ def read_doccano(path: str | os.PathLike[str], *, question: str | None = None,
     if not items:
         raise EmptyInputError(f"{path}: no labeled documents")
     summary.question = pick_question(["label"], set(), question, path)
-    df = pd.DataFrame({"item": items, "annotator": users,
-                       "label": pd.Series(labels, dtype=object), "status": "ok",
-                       "pos": np.arange(len(items))})
+    df = pd.DataFrame(
+        {
+            "item": items,
+            "annotator": users,
+            "label": pd.Series(labels, dtype=object),
+            "status": "ok",
+            "pos": np.arange(len(items)),
+        }
+    )
     try:
-        ann = finish(df, summary, where=listed_where(where_of), keep_skipped=keep_skipped,
-                     classes=classes, multi_label=multi_label)
+        ann = finish(
+            df,
+            summary,
+            where=listed_where(where_of),
+            keep_skipped=keep_skipped,
+            classes=classes,
+            multi_label=multi_label,
+        )
     except MultiChoiceError as exc:
-        raise MultiChoiceError(f"{exc}. A doccano file with several labels per document is a "
-                               "multi-label project (read it with multi_label=True, CLI "
-                               "--multi-label), or an export with 'Share annotations "
-                               "across all users' on (all.jsonl), which loses who gave each "
-                               "label; export with that option off") from exc
+        raise MultiChoiceError(
+            f"{exc}. A doccano file with several labels per document is a "
+            "multi-label project (read it with multi_label=True, CLI "
+            "--multi-label), or an export with 'Share annotations "
+            "across all users' on (all.jsonl), which loses who gave each "
+            "label; export with that option off"
+        ) from exc
     return ann, summary

@@ -33,8 +33,18 @@ from .tables import inner_suffix, read_table
 __all__ = ["read_label_studio"]
 
 #: Keys JSON-MIN / CSV add beside the task data and the control-tag answers.
-_MIN_KEYS = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at",
-                       "lead_time", "agreement", "history"})
+_MIN_KEYS = frozenset(
+    {
+        "id",
+        "annotator",
+        "annotation_id",
+        "created_at",
+        "updated_at",
+        "lead_time",
+        "agreement",
+        "history",
+    }
+)
 
 
 def _user(completed_by: Any) -> Any:
@@ -44,9 +54,14 @@ def _user(completed_by: Any) -> Any:
     return completed_by
 
 
-def read_label_studio(path: str | os.PathLike[str], *, question: str | None = None,
-                      keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-                      multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
+def read_label_studio(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     """Read a Label Studio export: JSON, JSON-MIN, CSV or TSV.
 
     Parameters
@@ -77,8 +92,14 @@ def read_label_studio(path: str | os.PathLike[str], *, question: str | None = No
     check_file(path)
     ext = inner_suffix(path)[0]
     if ext in (".csv", ".tsv", ".tab", ".txt"):
-        return _read_table(path, "\t" if ext in (".tsv", ".tab") else None, question,
-                           keep_skipped, classes, multi_label)
+        return _read_table(
+            path,
+            "\t" if ext in (".tsv", ".tab") else None,
+            question,
+            keep_skipped,
+            classes,
+            multi_label,
+        )
     tasks = iter_json_array(path)
     first = next(tasks, None)
     if first is None:
@@ -106,9 +127,13 @@ class _Codes(dict):
 _STATUS = ("ok", "cancelled", "draft")
 
 
-def _read_json(path: str, question: str | None, keep_skipped: bool,
-               classes: Sequence[Any] | None, multi_label: bool = False
-               ) -> tuple[Annotations, ReadSummary]:
+def _read_json(
+    path: str,
+    question: str | None,
+    keep_skipped: bool,
+    classes: Sequence[Any] | None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     # Flat memory: per annotation only small codes go into typed arrays; user ids,
     # answers and questions are stored once each (_Codes), timestamps are parsed
     # in blocks, and the JSON is streamed task by task.
@@ -152,11 +177,13 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
                     col.extend([-1] * (n + 1 - len(col)))
                     chosen = value["choices"]
                     if not isinstance(chosen, list) or not all(
-                            isinstance(c, (str, int, float)) for c in chosen):
+                        isinstance(c, (str, int, float)) for c in chosen
+                    ):
                         raise InputError(
                             f"{path}: task {tid!r} annotation {a.get('id')!r}: 'choices' of "
                             f"{q!r} is {json.dumps(chosen)[:60]}, not a list of class names "
-                            "(nested one level too deep?); fix the export")
+                            "(nested one level too deep?); fix the export"
+                        )
                     col[n] = answers.code(tuple(chosen))
         if len(pending) >= 1 << 16:
             stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
@@ -176,18 +203,32 @@ def _read_json(path: str, question: str | None, keep_skipped: bool,
     codes[: len(col)] = col
     label = np.where(codes >= 0, vocab[np.maximum(codes, 0)] if len(vocab) else None, None)
     user_codes = np.frombuffer(user, dtype=np.int32)
-    df = pd.DataFrame({"item": items, "annotator": users.values_array()[user_codes],
-                       "label": label, "status": np.asarray(_STATUS)[np.frombuffer(status,
-                                                                                  np.int8)],
-                       "pos": np.arange(len(items)),
-                       "seconds": np.frombuffer(seconds, dtype=np.float64),
-                       "timestamp": pd.DatetimeIndex(np.concatenate(stamps)).tz_localize("UTC")})
+    df = pd.DataFrame(
+        {
+            "item": items,
+            "annotator": users.values_array()[user_codes],
+            "label": label,
+            "status": np.asarray(_STATUS)[np.frombuffer(status, np.int8)],
+            "pos": np.arange(len(items)),
+            "seconds": np.frombuffer(seconds, dtype=np.float64),
+            "timestamp": pd.DatetimeIndex(np.concatenate(stamps)).tz_localize("UTC"),
+        }
+    )
     is_gold = np.frombuffer(truth, np.int8).astype(bool) & (codes >= 0)
-    gold = {items[i]: (vocab[codes[i]][0] if len(vocab[codes[i]]) == 1 else None)
-            for i in np.flatnonzero(is_gold)}
+    gold = {
+        items[i]: (vocab[codes[i]][0] if len(vocab[codes[i]]) == 1 else None)
+        for i in np.flatnonzero(is_gold)
+    }
     where = _annotation_where(path, items, ann_ids)
-    ann = finish(df, summary, where=where, keep_skipped=keep_skipped, classes=classes, gold=gold,
-                 multi_label=multi_label)
+    ann = finish(
+        df,
+        summary,
+        where=where,
+        keep_skipped=keep_skipped,
+        classes=classes,
+        gold=gold,
+        multi_label=multi_label,
+    )
     return ann, summary
 
 
@@ -196,6 +237,7 @@ def _annotation_where(path: str, items: list[Any], ann_ids: list[Any]) -> Any:
         shown = [f"task {items[int(p)]!r} annotation {ann_ids[int(p)]!r}" for p in pos[:5]]
         extra = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
         return f"{path}: {', '.join(shown)}{extra}"
+
     return where
 
 
@@ -211,9 +253,13 @@ def _choices(value: Any) -> Any:
     return value
 
 
-def _read_min(path: str, question: str | None, keep_skipped: bool,
-              classes: Sequence[Any] | None, multi_label: bool = False
-              ) -> tuple[Annotations, ReadSummary]:
+def _read_min(
+    path: str,
+    question: str | None,
+    keep_skipped: bool,
+    classes: Sequence[Any] | None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     records = list(iter_json_array(path))
     # The converter writes task data keys, then "id", then one key per control tag,
     # then "annotator", ... so the keys between "id" and "annotator" are the answers.
@@ -221,36 +267,56 @@ def _read_min(path: str, question: str | None, keep_skipped: bool,
     for rec in records:
         keys = list(rec)
         if "id" in keys and "annotator" in keys:
-            found.extend(k for k in keys[keys.index("id") + 1: keys.index("annotator")]
-                         if k not in _MIN_KEYS)
+            found.extend(
+                k
+                for k in keys[keys.index("id") + 1 : keys.index("annotator")]
+                if k not in _MIN_KEYS
+            )
     found = list(dict.fromkeys(found))
     multi = {k for rec in records for k in found if isinstance(rec.get(k), dict)}
     summary = ReadSummary(path, "label_studio", questions=tuple(found))
     summary.question = pick_question(found, multi, question, path, multi_label)
-    df = pd.DataFrame({
-        "item": [r.get("id") for r in records],
-        "annotator": [r.get("annotator") for r in records],
-        "label": [_choices(r.get(summary.question)) for r in records],
-        "status": "ok", "pos": np.arange(len(records)),
-        "seconds": to_seconds([r.get("lead_time") for r in records]),
-        "timestamp": to_utc([r.get("created_at") for r in records])})
+    df = pd.DataFrame(
+        {
+            "item": [r.get("id") for r in records],
+            "annotator": [r.get("annotator") for r in records],
+            "label": [_choices(r.get(summary.question)) for r in records],
+            "status": "ok",
+            "pos": np.arange(len(records)),
+            "seconds": to_seconds([r.get("lead_time") for r in records]),
+            "timestamp": to_utc([r.get("created_at") for r in records]),
+        }
+    )
     ids = [r.get("annotation_id") for r in records]
-    ann = finish(df, summary, where=records_where(path, ids), keep_skipped=keep_skipped,
-                 classes=classes, multi_label=multi_label)
+    ann = finish(
+        df,
+        summary,
+        where=records_where(path, ids),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        multi_label=multi_label,
+    )
     return ann, summary
 
 
-def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: bool,
-                classes: Sequence[Any] | None, multi_label: bool = False
-                ) -> tuple[Annotations, ReadSummary]:
+def _read_table(
+    path: str,
+    sep: str | None,
+    question: str | None,
+    keep_skipped: bool,
+    classes: Sequence[Any] | None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     try:
         raw = read_table(path, numbers=False)
     except EmptyInputError:
         raise
     for col in ("id", "annotator"):
         if col not in raw.columns:
-            raise InputError(f"{path}: no {col!r} column; is this a Label Studio CSV export? "
-                             f"Columns are {list(raw.columns)[:12]}")
+            raise InputError(
+                f"{path}: no {col!r} column; is this a Label Studio CSV export? "
+                f"Columns are {list(raw.columns)[:12]}"
+            )
     summary = ReadSummary(path, "label_studio")
     cand = [c for c in raw.columns if c not in _MIN_KEYS]
     if question is None and len(raw):
@@ -258,19 +324,36 @@ def _read_table(path: str, sep: str | None, question: str | None, keep_skipped: 
         # within a task, an answer column differs between annotators somewhere.
         varying = raw.groupby("id")[cand].nunique(dropna=False).max() > 1
         cand = [c for c in cand if varying[c]] or cand
-    multi = {c for c in cand if raw[c].dtype.kind not in "iufb"
-             and raw[c].astype(str).str.startswith('{"choices"').any()}
+    multi = {
+        c
+        for c in cand
+        if raw[c].dtype.kind not in "iufb" and raw[c].astype(str).str.startswith('{"choices"').any()
+    }
     summary.questions = tuple(cand)
     summary.question = pick_question(cand, multi, question, path, multi_label)
     lab = raw[summary.question]
     if summary.question in multi:
         lab = lab.map(_choices)
-    df = pd.DataFrame({"item": raw["id"], "annotator": raw["annotator"], "label": lab,
-                       "status": "ok", "pos": np.arange(len(raw))})
+    df = pd.DataFrame(
+        {
+            "item": raw["id"],
+            "annotator": raw["annotator"],
+            "label": lab,
+            "status": "ok",
+            "pos": np.arange(len(raw)),
+        }
+    )
     if "lead_time" in raw:
         df["seconds"] = to_seconds(raw["lead_time"])
     if "created_at" in raw:
         df["timestamp"] = to_utc(raw["created_at"])
-    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
-                 classes=classes, lists=summary.question in multi, multi_label=multi_label)
+    ann = finish(
+        df,
+        summary,
+        where=lines_where(path, 2),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        lists=summary.question in multi,
+        multi_label=multi_label,
+    )
     return ann, summary

@@ -29,9 +29,13 @@ def _answer(c: dict[str, Any]) -> Any:
     return None
 
 
-def read_labelbox(path: str | os.PathLike[str], *, question: str | None = None,
-                  keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                  ) -> tuple[Annotations, ReadSummary]:
+def read_labelbox(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+) -> tuple[Annotations, ReadSummary]:
     """Read a Labelbox Export v2 NDJSON file (global classifications).
 
     Parameters
@@ -77,8 +81,16 @@ def read_labelbox(path: str | os.PathLike[str], *, question: str | None = None,
                     answers[key] = _answer(c)
                     if "checklist_answers" in c:
                         multi.add(key)
-                rows.append((item, details.get("created_by"), answers,
-                             perf.get("seconds_to_create"), details.get("created_at"), n))
+                rows.append(
+                    (
+                        item,
+                        details.get("created_by"),
+                        answers,
+                        perf.get("seconds_to_create"),
+                        details.get("created_at"),
+                        n,
+                    )
+                )
     if not rows:
         raise EmptyInputError(f"{path}: no labels in the export")
     found = list(dict.fromkeys(k for r in rows for k in r[2]))
@@ -88,11 +100,18 @@ def read_labelbox(path: str | os.PathLike[str], *, question: str | None = None,
     q = summary.question = pick_question(found, multi, question, path)
     if len(n_projects) > 1:
         summary.notes.append(f"labels from {len(n_projects)} projects read together")
-    df = pd.DataFrame({"item": [r[0] for r in rows], "annotator": [r[1] for r in rows],
-                       "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
-                       "status": "ok", "pos": np.asarray([r[5] for r in rows]) - 1,
-                       "seconds": to_seconds([r[3] for r in rows]),
-                       "timestamp": to_utc([r[4] for r in rows])})
-    ann = finish(df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped,
-                 classes=classes)
+    df = pd.DataFrame(
+        {
+            "item": [r[0] for r in rows],
+            "annotator": [r[1] for r in rows],
+            "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
+            "status": "ok",
+            "pos": np.asarray([r[5] for r in rows]) - 1,
+            "seconds": to_seconds([r[3] for r in rows]),
+            "timestamp": to_utc([r[4] for r in rows]),
+        }
+    )
+    ann = finish(
+        df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped, classes=classes
+    )
     return ann, summary

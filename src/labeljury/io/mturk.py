@@ -38,8 +38,21 @@ __all__ = ["parse_mturk_time", "read_mturk"]
 
 # US time-zone abbreviations MTurk writes (the CSV uses the requester's locale,
 # in practice Pacific time); hours east of UTC.
-_TZ = {"UTC": 0, "GMT": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6, "CDT": -5,
-       "EST": -5, "EDT": -4, "AKST": -9, "AKDT": -8, "HST": -10}
+_TZ = {
+    "UTC": 0,
+    "GMT": 0,
+    "PST": -8,
+    "PDT": -7,
+    "MST": -7,
+    "MDT": -6,
+    "CST": -6,
+    "CDT": -5,
+    "EST": -5,
+    "EDT": -4,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+}
 
 
 def parse_mturk_time(values: Any) -> pd.Series:
@@ -52,8 +65,7 @@ def parse_mturk_time(values: Any) -> pd.Series:
     """
     s = pd.Series(values, dtype=object).astype(str)
     parts = s.str.extract(r"^\w{3} (\w{3} +\d{1,2} \d{2}:\d{2}:\d{2}) (\w+) (\d{4})$")
-    naive = pd.to_datetime(parts[0] + " " + parts[2], format="%b %d %H:%M:%S %Y",
-                           errors="coerce")
+    naive = pd.to_datetime(parts[0] + " " + parts[2], format="%b %d %H:%M:%S %Y", errors="coerce")
     offset = parts[1].map(_TZ).astype(float)
     utc = naive - pd.to_timedelta(offset, unit="h")
     return utc.dt.tz_localize("UTC")
@@ -65,7 +77,7 @@ def _questions(cols: list[str]) -> dict[str, tuple[str, list[str]]]:
     for c in cols:
         if not c.startswith("Answer."):
             continue
-        rest = c[len("Answer."):]
+        rest = c[len("Answer.") :]
         if rest == "taskAnswers":
             out.setdefault("\0json", ("json", [c]))
         elif "." not in rest:
@@ -79,9 +91,13 @@ def _questions(cols: list[str]) -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
-               keep_skipped: bool = False, classes: Sequence[Any] | None = None
-               ) -> tuple[Annotations, ReadSummary]:
+def read_mturk(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+) -> tuple[Annotations, ReadSummary]:
     """Read an MTurk batch results CSV.
 
     Parameters
@@ -115,8 +131,9 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
         raise EmptyInputError(f"{path}: the file is empty") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path}: cannot read the header as CSV ({exc})") from exc
-    if len(set(cols)) < len(cols) or any(re.search(r"\.\d+$", c) and c.rsplit(".", 1)[0]
-                                          in cols for c in cols):
+    if len(set(cols)) < len(cols) or any(
+        re.search(r"\.\d+$", c) and c.rsplit(".", 1)[0] in cols for c in cols
+    ):
         raise InputError(f"{path}: column names repeat in the header; rename them")
     for need in ("HITId", "WorkerId"):
         if need not in cols:
@@ -132,16 +149,23 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
         # categorical columns: each distinct id, answer or time text is stored once
         # ids as text ("007" stays "007"); the rest categorical: each distinct id, answer
         # or time text is stored once
-        raw = pd.read_csv(io.StringIO(text), usecols=use, keep_default_na=False, na_values=[""],
-                          dtype={c: (str if c in inputs else "category") for c in use
-                                 if c != "WorkTimeInSeconds"})
+        raw = pd.read_csv(
+            io.StringIO(text),
+            usecols=use,
+            keep_default_na=False,
+            na_values=[""],
+            dtype={
+                c: (str if c in inputs else "category") for c in use if c != "WorkTimeInSeconds"
+            },
+        )
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
     if not len(raw):
         raise EmptyInputError(f"{path}: no assignments (header only)")
     # an Answer.* column nobody filled in is not a question (MTurk adds empty ones)
-    specs = {q: v for q, v in specs.items()
-             if q == "\0json" or bool(raw[v[1]].notna().to_numpy().any())}
+    specs = {
+        q: v for q, v in specs.items() if q == "\0json" or bool(raw[v[1]].notna().to_numpy().any())
+    }
     if not specs:
         raise EmptyInputError(f"{path}: every 'Answer.*' column is empty")
 
@@ -171,36 +195,60 @@ def read_mturk(path: str | os.PathLike[str], *, question: str | None = None,
         if kind in ("plain", "label"):
             label = raw[qcols[0]]
         elif kind == "labels":
-            label = raw[qcols[0]].map(lambda c: json.loads(c) if isinstance(c, str)
-                                      and c.startswith("[") else c)
+            label = raw[qcols[0]].map(
+                lambda c: json.loads(c) if isinstance(c, str) and c.startswith("[") else c
+            )
             lists = True
         else:  # boolean option columns: the one true option is the class
             opts = [c.rsplit(".", 1)[1] for c in qcols]
             on = raw[qcols].apply(lambda s: s.astype(str).str.lower().isin(["true", "1", "on"]))
             on = on.to_numpy()
             n_on = on.sum(axis=1)
-            label = pd.Series(np.where(n_on == 1, np.asarray(opts, dtype=object)[on.argmax(1)],
-                                       None), dtype=object)
+            label = pd.Series(
+                np.where(n_on == 1, np.asarray(opts, dtype=object)[on.argmax(1)], None),
+                dtype=object,
+            )
             several = np.flatnonzero(n_on > 1)
             if several.size:  # hand the lists to finish() so it names the rows
-                label[several] = [[o for o, b in zip(opts, on[r], strict=True) if b]
-                                  for r in several]
+                label[several] = [
+                    [o for o, b in zip(opts, on[r], strict=True) if b] for r in several
+                ]
                 lists = True
     else:
         vals = np.array([a.get(q) for a in json_vals] + [None], dtype=object)
         label = pd.Series(vals[json_codes], dtype=object)  # code -1 (empty cell) -> None
         lists = q in multi
-    status = np.where(raw.get("AssignmentStatus", pd.Series("", index=raw.index))
-                      .astype(str).str.lower().to_numpy() == "rejected", "rejected", "ok")
+    status = np.where(
+        raw.get("AssignmentStatus", pd.Series("", index=raw.index))
+        .astype(str)
+        .str.lower()
+        .to_numpy()
+        == "rejected",
+        "rejected",
+        "ok",
+    )
     item_col = id_column(raw, inputs, "HITId")
-    df = pd.DataFrame({"item": raw[item_col], "annotator": raw["WorkerId"],
-                       "label": label.to_numpy(), "status": status, "pos": np.arange(len(raw))})
+    df = pd.DataFrame(
+        {
+            "item": raw[item_col],
+            "annotator": raw["WorkerId"],
+            "label": label.to_numpy(),
+            "status": status,
+            "pos": np.arange(len(raw)),
+        }
+    )
     if "WorkTimeInSeconds" in raw:
         df["seconds"] = to_seconds(raw["WorkTimeInSeconds"])
     if "SubmitTime" in raw:
         df["timestamp"] = parse_mturk_time(raw["SubmitTime"])
     if item_col != "HITId":
         summary.notes.append(f"item ids from {item_col} (one per HITId)")
-    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
-                 classes=classes, lists=lists)
+    ann = finish(
+        df,
+        summary,
+        where=lines_where(path, 2),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        lists=lists,
+    )
     return ann, summary

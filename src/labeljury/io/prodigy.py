@@ -25,8 +25,7 @@ def _strip_dataset(ids: list[Any]) -> list[Any]:
         return ids
     prefix = min(strs)
     last = max(strs)
-    n = next((k for k, (a, b) in enumerate(zip(prefix, last, strict=False)) if a != b),
-             len(prefix))
+    n = next((k for k, (a, b) in enumerate(zip(prefix, last, strict=False)) if a != b), len(prefix))
     prefix = prefix[:n]
     cut = prefix.rfind("-") + 1
     if cut <= 0 or any(len(s) <= cut for s in strs):
@@ -34,9 +33,14 @@ def _strip_dataset(ids: list[Any]) -> list[Any]:
     return [s[cut:] for s in strs]
 
 
-def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
-                 keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-                 multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
+def read_prodigy(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     """Read a Prodigy ``db-out`` JSONL file.
 
     Parameters
@@ -74,7 +78,8 @@ def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
     for n, rec in read_jsonl(path):
         answer = rec.get("answer")
         binary = rec.get("_view_id") == "classification" or (
-            "label" in rec and "options" not in rec)
+            "label" in rec and "options" not in rec
+        )
         if binary:
             q = str(rec.get("label"))
             lab: Any = answer if answer in ("accept", "reject") else None
@@ -99,11 +104,22 @@ def read_prodigy(path: str | os.PathLike[str], *, question: str | None = None,
     sel = np.asarray(qs, dtype=object) == summary.question
     users = np.asarray(users, dtype=object)
     users[sel] = _strip_dataset(users[sel].tolist())
-    df = pd.DataFrame({"item": items, "annotator": users,
-                       "label": pd.Series(labels, dtype=object), "status": status,
-                       "pos": np.asarray(lines) - 1,
-                       "timestamp": pd.to_datetime(pd.Series(stamps, dtype=float), unit="s",
-                                                   utc=True)})[sel]
-    ann = finish(df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped,
-                 classes=classes, multi_label=multi_label)
+    df = pd.DataFrame(
+        {
+            "item": items,
+            "annotator": users,
+            "label": pd.Series(labels, dtype=object),
+            "status": status,
+            "pos": np.asarray(lines) - 1,
+            "timestamp": pd.to_datetime(pd.Series(stamps, dtype=float), unit="s", utc=True),
+        }
+    )[sel]
+    ann = finish(
+        df,
+        summary,
+        where=lines_where(path, 1),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        multi_label=multi_label,
+    )
     return ann, summary

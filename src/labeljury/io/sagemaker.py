@@ -37,8 +37,11 @@ __all__ = ["read_sagemaker"]
 def _response_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    if root.name == "worker-response" or root.name.startswith("iteration-") \
-            or root.parent.name.startswith("iteration-"):
+    if (
+        root.name == "worker-response"
+        or root.name.startswith("iteration-")
+        or root.parent.name.startswith("iteration-")
+    ):
         base = root
     else:
         base = root / "annotations" / "worker-response"
@@ -50,14 +53,20 @@ def _response_files(root: Path) -> list[Path]:
 def _request_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    hits = sorted(p for p in root.rglob("*.json")
-                  if "consolidation-request" in p.parts and p.is_file())
+    hits = sorted(
+        p for p in root.rglob("*.json") if "consolidation-request" in p.parts and p.is_file()
+    )
     return hits
 
 
-def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
-                   keep_skipped: bool = False, classes: Sequence[Any] | None = None,
-                   multi_label: bool = False) -> tuple[Annotations, ReadSummary]:
+def read_sagemaker(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+    multi_label: bool = False,
+) -> tuple[Annotations, ReadSummary]:
     """Read SageMaker Ground Truth per-worker annotations.
 
     Parameters
@@ -98,8 +107,15 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
             obj = f.parent.name if not root.is_file() or f.parent.name.isdigit() else f.stem
             item: Any = int(obj) if obj.isdigit() else obj
             for k, a in enumerate(answers):
-                rows.append((item, a.get("workerId"), crowd_answers(a.get("answerContent")),
-                             a.get("timeSpentInSeconds"), a.get("submissionTime")))
+                rows.append(
+                    (
+                        item,
+                        a.get("workerId"),
+                        crowd_answers(a.get("answerContent")),
+                        a.get("timeSpentInSeconds"),
+                        a.get("submissionTime"),
+                    )
+                )
                 where_of.append(f"{f} answer {k}")
     else:
         for f in _request_files(root):
@@ -114,13 +130,16 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
                     try:
                         ans = json.loads(content) if isinstance(content, str) else content
                     except json.JSONDecodeError as exc:
-                        raise InputError(f"{f}: object {oid} annotation {k}: content is not "
-                                         f"JSON ({exc})") from exc
+                        raise InputError(
+                            f"{f}: object {oid} annotation {k}: content is not JSON ({exc})"
+                        ) from exc
                     rows.append((item, a.get("workerId"), crowd_answers(ans), None, None))
                     where_of.append(f"{f} object {oid} annotation {k}")
     if not rows:
-        raise EmptyInputError(f"{path}: no worker responses or consolidation requests found "
-                              "(expected annotations/worker-response/iteration-*/<index>/*.json)")
+        raise EmptyInputError(
+            f"{path}: no worker responses or consolidation requests found "
+            "(expected annotations/worker-response/iteration-*/<index>/*.json)"
+        )
     found: list[str] = []
     multi: set[str] = set()
     for r in rows:
@@ -128,15 +147,27 @@ def read_sagemaker(path: str | os.PathLike[str], *, question: str | None = None,
         multi.update(k for k, v in r[2].items() if isinstance(v, list) and len(v) > 1)
     summary = ReadSummary(path, "sagemaker", questions=tuple(found))
     q = summary.question = pick_question(found, multi, question, path, multi_label)
-    df = pd.DataFrame({"item": [r[0] for r in rows], "annotator": [r[1] for r in rows],
-                       "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
-                       "status": "ok", "pos": np.arange(len(rows)),
-                       "seconds": to_seconds([r[3] for r in rows]),
-                       "timestamp": to_utc([r[4] for r in rows])})
+    df = pd.DataFrame(
+        {
+            "item": [r[0] for r in rows],
+            "annotator": [r[1] for r in rows],
+            "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
+            "status": "ok",
+            "pos": np.arange(len(rows)),
+            "seconds": to_seconds([r[3] for r in rows]),
+            "timestamp": to_utc([r[4] for r in rows]),
+        }
+    )
     if df["seconds"].isna().all():
         df = df.drop(columns=["seconds", "timestamp"])
-    ann = finish(df, summary, where=listed_where(where_of), keep_skipped=keep_skipped,
-                 classes=classes, multi_label=multi_label)
+    ann = finish(
+        df,
+        summary,
+        where=listed_where(where_of),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        multi_label=multi_label,
+    )
     return ann, summary
 
 

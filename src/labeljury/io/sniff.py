@@ -15,8 +15,7 @@ from ..errors import EmptyInputError, InputError
 __all__ = ["sniff"]
 
 _HEAD = 1 << 16
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson",
-                  ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
 def _head(path: Path) -> str:
@@ -31,14 +30,19 @@ def _head(path: Path) -> str:
 
 
 def _sniff_dir(path: Path) -> str:
-    if (path / "annotations").is_dir() or path.name in ("worker-response",
-                                                       "consolidation-request") \
-            or path.name.startswith("iteration-") or "worker-response" in path.parts:
+    if (
+        (path / "annotations").is_dir()
+        or path.name in ("worker-response", "consolidation-request")
+        or path.name.startswith("iteration-")
+        or "worker-response" in path.parts
+    ):
         return "sagemaker"
     if any(path.glob("*.jsonl")):
         return "doccano"
-    raise InputError(f"{path}: cannot tell the export format of this folder; pass format=... "
-                     "(a SageMaker Ground Truth job folder or a doccano export folder)")
+    raise InputError(
+        f"{path}: cannot tell the export format of this folder; pass format=... "
+        "(a SageMaker Ground Truth job folder or a doccano export folder)"
+    )
 
 
 def sniff(path: str | os.PathLike[str]) -> str:
@@ -83,8 +87,10 @@ def sniff(path: str | os.PathLike[str]) -> str:
         try:
             names = pq.read_schema(p).names
         except Exception as exc:  # pyarrow's ArrowInvalid / OSError for a corrupt file
-            raise InputError(f"{p}: cannot read as Parquet ({type(exc).__name__}); is the file "
-                             "complete and really Parquet?") from exc
+            raise InputError(
+                f"{p}: cannot read as Parquet ({type(exc).__name__}); is the file "
+                "complete and really Parquet?"
+            ) from exc
         if any(n.endswith(".responses") for n in names):
             return "argilla"
         return "table"
@@ -115,12 +121,16 @@ def sniff(path: str | os.PathLike[str]) -> str:
     if '"annotator"' in head and '"annotation_id"' in head:
         return "label_studio"
     if '-metadata"' in head and ('"source"' in head or '"source-ref"' in head):
-        raise InputError(f"{p}: a Ground Truth output manifest holds only the consolidated "
-                         "label, not each worker's; read the job folder (annotations/"
-                         "worker-response) instead")
+        raise InputError(
+            f"{p}: a Ground Truth output manifest holds only the consolidated "
+            "label, not each worker's; read the job folder (annotations/"
+            "worker-response) instead"
+        )
     if ext in (".jsonl", ".ndjson") and ('"label"' in head or '"labels"' in head):
         return "doccano"
     if ext in (".jsonl", ".ndjson", ".json"):
         return "table"
-    raise InputError(f"{p}: cannot tell the export format; pass format=... (one of the names "
-                     "in labeljury.io.FORMATS)")
+    raise InputError(
+        f"{p}: cannot tell the export format; pass format=... (one of the names "
+        "in labeljury.io.FORMATS)"
+    )

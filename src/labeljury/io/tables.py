@@ -40,19 +40,56 @@ from ..errors import EmptyInputError, InputError, InputWarning, preview
 
 __all__ = ["inner_suffix", "open_text", "read_bytes", "read_table"]
 
-COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd",
-                ".xz": "xz", ".zip": "zip"}
-TABLE_KINDS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".parquet": "parquet",
-               ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+COMPRESSIONS = {
+    ".gz": "gzip",
+    ".gzip": "gzip",
+    ".bz2": "bz2",
+    ".zst": "zstd",
+    ".zstd": "zstd",
+    ".xz": "xz",
+    ".zip": "zip",
+}
+TABLE_KINDS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
 #: Cells read as missing in a numeric column (pandas' defaults, as written by most tools).
-NA_TEXT = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null", "NULL",
-                     "None", "<NA>", "#N/A", "#NA", "-1.#IND", "1.#QNAN"})
+NA_TEXT = frozenset(
+    {
+        "",
+        "NA",
+        "N/A",
+        "n/a",
+        "NaN",
+        "nan",
+        "-NaN",
+        "-nan",
+        "null",
+        "NULL",
+        "None",
+        "<NA>",
+        "#N/A",
+        "#NA",
+        "-1.#IND",
+        "1.#QNAN",
+    }
+)
 _DELIMS = (",", "\t", ";", "|")
 _DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 # a column named like an id keeps its text even when every cell looks like a number
-_ID_NAME = re.compile(r"(^|[_\s.:-])(id|ids|key|uuid|item|task|example|sample|annotator|worker|"
-                      r"user|rater|labell?er|performer|judge|coder|question|object|image)$|"
-                      r"(?-i:[a-z]I[dD]s?$)", re.IGNORECASE)
+_ID_NAME = re.compile(
+    r"(^|[_\s.:-])(id|ids|key|uuid|item|task|example|sample|annotator|worker|"
+    r"user|rater|labell?er|performer|judge|coder|question|object|image)$|"
+    r"(?-i:[a-z]I[dD]s?$)",
+    re.IGNORECASE,
+)
 
 
 def _where_path(path: str | os.PathLike[str]) -> str:
@@ -80,8 +117,10 @@ def _zip_member(path: str) -> tuple[zipfile.ZipFile, str]:
     names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
     if len(names) != 1:
         zf.close()
-        raise InputError(f"{path}: a .zip must hold exactly one file to be read as a table, it "
-                         f"holds {len(names)} ({preview(names)}); unzip it and name the file")
+        raise InputError(
+            f"{path}: a .zip must hold exactly one file to be read as a table, it "
+            f"holds {len(names)} ({preview(names)}); unzip it and name the file"
+        )
     return zf, names[0]
 
 
@@ -94,9 +133,14 @@ def _check_exists(path: str) -> None:
         raise EmptyInputError(f"{path}: the file is empty")
 
 
-_DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error,
-                                                         lzma.LZMAError, zipfile.BadZipFile,
-                                                         ValueError)
+_DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+    ValueError,
+)
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -126,20 +170,27 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     except InputError:
         raise
     except ImportError as exc:
-        raise InputError(f"{path}: reading .zst files needs the 'zstandard' package "
-                         "(pip install zstandard)") from exc
+        raise InputError(
+            f"{path}: reading .zst files needs the 'zstandard' package (pip install zstandard)"
+        ) from exc
     except _DECOMPRESS_ERRORS as exc:
-        raise InputError(f"{path}: cannot read it as a {comp or 'plain'} file ({exc}); is it "
-                         "truncated or compressed differently than its name says?") from exc
+        raise InputError(
+            f"{path}: cannot read it as a {comp or 'plain'} file ({exc}); is it "
+            "truncated or compressed differently than its name says?"
+        ) from exc
     except Exception as exc:  # zstandard.ZstdError and friends
         raise InputError(f"{path}: cannot decompress ({type(exc).__name__}: {exc})") from exc
 
 
 def _encoding(head: bytes) -> tuple[str, int]:
     """The text encoding of a file from its first bytes, and the BOM length to skip."""
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-                     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if head.startswith(bom):
             return enc, len(bom)
     sample = head[:4096]
@@ -160,10 +211,12 @@ def decode(raw: bytes, source: str) -> str:
     try:
         return raw[skip:].decode(enc)
     except UnicodeDecodeError as exc:
-        line = raw[skip:skip + exc.start].count(b"\n") + 1
-        raise InputError(f"{source} line {line}: not {enc.upper()} text (byte "
-                         f"{raw[skip + exc.start]:#04x} at offset {skip + exc.start}); save the "
-                         "file as UTF-8 and read it again") from exc
+        line = raw[skip : skip + exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{source} line {line}: not {enc.upper()} text (byte "
+            f"{raw[skip + exc.start]:#04x} at offset {skip + exc.start}); save the "
+            "file as UTF-8 and read it again"
+        ) from exc
 
 
 def open_text(path: str | os.PathLike[str]) -> IO[str]:
@@ -196,9 +249,13 @@ def _sniff_delimiter(header: str, expected: str | None, source: str) -> str:
     if not counts[found]:
         return expected or ","  # one column
     if expected is not None:
-        warnings.warn(f"{source}: the header line holds no {_DELIM_NAMES[expected]} but "
-                      f"{counts[found]} {_DELIM_NAMES[found]}(s); reading it as "
-                      f"{_DELIM_NAMES[found]}-separated", InputWarning, stacklevel=4)
+        warnings.warn(
+            f"{source}: the header line holds no {_DELIM_NAMES[expected]} but "
+            f"{counts[found]} {_DELIM_NAMES[found]}(s); reading it as "
+            f"{_DELIM_NAMES[found]}-separated",
+            InputWarning,
+            stacklevel=4,
+        )
     return found
 
 
@@ -215,8 +272,10 @@ def _check_columns(columns: list[Any], source: str) -> None:
     for i, c in enumerate(columns):
         key = str(c).strip()
         if key in seen:
-            raise InputError(f"{source}: columns {seen[key] + 1} and {i + 1} are both named "
-                             f"{str(c)!r}; rename one (labeljury never guesses which is meant)")
+            raise InputError(
+                f"{source}: columns {seen[key] + 1} and {i + 1} are both named "
+                f"{str(c)!r}; rename one (labeljury never guesses which is meant)"
+            )
         seen[key] = i
 
 
@@ -232,17 +291,26 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     else:
         sep = kind if len(kind) == 1 else _sniff_delimiter(first, None, source)
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object,
-                          keep_default_na=False, na_filter=False, skip_blank_lines=True,
-                          engine="c")
+        raw = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(f"{source}: the file is empty") from exc
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
-            raise InputError(f"{source} line {m.group(2)}: {m.group(3)} fields where the header "
-                             f"has {m.group(1)}; fix the ragged row (a delimiter inside an "
-                             "unquoted value?)") from exc
+            raise InputError(
+                f"{source} line {m.group(2)}: {m.group(3)} fields where the header "
+                f"has {m.group(1)}; fix the ragged row (a delimiter inside an "
+                "unquoted value?)"
+            ) from exc
         raise InputError(f"{source}: cannot parse as {kind.upper()} ({exc})") from exc
     if raw.shape[0] == 0:
         raise EmptyInputError(f"{source}: the file is empty")
@@ -258,17 +326,21 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
             same &= body.iloc[:, j].to_numpy(dtype=object) == head[j]
         rows = np.flatnonzero(same)
         key = str(head[0]).strip().lstrip("\ufeff")
-        rep = rows[[str(body.iat[r, 0]).strip().lstrip("\ufeff") == key for r in rows]] \
-            if rows.size else rows
+        rep = (
+            rows[[str(body.iat[r, 0]).strip().lstrip("\ufeff") == key for r in rows]]
+            if rows.size
+            else rows
+        )
         if rep.size and len(header) > 1:
-            raise InputError(f"{source} line{'s' if rep.size > 1 else ''} "
-                             f"{preview((rep + 2).tolist())}: the header row repeated inside "
-                             "the data (files concatenated?); remove those lines")
+            raise InputError(
+                f"{source} line{'s' if rep.size > 1 else ''} "
+                f"{preview((rep + 2).tolist())}: the header row repeated inside "
+                "the data (files concatenated?); remove those lines"
+            )
     # empty cells are missing; everything else is the text as written
     body = body.replace("", np.nan).astype(object)
     # a trailing delimiter on every line adds a nameless, empty column: nothing to read
-    blank = [c for i, c in enumerate(body.columns)
-             if c == f"Unnamed: {i}" and body[c].isna().all()]
+    blank = [c for i, c in enumerate(body.columns) if c == f"Unnamed: {i}" and body[c].isna().all()]
     return body.drop(columns=blank) if blank else body
 
 
@@ -288,9 +360,11 @@ def _read_json_records(text: str, kind: str, source: str) -> pd.DataFrame:
     try:
         return _json_records(text, kind, source)
     except _RepeatedKey as exc:
-        raise InputError(f"{source}: an object names the key {exc.args[0]!r} twice; JSON keeps "
-                         "only the last, so one answer would be lost silently. Fix the "
-                         "export") from None
+        raise InputError(
+            f"{source}: an object names the key {exc.args[0]!r} twice; JSON keeps "
+            "only the last, so one answer would be lost silently. Fix the "
+            "export"
+        ) from None
 
 
 def _json_records(text: str, kind: str, source: str) -> pd.DataFrame:
@@ -304,23 +378,26 @@ def _json_records(text: str, kind: str, source: str) -> pd.DataFrame:
             except json.JSONDecodeError as exc:
                 raise InputError(f"{source} line {n}: not valid JSON ({exc.msg})") from exc
             if not isinstance(rec, dict):
-                raise InputError(f"{source} line {n}: a JSON Lines table needs one object per "
-                                 f"line, found a {type(rec).__name__}")
+                raise InputError(
+                    f"{source} line {n}: a JSON Lines table needs one object per "
+                    f"line, found a {type(rec).__name__}"
+                )
             records.append(rec)
     else:
         try:
             doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})"
-                             ) from exc
+            raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
         if isinstance(doc, dict) and all(isinstance(v, list) for v in doc.values()):
             lens = {len(v) for v in doc.values()}
             if len(lens) > 1:
                 raise InputError(f"{source}: columns of different lengths ({sorted(lens)})")
             return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in doc.items()})
         if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-            raise InputError(f"{source}: a JSON table is a list of objects (one per row) or an "
-                             "object of equal-length lists (one per column)")
+            raise InputError(
+                f"{source}: a JSON table is a list of objects (one per row) or an "
+                "object of equal-length lists (one per column)"
+            )
         records = doc
     if not records:
         raise EmptyInputError(f"{source}: no rows")
@@ -338,9 +415,11 @@ def _read_parquet(path: str, raw: bytes | None) -> pd.DataFrame:
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises its own ArrowInvalid / OSError kinds
-        raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}); is the file "
-                         "complete and really Parquet?") from exc
+        raise InputError(
+            f"{path}: cannot read as Parquet ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); is the file "
+            "complete and really Parquet?"
+        ) from exc
 
 
 def to_numbers(df: pd.DataFrame, keep: Any = ()) -> pd.DataFrame:
@@ -393,8 +472,10 @@ def read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.Data
     path = os.fspath(path)
     ext, comp = inner_suffix(path)
     if ext in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers"):
-        raise InputError(f"{path}: spreadsheet files are not read (their cells carry formats "
-                         "that change ids: 007 -> 7); save the sheet as CSV (UTF-8) and pass that")
+        raise InputError(
+            f"{path}: spreadsheet files are not read (their cells carry formats "
+            "that change ids: 007 -> 7); save the sheet as CSV (UTF-8) and pass that"
+        )
     kind = TABLE_KINDS.get(ext, "csv")
     if kind == "parquet":
         _check_exists(path)
@@ -405,8 +486,10 @@ def read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.Data
         raise EmptyInputError(f"{path}: the file is empty")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(f"{path} line {line}: a NUL byte in the text; the file is binary or in "
-                         "an encoding other than UTF-8/UTF-16. Save it as UTF-8 text")
+        raise InputError(
+            f"{path} line {line}: a NUL byte in the text; the file is binary or in "
+            "an encoding other than UTF-8/UTF-16. Save it as UTF-8 text"
+        )
     if kind in ("jsonl", "json"):
         df = _read_json_records(text, kind, path)
         _check_columns(list(df.columns), path)

@@ -17,13 +17,24 @@ from .tables import read_table
 __all__ = ["read_toloka"]
 
 # Download filter words and API words for the same states.
-_STATUS = {"APPROVED": "ok", "SUBMITTED": "ok", "ACCEPTED": "ok", "ACTIVE": "draft",
-           "REJECTED": "rejected", "SKIPPED": "skipped", "EXPIRED": "skipped"}
+_STATUS = {
+    "APPROVED": "ok",
+    "SUBMITTED": "ok",
+    "ACCEPTED": "ok",
+    "ACTIVE": "draft",
+    "REJECTED": "rejected",
+    "SKIPPED": "skipped",
+    "EXPIRED": "skipped",
+}
 
 
-def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
-                keep_skipped: bool = False, classes: Sequence[Any] | None = None
-                ) -> tuple[Annotations, ReadSummary]:
+def read_toloka(
+    path: str | os.PathLike[str],
+    *,
+    question: str | None = None,
+    keep_skipped: bool = False,
+    classes: Sequence[Any] | None = None,
+) -> tuple[Annotations, ReadSummary]:
     """Read a Toloka pool results TSV.
 
     Parameters
@@ -57,7 +68,7 @@ def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
         if need not in raw.columns:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
-    found = [c[len("OUTPUT:"):] for c in raw.columns if c.startswith("OUTPUT:")]
+    found = [c[len("OUTPUT:") :] for c in raw.columns if c.startswith("OUTPUT:")]
     summary = ReadSummary(path, "toloka", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
     words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
@@ -67,9 +78,15 @@ def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
         raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
     inputs = [c for c in raw.columns if c.startswith("INPUT:")]
     item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
-    df = pd.DataFrame({"item": raw[item_col], "annotator": raw["ASSIGNMENT:worker_id"],
-                       "label": raw[f"OUTPUT:{q}"], "status": status,
-                       "pos": np.arange(len(raw))})
+    df = pd.DataFrame(
+        {
+            "item": raw[item_col],
+            "annotator": raw["ASSIGNMENT:worker_id"],
+            "label": raw[f"OUTPUT:{q}"],
+            "status": status,
+            "pos": np.arange(len(raw)),
+        }
+    )
     if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
         start = to_utc(raw["ASSIGNMENT:started"])
         end = to_utc(raw["ASSIGNMENT:submitted"])
@@ -83,6 +100,13 @@ def read_toloka(path: str | os.PathLike[str], *, question: str | None = None,
         gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
     if item_col != "ASSIGNMENT:task_id":
         summary.notes.append(f"item ids from {item_col} (one per task_id)")
-    ann = finish(df, summary, where=lines_where(path, 2), keep_skipped=keep_skipped,
-                 classes=classes, gold=gold, lists=False)
+    ann = finish(
+        df,
+        summary,
+        where=lines_where(path, 2),
+        keep_skipped=keep_skipped,
+        classes=classes,
+        gold=gold,
+        lists=False,
+    )
     return ann, summary

@@ -27,12 +27,15 @@ _NEED = ("item", "consensus_label")
 
 def _check(label_quality: pd.DataFrame, need: Sequence[str] = _NEED) -> None:
     if not isinstance(label_quality, pd.DataFrame):
-        raise InputError(f"expected the label_quality DataFrame, got "
-                         f"{type(label_quality).__name__}")
+        raise InputError(
+            f"expected the label_quality DataFrame, got {type(label_quality).__name__}"
+        )
     missing = [c for c in need if c not in label_quality.columns]
     if missing:
-        raise MissingColumnError(f"label_quality has no column(s) {preview(missing)}; columns are "
-                                 f"{preview(list(label_quality.columns), 10)}")
+        raise MissingColumnError(
+            f"label_quality has no column(s) {preview(missing)}; columns are "
+            f"{preview(list(label_quality.columns), 10)}"
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -73,16 +76,19 @@ def write_table(label_quality: pd.DataFrame, path: str | os.PathLike[str]) -> Pa
     _check(label_quality)
     ext = Path(path).suffix.lower()
     if ext in (".parquet", ".pq"):
+
         def write(tmp: str) -> None:
             df = label_quality.copy()
             df.columns = [str(c) for c in df.columns]
             df.to_parquet(tmp, index=False)
     elif ext in (".csv", ".tsv", ".txt"):
+
         def write(tmp: str) -> None:
             label_quality.to_csv(tmp, index=False, sep="\t" if ext == ".tsv" else ",")
     else:
-        raise InputError(f"{path}: write_table writes .csv, .tsv or .parquet, not {ext or 'no '}"
-                         "extension")
+        raise InputError(
+            f"{path}: write_table writes .csv, .tsv or .parquet, not {ext or 'no '}extension"
+        )
     return atomic_write(path, write)
 
 
@@ -113,10 +119,15 @@ def write_jsonl(label_quality: pd.DataFrame, path: str | os.PathLike[str]) -> Pa
     return atomic_write(path, write)
 
 
-def write_label_studio_predictions(label_quality: pd.DataFrame, path: str | os.PathLike[str],
-                                   *, from_name: str, to_name: str,
-                                   original: str | os.PathLike[str] | None = None,
-                                   model_version: str = "labeljury") -> Path:
+def write_label_studio_predictions(
+    label_quality: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    from_name: str,
+    to_name: str,
+    original: str | os.PathLike[str] | None = None,
+    model_version: str = "labeljury",
+) -> Path:
     """Write Label Studio tasks with the consensus as an importable prediction.
 
     Each task gets ``predictions: [{"model_version", "score", "result": [{"from_name",
@@ -157,15 +168,25 @@ def write_label_studio_predictions(label_quality: pd.DataFrame, path: str | os.P
     0.62
     """
     _check(label_quality)
-    score = (label_quality["consensus_quality_score"]
-             if "consensus_quality_score" in label_quality else None)
+    score = (
+        label_quality["consensus_quality_score"]
+        if "consensus_quality_score" in label_quality
+        else None
+    )
     preds: dict[Any, dict[str, Any]] = {}
     pairs = zip(label_quality["item"], label_quality["consensus_label"], strict=True)
     for k, (item, label) in enumerate(pairs):
         pred: dict[str, Any] = {
             "model_version": model_version,
-            "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
-                        "value": {"choices": [_plain(label)]}}]}
+            "result": [
+                {
+                    "from_name": from_name,
+                    "to_name": to_name,
+                    "type": "choices",
+                    "value": {"choices": [_plain(label)]},
+                }
+            ],
+        }
         if score is not None:
             pred["score"] = _plain(score.iloc[k])
         preds[_plain(item)] = pred
@@ -175,11 +196,14 @@ def write_label_studio_predictions(label_quality: pd.DataFrame, path: str | os.P
         tasks = []
         for t in iter_json_array(os.fspath(original)):
             if t.get("id") in preds:
-                tasks.append({"id": t["id"], "data": t.get("data", {}),
-                              "predictions": [preds.pop(t["id"])]})
+                tasks.append(
+                    {"id": t["id"], "data": t.get("data", {}), "predictions": [preds.pop(t["id"])]}
+                )
         if preds:
-            raise InputError(f"{original}: no task with id(s) {preview(list(preds))} from "
-                             "label_quality; is it the export these labels came from?")
+            raise InputError(
+                f"{original}: no task with id(s) {preview(list(preds))} from "
+                "label_quality; is it the export these labels came from?"
+            )
     else:
         tasks = [{"id": item, "data": {}, "predictions": [p]} for item, p in preds.items()]
 

@@ -23,9 +23,25 @@ from .one_coin import OneCoinDawidSkene
 from .wawa import Wawa
 from .zero_based_skill import ZeroBasedSkill
 
-__all__ = ["GLAD", "KOS", "MACE", "METHODS", "MMSR", "Aggregator", "CrowdLab", "DawidSkene",
-           "GoldMajorityVote", "Jury", "MajorityVote", "OneCoinDawidSkene", "Wawa",
-           "ZeroBasedSkill", "argmax_ties", "get_method", "method_class"]
+__all__ = [
+    "GLAD",
+    "KOS",
+    "MACE",
+    "METHODS",
+    "MMSR",
+    "Aggregator",
+    "CrowdLab",
+    "DawidSkene",
+    "GoldMajorityVote",
+    "Jury",
+    "MajorityVote",
+    "OneCoinDawidSkene",
+    "Wawa",
+    "ZeroBasedSkill",
+    "argmax_ties",
+    "get_method",
+    "method_class",
+]
 
 #: name -> "module:Class"; imported lazily so listing methods costs nothing
 METHODS: dict[str, str] = {
@@ -44,13 +60,22 @@ METHODS: dict[str, str] = {
     "shrunk_dawid_skene": "shrunk_dawid_skene:ShrunkDawidSkene",
 }
 
-_ALIASES = {"mv": "majority_vote", "majority": "majority_vote", "ds": "dawid_skene",
-            "dawidskene": "dawid_skene", "zbs": "zero_based_skill",
-            "zerobasedskill": "zero_based_skill", "one_coin": "one_coin_dawid_skene",
-            "onecoin": "one_coin_dawid_skene", "one_coin_ds": "one_coin_dawid_skene",
-            "onecoindawidskene": "one_coin_dawid_skene", "m_msr": "mmsr",
-            "sds": "shrunk_dawid_skene",
-            "gold_mv": "gold_majority_vote", "goldmajorityvote": "gold_majority_vote"}
+_ALIASES = {
+    "mv": "majority_vote",
+    "majority": "majority_vote",
+    "ds": "dawid_skene",
+    "dawidskene": "dawid_skene",
+    "zbs": "zero_based_skill",
+    "zerobasedskill": "zero_based_skill",
+    "one_coin": "one_coin_dawid_skene",
+    "onecoin": "one_coin_dawid_skene",
+    "one_coin_ds": "one_coin_dawid_skene",
+    "onecoindawidskene": "one_coin_dawid_skene",
+    "m_msr": "mmsr",
+    "sds": "shrunk_dawid_skene",
+    "gold_mv": "gold_majority_vote",
+    "goldmajorityvote": "gold_majority_vote",
+}
 
 
 def _canonical(name: str) -> str:
@@ -68,8 +93,10 @@ def method_class(name: str) -> type[Aggregator]:
     """
     key = _canonical(name)
     if key not in METHODS:
-        raise UnknownMethodError(f"no method named {name!r}; choose one of "
-                                 f"{', '.join(sorted(METHODS))} (see `labeljury methods`)")
+        raise UnknownMethodError(
+            f"no method named {name!r}; choose one of "
+            f"{', '.join(sorted(METHODS))} (see `labeljury methods`)"
+        )
     module, cls = METHODS[key].split(":")
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 

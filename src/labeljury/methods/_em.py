@@ -21,8 +21,14 @@ import numpy as np
 
 from ..errors import ConvergenceWarning
 
-__all__ = ["confusion_counts", "em_loop", "item_label_index", "log_likelihoods", "log_normalize",
-           "one_coin_log_likelihoods"]
+__all__ = [
+    "confusion_counts",
+    "em_loop",
+    "item_label_index",
+    "log_likelihoods",
+    "log_normalize",
+    "one_coin_log_likelihoods",
+]
 
 
 def log_normalize(log_unnorm: np.ndarray) -> tuple[np.ndarray, float]:
@@ -77,8 +83,9 @@ def confusion_counts(one_hot, posterior: np.ndarray) -> np.ndarray:
     return flat.reshape(-1, k, k).transpose(0, 2, 1)
 
 
-def em_loop(step: Callable[[], float], *, max_iter: int, tol: float,
-            name: str) -> tuple[int, list[float]]:
+def em_loop(
+    step: Callable[[], float], *, max_iter: int, tol: float, name: str
+) -> tuple[int, list[float]]:
     """Run ``step`` (one E+M pass returning the log-likelihood) until it stops improving.
 
     Stops when the relative change of the objective is below ``tol``; unlike a
@@ -94,9 +101,13 @@ def em_loop(step: Callable[[], float], *, max_iter: int, tol: float,
             if abs(ll - prev) <= tol * max(1.0, abs(prev)):
                 return it, history
     if max_iter > 1:
-        warnings.warn(f"{name} did not converge in max_iter={max_iter} iterations (last change "
-                      f"{abs(history[-1] - history[-2]) if len(history) > 1 else float('nan'):.3g}"
-                      f"); raise max_iter or loosen tol", ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            f"{name} did not converge in max_iter={max_iter} iterations (last change "
+            f"{abs(history[-1] - history[-2]) if len(history) > 1 else float('nan'):.3g}"
+            f"); raise max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     return max_iter, history
 
 
@@ -123,8 +134,9 @@ def one_coin_log_likelihoods(ann, log_right: np.ndarray, log_wrong: np.ndarray) 
     """
     k = ann.n_classes
     base = np.bincount(ann.item, weights=log_wrong, minlength=ann.n_items)
-    bonus = np.bincount(item_label_index(ann), weights=log_right - log_wrong,
-                        minlength=ann.n_items * k).reshape(ann.n_items, k)
+    bonus = np.bincount(
+        item_label_index(ann), weights=log_right - log_wrong, minlength=ann.n_items * k
+    ).reshape(ann.n_items, k)
     bonus += base[:, None]
     return bonus
 

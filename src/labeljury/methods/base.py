@@ -60,8 +60,11 @@ class Params:
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments, by name (``deep`` is accepted for scikit-learn)."""
@@ -74,8 +77,9 @@ class Params:
             if name not in valid:
                 from ..errors import InputError
 
-                raise InputError(f"{type(self).__name__} has no parameter {name!r}; its "
-                                 f"parameters are {valid}")
+                raise InputError(
+                    f"{type(self).__name__} has no parameter {name!r}; its parameters are {valid}"
+                )
             setattr(self, name, value)
         return self
 
@@ -178,7 +182,8 @@ class Aggregator(Params):
         """Fit and return ``labels_``."""
         return self.fit(annotations, pred_probs).labels_
 
-    def fit_predict_proba(self, annotations: Any,
-                          pred_probs: np.ndarray | None = None) -> np.ndarray:
+    def fit_predict_proba(
+        self, annotations: Any, pred_probs: np.ndarray | None = None
+    ) -> np.ndarray:
         """Fit and return ``probas_``."""
         return self.fit(annotations, pred_probs).probas_

@@ -50,8 +50,15 @@ from ..errors import InputError, PredProbsError
 from ..validation import check_pred_probs
 from .base import Aggregator, argmax_ties
 
-__all__ = ["CrowdLab", "agreement_with_consensus", "check_pred_probs_stack", "ensemble_posterior",
-           "ensemble_weights", "model_share", "quality_scores"]
+__all__ = [
+    "CrowdLab",
+    "agreement_with_consensus",
+    "check_pred_probs_stack",
+    "ensemble_posterior",
+    "ensemble_weights",
+    "model_share",
+    "quality_scores",
+]
 
 #: lower bound on every weight and on the baseline error (the paper's clipping)
 CLIP = 1e-6
@@ -72,10 +79,11 @@ def check_pred_probs_stack(pred_probs: Any, n_items: int, n_classes: int) -> np.
     (2, 1, 2)
     """
     if pred_probs is None:
-        raise PredProbsError("CrowdLab needs pred_probs: a model's out-of-sample class "
-                             "probabilities (see labeljury.model.out_of_fold_pred_probs)")
-    if isinstance(pred_probs, (list, tuple)) and len(pred_probs) and \
-            np.ndim(pred_probs[0]) == 2:
+        raise PredProbsError(
+            "CrowdLab needs pred_probs: a model's out-of-sample class "
+            "probabilities (see labeljury.model.out_of_fold_pred_probs)"
+        )
+    if isinstance(pred_probs, (list, tuple)) and len(pred_probs) and np.ndim(pred_probs[0]) == 2:
         models = list(pred_probs)
     else:
         arr = np.asarray(pred_probs)
@@ -85,9 +93,17 @@ def check_pred_probs_stack(pred_probs: Any, n_items: int, n_classes: int) -> np.
             models = [arr]
     if not models:
         raise PredProbsError("pred_probs: an empty list of models")
-    return np.stack([check_pred_probs(p, n_items, n_classes, source=f"pred_probs[{m}]"
-                                      if len(models) > 1 else "pred_probs")
-                     for m, p in enumerate(models)])
+    return np.stack(
+        [
+            check_pred_probs(
+                p,
+                n_items,
+                n_classes,
+                source=f"pred_probs[{m}]" if len(models) > 1 else "pred_probs",
+            )
+            for m, p in enumerate(models)
+        ]
+    )
 
 
 class CrowdLab(Aggregator):
@@ -157,11 +173,17 @@ class CrowdLab(Aggregator):
 
     def describe(self) -> dict[str, Any]:
         """``model_weight``: the summed weight :math:`w_m` of the models (see ``model_weight_``)."""
-        return {"model_weight": float(np.sum(self.model_weight_))} \
-            if hasattr(self, "model_weight_") else {}
+        return (
+            {"model_weight": float(np.sum(self.model_weight_))}
+            if hasattr(self, "model_weight_")
+            else {}
+        )
 
-    def __init__(self, quality_method: Literal["crowdlab", "agreement"] = "crowdlab",
-                 per_annotator_weights: bool = True) -> None:
+    def __init__(
+        self,
+        quality_method: Literal["crowdlab", "agreement"] = "crowdlab",
+        per_annotator_weights: bool = True,
+    ) -> None:
         self.quality_method = quality_method
         self.per_annotator_weights = per_annotator_weights
 
@@ -181,8 +203,9 @@ class CrowdLab(Aggregator):
         self
         """
         if self.quality_method not in ("crowdlab", "agreement"):
-            raise InputError(f"quality_method must be 'crowdlab' or 'agreement', got "
-                             f"{self.quality_method!r}")
+            raise InputError(
+                f"quality_method must be 'crowdlab' or 'agreement', got {self.quality_method!r}"
+            )
         ann = read_annotations(annotations)
         stack = check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
         self.classes_ = ann.classes
@@ -191,14 +214,18 @@ class CrowdLab(Aggregator):
         return self
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
-        stack = pred_probs if pred_probs is not None and np.ndim(pred_probs) == 3 else \
-            check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
+        stack = (
+            pred_probs
+            if pred_probs is not None and np.ndim(pred_probs) == 3
+            else check_pred_probs_stack(pred_probs, ann.n_items, ann.n_classes)
+        )
         stats = _ItemStats.of(ann)
         mean_pp = stack.mean(axis=0)
         # reference consensus: majority vote; ties by the model, class frequency, index
         reference = argmax_ties(stats.votes, mean_pp, stats.class_totals)
         model_w, annot_w, likelihood = ensemble_weights(
-            ann, stack, reference, stats, per_annotator=self.per_annotator_weights)
+            ann, stack, reference, stats, per_annotator=self.per_annotator_weights
+        )
         post = ensemble_posterior(ann, stack, model_w, annot_w, likelihood)
         # The consensus is the argmax of this posterior, and every score below is
         # read from the same posterior: nothing is recomputed against a second
@@ -212,9 +239,15 @@ class CrowdLab(Aggregator):
         self.label_likelihood_ = likelihood
         self.annotator_agreement_ = agreement_with_consensus(ann, labels, stats)
         self.model_share_ = model_share(model_w, annot_w, float(stats.n_per_item.mean()))
-        self.consensus_quality_, self.label_quality_scores_, self.annotator_skill_ = \
-            quality_scores(ann, post, labels, self.annotator_agreement_, self.model_share_,
-                           stats, method=self.quality_method)
+        self.consensus_quality_, self.label_quality_scores_, self.annotator_skill_ = quality_scores(
+            ann,
+            post,
+            labels,
+            self.annotator_agreement_,
+            self.model_share_,
+            stats,
+            method=self.quality_method,
+        )
 
 
 class _ItemStats:
@@ -234,9 +267,14 @@ class _ItemStats:
         return cls(ann.vote_counts(), ann)
 
 
-def ensemble_weights(ann: Annotations, stack: np.ndarray, reference: np.ndarray,
-                     stats: _ItemStats | None = None, *, per_annotator: bool = True
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+def ensemble_weights(
+    ann: Annotations,
+    stack: np.ndarray,
+    reference: np.ndarray,
+    stats: _ItemStats | None = None,
+    *,
+    per_annotator: bool = True,
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Model weights, annotator weights and the label likelihood ``P``.
 
     Parameters
@@ -286,8 +324,9 @@ def ensemble_weights(ann: Annotations, stack: np.ndarray, reference: np.ndarray,
     model_acc = (stack[:, scope].argmax(axis=2) == ref_scope).mean(axis=1)
     # sqrt(mean labels per item): the model counts for more when items have
     # many labels, since its weight competes with their sum
-    model_weight = np.maximum(1.0 - (1.0 - model_acc) / baseline_err, CLIP) * \
-        np.sqrt(n_per_item.mean())
+    model_weight = np.maximum(1.0 - (1.0 - model_acc) / baseline_err, CLIP) * np.sqrt(
+        n_per_item.mean()
+    )
 
     if multi.any():
         frac = votes[np.arange(ann.n_items), reference] / n_per_item
@@ -297,8 +336,13 @@ def ensemble_weights(ann: Annotations, stack: np.ndarray, reference: np.ndarray,
     return model_weight, annotator_weight, likelihood
 
 
-def ensemble_posterior(ann: Annotations, stack: np.ndarray, model_weight: np.ndarray,
-                       annotator_weight: np.ndarray, likelihood: float) -> np.ndarray:
+def ensemble_posterior(
+    ann: Annotations,
+    stack: np.ndarray,
+    model_weight: np.ndarray,
+    annotator_weight: np.ndarray,
+    likelihood: float,
+) -> np.ndarray:
     """The weighted average of the models' pred_probs and the annotators' label vectors.
 
     Each label is the vector with ``likelihood`` on the chosen class and
@@ -308,8 +352,9 @@ def ensemble_posterior(ann: Annotations, stack: np.ndarray, model_weight: np.nda
     """
     n_items, k = ann.n_items, ann.n_classes
     w_ann = annotator_weight[ann.annotator]
-    wvotes = np.bincount(ann.item.astype(np.int64) * k + ann.label, weights=w_ann,
-                         minlength=n_items * k).reshape(n_items, k)
+    wvotes = np.bincount(
+        ann.item.astype(np.int64) * k + ann.label, weights=w_ann, minlength=n_items * k
+    ).reshape(n_items, k)
     w_total = np.bincount(ann.item, weights=w_ann, minlength=n_items)
     off = (1.0 - likelihood) / (k - 1)
     post = np.tensordot(model_weight, stack, axes=1)
@@ -318,8 +363,9 @@ def ensemble_posterior(ann: Annotations, stack: np.ndarray, model_weight: np.nda
     return post
 
 
-def agreement_with_consensus(ann: Annotations, labels: np.ndarray,
-                             stats: _ItemStats | None = None) -> np.ndarray:
+def agreement_with_consensus(
+    ann: Annotations, labels: np.ndarray, stats: _ItemStats | None = None
+) -> np.ndarray:
     """Per annotator: fraction of their labels equal to ``labels``, on items with 2+ labels.
 
     NaN for annotators who never labeled such an item.
@@ -334,8 +380,9 @@ def agreement_with_consensus(ann: Annotations, labels: np.ndarray,
     return out
 
 
-def model_share(model_weight: np.ndarray, annotator_weight: np.ndarray,
-                mean_labels_per_item: float) -> float:
+def model_share(
+    model_weight: np.ndarray, annotator_weight: np.ndarray, mean_labels_per_item: float
+) -> float:
     """The models' share of an average item's total weight.
 
     An average item has ``mean(n_per_item)`` labels, from annotators of average
@@ -346,9 +393,16 @@ def model_share(model_weight: np.ndarray, annotator_weight: np.ndarray,
     return w_m / (w_m + w_a)
 
 
-def quality_scores(ann: Annotations, post: np.ndarray, labels: np.ndarray,
-                   agreement: np.ndarray, share: float, stats: _ItemStats | None = None, *,
-                   method: str = "crowdlab") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quality_scores(
+    ann: Annotations,
+    post: np.ndarray,
+    labels: np.ndarray,
+    agreement: np.ndarray,
+    share: float,
+    stats: _ItemStats | None = None,
+    *,
+    method: str = "crowdlab",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Consensus quality (n_items,), label quality (n_annotations,), annotator quality.
 
     ``method="crowdlab"``: posterior of the consensus label; posterior of each

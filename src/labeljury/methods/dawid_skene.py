@@ -94,9 +94,15 @@ class DawidSkene(Aggregator):
 
     summary = "Dawid-Skene EM: a full confusion matrix per annotator (1979)"
 
-    def __init__(self, max_iter: int = 100, tol: float = 1e-6, smoothing: float = 0.01,
-                 use_gold: bool = True, initial_error: Any = None,
-                 initial_error_strategy: Literal["assign", "addition"] | None = None) -> None:
+    def __init__(
+        self,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        smoothing: float = 0.01,
+        use_gold: bool = True,
+        initial_error: Any = None,
+        initial_error_strategy: Literal["assign", "addition"] | None = None,
+    ) -> None:
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
@@ -104,8 +110,9 @@ class DawidSkene(Aggregator):
         self.initial_error = initial_error
         self.initial_error_strategy = initial_error_strategy
 
-    def _m_step(self, x, post: np.ndarray, extra: np.ndarray | None = None,
-                assign: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _m_step(
+        self, x, post: np.ndarray, extra: np.ndarray | None = None, assign: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         if assign:  # given probabilities: used as they are, floored so log() stays finite
             counts = np.maximum(extra, 1e-12)
         else:
@@ -138,8 +145,9 @@ class DawidSkene(Aggregator):
             post, ll = log_normalize(log_post)
             return ll
 
-        self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
-                                                   name="DawidSkene")
+        self.n_iter_, self.loss_history_ = em_loop(
+            step, max_iter=self.max_iter, tol=self.tol, name="DawidSkene"
+        )
         self.probas_ = post
         self.confusion_matrices_ = conf
         self.priors_ = prior
@@ -161,8 +169,7 @@ def initial_posterior(ann: Annotations, use_gold: bool) -> np.ndarray:
     return post
 
 
-def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
-                   ) -> np.ndarray | None:
+def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None) -> np.ndarray | None:
     """``initial_error`` as an ``(n_annotators, K, K)`` array ``[a, true, observed]``.
 
     Annotators left out are zero ("addition"); "assign" requires all of them
@@ -173,15 +180,19 @@ def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
             raise ParameterError(f"initial_error_strategy={strategy!r} needs initial_error")
         return None
     if strategy not in ("assign", "addition"):
-        raise ParameterError(f"initial_error_strategy={strategy!r}: choose 'assign' (use the "
-                         "given matrices as the start) or 'addition' (add them as counts)")
+        raise ParameterError(
+            f"initial_error_strategy={strategy!r}: choose 'assign' (use the "
+            "given matrices as the start) or 'addition' (add them as counts)"
+        )
     k, n_a = ann.n_classes, ann.n_annotators
     out = np.zeros((n_a, k, k))
     given = np.zeros(n_a, dtype=bool)
     if isinstance(initial_error, pd.DataFrame):
         if initial_error.index.nlevels != 2:
-            raise InputError("initial_error as a DataFrame: index (annotator, observed label), "
-                             "one column per true class (crowd-kit's layout)")
+            raise InputError(
+                "initial_error as a DataFrame: index (annotator, observed label), "
+                "one column per true class (crowd-kit's layout)"
+            )
         a = ann.annotators.get_indexer(initial_error.index.get_level_values(0))
         obs = ann.classes.get_indexer(initial_error.index.get_level_values(1))
         true = ann.classes.get_indexer(initial_error.columns)
@@ -199,33 +210,40 @@ def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
                 continue
             mat = np.asarray(mat, dtype=float)
             if mat.shape != (k, k):
-                raise InputError(f"initial_error[{name!r}] has shape {mat.shape}; expected "
-                                 f"({k}, {k}) [true, observed]")
+                raise InputError(
+                    f"initial_error[{name!r}] has shape {mat.shape}; expected "
+                    f"({k}, {k}) [true, observed]"
+                )
             out[pos] = mat
             given[pos] = True
     else:
         out = np.asarray(initial_error, dtype=float)
         if out.shape != (n_a, k, k):
-            raise InputError(f"initial_error has shape {out.shape}; expected ({n_a}, {k}, {k}) "
-                             "[annotator, true, observed]")
+            raise InputError(
+                f"initial_error has shape {out.shape}; expected ({n_a}, {k}, {k}) "
+                "[annotator, true, observed]"
+            )
         given[:] = True
     if not np.all(np.isfinite(out)) or (out < 0).any():
-        raise InputError("initial_error must be finite and non-negative (counts or "
-                         "probabilities)")
+        raise InputError("initial_error must be finite and non-negative (counts or probabilities)")
     if strategy == "assign":
         if not given.all():
-            raise InputError(f"initial_error_strategy='assign' needs every annotator's matrix; "
-                             f"missing {preview(ann.annotators[~given].tolist())} (or use "
-                             "'addition')")
+            raise InputError(
+                f"initial_error_strategy='assign' needs every annotator's matrix; "
+                f"missing {preview(ann.annotators[~given].tolist())} (or use "
+                "'addition')"
+            )
         rows = out.sum(axis=2, keepdims=True)
         if (rows <= 0).any():
             raise InputError("initial_error: every true-class row needs a positive sum")
         if out.max() <= 1.0 and not np.allclose(rows, 1.0):
             # values in [0, 1] read as probabilities (crowd-kit's rule): a row that does
             # not sum to 1 is more likely a mistake than counts below one
-            raise InputError("initial_error holds probabilities (every value <= 1) but some "
-                             "annotator's row for a true class does not sum to 1; fix them, "
-                             "or give counts")
+            raise InputError(
+                "initial_error holds probabilities (every value <= 1) but some "
+                "annotator's row for a true class does not sum to 1; fix them, "
+                "or give counts"
+            )
         out = out / rows
     return out
 
@@ -233,5 +251,7 @@ def initial_counts(ann: Annotations, initial_error: Any, strategy: str | None
 def annotator_accuracy(ann: Annotations, post: np.ndarray) -> np.ndarray:
     """Posterior probability that each annotator's label is right, averaged over their labels."""
     right = post[ann.item, ann.label]
-    return np.bincount(ann.annotator, weights=right, minlength=ann.n_annotators) / \
-        ann.annotations_per_annotator()
+    return (
+        np.bincount(ann.annotator, weights=right, minlength=ann.n_annotators)
+        / ann.annotations_per_annotator()
+    )

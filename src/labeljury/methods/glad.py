@@ -106,11 +106,19 @@ class GLAD(Aggregator):
 
     summary = "GLAD: annotator ability x item difficulty, EM with gradient M-step (2009)"
 
-    def __init__(self, max_iter: int = 100, tol: float = 1e-5, m_step_max_iter: int = 25,
-                 alpha_prior_mean: float = 1.0, alpha_prior_std: float = 1.0,
-                 log_beta_prior_mean: float = 0.0, log_beta_prior_std: float = 1.0,
-                 fit_prior: bool = False, smoothing: float = 0.01,
-                 use_gold: bool = True) -> None:
+    def __init__(
+        self,
+        max_iter: int = 100,
+        tol: float = 1e-5,
+        m_step_max_iter: int = 25,
+        alpha_prior_mean: float = 1.0,
+        alpha_prior_std: float = 1.0,
+        log_beta_prior_mean: float = 0.0,
+        log_beta_prior_std: float = 1.0,
+        fit_prior: bool = False,
+        smoothing: float = 0.01,
+        use_gold: bool = True,
+    ) -> None:
         self.max_iter = max_iter
         self.tol = tol
         self.m_step_max_iter = m_step_max_iter
@@ -122,16 +130,17 @@ class GLAD(Aggregator):
         self.smoothing = smoothing
         self.use_gold = use_gold
 
-    def _log_prior(self, alpha: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray,
-                                                                        np.ndarray]:
-        da = (alpha - self.alpha_prior_mean) / self.alpha_prior_std ** 2
-        db = (b - self.log_beta_prior_mean) / self.log_beta_prior_std ** 2
-        val = -0.5 * (float(da @ (alpha - self.alpha_prior_mean))
-                      + float(db @ (b - self.log_beta_prior_mean)))
+    def _log_prior(self, alpha: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        da = (alpha - self.alpha_prior_mean) / self.alpha_prior_std**2
+        db = (b - self.log_beta_prior_mean) / self.log_beta_prior_std**2
+        val = -0.5 * (
+            float(da @ (alpha - self.alpha_prior_mean)) + float(db @ (b - self.log_beta_prior_mean))
+        )
         return val, -da, -db
 
-    def _m_step(self, ann: Annotations, post: np.ndarray, alpha: np.ndarray,
-                b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _m_step(
+        self, ann: Annotations, post: np.ndarray, alpha: np.ndarray, b: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         # scipy.optimize costs half a second to import: only GLAD's fits pay it
         from scipy.optimize import minimize
         from scipy.special import expit
@@ -152,8 +161,13 @@ class GLAD(Aggregator):
             grad_b = np.bincount(i_idx, weights=g * x, minlength=len(bb)) + gb
             return -(val + lp), -np.concatenate([grad_a, grad_b])
 
-        res = minimize(neg_q, np.concatenate([alpha, b]), jac=True, method="L-BFGS-B",
-                       options={"maxiter": self.m_step_max_iter})
+        res = minimize(
+            neg_q,
+            np.concatenate([alpha, b]),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.m_step_max_iter},
+        )
         # b = log beta is kept in a range where exp() neither overflows nor hits 0
         return res.x[:n_a], np.clip(res.x[n_a:], -30.0, 30.0)
 
@@ -176,7 +190,8 @@ class GLAD(Aggregator):
                 prior = np.full(k, 1.0 / k)
             x = alpha[ann.annotator] * np.exp(b)[ann.item]
             log_post = np.log(prior) + one_coin_log_likelihoods(
-                ann, _log_sigmoid(x), _log_sigmoid(-x) - np.log(k - 1))
+                ann, _log_sigmoid(x), _log_sigmoid(-x) - np.log(k - 1)
+            )
             if self.use_gold:
                 clamp_gold(ann, log_post)
             post, ll = log_normalize(log_post)
@@ -187,14 +202,16 @@ class GLAD(Aggregator):
         # threaded OpenBLAS on a busy machine they spin-wait, measured 25x slower
         # (8.4 s vs 0.3 s on 15,000 labels), so BLAS runs single-threaded here.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter,
-                                                       tol=self.tol, name="GLAD")
+            self.n_iter_, self.loss_history_ = em_loop(
+                step, max_iter=self.max_iter, tol=self.tol, name="GLAD"
+            )
         self.probas_ = post
         self.alphas_ = alpha
         self.betas_ = np.exp(b)
         p_right = np.exp(_log_sigmoid(alpha[ann.annotator] * self.betas_[ann.item]))
-        self.annotator_skill_ = np.bincount(ann.annotator, weights=p_right,
-                                            minlength=ann.n_annotators) \
+        self.annotator_skill_ = (
+            np.bincount(ann.annotator, weights=p_right, minlength=ann.n_annotators)
             / ann.annotations_per_annotator()
+        )
         self.priors_ = state["prior"]
         self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else np.nan

@@ -23,14 +23,17 @@ __all__ = ["GoldMajorityVote", "gold_accuracy"]
 def gold_accuracy(ann: Annotations) -> np.ndarray:
     """Each annotator's accuracy on the items with a gold label (NaN: none labeled)."""
     if ann.gold is None or not (ann.gold >= 0).any():
-        raise InputError("gold-weighted majority vote needs known true labels for some items: "
-                         "build the annotations with gold (Annotations.with_gold({item: class}) "
-                         "or a gold file)")
+        raise InputError(
+            "gold-weighted majority vote needs known true labels for some items: "
+            "build the annotations with gold (Annotations.with_gold({item: class}) "
+            "or a gold file)"
+        )
     truth = ann.gold[ann.item]
     on_gold = truth >= 0
     seen = np.bincount(ann.annotator, weights=on_gold, minlength=ann.n_annotators)
-    right = np.bincount(ann.annotator, weights=on_gold & (ann.label == truth),
-                        minlength=ann.n_annotators)
+    right = np.bincount(
+        ann.annotator, weights=on_gold & (ann.label == truth), minlength=ann.n_annotators
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(seen > 0, right / np.maximum(seen, 1), np.nan)
 
@@ -76,9 +79,13 @@ class GoldMajorityVote(MajorityVote):
 
     summary = "majority vote weighted by each annotator's accuracy on gold items"
 
-    def __init__(self, on_missing_skill: MissingSkill = "error",
-                 default_skill: float | None = None, tie_break: TieBreak = "first",
-                 random_state: int | None = 0) -> None:
+    def __init__(
+        self,
+        on_missing_skill: MissingSkill = "error",
+        default_skill: float | None = None,
+        tie_break: TieBreak = "first",
+        random_state: int | None = 0,
+    ) -> None:
         super().__init__(None, on_missing_skill, default_skill, tie_break, random_state)
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
@@ -87,6 +94,11 @@ class GoldMajorityVote(MajorityVote):
         w = resolve_skills(ann, acc, self.on_missing_skill, self.default_skill)
         votes = skill_votes(ann, w)
         self.probas_ = votes / votes.sum(axis=1, keepdims=True)
-        self.labels_ = break_ties(votes, self.tie_break, np.asarray(ann.vote_counts()).sum(0),
-                                  self.random_state, pred_probs)
+        self.labels_ = break_ties(
+            votes,
+            self.tie_break,
+            np.asarray(ann.vote_counts()).sum(0),
+            self.random_state,
+            pred_probs,
+        )
         self.annotator_skill_ = np.where(np.isnan(acc), agreement_with(ann, self.labels_), acc)

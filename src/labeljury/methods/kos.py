@@ -93,17 +93,20 @@ class KOS(Aggregator):
 
     summary = "Karger-Oh-Shah message passing, binary labels only (2011)"
 
-    def __init__(self, n_iter: int = 100, degree_normalize: bool = True,
-                 random_state: int | None = 0) -> None:
+    def __init__(
+        self, n_iter: int = 100, degree_normalize: bool = True, random_state: int | None = 0
+    ) -> None:
         self.n_iter = n_iter
         self.degree_normalize = degree_normalize
         self.random_state = random_state
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         if ann.n_classes != 2:
-            raise ClassError(f"KOS is defined for two classes; these annotations have "
-                             f"{ann.n_classes} ({list(ann.classes[:10])}). Use e.g. "
-                             "dawid_skene or mmsr for more classes.")
+            raise ClassError(
+                f"KOS is defined for two classes; these annotations have "
+                f"{ann.n_classes} ({list(ann.classes[:10])}). Use e.g. "
+                "dawid_skene or mmsr for more classes."
+            )
         n_i, n_a = ann.n_items, ann.n_annotators
         item, annot = ann.item, ann.annotator
         a = np.where(ann.label == 1, 1.0, -1.0)

@@ -111,11 +111,20 @@ class MACE(Aggregator):
 
     summary = "MACE: annotators know the answer with prob. theta, else spam (2013)"
 
-    def __init__(self, n_restarts: int = 10, max_iter: int = 50, tol: float = 1e-6,
-                 method: str = "vb", alpha: float = 0.5, beta: float = 0.5,
-                 strategy_prior: float = 10.0, smoothing: float = 0.01,
-                 fit_prior: bool = True, random_state: int | None = 0,
-                 use_gold: bool = True) -> None:
+    def __init__(
+        self,
+        n_restarts: int = 10,
+        max_iter: int = 50,
+        tol: float = 1e-6,
+        method: str = "vb",
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        strategy_prior: float = 10.0,
+        smoothing: float = 0.01,
+        fit_prior: bool = True,
+        random_state: int | None = 0,
+        use_gold: bool = True,
+    ) -> None:
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.tol = tol
@@ -129,8 +138,9 @@ class MACE(Aggregator):
         self.use_gold = use_gold
 
     # ----------------------------------------------------------------- steps
-    def _params(self, n_ok: np.ndarray, n_spam: np.ndarray, spam_counts: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _params(
+        self, n_ok: np.ndarray, n_spam: np.ndarray, spam_counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log theta~, log (1-theta)~, log xi~ used by the E-step (VB or smoothed EM)."""
         k = spam_counts.shape[1]
         if self.method == "vb":
@@ -148,18 +158,27 @@ class MACE(Aggregator):
         xi = (spam_counts + s) / (spam_counts.sum(1, keepdims=True) + k * s)
         return np.log(theta), np.log1p(-theta), np.log(xi)
 
-    def _posterior_means(self, n_ok: np.ndarray, n_spam: np.ndarray, spam_counts: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray]:
+    def _posterior_means(
+        self, n_ok: np.ndarray, n_spam: np.ndarray, spam_counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         k = spam_counts.shape[1]
-        a, b, g = ((self.alpha, self.beta, self.strategy_prior) if self.method == "vb"
-                   else (self.smoothing,) * 3)
+        a, b, g = (
+            (self.alpha, self.beta, self.strategy_prior)
+            if self.method == "vb"
+            else (self.smoothing,) * 3
+        )
         theta = (n_ok + a) / (n_ok + n_spam + a + b)
         xi = (spam_counts + g) / (spam_counts.sum(1, keepdims=True) + k * g)
         return theta, xi
 
-    def _e_step(self, ann: Annotations, log_ok: np.ndarray, log_spam: np.ndarray,
-                log_xi: np.ndarray, log_prior: np.ndarray | float = 0.0
-                ) -> tuple[np.ndarray, float, np.ndarray]:
+    def _e_step(
+        self,
+        ann: Annotations,
+        log_ok: np.ndarray,
+        log_spam: np.ndarray,
+        log_xi: np.ndarray,
+        log_prior: np.ndarray | float = 0.0,
+    ) -> tuple[np.ndarray, float, np.ndarray]:
         """Posterior over z, its log-evidence, and P(label j is not spam | its label is right)."""
         a, lab = ann.annotator, ann.label
         lo, ls = log_ok[a], log_spam[a] + log_xi[a, lab]
@@ -170,15 +189,17 @@ class MACE(Aggregator):
         post, ll = log_normalize(log_post)
         return post, ll, np.exp(lo - log_right)
 
-    def _m_step(self, ann: Annotations, post: np.ndarray, knew: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _m_step(
+        self, ann: Annotations, post: np.ndarray, knew: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Expected counts: labels given knowingly, spam labels, spam labels per class."""
         ok = post[ann.item, ann.label] * knew
         n_a, k = ann.n_annotators, ann.n_classes
         n_ok = np.bincount(ann.annotator, weights=ok, minlength=n_a)
         n_spam = ann.annotations_per_annotator() - n_ok
-        spam = np.bincount(ann.annotator.astype(np.int64) * k + ann.label, weights=1.0 - ok,
-                           minlength=n_a * k).reshape(n_a, k)
+        spam = np.bincount(
+            ann.annotator.astype(np.int64) * k + ann.label, weights=1.0 - ok, minlength=n_a * k
+        ).reshape(n_a, k)
         return n_ok, n_spam, spam
 
     def _log_prior(self, post: np.ndarray | None) -> np.ndarray | float:
@@ -187,10 +208,12 @@ class MACE(Aggregator):
         prior = post.sum(axis=0) + self.smoothing
         return np.log(prior / prior.sum())
 
-    def _run(self, ann: Annotations, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
-             post: np.ndarray | None
-             ) -> tuple[float, int, bool, tuple[np.ndarray, np.ndarray, np.ndarray],
-                        np.ndarray]:
+    def _run(
+        self,
+        ann: Annotations,
+        counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+        post: np.ndarray | None,
+    ) -> tuple[float, int, bool, tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
         prev = ll = -np.inf
         if self.max_iter == 0 and post is not None:  # zero iterations: the initialisation
             return ll, 0, True, counts, post
@@ -223,16 +246,18 @@ class MACE(Aggregator):
             # score restarts by the exact marginal likelihood at the posterior-mean parameters
             theta, xi = self._posterior_means(*counts)
             log_prior = self._log_prior(post)
-            _, score, _ = self._e_step(ann, np.log(theta), np.log1p(-theta), np.log(xi),
-                                       log_prior)
+            _, score, _ = self._e_step(ann, np.log(theta), np.log1p(-theta), np.log(xi), log_prior)
             self.restart_log_likelihoods_.append(score)
             if best is None or score > best[0]:
                 best = (score, it, converged, counts, log_prior)
         score, it, converged, counts, log_prior = best
         if not converged and self.max_iter > 1:
-            warnings.warn(f"MACE: the best restart did not converge in max_iter={self.max_iter} "
-                          "iterations; raise max_iter or loosen tol", ConvergenceWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"MACE: the best restart did not converge in max_iter={self.max_iter} "
+                "iterations; raise max_iter or loosen tol",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         self.n_iter_ = it
         if it == 0:
             self.probas_ = initial_posterior(ann, self.use_gold)

@@ -22,21 +22,29 @@ def weighted_votes(ann: Annotations, weights: np.ndarray | None = None) -> np.nd
     if weights is None:
         return np.array(ann.vote_counts())
     k = ann.n_classes
-    flat = np.bincount(ann.item.astype(np.int64) * k + ann.label, weights=weights[ann.annotator],
-                       minlength=ann.n_items * k)
+    flat = np.bincount(
+        ann.item.astype(np.int64) * k + ann.label,
+        weights=weights[ann.annotator],
+        minlength=ann.n_items * k,
+    )
     return flat.reshape(ann.n_items, k)
 
 
 def agreement_with(ann: Annotations, labels: np.ndarray) -> np.ndarray:
     """Fraction of each annotator's labels that equal ``labels`` of the item."""
-    hits = np.bincount(ann.annotator, weights=(ann.label == labels[ann.item]),
-                       minlength=ann.n_annotators)
+    hits = np.bincount(
+        ann.annotator, weights=(ann.label == labels[ann.item]), minlength=ann.n_annotators
+    )
     return hits / ann.annotations_per_annotator()
 
 
-def break_ties(scores: np.ndarray, rule: str, counts: np.ndarray,
-               random_state: int | np.random.Generator | None,
-               pred_probs: np.ndarray | None = None) -> np.ndarray:
+def break_ties(
+    scores: np.ndarray,
+    rule: str,
+    counts: np.ndarray,
+    random_state: int | np.random.Generator | None,
+    pred_probs: np.ndarray | None = None,
+) -> np.ndarray:
     """Row-wise argmax of ``scores``; ties by ``pred_probs`` (when given), then by ``rule``.
 
     ``rule`` is ``"first"`` (lowest class code), ``"frequency"`` (the class
@@ -53,8 +61,9 @@ def break_ties(scores: np.ndarray, rule: str, counts: np.ndarray,
     return argmax_ties(scores, *tiebreak)
 
 
-def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
-                   default_skill: float | None) -> np.ndarray:
+def resolve_skills(
+    ann: Annotations, skills: Any, on_missing_skill: str, default_skill: float | None
+) -> np.ndarray:
     """Weight per annotator code from user skills; NaN marks an annotator to ignore.
 
     Parameters
@@ -67,12 +76,15 @@ def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
         labels, or give them ``default_skill``.
     """
     if on_missing_skill not in ("error", "ignore", "value"):
-        raise ParameterError(f"on_missing_skill={on_missing_skill!r}: choose 'error', 'ignore' or "
-                         "'value'")
+        raise ParameterError(
+            f"on_missing_skill={on_missing_skill!r}: choose 'error', 'ignore' or 'value'"
+        )
     if (default_skill is not None) != (on_missing_skill == "value"):
-        raise ParameterError("default_skill goes with on_missing_skill='value' (and only with it): "
-                         f"got on_missing_skill={on_missing_skill!r}, "
-                         f"default_skill={default_skill!r}")
+        raise ParameterError(
+            "default_skill goes with on_missing_skill='value' (and only with it): "
+            f"got on_missing_skill={on_missing_skill!r}, "
+            f"default_skill={default_skill!r}"
+        )
     if isinstance(skills, (pd.Series, dict)):
         s = pd.Series(skills, dtype=object)
         pos = ann.annotators.get_indexer(s.index)
@@ -81,8 +93,10 @@ def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
     else:
         w = np.asarray(skills, dtype=float) if np.ndim(skills) else np.array([])
         if w.shape != (ann.n_annotators,):
-            raise ParameterError(f"skills must map annotator ids to weights or hold one weight per "
-                             f"annotator ({ann.n_annotators}); got shape {w.shape}")
+            raise ParameterError(
+                f"skills must map annotator ids to weights or hold one weight per "
+                f"annotator ({ann.n_annotators}); got shape {w.shape}"
+            )
         w = w.copy()
     if np.any(w[np.isfinite(w)] < 0) or np.any(np.isinf(w)):
         raise ParameterError("skills must be finite and non-negative")
@@ -90,9 +104,11 @@ def resolve_skills(ann: Annotations, skills: Any, on_missing_skill: str,
     if missing.any():
         names = preview(ann.annotators[missing].tolist())
         if on_missing_skill == "error":
-            raise InputError(f"{int(missing.sum())} annotator(s) have no skill: {names}. Give "
-                             "them one, or pass on_missing_skill='ignore' (drop their labels) "
-                             "or on_missing_skill='value' with default_skill=...")
+            raise InputError(
+                f"{int(missing.sum())} annotator(s) have no skill: {names}. Give "
+                "them one, or pass on_missing_skill='ignore' (drop their labels) "
+                "or on_missing_skill='value' with default_skill=..."
+            )
         if on_missing_skill == "value":
             w[missing] = float(default_skill)  # type: ignore[arg-type]
     return w
@@ -110,9 +126,11 @@ def skill_votes(ann: Annotations, w: np.ndarray) -> np.ndarray:
     counted = np.bincount(ann.item, weights=known[ann.annotator], minlength=ann.n_items)
     if (counted == 0).any():
         lost = ann.items[counted == 0]
-        raise InputError(f"{len(lost)} item(s) have labels only from annotators without a "
-                         f"skill: {preview(lost.tolist())}; give those annotators a skill or "
-                         "use on_missing_skill='value'")
+        raise InputError(
+            f"{len(lost)} item(s) have labels only from annotators without a "
+            f"skill: {preview(lost.tolist())}; give those annotators a skill or "
+            "use on_missing_skill='value'"
+        )
     zero = votes.sum(axis=1) <= 0
     if zero.any():
         plain = weighted_votes(ann, known.astype(float))
@@ -168,9 +186,14 @@ class MajorityVote(Aggregator):
 
     summary = "the most-voted class (optionally skill-weighted); ties by pred_probs, then rule"
 
-    def __init__(self, skills: Any = None, on_missing_skill: MissingSkill = "error",
-                 default_skill: float | None = None, tie_break: TieBreak = "first",
-                 random_state: int | None = 0) -> None:
+    def __init__(
+        self,
+        skills: Any = None,
+        on_missing_skill: MissingSkill = "error",
+        default_skill: float | None = None,
+        tie_break: TieBreak = "first",
+        random_state: int | None = 0,
+    ) -> None:
         self.skills = skills
         self.on_missing_skill = on_missing_skill
         self.default_skill = default_skill
@@ -184,6 +207,11 @@ class MajorityVote(Aggregator):
             w = resolve_skills(ann, self.skills, self.on_missing_skill, self.default_skill)
             votes = skill_votes(ann, w)
         self.probas_ = votes / votes.sum(axis=1, keepdims=True)
-        self.labels_ = break_ties(votes, self.tie_break, np.asarray(ann.vote_counts()).sum(0),
-                                  self.random_state, pred_probs)
+        self.labels_ = break_ties(
+            votes,
+            self.tie_break,
+            np.asarray(ann.vote_counts()).sum(0),
+            self.random_state,
+            pred_probs,
+        )
         self.annotator_skill_ = agreement_with(ann, self.labels_)

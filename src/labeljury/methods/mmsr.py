@@ -44,8 +44,10 @@ def agreement_matrix(ann: Annotations) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     k, n_a = ann.n_classes, ann.n_annotators
     ones = np.ones(ann.n_annotations)
-    x = sp.csr_matrix((ones, (ann.annotator, ann.item.astype(np.int64) * k + ann.label)),
-                      shape=(n_a, ann.n_items * k))
+    x = sp.csr_matrix(
+        (ones, (ann.annotator, ann.item.astype(np.int64) * k + ann.label)),
+        shape=(n_a, ann.n_items * k),
+    )
     b = sp.csr_matrix((ones, (ann.annotator, ann.item)), shape=(n_a, ann.n_items))
     x.data[:] = 1.0  # repeated labels of one item count once
     b.data[:] = 1.0
@@ -113,8 +115,9 @@ class MMSR(Aggregator):
 
     summary = "M-MSR: skills by robust rank-one completion of pairwise agreement (2020)"
 
-    def __init__(self, max_iter: int = 500, tol: float = 1e-8, trim: float = 0.1,
-                 min_skill: float = 0.05) -> None:
+    def __init__(
+        self, max_iter: int = 500, tol: float = 1e-8, trim: float = 0.1, min_skill: float = 0.05
+    ) -> None:
         self.max_iter = max_iter
         self.tol = tol
         self.trim = trim
@@ -145,8 +148,9 @@ class MMSR(Aggregator):
             num = np.bincount(row, weights=kept * c * sb, minlength=n_a)
             den = np.bincount(row, weights=kept * sb * sb, minlength=n_a)
             v = np.divide(num, den, out=np.zeros(n_a), where=den > 0)
-            new = np.clip(np.sign(v) * np.sqrt(np.abs(v) * np.maximum(np.abs(s), self.min_skill)),
-                          -1.0, 1.0)
+            new = np.clip(
+                np.sign(v) * np.sqrt(np.abs(v) * np.maximum(np.abs(s), self.min_skill)), -1.0, 1.0
+            )
             new[deg == 0] = s[deg == 0]
             done = np.abs(new - s).max() <= self.tol
             s = new

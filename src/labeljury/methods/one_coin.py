@@ -71,8 +71,9 @@ class OneCoinDawidSkene(Aggregator):
 
     summary = "Dawid-Skene with one accuracy per annotator, errors uniform (EM)"
 
-    def __init__(self, max_iter: int = 100, tol: float = 1e-6, smoothing: float = 0.01,
-                 use_gold: bool = True) -> None:
+    def __init__(
+        self, max_iter: int = 100, tol: float = 1e-6, smoothing: float = 0.01, use_gold: bool = True
+    ) -> None:
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
@@ -96,15 +97,17 @@ class OneCoinDawidSkene(Aggregator):
             acc, prior = self._m_step(ann, post)
             q = acc[ann.annotator]
             log_post = np.log(prior) + one_coin_log_likelihoods(
-                ann, np.log(q), np.log1p(-q) - np.log(k - 1))
+                ann, np.log(q), np.log1p(-q) - np.log(k - 1)
+            )
             if self.use_gold:
                 clamp_gold(ann, log_post)
             post, ll = log_normalize(log_post)
             state.update(acc=acc, prior=prior)
             return ll
 
-        self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
-                                                   name="OneCoinDawidSkene")
+        self.n_iter_, self.loss_history_ = em_loop(
+            step, max_iter=self.max_iter, tol=self.tol, name="OneCoinDawidSkene"
+        )
         self.probas_ = post
         self.annotator_skill_ = state["acc"]
         self.priors_ = state["prior"]

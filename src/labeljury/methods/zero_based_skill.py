@@ -66,8 +66,14 @@ class ZeroBasedSkill(Aggregator):
 
     summary = "weighted vote; skills move by gradient steps toward agreement with it"
 
-    def __init__(self, max_iter: int = 100, lr_init: float = 1.0, lr_steps_to_reduce: int = 20,
-                 lr_reduce_factor: float = 0.5, eps: float = 1e-5) -> None:
+    def __init__(
+        self,
+        max_iter: int = 100,
+        lr_init: float = 1.0,
+        lr_steps_to_reduce: int = 20,
+        lr_reduce_factor: float = 0.5,
+        eps: float = 1e-5,
+    ) -> None:
         self.max_iter = max_iter
         self.lr_init = lr_init
         self.lr_steps_to_reduce = lr_steps_to_reduce

@@ -243,8 +243,11 @@ def write_report(
     figs = plots(res, names, n_worst, cal)
     # minutes, not seconds; SOURCE_DATE_EPOCH (the reproducible-builds convention) pins it
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    when = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch.isdigit()
-            else _dt.datetime.now())
+    when = (
+        _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
+        if epoch.isdigit()
+        else _dt.datetime.now()
+    )
     date = when.strftime("%Y-%m-%d %H:%M")
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}"

@@ -24,24 +24,32 @@ import numpy as np
 
 from ..annotations import Annotations
 
-__all__ = ["assign_annotators", "make_dawid_skene", "make_glad", "make_large", "make_mace",
-           "make_one_coin"]
+__all__ = [
+    "assign_annotators",
+    "make_dawid_skene",
+    "make_glad",
+    "make_large",
+    "make_mace",
+    "make_one_coin",
+]
 
 LabelsPerItem = int | tuple[int, int]
 
 
-def _per_item(rng: np.random.Generator, n_items: int, labels_per_item: LabelsPerItem,
-              n_annotators: int) -> np.ndarray:
-    lo, hi = (labels_per_item, labels_per_item) if np.isscalar(labels_per_item) \
-        else labels_per_item
+def _per_item(
+    rng: np.random.Generator, n_items: int, labels_per_item: LabelsPerItem, n_annotators: int
+) -> np.ndarray:
+    lo, hi = (labels_per_item, labels_per_item) if np.isscalar(labels_per_item) else labels_per_item
     if not 1 <= lo <= hi <= n_annotators:
-        raise ValueError(f"labels_per_item {labels_per_item!r} must lie in [1, n_annotators="
-                         f"{n_annotators}]")
+        raise ValueError(
+            f"labels_per_item {labels_per_item!r} must lie in [1, n_annotators={n_annotators}]"
+        )
     return rng.integers(lo, hi + 1, n_items)
 
 
-def assign_annotators(rng: np.random.Generator, counts: np.ndarray, n_annotators: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def assign_annotators(
+    rng: np.random.Generator, counts: np.ndarray, n_annotators: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Item and annotator code of every annotation; annotators distinct within an item.
 
     Item ``i`` gets the ``counts[i]`` annotators ``r, r + d, r + 2d, ...`` (modulo
@@ -59,16 +67,23 @@ def assign_annotators(rng: np.random.Generator, counts: np.ndarray, n_annotators
     return item, annotator
 
 
-def _build(item: np.ndarray, annotator: np.ndarray, label: np.ndarray, n_items: int,
-           n_annotators: int, n_classes: int) -> Annotations:
+def _build(
+    item: np.ndarray,
+    annotator: np.ndarray,
+    label: np.ndarray,
+    n_items: int,
+    n_annotators: int,
+    n_classes: int,
+) -> Annotations:
     # annotators that drew no item are removed, keeping code order
     used = np.bincount(annotator, minlength=n_annotators) > 0
     if not used.all():
         remap = np.cumsum(used) - 1
         annotator = remap[annotator]
         n_annotators = int(used.sum())
-    return Annotations(item, annotator, label, np.arange(n_items), np.arange(n_annotators),
-                       np.arange(n_classes))
+    return Annotations(
+        item, annotator, label, np.arange(n_items), np.arange(n_annotators), np.arange(n_classes)
+    )
 
 
 def _used(annotator: np.ndarray, n_annotators: int) -> np.ndarray:
@@ -82,12 +97,16 @@ def _draw_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray
     return np.minimum((u > cdf).sum(axis=1), probs.shape[1] - 1)
 
 
-def make_dawid_skene(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 3,
-                     labels_per_item: LabelsPerItem = 5,
-                     accuracy: tuple[float, float] = (0.6, 0.95),
-                     concentration: float = 1.0, class_prior: Any = None,
-                     random_state: int | None = None
-                     ) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
+def make_dawid_skene(
+    n_items: int = 1000,
+    n_annotators: int = 20,
+    n_classes: int = 3,
+    labels_per_item: LabelsPerItem = 5,
+    accuracy: tuple[float, float] = (0.6, 0.95),
+    concentration: float = 1.0,
+    class_prior: Any = None,
+    random_state: int | None = None,
+) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
     """Annotations from the Dawid-Skene model: one confusion matrix per annotator.
 
     Row ``c`` of annotator ``a``'s confusion matrix puts mass ``acc`` (drawn
@@ -121,18 +140,26 @@ def make_dawid_skene(n_items: int = 1000, n_annotators: int = 20, n_classes: int
         conf[:, c, c] = acc[:, c]
         conf[:, c, others] = (1 - acc[:, c])[:, None] * off[:, c]
     truth = rng.choice(k, size=n_items, p=prior)
-    item, annotator = assign_annotators(rng, _per_item(rng, n_items, labels_per_item,
-                                                       n_annotators), n_annotators)
+    item, annotator = assign_annotators(
+        rng, _per_item(rng, n_items, labels_per_item, n_annotators), n_annotators
+    )
     label = _draw_categorical(rng, conf[annotator, truth[item]])
     used = _used(annotator, n_annotators)
-    return (_build(item, annotator, label, n_items, n_annotators, k), truth,
-            {"confusion_matrices": conf[used], "priors": prior})
+    return (
+        _build(item, annotator, label, n_items, n_annotators, k),
+        truth,
+        {"confusion_matrices": conf[used], "priors": prior},
+    )
 
 
-def make_one_coin(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 3,
-                  labels_per_item: LabelsPerItem = 5, accuracy: tuple[float, float] = (0.5, 0.95),
-                  random_state: int | None = None
-                  ) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
+def make_one_coin(
+    n_items: int = 1000,
+    n_annotators: int = 20,
+    n_classes: int = 3,
+    labels_per_item: LabelsPerItem = 5,
+    accuracy: tuple[float, float] = (0.5, 0.95),
+    random_state: int | None = None,
+) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
     """Annotations from the one-coin model: accuracy ``q_a``, errors uniform over K-1.
 
     Returns ``params = {"accuracies": (n_annotators,), "priors": (K,)}`` (uniform prior).
@@ -147,21 +174,30 @@ def make_one_coin(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 
     k = n_classes
     acc = rng.uniform(*accuracy, n_annotators)
     truth = rng.integers(0, k, n_items)
-    item, annotator = assign_annotators(rng, _per_item(rng, n_items, labels_per_item,
-                                                       n_annotators), n_annotators)
+    item, annotator = assign_annotators(
+        rng, _per_item(rng, n_items, labels_per_item, n_annotators), n_annotators
+    )
     t = truth[item]
     right = rng.random(len(item)) < acc[annotator]
     wrong = (t + rng.integers(1, k, len(item))) % k  # uniform over the other K-1 classes
     label = np.where(right, t, wrong)
     used = _used(annotator, n_annotators)
-    return (_build(item, annotator, label, n_items, n_annotators, k), truth,
-            {"accuracies": acc[used], "priors": np.full(k, 1.0 / k)})
+    return (
+        _build(item, annotator, label, n_items, n_annotators, k),
+        truth,
+        {"accuracies": acc[used], "priors": np.full(k, 1.0 / k)},
+    )
 
 
-def make_glad(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 2,
-              labels_per_item: LabelsPerItem = 5, alpha: tuple[float, float] = (0.5, 3.0),
-              log_beta_std: float = 0.5, random_state: int | None = None
-              ) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
+def make_glad(
+    n_items: int = 1000,
+    n_annotators: int = 20,
+    n_classes: int = 2,
+    labels_per_item: LabelsPerItem = 5,
+    alpha: tuple[float, float] = (0.5, 3.0),
+    log_beta_std: float = 0.5,
+    random_state: int | None = None,
+) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
     r"""Annotations from GLAD: P(correct) = sigmoid(alpha_a * beta_i), wrong labels uniform.
 
     ``alpha`` is drawn uniformly in the given range; :math:`\log\beta_i \sim N(0,
@@ -178,21 +214,30 @@ def make_glad(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 2,
     alphas = rng.uniform(*alpha, n_annotators)
     betas = np.exp(rng.normal(0.0, log_beta_std, n_items))
     truth = rng.integers(0, k, n_items)
-    item, annotator = assign_annotators(rng, _per_item(rng, n_items, labels_per_item,
-                                                       n_annotators), n_annotators)
+    item, annotator = assign_annotators(
+        rng, _per_item(rng, n_items, labels_per_item, n_annotators), n_annotators
+    )
     t = truth[item]
     p_right = 1.0 / (1.0 + np.exp(-alphas[annotator] * betas[item]))
     right = rng.random(len(item)) < p_right
     label = np.where(right, t, (t + rng.integers(1, k, len(item))) % k)
     used = _used(annotator, n_annotators)
-    return (_build(item, annotator, label, n_items, n_annotators, k), truth,
-            {"alphas": alphas[used], "betas": betas})
+    return (
+        _build(item, annotator, label, n_items, n_annotators, k),
+        truth,
+        {"alphas": alphas[used], "betas": betas},
+    )
 
 
-def make_mace(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 3,
-              labels_per_item: LabelsPerItem = 5, competence: tuple[float, float] = (0.3, 0.95),
-              strategy_concentration: float = 0.5, random_state: int | None = None
-              ) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
+def make_mace(
+    n_items: int = 1000,
+    n_annotators: int = 20,
+    n_classes: int = 3,
+    labels_per_item: LabelsPerItem = 5,
+    competence: tuple[float, float] = (0.3, 0.95),
+    strategy_concentration: float = 0.5,
+    random_state: int | None = None,
+) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
     r"""Annotations from MACE: right with prob. :math:`\theta_a`, else a draw from :math:`\xi_a`.
 
     Returns ``params = {"competences": theta (n_annotators,), "spam_rates": 1 - theta,
@@ -209,21 +254,28 @@ def make_mace(n_items: int = 1000, n_annotators: int = 20, n_classes: int = 3,
     theta = rng.uniform(*competence, n_annotators)
     xi = rng.dirichlet(np.full(k, strategy_concentration), n_annotators)
     truth = rng.integers(0, k, n_items)
-    item, annotator = assign_annotators(rng, _per_item(rng, n_items, labels_per_item,
-                                                       n_annotators), n_annotators)
+    item, annotator = assign_annotators(
+        rng, _per_item(rng, n_items, labels_per_item, n_annotators), n_annotators
+    )
     knows = rng.random(len(item)) < theta[annotator]
     spam = _draw_categorical(rng, xi[annotator])
     label = np.where(knows, truth[item], spam)
     used = _used(annotator, n_annotators)
-    return (_build(item, annotator, label, n_items, n_annotators, k), truth,
-            {"competences": theta[used], "spam_rates": 1 - theta[used],
-             "strategies": xi[used]})
+    return (
+        _build(item, annotator, label, n_items, n_annotators, k),
+        truth,
+        {"competences": theta[used], "spam_rates": 1 - theta[used], "strategies": xi[used]},
+    )
 
 
-def make_large(n_annotations: int = 1_000_000, n_classes: int = 10,
-               n_annotators: int | None = None, labels_per_item: tuple[int, int] = (3, 5),
-               accuracy: tuple[float, float] = (0.55, 0.95), random_state: int | None = None
-               ) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
+def make_large(
+    n_annotations: int = 1_000_000,
+    n_classes: int = 10,
+    n_annotators: int | None = None,
+    labels_per_item: tuple[int, int] = (3, 5),
+    accuracy: tuple[float, float] = (0.55, 0.95),
+    random_state: int | None = None,
+) -> tuple[Annotations, np.ndarray, dict[str, np.ndarray]]:
     """A large one-coin data set with about ``n_annotations`` annotations, fast.
 
     ``n_annotators`` defaults to ``clip(n_annotations // 1000, 100, 10000)``
@@ -241,5 +293,4 @@ def make_large(n_annotations: int = 1_000_000, n_classes: int = 10,
         n_annotators = int(np.clip(n_annotations // 1000, 100, 10_000))
     mean = (labels_per_item[0] + labels_per_item[1]) / 2
     n_items = max(1, round(n_annotations / mean))
-    return make_one_coin(n_items, n_annotators, n_classes, labels_per_item, accuracy,
-                         random_state)
+    return make_one_coin(n_items, n_annotators, n_classes, labels_per_item, accuracy, random_state)

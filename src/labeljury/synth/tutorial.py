@@ -61,8 +61,14 @@ class TutorialData:
     noise_matrices: dict[str, np.ndarray]
 
 
-def noise_matrix_from_trace(n_classes: int, trace: float, rng: np.random.Generator, *,
-                            jitter: float = 0.1, max_tries: int = 1000) -> np.ndarray:
+def noise_matrix_from_trace(
+    n_classes: int,
+    trace: float,
+    rng: np.random.Generator,
+    *,
+    jitter: float = 0.1,
+    max_tries: int = 1000,
+) -> np.ndarray:
     """A random ``(K, K)`` noise matrix with the given trace; columns are distributions.
 
     ``noise[l, c] = P(label l | true class c)``. Diagonal entries are
@@ -109,10 +115,17 @@ def noise_matrix_from_trace(n_classes: int, trace: float, rng: np.random.Generat
     return best
 
 
-def make_tutorial_data(random_state: int = 0, *, n_annotators: int = 50, n_poor: int = 5,
-                       label_fraction: float = 0.1, good_trace: float = 0.8,
-                       poor_trace: float = 0.35, jitter: float = 0.25,
-                       sizes: tuple[int, ...] = SIZES) -> TutorialData:
+def make_tutorial_data(
+    random_state: int = 0,
+    *,
+    n_annotators: int = 50,
+    n_poor: int = 5,
+    label_fraction: float = 0.1,
+    good_trace: float = 0.8,
+    poor_trace: float = 0.35,
+    jitter: float = 0.25,
+    sizes: tuple[int, ...] = SIZES,
+) -> TutorialData:
     """Generate the classic 3-class, 50-annotator tutorial data.
 
     Parameters
@@ -149,8 +162,9 @@ def make_tutorial_data(random_state: int = 0, *, n_annotators: int = 50, n_poor:
     k = len(MEANS)
     if len(sizes) != k:
         raise InputError(f"sizes needs {k} entries, got {len(sizes)}")
-    x = np.concatenate([rng.multivariate_normal(MEANS[c], COVS[c], size=sizes[c])
-                        for c in range(k)])
+    x = np.concatenate(
+        [rng.multivariate_normal(MEANS[c], COVS[c], size=sizes[c]) for c in range(k)]
+    )
     truth = np.repeat(np.arange(k), sizes)
     n = len(truth)
 
@@ -168,8 +182,13 @@ def make_tutorial_data(random_state: int = 0, *, n_annotators: int = 50, n_poor:
     # examples nobody labeled are dropped; items stay in example order
     items, item_code = np.unique(item, return_inverse=True)
     names = [f"A{j + 1:04d}" for j in range(n_annotators)]
-    ann = Annotations(item_code, annotator, label, items=items.tolist(), annotators=names,
-                      classes=list(range(k)))
+    ann = Annotations(
+        item_code, annotator, label, items=items.tolist(), annotators=names, classes=list(range(k))
+    )
     features = pd.DataFrame(x[items], columns=["x1", "x2"], index=pd.Index(items, name="item"))
-    return TutorialData(annotations=ann, features=features, true_labels=truth[items],
-                        noise_matrices={"good": good, "poor": poor})
+    return TutorialData(
+        annotations=ann,
+        features=features,
+        true_labels=truth[items],
+        noise_matrices={"good": good, "poor": poor},
+    )

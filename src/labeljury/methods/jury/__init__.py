@@ -89,12 +89,21 @@ class Jury(Aggregator):
     """
 
     uses_pred_probs = True
-    summary = ("labeljury's own: Dawid-Skene with shrunk confusions, the model as prior, "
-               "honest calibrated scores")
+    summary = (
+        "labeljury's own: Dawid-Skene with shrunk confusions, the model as prior, "
+        "honest calibrated scores"
+    )
 
-    def __init__(self, strength: float = 2.0, model_weight: float = 1.0,
-                 calibrate: bool = True, use_gold: bool = True, max_iter: int = 100,
-                 tol: float = 1e-4, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        strength: float = 2.0,
+        model_weight: float = 1.0,
+        calibrate: bool = True,
+        use_gold: bool = True,
+        max_iter: int = 100,
+        tol: float = 1e-4,
+        random_state: int = 0,
+    ) -> None:
         self.strength = strength
         self.model_weight = model_weight
         self.calibrate = calibrate
@@ -121,8 +130,10 @@ class Jury(Aggregator):
         x = ann.one_hot()
         # the class prior is the label frequencies, not re-estimated by EM: with few labels
         # per item EM explains them by a prior that drifts to one class
-        log_rho = np.log((np.bincount(ann.label, minlength=ann.n_classes) + 1.0)
-                         / (ann.n_annotations + ann.n_classes))
+        log_rho = np.log(
+            (np.bincount(ann.label, minlength=ann.n_classes) + 1.0)
+            / (ann.n_annotations + ann.n_classes)
+        )
         log_p = None if pred_probs is None else np.log(np.clip(pred_probs, _P_FLOOR, 1.0))
         lp = item_log_prior(log_rho, log_p, float(self.model_weight))
         votes = ann.vote_counts()
@@ -138,8 +149,9 @@ class Jury(Aggregator):
             post, ll = log_normalize(log_post)
             return ll
 
-        self.n_iter_, self.loss_history_ = em_loop(step, max_iter=self.max_iter, tol=self.tol,
-                                                   name="Jury")
+        self.n_iter_, self.loss_history_ = em_loop(
+            step, max_iter=self.max_iter, tol=self.tol, name="Jury"
+        )
         # max_iter=0 returns the majority-vote start (as every EM method does), scored by
         # the rows fitted to it
         rows = fit["rows"] if fit else Rows(x, post, float(self.strength))
@@ -160,7 +172,8 @@ class Jury(Aggregator):
         if self.calibrate:
             rng = np.random.default_rng(self.random_state)
             self.temperature_, self.gold_calibration_items_ = fit_temperature(
-                ann, log_hon, lambda idx: rows.loo_terms(ann, post, idx), rng)
+                ann, log_hon, lambda idx: rows.loo_terms(ann, post, idx), rng
+            )
         log_hon = self.temperature_ * log_hon
         if self.use_gold:
             clamp_gold(ann, log_hon)
@@ -170,6 +183,9 @@ class Jury(Aggregator):
 
     def describe(self) -> dict[str, Any]:
         """Fitted statistics worth reporting (see :meth:`Aggregator.describe`)."""
-        return {"model_weight": self.model_weight_, "strength": float(self.strength),
-                "score_temperature": self.temperature_,
-                "gold_calibration_items": self.gold_calibration_items_}
+        return {
+            "model_weight": self.model_weight_,
+            "strength": float(self.strength),
+            "score_temperature": self.temperature_,
+            "gold_calibration_items": self.gold_calibration_items_,
+        }

@@ -43,16 +43,16 @@ class Rows:
         self.pooled = pooled / pooled.sum(axis=1, keepdims=True)
         self.strength = float(strength)
         self.totals = self.counts.sum(axis=2)  # [a, c]
-        self.confusions = (self.counts + self.strength * self.pooled) / \
-            (self.totals + self.strength)[:, :, None]
+        self.confusions = (self.counts + self.strength * self.pooled) / (
+            self.totals + self.strength
+        )[:, :, None]
         np.clip(self.confusions, _EPS, None, out=self.confusions)
 
     def loglik(self, one_hot) -> np.ndarray:
         """Per item and true class, the summed log-probability of its labels."""
         return log_likelihoods(one_hot, np.log(self.confusions))
 
-    def loo_terms(self, ann, post: np.ndarray, idx: np.ndarray | slice = slice(None)
-                  ) -> np.ndarray:
+    def loo_terms(self, ann, post: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Per annotation (rows ``idx``) and true class, its log-probability under its
         annotator's row refitted without it, shape ``(n, K)``."""
         return np.stack([t.copy() for t in self._loo_by_class(ann, post, idx)], axis=1)

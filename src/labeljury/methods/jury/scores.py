@@ -30,8 +30,9 @@ MIN_GOLD_ITEMS = 20
 _SAMPLE = 2_000
 
 
-def fit_temperature(ann, log_post: np.ndarray, terms_fn, rng: np.random.Generator
-                    ) -> tuple[float, int]:
+def fit_temperature(
+    ann, log_post: np.ndarray, terms_fn, rng: np.random.Generator
+) -> tuple[float, int]:
     """The temperature and the number of gold items it was fitted on (0: on the labels).
 
     Parameters
