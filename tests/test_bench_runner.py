@@ -275,3 +275,14 @@ def test_benchmark_methods_never_see_the_gold_labels() -> None:
     assert (real.gold >= 0).any() and real.annotations.gold is None
     for data in make_scenario("synth_tutorial", 0):
         assert data.annotations.gold is None
+
+
+def test_methods_that_need_gold_are_not_benchmarked() -> None:
+    # the benchmark withholds gold from every contender, so a gold-only method would
+    # only ever show as 'fail' in the tables
+    from labeljury.bench.runner import default_contenders
+    from labeljury.methods import METHODS, method_class
+
+    names = {c.name for c in default_contenders()}
+    assert "gold_majority_vote" not in names
+    assert {n for n in METHODS if not method_class(n).needs_gold} <= names

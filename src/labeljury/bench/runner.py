@@ -188,10 +188,15 @@ class BenchConfig:
 
 
 # ------------------------------------------------------------------ contenders
-def _all_contender_names() -> list[str]:
-    from ..methods import METHODS
+def _benchmarked_methods() -> list[str]:
+    """Every labeljury method but those that need gold: the benchmark withholds it."""
+    from ..methods import METHODS, method_class
 
-    return [*METHODS, "dawid_skene+model", "glad+model", *PEERS]
+    return [name for name in METHODS if not method_class(name).needs_gold]
+
+
+def _all_contender_names() -> list[str]:
+    return [*_benchmarked_methods(), "dawid_skene+model", "glad+model", *PEERS]
 
 
 def default_contenders(names: Iterable[str] | None = None) -> list[Contender]:
@@ -207,7 +212,7 @@ def default_contenders(names: Iterable[str] | None = None) -> list[Contender]:
     >>> [c.name for c in default_contenders(["mv", "cleanlab"])]
     ['majority_vote', 'cleanlab:majority_vote', 'cleanlab:crowdlab']
     """
-    from ..methods import METHODS, _canonical
+    from ..methods import _canonical
 
     wanted = list(names) if names is not None else _all_contender_names()
     out: list[Contender] = []
@@ -215,7 +220,7 @@ def default_contenders(names: Iterable[str] | None = None) -> list[Contender]:
         name = raw.strip()
         group = name.lower()
         if group in ("labeljury", "ours"):
-            out += default_contenders([*METHODS, "dawid_skene+model", "glad+model"])
+            out += default_contenders([*_benchmarked_methods(), "dawid_skene+model", "glad+model"])
         elif group == "peers":
             out += list(PEERS.values())
         elif group in ("crowdkit", "crowd-kit", "cleanlab"):

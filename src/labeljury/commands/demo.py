@@ -92,8 +92,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cls = method_class(name)
         if cls.uses_pred_probs and name not in ("jury", "shrunk_dawid_skene"):
             continue  # needs a model's pred_probs; this data set has no features
-        if name == "gold_majority_vote":
-            continue  # weighs annotators by the very gold it would be scored on
+        if cls.needs_gold:
+            continue  # it would weigh annotators by the very gold it is scored on
         t0 = time.perf_counter()
         try:
             res = aggregate(ann, method=name)

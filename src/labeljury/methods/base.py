@@ -127,6 +127,8 @@ class Aggregator(Params):
 
     #: whether the method uses pred_probs (model-aware methods set True)
     uses_pred_probs: ClassVar[bool] = False
+    #: whether the method cannot run without gold items (``Annotations.gold``)
+    needs_gold: ClassVar[bool] = False
     #: one-line description for ``labeljury methods``
     summary: ClassVar[str] = ""
 

@@ -78,6 +78,7 @@ class GoldMajorityVote(MajorityVote):
     """
 
     summary = "majority vote weighted by each annotator's accuracy on gold items"
+    needs_gold = True
 
     def __init__(
         self,
