@@ -23,50 +23,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..annotations import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column
 from ..errors import InputError, MissingColumnError, MissingValueError, preview
 from .data import MultiLabelAnnotations
 
 __all__ = ["read_multilabel"]
 
-_ITEM = (
-    "item",
-    "example",
-    "task",
-    "id",
-    "question",
-    "sample",
-    "object",
-    "image",
-    "text",
-    "document",
-    "doc",
-)
-_ANNOTATOR = (
-    "annotator",
-    "worker",
-    "user",
-    "rater",
-    "labeler",
-    "labeller",
-    "performer",
-    "judge",
-    "coder",
-)
-_LABEL = (
-    "label",
-    "labels",
-    "class",
-    "classes",
-    "answer",
-    "response",
-    "annotation",
-    "category",
-    "categories",
-    "choice",
-    "choices",
-    "tags",
-    "tag",
-)
+# the single-label reader's column names, plus what multi-label exports call them
+_ITEM = (*ITEM_NAMES, "document", "doc")
+_ANNOTATOR = ANNOTATOR_NAMES
+_LABEL = (*LABEL_NAMES, "labels", "classes", "categories", "choices", "tags", "tag")
 
 
 def _find(
@@ -84,11 +50,10 @@ def _find(
                 f"{preview([str(c) for c in cols], 10)}"
             )
         return given
-    norm = {c: str(c).strip().lower().replace(" ", "_") for c in cols if c not in taken}
-    for name in names:
-        for c, n in norm.items():
-            if n == name or n in (f"{name}_id", f"{name}id", f"{name}s"):
-                return c
+    # plural column names ("workers", "items") name the same thing
+    found = _find_column(cols, (*names, *(f"{n}s" for n in names)), exclude=taken)
+    if found is not None:
+        return found
     raise MissingColumnError(
         f"{source}: no {what} column found among "
         f"{preview([str(c) for c in cols], 10)}; name it with "

@@ -283,6 +283,10 @@ class ReviewData:
             label = consensus
         elif action == "relabel":
             label = None
+        return self._record(pos, action, label)
+
+    def _record(self, pos: int, action: str, label: str | None) -> dict[str, str]:
+        """Append one decision to reviews.csv (or only to memory) and apply it."""
         row = {
             "item": self.ids[pos],
             "action": action,

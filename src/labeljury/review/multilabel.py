@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from .data import DECISION_CODES, ReviewData, _num
-from .reviews import ACTIONS, append_review
+from .reviews import ACTIONS
 from .tables import _codes, _csr, _floats, _need, _objects, _text, weighted_support
 
 __all__ = ["MultiLabelReviewData", "find_separator"]
@@ -235,20 +235,7 @@ class MultiLabelReviewData(ReviewData):
             text = self.sep.join(self._names(chosen))
         if action == "accept":
             text = self.consensus_text(pos)
-        row: dict[str, str] = {
-            "item": self.ids[pos],
-            "action": action,
-            "label": text or "",
-            "reviewer": self.reviewer,
-        }
-        if self.reviews_path is not None:
-            row = append_review(self.reviews_path, self.ids[pos], action, text, self.reviewer)
-        else:
-            from datetime import datetime, timezone
-
-            row["time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        self._apply(pos, row)
-        return row
+        return self._record(pos, action, text)
 
     # ------------------------------------------------------------ screens
     def row(self, i: int) -> dict[str, Any]:
