@@ -17,9 +17,10 @@ from labeljury.annotations import Annotations
 from labeljury.bench import metrics as M
 from labeljury.bench.cli import add_commands
 from labeljury.bench.datasets import BenchData
+from labeljury.bench.models import _model_pred_probs
 from labeljury.bench.peers import Contender, MethodOutput, labeljury_contender
 from labeljury.bench.report import ece_table, metric_table, render_report
-from labeljury.bench.runner import BenchConfig, _model_pred_probs, run_suite
+from labeljury.bench.runner import BenchConfig, run_suite
 from labeljury.errors import InputError
 
 # ------------------------------------------------------------------ timeouts

@@ -112,7 +112,7 @@ def oof_logistic(
     ----------
     features : DataFrame, ndarray or (matrix, classifier) for text
         One row per item. For text, the precomputed TF-IDF matrix and the
-        classifier of :func:`labeljury.bench.runner._text_model`.
+        classifier of :func:`labeljury.bench.models._text_model`.
     model : {"logistic", "hist_gradient_boosting"}
         The built-in candidate (tabular features); no temperature scaling.
     """
@@ -167,7 +167,7 @@ def _variant(
 
 def real_sets(paths: Iterable[str | os.PathLike[str]], seed: int) -> list[ProtocolSet]:
     """The variants of every real data set folder in ``paths`` (see the module doc)."""
-    from .runner import _text_model
+    from .models import _text_model
 
     out: list[ProtocolSet] = []
     for path in paths:

@@ -50,16 +50,12 @@ numpy/scikit-learn fits 10 to 100 times slower.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import platform
-import signal
 import sys
 import time
-import tracemalloc
-import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,11 +77,11 @@ from .datasets import (
     make_scenario,
     subsample_per_item,
 )
+from .execute import _rescored, _run_forked, _run_here, evaluate
+from .models import _model_pred_probs
 from .peers import PEERS, Contender, MethodOutput, labeljury_contender, peer_available
 
 __all__ = ["QUICK", "BenchConfig", "default_contenders", "evaluate", "run_benchmark", "run_suite"]
-
-LIFT_T = (10, 50, 100)
 
 #: contenders run at the sparsity levels by default (all run on the full data)
 SPARSITY_METHODS = ("labeljury", "crowdkit:DawidSkene", "cleanlab:crowdlab")
@@ -234,271 +230,6 @@ def default_contenders(names: Iterable[str] | None = None) -> list[Contender]:
             out.append(labeljury_contender(_canonical(name)))
     seen: set[str] = set()
     return [c for c in out if not (c.name in seen or seen.add(c.name))]
-
-
-# ------------------------------------------------------------------ evaluation
-def evaluate(
-    out: MethodOutput, ann: Annotations, gold: np.ndarray, mv_labels: np.ndarray
-) -> dict[str, float]:
-    """Every quality metric of one fit (see :mod:`labeljury.bench.metrics`).
-
-    ``*_own``: the method's consensus quality score against its own label
-    being wrong; ``*_mv``: the method's quality score *of the majority-vote
-    label* against the majority-vote label being wrong (the CROWDLAB paper's
-    protocol, same target for every method). Only items with a gold label count.
-    """
-    known = gold >= 0
-    g = gold[known]
-    labels = out.labels[known]
-    wrong_own = labels != g
-    q_own = out.quality[known]
-    mvq = (
-        out.mv_quality
-        if out.mv_quality is not None
-        else out.probas[np.arange(len(mv_labels)), mv_labels]
-    )
-    wrong_mv = mv_labels[known] != g
-    q_mv = np.asarray(mvq, float)[known]
-    row: dict[str, float] = {"accuracy": M.accuracy(out.labels, gold)}
-    for tag, target, score in (("own", wrong_own, q_own), ("mv", wrong_mv, q_mv)):
-        row[f"auroc_{tag}"] = M.auroc(target, score)
-        row[f"auprc_{tag}"] = M.auprc(target, score)
-        for t in LIFT_T:
-            row[f"lift{t}_{tag}"] = M.lift_at(target, score, t)
-    fitted = out.annotations if out.annotations is not None else ann
-    full_gold = gold
-    if fitted.n_items != len(gold):  # never happens: model-annotator keeps the items
-        raise InputError("annotations and gold disagree on the number of items")
-    acc = M.annotator_accuracy(
-        fitted.item, fitted.annotator, fitted.label, full_gold, fitted.n_annotators
-    )
-    has = ~np.isnan(acc)
-    scores = np.asarray(out.annotator_scores, float)
-    row["spearman"] = M.spearman(scores[has], acc[has]) if has.sum() >= 3 else float("nan")
-    row["ece"] = M.expected_calibration_error(q_own, ~wrong_own)
-    row["ece_floor"] = M.ece_floor(q_own)
-    return row
-
-
-# ------------------------------------------------------------------ measuring
-def _timed(fn: Callable[[], MethodOutput]) -> tuple[MethodOutput, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
-def _peak_mb(fn: Callable[[], Any]) -> float:
-    tracemalloc.start()
-    try:
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak / 2**20
-
-
-def _message(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
-
-
-def _fit_scored(
-    c: Contender, ann: Annotations, arg: np.ndarray | None, gold: np.ndarray, mv_labels: np.ndarray
-) -> tuple[MethodOutput, dict[str, float]]:
-    """One timed fit of ``c``, and its metrics (``time_s`` + :func:`evaluate`)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out, secs = _timed(lambda: c.run(ann, arg))
-        return out, {"time_s": secs, **evaluate(out, ann, gold, mv_labels)}
-
-
-def _traced(c: Contender, ann: Annotations, arg: np.ndarray | None) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _peak_mb(lambda: c.run(ann, arg))
-
-
-#: what a fit ended as: status ("ok", "failed", "timeout"), values, message
-Outcome = tuple[str, dict[str, float], str]
-
-
-def _run_here(
-    c: Contender,
-    ann: Annotations,
-    arg: np.ndarray | None,
-    gold: np.ndarray,
-    mv_labels: np.ndarray,
-    trace_max: float | None,
-    keep: dict[str, tuple[MethodOutput, dict[str, float]]] | None = None,
-) -> Outcome:
-    """Fit in-process; with ``keep``, also store the output and its measures under ``c.name``."""
-    try:
-        out, res = _fit_scored(c, ann, arg, gold, mv_labels)
-        if trace_max is not None and res["time_s"] <= trace_max:
-            res["peak_mb"] = _traced(c, ann, arg)
-    except Exception as exc:  # a peer's failure is a result, not a crash
-        return "failed", {}, _message(exc)
-    if keep is not None:
-        keep[c.name] = (out, {k: res[k] for k in ("time_s", "peak_mb") if k in res})
-    return "ok", res, ""
-
-
-def _rescored(
-    kept: tuple[MethodOutput, dict[str, float]],
-    ann: Annotations,
-    gold: np.ndarray,
-    mv_labels: np.ndarray,
-) -> Outcome:
-    out, measures = kept
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return "ok", {**measures, **evaluate(out, ann, gold, mv_labels)}, ""
-    except Exception as exc:
-        return "failed", {}, _message(exc)
-
-
-def _ended(code: int | None) -> str:
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name
-        why = " (out of memory?)" if -code == signal.SIGKILL else ""
-        return f"crashed: the fit's process was killed by {name}{why}"
-    return f"crashed: the fit's process exited with code {code} without a result"
-
-
-def _run_forked(
-    c: Contender,
-    ann: Annotations,
-    arg: np.ndarray | None,
-    gold: np.ndarray,
-    mv_labels: np.ndarray,
-    trace_max: float | None,
-    timeout: float,
-) -> Outcome:
-    """:func:`_run_here` in a forked child, killed after ``timeout`` seconds.
-
-    Fork (not spawn): the child inherits the contender (a closure, not
-    picklable) and the data without copying; only the row's numbers come back.
-    The traced run for peak memory, if any, gets its own ``timeout`` and is
-    given up silently (``peak_mb`` left blank) when over it.
-    """
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            _, res = _fit_scored(c, ann, arg, gold, mv_labels)
-            send.send(("ok", res))
-            if trace_max is not None and res["time_s"] <= trace_max:
-                send.send(("peak", _traced(c, ann, arg)))
-        except BaseException as exc:
-            send.send(("failed", _message(exc)))
-        finally:
-            send.close()
-
-    proc = ctx.Process(target=child, name=f"bench:{c.name}")
-    sys.stdout.flush()  # else the child flushes its copy of the buffer too: doubled output
-    sys.stderr.flush()
-    with warnings.catch_warnings():
-        # Python >= 3.12 warns when forking with threads (BLAS/OpenMP workers) running;
-        # a child that deadlocks on a lock such a thread held is ended by the timeout
-        warnings.simplefilter("ignore", DeprecationWarning)
-        proc.start()
-    send.close()  # the parent keeps the read end only: EOF once the child is gone
-    try:
-        if not recv.poll(timeout):
-            return (
-                "timeout",
-                {},
-                f"timed out after {timeout:g} s on {ann.n_annotations:,} annotations",
-            )
-        try:
-            kind, payload = recv.recv()
-        except EOFError:
-            proc.join(10)
-            return "failed", {}, _ended(proc.exitcode)
-        if kind != "ok":
-            return "failed", {}, str(payload)
-        res = dict(payload)
-        if trace_max is not None and res["time_s"] <= trace_max and recv.poll(timeout):
-            with contextlib.suppress(EOFError):
-                kind, peak = recv.recv()
-                if kind == "peak":
-                    res["peak_mb"] = float(peak)
-        return "ok", res, ""
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
-
-
-def _text_model(data: BenchData) -> tuple[Any, Any]:
-    """The TF-IDF matrix (CSR) of a text data set's items and the classifier to fit on it.
-
-    The vectoriser and classifier are :func:`labeljury.model.candidate_models`'
-    ``tfidf_logistic`` (same settings), every column of ``data.features``
-    treated as text (``load_real`` keeps only its free-text columns). The
-    vectoriser is fitted once on every item's text -- no label is involved, so
-    no label leaks into the out-of-fold predictions -- instead of once per fold
-    and per sparsity copy (5 x 13 times per data set).
-    """
-    from ..model import candidate_models, featurize
-
-    feats = featurize(data.features, kind="text", text_columns=list(data.features.columns))
-    pipe = candidate_models(feats)["tfidf_logistic"]
-    matrix = pipe.named_steps["features"].fit_transform(feats.X)
-    return matrix.tocsr(), pipe.named_steps["clf"]
-
-
-def _model_pred_probs(
-    data: BenchData,
-    ann: Annotations,
-    mv_labels: np.ndarray,
-    seed: int,
-    full: bool = True,
-    cache: dict[str, Any] | None = None,
-) -> tuple[np.ndarray | None, str]:
-    """Simulated pred_probs, or out-of-fold ones trained on ``mv_labels``.
-
-    On the full data the model is chosen by cross-validated log loss among the
-    built-in candidates; at the sparsity levels tabular features use the
-    logistic candidate only (gradient-boosted trees on 10 classes, 13 times
-    per data set, would dominate the suite's time). Text data sets
-    (``oof:text``) use a TF-IDF matrix computed once per data set and kept in
-    ``cache`` (see :func:`_text_model`); only the logistic regression is refit.
-    """
-    if data.pred_probs is not None:
-        return data.pred_probs, data.model
-    if data.features is None:
-        return None, "none"
-    from ..model import out_of_fold_pred_probs
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if data.model == "oof:text":
-            cache = {} if cache is None else cache
-            if data.name not in cache:
-                cache[data.name] = _text_model(data)
-            matrix, clf = cache[data.name]
-            pp, _ = out_of_fold_pred_probs(
-                matrix,
-                mv_labels,
-                n_classes=ann.n_classes,
-                random_state=seed,
-                model=clf,
-                refit=False,
-            )
-            return pp, f"{data.model} (tfidf_logistic, trained on majority vote)"
-        model = "logistic" if not full and data.model == "oof:tabular" else "auto"
-        pp, info = out_of_fold_pred_probs(
-            data.features,
-            mv_labels,
-            n_classes=ann.n_classes,
-            random_state=seed,
-            model=model,
-            refit=False,
-        )
-    return pp, f"{data.model} ({info.model_name}, trained on majority vote)"
 
 
 # ------------------------------------------------------------------ the loop
