@@ -533,3 +533,17 @@ def test_run_with_pred_probs_and_no_features_stops_after_one_round(tutorial) -> 
     assert res.rounds["rounds"] == 1 and res.rounds["stopped"] == "no features to retrain on"
     assert res.model is None and res.model_metrics is None
     assert run_lines(res)[0].startswith("rounds: 1 of at most 3")
+
+
+def test_cli_rounds_table_fits_80_columns(tutorial) -> None:
+    from rich.console import Console
+
+    from labeljury.commands.run import rounds_table
+
+    res = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False)
+    console = Console(width=80, record=True)
+    console.print(rounds_table(res.history))
+    text = console.export_text()
+    assert "…" not in text  # no column squeezed to an ellipsis
+    assert "held-out ll" in text and "kept" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
