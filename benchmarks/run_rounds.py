@@ -1,7 +1,8 @@
 """Does iterating pay? ``labeljury.run`` against one pass of the same method and model.
 
 For every data set with features (the shared real sets with gold, and
-simulated families drawn fresh per seed), three consensus labels are scored
+simulated families drawn fresh per seed: ``tutorial``, ``ds_gauss``,
+``ds_gauss10``), three consensus labels are scored
 against the truth:
 
 * ``aggregate``: the method without a model (``labeljury.aggregate``);
@@ -16,7 +17,7 @@ Prints one row per data set with the rounds run, how they stopped, the round
 kept, and the accuracy difference run - one pass. Usage::
 
     python benchmarks/run_rounds.py [--data /work/shared/datasets] [--seeds 3]
-        [--sets music_genre rte ...] [--csv out.csv]
+        [--sets music_genre rte ...] [--first-seed 0] [--csv out.csv]
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def simulated_tabular(
 
 
 def inputs(
-    data: Path | None, sets: list[str] | None, seeds: int
+    data: Path | None, sets: list[str] | None, seeds: int, first_seed: int = 0
 ) -> Iterator[tuple[str, Annotations, Any, Any, np.ndarray]]:
     """``(name, annotations, features, text_cols, truth in items order)`` per data set."""
     for name, (file, text_cols) in REAL.items():
@@ -102,13 +103,19 @@ def inputs(
         if text_cols:
             feats = feats[text_cols]
         yield name, ann, feats, text_cols, truth
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         if not sets or "tutorial" in sets:
             d = make_tutorial_data(random_state=seed)
             yield f"tutorial/{seed}", d.annotations, d.features, None, np.asarray(d.true_labels)
         if not sets or "ds_gauss" in sets:
             ann, feats, truth = simulated_tabular(1000, 10, 4, seed, separation=0.6)
             yield f"ds_gauss/{seed}", ann, feats, None, truth
+        if not sets or "ds_gauss10" in sets:
+            # music_genre's shape: 10 classes, about 4 labels per item
+            ann, feats, truth = simulated_tabular(
+                700, 30, 10, seed, separation=0.5, labels_per_item=4
+            )
+            yield f"ds_gauss10/{seed}", ann, feats, None, truth
 
 
 @contextlib.contextmanager
@@ -144,6 +151,7 @@ def main() -> None:
     )
     parser.add_argument("--sets", nargs="*", default=None)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     print(
@@ -151,7 +159,8 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.1f}"
     )
     rows = []
-    for name, ann, feats, text_cols, truth in inputs(args.data, args.sets, args.seeds):
+    data = inputs(args.data, args.sets, args.seeds, args.first_seed)
+    for name, ann, feats, text_cols, truth in data:
         row: dict[str, Any] = {"data": name, "items": ann.n_items, "classes": ann.n_classes}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -75,6 +75,16 @@ def test_aggregate_on_five_annotations_under_a_second(tmp_path: Path) -> None:
     assert seconds < 1.0, f"aggregate took {seconds:.2f} s"
 
 
+def test_aggregate_on_an_export_with_gold_under_a_second() -> None:
+    # five annotations and one gold item: the gold evaluation copies the method
+    # without scikit-learn, whose import alone took about a second
+    path = DATA / "formats" / "label_studio" / "export_json.json"
+    mods = _imports_of(f"from labeljury.cli import main\nmain(['aggregate', {str(path)!r}])")
+    assert "sklearn" not in mods
+    seconds = _cpu_seconds("aggregate", str(path))
+    assert seconds < 1.0, f"aggregate took {seconds:.2f} s"
+
+
 def test_aggregate_without_out_prints_and_writes_nothing(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

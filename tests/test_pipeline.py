@@ -395,6 +395,30 @@ def test_kept_round_never_worse_on_heldout_annotations(tutorial) -> None:
         assert scores[best - 1].mean() >= base.mean() and why
 
 
+def test_heldout_halves_cross_fit(tutorial) -> None:
+    from labeljury._rounds import KEEP_Z, choose_round, holdout_halves
+
+    ann = tutorial.annotations
+    a, b = holdout_halves(ann, 0)
+    assert not (a & b).any()
+    held = a | b
+    # one annotation of every item with two or more, none of an item twice
+    per_item = np.bincount(ann.item[held], minlength=ann.n_items)
+    assert per_item.max() == 1
+    assert (per_item[ann.annotations_per_item() >= 2] == 1).mean() > 0.95
+    assert 0.35 < a.sum() / held.sum() < 0.65  # two halves of the items
+    res = run(ann, tutorial.features, max_rounds=2, progress=False)
+    assert res.rounds["heldout_annotations"] == held.sum()
+    # a later round ahead of round 1 by half a standard error less than KEEP_Z is not kept
+    rng = np.random.default_rng(1)
+    base = rng.normal(-0.6, 0.2, 400)
+    noise = rng.normal(0, 0.2, 400)
+    later = base + noise - noise.mean()  # paired difference: mean 0, then shifted
+    later += (KEEP_Z - 0.5) * noise.std(ddof=1) / np.sqrt(400)
+    assert choose_round([base, later])[0] == 1
+    assert choose_round([base, later], z=KEEP_Z - 1)[0] == 2
+
+
 def test_features_path_like_the_cli(tmp_path, tutorial) -> None:
     # both files as the CLI reads them (ids as text), the features rows shuffled
     ann = tutorial.annotations
@@ -509,3 +533,17 @@ def test_run_with_pred_probs_and_no_features_stops_after_one_round(tutorial) -> 
     assert res.rounds["rounds"] == 1 and res.rounds["stopped"] == "no features to retrain on"
     assert res.model is None and res.model_metrics is None
     assert run_lines(res)[0].startswith("rounds: 1 of at most 3")
+
+
+def test_cli_rounds_table_fits_80_columns(tutorial) -> None:
+    from rich.console import Console
+
+    from labeljury.commands.run import rounds_table
+
+    res = run(tutorial.annotations, tutorial.features, max_rounds=3, progress=False)
+    console = Console(width=80, record=True)
+    console.print(rounds_table(res.history))
+    text = console.export_text()
+    assert "…" not in text  # no column squeezed to an ellipsis
+    assert "held-out ll" in text and "kept" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

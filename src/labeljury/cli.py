@@ -288,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=5,
         metavar="N",
-        help="train -> consensus rounds at most (default 5); the round whose "
-        "model fits the annotators' labels best is kept",
+        help="train -> consensus rounds at most (default 5); round 1 (one pass) "
+        "is kept unless a later round predicts held-out annotations clearly better",
     )
     runp.add_argument(
         "--folds",
@@ -302,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed",
         type=int,
         default=0,
-        help="random seed of the cross-validation folds and the model (default 0)",
+        help="random seed of the cross-validation folds, the model and the held-out "
+        "annotations (default 0)",
     )
     runp.add_argument(
         "--out",

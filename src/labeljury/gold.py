@@ -23,8 +23,8 @@ compared with the truth): each annotator's number of labels on gold items
 (``n_gold``) and their accuracy there (``gold_accuracy``).
 
 Only the estimator contract is read (``fit``, ``labels_``, ``probas_`` and the
-optional ``consensus_quality_``); the copies are made with
-:func:`sklearn.base.clone`.
+optional ``consensus_quality_``); the copies are fresh instances with the same
+parameters (:func:`sklearn.base.clone` for an estimator that is not labeljury's).
 """
 
 from __future__ import annotations
@@ -183,6 +183,23 @@ def _quality(method: Any) -> np.ndarray:
     return np.asarray(q, dtype=float)
 
 
+def _unfitted(method: Any) -> Any:
+    """A fresh copy of ``method`` with its parameters.
+
+    labeljury's methods copy themselves without scikit-learn, whose import
+    (about a second with scipy.stats) would dominate ``labeljury aggregate``
+    on a small export with gold; any other estimator goes through
+    :func:`sklearn.base.clone`.
+    """
+    from .methods.base import Params
+
+    if isinstance(method, Params):
+        return type(method)(**method.get_params())
+    from sklearn.base import clone
+
+    return clone(method)
+
+
 def evaluate_gold(
     ann: Annotations,
     method: Any,
@@ -198,7 +215,7 @@ def evaluate_gold(
     ann : Annotations
         With ``gold`` (codes, -1 = unknown).
     method : Aggregator
-        Fitted or not; only its parameters are used (``sklearn.base.clone``).
+        Fitted or not; only its parameters are used (a fresh copy is fitted).
     pred_probs : ndarray, optional
         The model probabilities the method is fitted with, if any.
     n_folds : int, default 5
@@ -219,8 +236,6 @@ def evaluate_gold(
     >>> ev.n_gold, ev.accuracy
     (2, 0.5)
     """
-    from sklearn.base import clone
-
     if ann.gold is None or not (ann.gold >= 0).any():
         return None
     known = np.flatnonzero(ann.gold >= 0)
@@ -242,7 +257,7 @@ def evaluate_gold(
             ann.meta,
             validate=False,
         )
-        est = clone(method).fit(hidden, pred_probs)
+        est = _unfitted(method).fit(hidden, pred_probs)
         labels[fold] = est.labels_[fold]
         scores[fold] = _quality(est)[fold]
     n_per, acc_per = annotator_gold_accuracy(ann)

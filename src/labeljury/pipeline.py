@@ -6,7 +6,7 @@ each fold warm-started where the learner allows: see
 :class:`labeljury.model.CrossValModel`), then the model-aware method on its
 out-of-fold probabilities. Rounds stop when the soft consensus stops moving,
 are damped where they oscillate, and the round kept is chosen on annotations
-held out from every fit (the rules are in :mod:`labeljury._rounds`).
+held out from the fits that score them (the rules are in :mod:`labeljury._rounds`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ._rounds import (
     console_printer,
     describe_fold,
     heldout_loglik,
-    holdout_mask,
+    holdout_halves,
 )
 from .annotations import Annotations, read_annotations
 from .errors import IdMismatchError, InputError, preview
@@ -233,9 +233,13 @@ def run(
     )
     report = console_printer() if progress is True else (progress or None)
     clock = Clock(max_rounds, n_splits)
-    held = holdout_mask(ann, random_state)
-    train = ann.take(~held, drop_unused=False)
-    test = ann.item[held], ann.annotator[held], ann.label[held]
+    halves = holdout_halves(ann, random_state)
+    held = halves[0] | halves[1]
+    # per half: the annotations its fit sees, and the held-out ones it is scored on
+    splits = [
+        (ann.take(~h, drop_unused=False), (ann.item[h], ann.annotator[h], ann.label[h]))
+        for h in halves
+    ]
 
     mv = aggregate(ann, method="majority_vote").method
     labels, targets, posterior = mv.labels_, mv.labels_, mv.probas_  # round 0: majority vote
@@ -267,9 +271,12 @@ def run(
         damped = damper.on and info is not None and len(kept) > 0
         if rnd > 1:
             damper.observe(change)
-        # the same fit without the held-out annotations scores this round honestly
-        val = clone(resolve_method(method, probs)).fit(train, probs)
-        scores.append(heldout_loglik(val.probas_, train, *test))
+        # the same fit without each half's held-out annotations scores this round honestly
+        scored = []
+        for train, test in splits:
+            val = clone(resolve_method(method, probs)).fit(train, probs)
+            scored.append(heldout_loglik(val.probas_, train, *test))
+        scores.append(np.concatenate(scored))
         metrics = {} if info is None else info.metrics
         history.append(
             {

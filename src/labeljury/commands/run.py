@@ -86,9 +86,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in getattr(pipeline, "run_lines", lambda res: [])(res):
         out.print(line)
     if res.history is not None:
-        out.print(frame_table(res.history, "rounds"))
+        out.print(rounds_table(res.history))
     print_written(out, files)
     return 0
+
+
+#: the history columns the terminal shows, with titles that fit 80 columns (all of them
+#: are in ``Result.history``)
+ROUND_COLUMNS = {
+    "round": "round",
+    "labels_changed": "changed",
+    "consensus_change": "moved",
+    "damped": "damped",
+    "model_cv_accuracy": "model acc.",
+    "heldout_loglik": "held-out ll",
+    "seconds": "seconds",
+    "kept": "kept",
+}
+
+
+def rounds_table(history: Any) -> Any:
+    """The rounds as a rich table narrow enough for an 80-column terminal."""
+    df = history[list(ROUND_COLUMNS)].rename(columns=ROUND_COLUMNS)
+    return frame_table(df, "rounds")
 
 
 def _default_id_col(features: Any, ann: Any) -> Any:

@@ -96,20 +96,6 @@ def _take(X: Any, rows: np.ndarray) -> Any:
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
 
 
-def _accepts_sample_weight(estimator: Any) -> bool:
-    fit = getattr(estimator, "fit", None)
-    if fit is None:
-        return False
-    if isinstance(estimator, Pipeline):
-        return _accepts_sample_weight(estimator.steps[-1][1])
-    return "sample_weight" in inspect.signature(fit).parameters
-
-
-def _take(X: Any, rows: np.ndarray) -> Any:
-    """Rows of a DataFrame, an array or a CSR matrix (all index by an int array)."""
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
-
-
 def _fit_soft(estimator: Any, X: Any, soft: np.ndarray) -> Any:
     """Fit on soft labels without copying rows.
 
