@@ -35,7 +35,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ._em import class_totals, confusion_counts, e_step, em_loop
 from .base import Aggregator
-from .dawid_skene import annotator_accuracy
+from .dawid_skene import annotator_accuracy, initial_posterior
 
 __all__ = ["ShrunkDawidSkene"]
 
@@ -119,8 +119,7 @@ class ShrunkDawidSkene(Aggregator):
                 f"(pseudo-labels per confusion row)"
             )
         x = ann.one_hot()
-        votes = ann.vote_counts()
-        post = np.asarray(votes / votes.sum(axis=1, keepdims=True))  # majority-vote start
+        post = initial_posterior(ann, use_gold=False)  # majority-vote start
         item_prior = 0.0 if pred_probs is None else np.log(np.maximum(pred_probs, _TINY))
         names = ("conf", "prior", "pooled")
         state = dict(zip(names, self._m_step(confusion_counts(x, post), post), strict=True))
