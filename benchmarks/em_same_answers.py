@@ -39,11 +39,13 @@ def fit(src: str, path: str, data: Path, out: Path) -> None:
     for name in ("KERNEL_MIN_ANNOTATIONS", "KERNEL_LOAD_ANNOTATIONS"):
         if hasattr(_em, name):  # absent in versions before the kernels
             setattr(_em, name, 0 if path == "kernel" else 10**18)
-    sets = {
-        d.name: Annotations.from_long(pd.read_csv(d / "answers.csv"))
-        for d in sorted(data.iterdir())
-        if (d / "answers.csv").is_file()
-    }
+    with warnings.catch_warnings():  # duplicate-label notices: each label counts, as ever
+        warnings.simplefilter("ignore")
+        sets = {
+            d.name: Annotations.from_long(pd.read_csv(d / "answers.csv"))
+            for d in sorted(data.iterdir())
+            if (d / "answers.csv").is_file()
+        }
     sets["synth_2e4"] = make_large(20_000, random_state=1)[0]
     res = {}
     for name, ann in sets.items():
