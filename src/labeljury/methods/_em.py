@@ -60,12 +60,15 @@ def log_normalize(log_unnorm: np.ndarray) -> tuple[np.ndarray, float]:
     """
     kern = _kernels_for(log_unnorm.size)  # its work is per cell, as an annotation's
     if kern is not None and log_unnorm.ndim == 2:
-        # the kernels shift and divide each row in one pass; numpy's SIMD exp between
+        # the kernels shift and divide each row in one pass; numpy's SIMD exp between.
+        # The result has the numpy path's layout (an F-ordered view of a (K, n) array):
+        # callers that go on class-major (Jury's leave-one-out) then copy nothing.
         log_unnorm = np.ascontiguousarray(log_unnorm, dtype=float)
-        probs, top = np.empty_like(log_unnorm), np.empty(log_unnorm.shape[0])
+        n, k = log_unnorm.shape
+        probs, top = np.empty((k, n)).T, np.empty(n)
         kern.shift_rows(log_unnorm, probs, top)
         np.exp(probs, out=probs)
-        no_counts = np.empty((0, probs.shape[1]))
+        no_counts = np.empty((0, k))
         ll = kern.normalize_scatter(_NO_INT, _NO_INT, _NO_FLOAT, probs, top, no_counts)
         return probs, float(ll)
     # Hand-rolled log-sum-exp: scipy.special.logsumexp's generality (complex
