@@ -104,7 +104,16 @@ def _all_numba():
                     counts[indices[j], c] += data[j] * post[i, c]
         return ll
 
-    return fused
+    @nb.njit(cache=False, nogil=True)
+    def gather(indptr, indices, data, w, out):
+        n, k = out.shape
+        for i in range(n):
+            out[i, :] = 0.0
+            for j in range(indptr[i], indptr[i + 1]):
+                for c in range(k):
+                    out[i, c] += data[j] * w[indices[j], c]
+
+    return fused, gather
 
 
 def bench_kernels(n: int, repeat: int) -> dict[str, Any]:
@@ -125,8 +134,24 @@ def bench_kernels(n: int, repeat: int) -> dict[str, Any]:
             lambda: _em.e_step(x, log_conf, log_prior, counts=True), repeat
         )
         out[path] = {"cpu_ms": cpu * 1e3, "wall_ms": wall * 1e3}
-    fused = _all_numba()
+    fused, gather = _all_numba()
     w = _em._weight_table(log_conf)
+    # the shipped pass, part by part
+    from labeljury.methods import _kernels
+
+    csr = (x.indptr, x.indices, x.data)
+    buf, top, cnt = np.empty((ann.n_items, 10)), np.empty(ann.n_items), np.empty((x.shape[1], 10))
+    lp2, no_gold = np.atleast_2d(log_prior), np.empty(0, dtype=np.int32)
+    parts = {
+        "scipy X @ W": lambda: x @ w,
+        "numba gather (run-time K)": lambda: gather(*csr, w, buf),
+        "prior_shift": lambda: _kernels.prior_shift(buf, lp2, no_gold, top),
+        "numpy exp": lambda: np.exp(buf, out=buf),
+        "normalize_scatter": lambda: _kernels.normalize_scatter(*csr, buf, top, cnt),
+        "normalize only": lambda: _kernels.normalize_scatter(*csr, buf, top, cnt[:0]),
+    }
+    gather(*csr, w, buf)
+    out["parts_cpu_ms"] = {name: _timed(f, repeat)[0] * 1e3 for name, f in parts.items()}
     post, counts = np.empty((ann.n_items, 10)), np.empty((x.shape[1], 10))
     args = (x.indptr, x.indices, x.data, w, log_prior, post, counts)
     fused(*args)
@@ -137,7 +162,8 @@ def bench_kernels(n: int, repeat: int) -> dict[str, Any]:
     logs = np.log(np.clip(res["numpy"][0], 1e-300, None))
     for dtype in ("float64", "float32"):
         arr = logs.astype(dtype)
-        cpu, _, _ = _timed(lambda arr=arr: np.exp(arr, out=arr), repeat)
+        buf = np.empty_like(arr)
+        cpu, _, _ = _timed(lambda arr=arr, buf=buf: np.exp(arr, out=buf), repeat)
         out[f"exp_{dtype}_ms"] = cpu * 1e3
     w32 = _em._weight_table(log_conf).astype(np.float32)
     ll32 = np.asarray(x.astype(np.float32) @ w32) + log_prior.astype(np.float32)
@@ -152,22 +178,22 @@ def bench_kernels(n: int, repeat: int) -> dict[str, Any]:
 
 FIRST_CALL = """
 import time, numpy as np
-t = time.perf_counter()
 from labeljury.methods import _em
 _em.KERNEL_MIN_ANNOTATIONS = _em.KERNEL_LOAD_ANNOTATIONS = 0
 from labeljury.synth.generative import make_large
 ann = make_large(2_000, random_state=0)[0]
 x = ann.one_hot(); k = ann.n_classes
 lc = np.log(np.full((ann.n_annotators, k, k), 1.0 / k))
-t = time.perf_counter()
+c, t = time.process_time(), time.perf_counter()
 _em.e_step(x, lc, np.zeros(k), counts=True)
 _em.log_normalize(np.zeros((10, k)))
-print(time.perf_counter() - t)
+print(time.process_time() - c, time.perf_counter() - t)
 """
 
 
 def bench_first_call() -> dict[str, float]:
-    """Seconds of the first kernel calls in a fresh process: numba import + load/compile."""
+    """CPU and wall seconds of the first kernel calls in a fresh process: numba import +
+    load (warm cache) or compile (cold)."""
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTHONPATH": SRC, "NUMBA_CACHE_DIR": cache}
@@ -175,7 +201,8 @@ def bench_first_call() -> dict[str, float]:
             r = subprocess.run(
                 [sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True
             )
-            out[label] = float(r.stdout.split()[-1]) if r.returncode == 0 else float("nan")
+            cpu, wall = r.stdout.split()[-2:] if r.returncode == 0 else ("nan", "nan")
+            out[label], out[label + "_wall"] = float(cpu), float(wall)
     return out
 
 
@@ -302,9 +329,11 @@ def render(r: dict[str, Any]) -> str:
         lines += _render_kernels(r["kernels"])
     if "first_call" in r:
         lines += [
-            f"First kernel call in a fresh process (numba import + kernels): warm cache "
-            f"{r['first_call']['warm_cache_load']:.2f} s, cold cache (compiling) "
-            f"{r['first_call']['cold_cache_compile']:.2f} s.",
+            f"First kernel call in a fresh process (numba import + kernels), CPU (wall) s: "
+            f"warm cache {r['first_call']['warm_cache_load']:.2f} "
+            f"({r['first_call']['warm_cache_load_wall']:.2f}), cold cache (compiling) "
+            f"{r['first_call']['cold_cache_compile']:.2f} "
+            f"({r['first_call']['cold_cache_compile_wall']:.2f}).",
             "",
         ]
     if "ds_fit" in r:
@@ -326,6 +355,10 @@ def _render_kernels(k: dict[str, Any]) -> list[str]:
         f"| {k['max_post_diff_kernel']:.1e} |",
         f"| all-numba fused (scalar exp) | {k['all_numba']['cpu_ms']:.1f} "
         f"| {k['all_numba']['wall_ms']:.1f} | {k['max_post_diff_all_numba']:.1e} |",
+        "",
+        "Parts (CPU ms): "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in k["parts_cpu_ms"].items())
+        + ".",
         "",
         f"float32 instead of float64: numpy's exp on the posterior-sized array "
         f"{k['exp_float32_ms']:.1f} ms CPU against {k['exp_float64_ms']:.1f} ms; one float32 "
