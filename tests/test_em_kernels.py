@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy.special import logsumexp
 
+import labeljury.methods
 from labeljury import Annotations
 from labeljury.methods import _em, get_method
 from labeljury.synth.generative import make_large
@@ -186,3 +187,23 @@ def test_the_kernels_are_chosen_by_size_once_numba_is_there(monkeypatch) -> None
     assert _em._kernels_for(500) is not None  # loaded: used from the lower threshold
     assert _em._kernels_for(99) is None
     assert _em._kernels_for(500, np.zeros((5, 5))) is None  # not a CSR matrix
+
+
+def test_without_numba_the_numpy_path_runs(monkeypatch) -> None:
+    """The `fast` extra missing: the kernels' import fails quietly and the same numbers
+    come from numpy."""
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` raises ImportError
+    monkeypatch.delitem(sys.modules, "labeljury.methods._kernels", raising=False)
+    monkeypatch.delattr(labeljury.methods, "_kernels", raising=False)
+    monkeypatch.setattr(_em, "KERNEL_MIN_ANNOTATIONS", 0)
+    monkeypatch.setattr(_em, "KERNEL_LOAD_ANNOTATIONS", 0)
+    _em._load_kernels.cache_clear()
+    try:
+        assert _em._kernels_for(10**9) is None
+        ann, log_conf, log_prior = _data(0)
+        post, ll = _em.e_step(ann.one_hot(), log_conf, log_prior)
+        want_post, want_ll, _ = _reference(ann, log_conf, log_prior, None)
+        np.testing.assert_allclose(post, want_post, rtol=0, atol=1e-12)
+        assert ll == pytest.approx(want_ll, rel=1e-12)
+    finally:
+        _em._load_kernels.cache_clear()
