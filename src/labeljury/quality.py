@@ -42,10 +42,11 @@ def label_quality(
         {
             "item": ann.items.copy(),
             "consensus_label": ann.classes.take(labels),
-            "consensus_quality_score": _consensus_quality(method),
+            "consensus_quality_score": np.array(_consensus_quality(method)),
             "annotator_agreement": agree / n,
             "num_annotations": n,
-        }
+        },
+        copy=False,  # fresh columns: pandas' copy-and-merge took 1.5 s at 1e7 annotations
     )
     if include_probas:
         for k, c in enumerate(ann.classes):
@@ -63,8 +64,9 @@ def detailed_label_quality(ann: Annotations, method: Aggregator) -> pd.DataFrame
             "item": ann.items.take(ann.item),
             "annotator": ann.annotators.take(ann.annotator),
             "label": ann.classes.take(ann.label),
-            "label_quality_score": np.asarray(scores, dtype=float),
-        }
+            "label_quality_score": np.array(scores, dtype=float),
+        },
+        copy=False,  # fresh columns (the scores copied above): no 2nd copy, no block merge
     )
 
 
@@ -98,11 +100,12 @@ def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "annotator": ann.annotators.copy(),
-            "annotator_quality": np.asarray(method.annotator_skill_, dtype=float),
+            "annotator_quality": np.array(method.annotator_skill_, dtype=float),
             "agreement_with_consensus": agree,
             "num_examples_labeled": n,
             "worst_class": ann.classes.take(worst_class(ann, labels)),
-        }
+        },
+        copy=False,  # fresh columns
     )
     if ann.meta is not None and "seconds" in ann.meta:
         secs = pd.to_numeric(ann.meta["seconds"], errors="coerce")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError, ParameterError, preview
-from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
+from ._em import class_totals, confusion_counts, e_step, em_loop
 from .base import Aggregator
 
 __all__ = ["DawidSkene"]
@@ -111,19 +111,24 @@ class DawidSkene(Aggregator):
         self.initial_error_strategy = initial_error_strategy
 
     def _m_step(
-        self, x, post: np.ndarray, extra: np.ndarray | None = None, assign: bool = False
+        self,
+        counts: np.ndarray,
+        post: np.ndarray,
+        extra: np.ndarray | None = None,
+        assign: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Confusion matrices and prior from the expected ``counts`` of ``post``."""
         if assign:  # given probabilities: used as they are, floored so log() stays finite
             counts = np.maximum(extra, 1e-12)
         else:
-            counts = confusion_counts(x, post) + self.smoothing
+            counts = counts + self.smoothing
             if extra is not None:
                 counts += extra
             # with smoothing=0 a true class an annotator never (in expectation) saw has
             # an all-zero row: floored, it becomes uniform instead of 0/0
             np.maximum(counts, 1e-12, out=counts)
         conf = counts / counts.sum(axis=2, keepdims=True)
-        prior = post.sum(axis=0) + self.smoothing
+        prior = class_totals(post) + self.smoothing
         return conf, prior / prior.sum()
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
@@ -131,18 +136,16 @@ class DawidSkene(Aggregator):
         post = initial_posterior(ann, self.use_gold)
         extra = initial_counts(ann, self.initial_error, self.initial_error_strategy)
         assign = self.initial_error_strategy == "assign"
-        conf, prior = self._m_step(x, post, extra, assign)  # the initialisation's parameters
-        first = True
+        # the initialisation's parameters
+        conf, prior = self._m_step(confusion_counts(x, post), post, extra, assign)
+        gold = ann.gold if self.use_gold else None
+        counts = None  # expected counts of the latest posterior, from its E-step
 
         def step() -> float:
-            nonlocal post, conf, prior, first
-            if not first:
-                conf, prior = self._m_step(x, post)
-            first = False
-            log_post = np.log(prior) + log_likelihoods(x, np.log(conf))
-            if self.use_gold:
-                clamp_gold(ann, log_post)
-            post, ll = log_normalize(log_post)
+            nonlocal post, conf, prior, counts
+            if counts is not None:
+                conf, prior = self._m_step(counts, post)
+            post, ll, counts = e_step(x, np.log(conf), np.log(prior), gold, counts=True)
             return ll
 
         self.n_iter_, self.loss_history_ = em_loop(
@@ -160,8 +163,9 @@ def initial_posterior(ann: Annotations, use_gold: bool) -> np.ndarray:
 
     With ``max_iter=0`` a method returns this as its ``probas_``.
     """
-    votes = np.asarray(ann.vote_counts(), dtype=float)
-    post = votes / votes.sum(axis=1, keepdims=True)
+    # a row's votes sum to the item's number of annotations (exactly, in floats): a
+    # bincount instead of numpy's slow row sums over K columns
+    post = ann.vote_counts() / ann.annotations_per_item()[:, None]
     if use_gold and ann.gold is not None:
         known = np.flatnonzero(ann.gold >= 0)
         post[known] = 0.0

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..annotations import Annotations
-from ._em import em_loop, log_normalize, one_coin_log_likelihoods
+from ._em import class_totals, em_loop, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
 from .dawid_skene import clamp_gold, initial_posterior
 
@@ -184,7 +184,7 @@ class GLAD(Aggregator):
             nonlocal post, alpha, b
             alpha, b = self._m_step(ann, post, alpha, b)
             if self.fit_prior:
-                prior = post.sum(axis=0) + self.smoothing
+                prior = class_totals(post) + self.smoothing
                 prior /= prior.sum()
             else:
                 prior = np.full(k, 1.0 / k)

@@ -27,7 +27,7 @@ from scipy.special import digamma
 
 from ..annotations import Annotations
 from ..errors import ConvergenceWarning
-from ._em import log_normalize, one_coin_log_likelihoods
+from ._em import class_totals, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
 from .dawid_skene import clamp_gold, initial_posterior
 
@@ -205,7 +205,7 @@ class MACE(Aggregator):
     def _log_prior(self, post: np.ndarray | None) -> np.ndarray | float:
         if not self.fit_prior or post is None:
             return 0.0  # the paper's uniform prior (a constant)
-        prior = post.sum(axis=0) + self.smoothing
+        prior = class_totals(post) + self.smoothing
         return np.log(prior / prior.sum())
 
     def _run(

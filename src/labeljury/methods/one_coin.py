@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..annotations import Annotations
-from ._em import em_loop, log_normalize, one_coin_log_likelihoods
+from ._em import class_totals, em_loop, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
 from .dawid_skene import clamp_gold, initial_posterior
 
@@ -83,7 +83,7 @@ class OneCoinDawidSkene(Aggregator):
         right = post[ann.item, ann.label]
         hits = np.bincount(ann.annotator, weights=right, minlength=ann.n_annotators)
         acc = (hits + self.smoothing) / (ann.annotations_per_annotator() + 2 * self.smoothing)
-        prior = post.sum(axis=0) + self.smoothing
+        prior = class_totals(post) + self.smoothing
         return acc, prior / prior.sum()
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:

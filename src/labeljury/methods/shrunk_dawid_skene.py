@@ -33,9 +33,9 @@ import numpy as np
 
 from ..annotations import Annotations
 from ..errors import InputError
-from ._em import confusion_counts, em_loop, log_likelihoods, log_normalize
+from ._em import class_totals, confusion_counts, e_step, em_loop
 from .base import Aggregator
-from .dawid_skene import annotator_accuracy, clamp_gold
+from .dawid_skene import annotator_accuracy, initial_posterior
 
 __all__ = ["ShrunkDawidSkene"]
 
@@ -96,8 +96,11 @@ class ShrunkDawidSkene(Aggregator):
         self.tol = tol
         self.use_gold = use_gold
 
-    def _m_step(self, x, post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        counts = confusion_counts(x, post)  # (A, K, K)
+    def _m_step(
+        self, counts: np.ndarray, post: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Shrunk confusions, prior and pooled confusion from the expected ``counts``
+        ``(A, K, K)`` of ``post``."""
         pooled = counts.sum(axis=0)
         row = pooled.sum(axis=1, keepdims=True)
         k = pooled.shape[1]
@@ -106,7 +109,7 @@ class ShrunkDawidSkene(Aggregator):
         shrunk = counts + self.strength * pooled
         total = shrunk.sum(axis=2, keepdims=True)
         conf = np.divide(shrunk, total, out=np.full_like(shrunk, 1.0 / k), where=total > 0)
-        prior = post.sum(axis=0)
+        prior = class_totals(post)
         return conf, prior / prior.sum(), pooled
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
@@ -116,22 +119,22 @@ class ShrunkDawidSkene(Aggregator):
                 f"(pseudo-labels per confusion row)"
             )
         x = ann.one_hot()
-        votes = ann.vote_counts()
-        post = np.asarray(votes / votes.sum(axis=1, keepdims=True))  # majority-vote start
+        post = initial_posterior(ann, use_gold=False)  # majority-vote start
         item_prior = 0.0 if pred_probs is None else np.log(np.maximum(pred_probs, _TINY))
-        state = dict(zip(("conf", "prior", "pooled"), self._m_step(x, post), strict=True))
+        names = ("conf", "prior", "pooled")
+        state = dict(zip(names, self._m_step(confusion_counts(x, post), post), strict=True))
+        gold = ann.gold if self.use_gold else None
 
         def step() -> float:
             nonlocal post
-            log_post = (
-                np.log(np.maximum(state["prior"], _TINY))
-                + item_prior
-                + log_likelihoods(x, np.log(np.maximum(state["conf"], _TINY)))
+            post, ll, counts = e_step(
+                x,
+                np.log(np.maximum(state["conf"], _TINY)),
+                np.log(np.maximum(state["prior"], _TINY)) + item_prior,
+                gold,
+                counts=True,
             )
-            if self.use_gold:
-                clamp_gold(ann, log_post)
-            post, ll = log_normalize(log_post)
-            state.update(zip(("conf", "prior", "pooled"), self._m_step(x, post), strict=True))
+            state.update(zip(names, self._m_step(counts, post), strict=True))
             return ll
 
         self.n_iter_, self.loss_history_ = em_loop(
