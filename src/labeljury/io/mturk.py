@@ -98,7 +98,7 @@ def _questions(cols: list[str]) -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-_CHUNK_ROWS = 1 << 18
+_CHUNK_ROWS = 1 << 16
 
 
 def _read_columns(path: str, use: list[str]) -> pd.DataFrame:
@@ -257,15 +257,14 @@ def read_mturk(
         vals = np.array([a.get(q) for a in json_vals] + [None], dtype=object)
         label = pd.Series(vals[json_codes], dtype=object)  # code -1 (empty cell) -> None
         lists = q in multi
-    status = np.where(
+    rejected = (
         raw.get("AssignmentStatus", pd.Series("", index=raw.index))
         .astype(str)
         .str.lower()
         .to_numpy()
-        == "rejected",
-        "rejected",
-        "ok",
+        == "rejected"
     )
+    status = pd.Categorical.from_codes(rejected.astype(np.int8), ["ok", "rejected"])
     item_col = id_column(raw, inputs, "HITId")
     df = pd.DataFrame(
         {
