@@ -702,8 +702,24 @@ class Annotations:
         [0, 1]
         """
         if isinstance(data, (str, os.PathLike)):
-            source = source or os.fspath(data)
-            data = _read_table(data, numbers=False)
+            path, source = data, source or os.fspath(data)
+            if items is None and not meta_cols:
+                from .io.stream import read_long_table
+
+                # a CSV / Parquet file, folder or glob: read in blocks, never whole
+                streamed = read_long_table(
+                    path,
+                    layout="long",
+                    item_col=item_col,
+                    annotator_col=annotator_col,
+                    label_col=label_col,
+                    classes=classes,
+                    duplicates=duplicates,
+                    unlabeled=unlabeled,
+                )
+                if streamed is not None:
+                    return streamed
+            data = _read_table(path, numbers=False)
         if not isinstance(data, pd.DataFrame):
             raise ParameterError(
                 f"from_long expects a DataFrame or a path, got {type(data).__name__}"
@@ -1235,6 +1251,21 @@ def read_annotations(
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = os.fspath(data)
+        from .io.stream import read_long_table
+
+        # a long CSV / Parquet file, folder or glob: read in blocks, never whole
+        streamed = read_long_table(
+            source,
+            layout=layout,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if streamed is not None:
+            return streamed
         data = _read_table(source, numbers=False)
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
