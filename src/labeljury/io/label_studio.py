@@ -110,16 +110,16 @@ def read_label_studio(
     return _read_json(path, question, keep_skipped, classes, multi_label)
 
 
-_BLOCK = 1 << 13
 _STATUS = ("ok", "cancelled", "draft")
 
 
 class _Columns:
-    """Per-annotation columns of a Label Studio JSON export, filled a block at a time.
+    """Per-annotation columns of a Label Studio JSON export.
 
     Only small codes and numbers are kept per annotation (typed arrays); user ids
-    and answers are stored once each in a vocabulary, so memory grows with the
-    annotations in compact form and never with the file's text.
+    and answers are stored once each in a vocabulary, and timestamps are parsed
+    a block at a time, so memory grows with the annotations in compact form and
+    never with the file's text.
     """
 
     def __init__(self, path: str) -> None:
@@ -134,52 +134,77 @@ class _Columns:
         self.labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
         self.stamps: list[np.ndarray] = []
 
-    def add(self, tids: list[Any], anns: list[Any], kinds: list[int]) -> None:
-        """Append one block: the task id, annotation dict and kind (0 = annotation, 2 = draft)."""
-        n0 = len(self.items)
-        self.items.extend(tids)
-        # comprehensions, one field at a time: the per-annotation work stays in C loops
-        who = [
-            a["completed_by"] if "completed_by" in a else a.get("user", a.get("created_username"))
-            for a in anns
-        ]
-        who = [(w.get("email") or w.get("id")) if type(w) is dict else w for w in who]
-        users = self.users
-        put = users.setdefault
-        self.user.extend([put(w, len(users)) for w in who])
-        pairs = zip(anns, kinds, strict=True)
-        self.status.extend([1 if k == 0 and a.get("was_cancelled") else k for a, k in pairs])
-        self.truth.extend([1 if a.get("ground_truth") else 0 for a in anns])
+    def read(self) -> None:
+        """Stream the tasks of the file into the columns."""
+        # Decoded JSON holds no reference cycles, so the cyclic garbage collector
+        # has nothing to find; left on, it re-walks the live tasks on each pass.
+        collect = gc.isenabled()
+        gc.disable()
+        try:
+            self._read()
+        finally:
+            if collect:
+                gc.enable()
+
+    def _read(self) -> None:
+        # one pass per annotation with every lookup bound to a local name: this
+        # loop and json's C decoder are the whole cost of reading an export
+        items, users, answers, labels = self.items, self.users, self.answers, self.labels
+        add_item, add_user = items.append, self.user.append
+        add_status, add_truth, add_secs = self.status.append, self.truth.append, self.seconds.append
+        pending: list[Any] = []
+        add_stamp = pending.append
         nan = float("nan")
-        self.seconds.extend(
-            [x if isinstance(x, (int, float)) else nan for x in [a.get("lead_time") for a in anns]]
-        )
-        self.stamps.append(
-            to_utc([a.get("created_at") for a in anns]).to_numpy(dtype="datetime64[ns]")
-        )
-        labels, answers = self.labels, self.answers
-        for n, a in enumerate(anns, n0):
-            for r in a.get("result") or ():
-                value = r.get("value")
-                if not (isinstance(value, dict) and "choices" in value):
+        for t, task in enumerate(iter_json_array(self.path)):
+            if not isinstance(task, dict) or "id" not in task:
+                raise InputError(f"{self.path}: task {t} is not a Label Studio task (no 'id')")
+            tid = task["id"]
+            for group, kind in ((task.get("annotations"), 0), (task.get("drafts"), 2)):
+                if not group:
                     continue
-                q = r.get("from_name", "choices")
-                col = labels.get(q)
-                if col is None:
-                    col = labels[q] = array("i", [-1]) * n
-                if len(col) < n:
-                    col.extend([-1] * (n - len(col)))
-                chosen = value["choices"]
-                try:
-                    code = answers.get(tuple(chosen)) if type(chosen) is list else None
-                except TypeError:  # an unhashable choice: refused below
-                    code = None
-                if code is None:  # a new answer: checked once
-                    code = self._new_answer(chosen, n, a, q)
-                if len(col) == n:
-                    col.append(code)
-                else:  # a second result for the same question: the last one counts
-                    col[n] = code
+                for a in group:
+                    n = len(items)
+                    add_item(tid)
+                    if "completed_by" in a:
+                        who = a["completed_by"]
+                    else:
+                        who = a.get("user", a.get("created_username"))
+                    if type(who) is dict:
+                        who = who.get("email") or who.get("id")
+                    code = users.get(who)
+                    if code is None:
+                        code = users[who] = len(users)
+                    add_user(code)
+                    add_status(1 if kind == 0 and a.get("was_cancelled") else kind)
+                    add_truth(1 if a.get("ground_truth") else 0)
+                    lead = a.get("lead_time")
+                    add_secs(lead if isinstance(lead, (int, float)) else nan)
+                    add_stamp(a.get("created_at"))
+                    for r in a.get("result") or ():
+                        value = r.get("value")
+                        if not (isinstance(value, dict) and "choices" in value):
+                            continue
+                        q = r.get("from_name", "choices")
+                        col = labels.get(q)
+                        if col is None:
+                            col = labels[q] = array("i", [-1]) * n
+                        if len(col) < n:
+                            col.extend([-1] * (n - len(col)))
+                        chosen = value["choices"]
+                        try:
+                            code = answers.get(tuple(chosen)) if type(chosen) is list else None
+                        except TypeError:  # an unhashable choice: refused below
+                            code = None
+                        if code is None:  # a new answer: checked once
+                            code = self._new_answer(chosen, n, a, q)
+                        if len(col) == n:
+                            col.append(code)
+                        else:  # a second result for the same question: the last counts
+                            col[n] = code
+            if len(pending) >= 1 << 16:
+                self.stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
+                pending.clear()
+        self.stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
 
     def _new_answer(self, chosen: Any, n: int, a: dict[str, Any], q: str) -> int:
         if not isinstance(chosen, list) or not all(
@@ -193,52 +218,6 @@ class _Columns:
         return self.answers.setdefault(tuple(chosen), len(self.answers))
 
 
-def _stream_tasks(path: str, cols: _Columns) -> None:
-    # Decoded JSON holds no reference cycles, so the cyclic garbage collector has
-    # nothing to find while decoding; left on, it re-walks every live task of the
-    # block on each pass (measured: decoding 4x slower). It runs during add(),
-    # where pandas makes objects it may need to collect.
-    collect = gc.isenabled()
-    gc.disable()
-    try:
-        _decode_tasks(path, cols, collect)
-    finally:
-        if collect:
-            gc.enable()
-
-
-def _decode_tasks(path: str, cols: _Columns, collect: bool) -> None:
-    tids: list[Any] = []
-    anns: list[Any] = []
-    kinds: list[int] = []
-    for t, task in enumerate(iter_json_array(path)):
-        if not isinstance(task, dict) or "id" not in task:
-            raise InputError(f"{path}: task {t} is not a Label Studio task (no 'id')")
-        group = task.get("annotations")
-        if group:
-            anns += group
-            tids += [task["id"]] * len(group)
-            kinds += [0] * len(group)
-        group = task.get("drafts")
-        if group:
-            anns += group
-            tids += [task["id"]] * len(group)
-            kinds += [2] * len(group)
-        if len(anns) >= _BLOCK:
-            _add(cols, tids, anns, kinds, collect)
-            tids, anns, kinds = [], [], []
-    _add(cols, tids, anns, kinds, collect)
-
-
-def _add(cols: _Columns, tids: list[Any], anns: list[Any], kinds: list[int], gc_on: bool) -> None:
-    if gc_on:
-        gc.enable()
-    try:
-        cols.add(tids, anns, kinds)
-    finally:
-        gc.disable()
-
-
 def _read_json(
     path: str,
     question: str | None,
@@ -246,9 +225,9 @@ def _read_json(
     classes: Sequence[Any] | None,
     multi_label: bool = False,
 ) -> tuple[Annotations, ReadSummary]:
-    # The JSON is streamed task by task and handed over in blocks of annotations.
+    # The JSON is streamed task by task (iter_json_array).
     cols = _Columns(path)
-    _stream_tasks(path, cols)
+    cols.read()
     items = cols.items
     summary = ReadSummary(path, "label_studio")
     if not items:
