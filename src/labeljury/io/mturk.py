@@ -104,40 +104,38 @@ _CHUNK_ROWS = 1 << 16
 def _read_columns(path: str, use: list[str]) -> pd.DataFrame:
     """The columns ``use`` of the batch, read in chunks; text columns categorical.
 
-    Only the needed columns are parsed, and each distinct id, answer or time text is
-    stored once (ids stay text: "007" stays "007"), so memory follows the number of
-    assignments in small integer codes, never the size of the file.
+    Only the needed columns are parsed, and each chunk's text cells become codes
+    into one running vocabulary per column (each distinct id, answer or time text
+    stored once; ids stay text: "007" stays "007"), so memory follows the number
+    of assignments in small integer codes, never the size of the file.
     """
-    dtype = {c: "category" for c in use if c != "WorkTimeInSeconds"}
+    from .stream import _Column
+
+    text = [c for c in use if c != "WorkTimeInSeconds"]
+    cols = {c: _Column() for c in use}
     try:
         with open_text(path) as fh:
-            parts = list(
-                pd.read_csv(
-                    fh,
-                    usecols=use,
-                    keep_default_na=False,
-                    na_values=[""],
-                    dtype=dtype,
-                    chunksize=_CHUNK_ROWS,
-                )
-            )
+            for chunk in pd.read_csv(
+                fh,
+                usecols=use,
+                keep_default_na=False,
+                na_values=[""],
+                dtype={c: "category" for c in text},
+                chunksize=_CHUNK_ROWS,
+            ):
+                for c in text:
+                    cat = chunk[c].cat
+                    cols[c].add_coded(cat.codes.to_numpy(), cat.categories.tolist())
+                if "WorkTimeInSeconds" in cols:
+                    cols["WorkTimeInSeconds"].add_values(chunk["WorkTimeInSeconds"].to_numpy())
     except UnicodeDecodeError:
         decode(read_bytes(path), path)  # raises the error naming the line
         raise
     except (pd.errors.ParserError, ValueError, OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
-    if len(parts) <= 1:
-        return parts[0] if parts else pd.DataFrame(columns=use)
-    from pandas.api.types import union_categoricals
-
-    out = {}
-    for c in parts[0].columns:
-        col = [p[c] for p in parts]
-        if c in dtype:
-            out[c] = pd.Series(union_categoricals(col), name=c)
-        else:
-            out[c] = pd.concat(col, ignore_index=True)
-    return pd.DataFrame(out)
+    if not cols[use[0]].parts:
+        return pd.DataFrame(columns=use)
+    return pd.DataFrame({c: col.result() for c, col in cols.items()})
 
 
 def read_mturk(
@@ -257,13 +255,11 @@ def read_mturk(
         vals = np.array([a.get(q) for a in json_vals] + [None], dtype=object)
         label = pd.Series(vals[json_codes], dtype=object)  # code -1 (empty cell) -> None
         lists = q in multi
-    rejected = (
-        raw.get("AssignmentStatus", pd.Series("", index=raw.index))
-        .astype(str)
-        .str.lower()
-        .to_numpy()
-        == "rejected"
-    )
+    rejected = np.zeros(len(raw), dtype=bool)
+    if "AssignmentStatus" in raw:  # judged once per distinct status text
+        cat = raw["AssignmentStatus"].cat
+        rej = cat.categories.astype(str).str.lower().to_numpy() == "rejected"
+        rejected = np.append(rej, False)[cat.codes.to_numpy()]
     status = pd.Categorical.from_codes(rejected.astype(np.int8), ["ok", "rejected"])
     item_col = id_column(raw, inputs, "HITId")
     df = pd.DataFrame(
