@@ -463,6 +463,8 @@ def id_column(df: pd.DataFrame, candidates: Sequence[str], key: str) -> str:
         k, v = _value_codes(df[key]), _value_codes(df[col])
         if (v < 0).any():  # a row without the id
             continue
+        if not v.size:
+            return col
         # the distinct (key, col) pairs, as integers: no per-row Python objects
         width = int(v.max()) + 2
         pairs = np.unique((k.astype(np.int64) + 1) * width + v)
