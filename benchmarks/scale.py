@@ -222,7 +222,11 @@ def write_report(
     """The markdown page: the table, the plot and the 1e10 estimate."""
     by = {(r["case"], r["n"]): r for r in results}
     lines = [
-        "# Scale: time and memory from 1e5 to 1e8 annotations",
+        "# Scale: time and memory against the number of annotations",
+        "",
+        f"Sizes in this run: {meta['sizes']}. The full run (`python benchmarks/scale.py`, "
+        "no `--quick`) covers 1e5 to 1e7 annotations in memory and 1e6 to 1e8 on Dask; "
+        "`--quick` runs tiny sizes only (a smoke test, not a measurement of scale).",
         "",
         f"Measured {meta['date']} on {meta['machine']} (load average {meta['load']} at the start) "
         f"with `{meta['command']}` ({meta['wall']}). Data: a Parquet dataset folder per size, "
@@ -390,12 +394,17 @@ def main() -> None:
         "cleanlab_crowdlab",
     ]  # fmt: skip
     started = time.time()
+    sizes = (
+        f"in memory {', '.join(map(_fmt_n, memory_sizes))}; "
+        f"Dask {', '.join(map(_fmt_n, dask_sizes))}"
+    )
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.node()} ({os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB)",
         "load": f"{os.getloadavg()[0]:.1f}",
         "command": "python benchmarks/scale.py" + (" --quick" if args.quick else ""),
+        "sizes": sizes,
     }
     tmp = tempfile.mkdtemp(prefix="labeljury-scale-")
     root = Path(args.dir or tmp)
