@@ -188,3 +188,19 @@ def test_cli_aggregate_reads_a_parquet_dataset_folder(tmp_path: Path) -> None:
     for name in sorted(os.listdir(tmp_path / "b")):
         if name.endswith(".csv"):
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+SHARED_DATA = Path(
+    os.environ.get("LABELJURY_DATA", Path(__file__).resolve().parents[3] / "shared" / "datasets")
+)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_every_shared_data_set_reads_the_same() -> None:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("needs ../shared/datasets (or LABELJURY_DATA)")
+    found = sorted(p for p in SHARED_DATA.rglob("*") if p.suffix in (".csv", ".tsv", ".parquet"))
+    assert found
+    for p in found:
+        _same(p)
