@@ -119,6 +119,8 @@ def case(name: str, data: str, pp: str, out: str) -> dict[str, object]:
                 data,
                 "--engine",
                 "dask",
+                "--workers",
+                "2",
                 "--method",
                 "dawid_skene",
                 "--out",
