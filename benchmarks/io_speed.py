@@ -1,4 +1,4 @@
-"""Time the large-export readers: a 1e6-annotation Label Studio JSON and MTurk batch CSV.
+"""Time the large-export readers: 1e6-annotation Label Studio JSON, MTurk CSV, long CSV / Parquet.
 
 Generates the files (in a temporary folder unless ``--dir`` is given), then reads
 each in a fresh subprocess and reports wall time and peak resident memory
@@ -7,12 +7,19 @@ imports.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
     python benchmarks/io_speed.py --n 100000     # quicker
+    python benchmarks/io_speed.py --before a8cfcd8   # also time that commit's readers
+
+``--before REV`` checks REV out into a temporary git worktree and reads the same
+files with its code too (each read in its own process, alternating), and checks
+that both give the same annotations.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -110,18 +117,58 @@ def make_mturk(path: Path, n: int, per_hit: int, seed: int = 1) -> None:
     df.to_csv(path, index=False)
 
 
-def time_read(path: Path, fmt: str) -> tuple[float, float, int]:
-    """Seconds, peak MiB and annotations read, measured in a fresh interpreter."""
-    code = (
-        "import time, resource, labeljury.io as lio\n"
-        f"t = time.perf_counter(); ann = lio.read({str(path)!r}, format={fmt!r})\n"
-        "dt = time.perf_counter() - t\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(ann))\n"
+def make_long_table(path: Path, n: int, per_item: int = 5, seed: int = 2) -> None:
+    """A long table (item, worker, label) with text ids, as CSV or Parquet by its suffix."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "item": pd.Series(np.arange(n) // per_item).map("doc-{:08d}".format),
+            "worker": pd.Series(rng.integers(0, 2000, n)).map("w{:05d}".format),
+            "label": np.asarray(CLASSES)[rng.integers(0, 3, n)],
+        }
     )
+    if path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+
+
+def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, float, int, str, float]:
+    """Seconds, peak MiB, annotations, a digest of the result and CPU seconds, in a fresh process.
+
+    ``src`` is the ``src`` folder whose labeljury is imported (default: this checkout's).
+    """
+    code = (
+        "import time, resource, hashlib, warnings, labeljury.io as lio\n"
+        "warnings.simplefilter('ignore')\n"
+        "c = time.process_time(); t = time.perf_counter()\n"
+        f"ann = lio.read({str(path)!r}, format={fmt!r})\n"
+        "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
+        "h = hashlib.sha1()\n"
+        "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
+        "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
+        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(ann),"
+        " h.hexdigest()[:12], cpu)\n"
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
     out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2])
+    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4])
+
+
+def _worktree(rev: str, where: str) -> str:
+    """Check ``rev`` out into ``where`` (a temporary git worktree); its ``src`` folder."""
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        ["git", "-C", str(root), "worktree", "add", "--detach", where, rev],
+        check=True,
+        capture_output=True,
+    )
+    return str(Path(where) / "src")
 
 
 def main() -> None:
@@ -129,20 +176,62 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=1_000_000, help="annotations per file")
     ap.add_argument("--dir", default=None, help="where to write the files (default: temp)")
+    ap.add_argument("--before", default=None, help="a git revision to time as well")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(args.dir or tmp)
         d.mkdir(parents=True, exist_ok=True)
-        files = {"label_studio": d / "ls_export.json", "mturk": d / "batch_results.csv"}
+        files = {
+            "label_studio": d / "ls_export.json",
+            "mturk": d / "batch_results.csv",
+            "table_csv": d / "long.csv",
+            "table_parquet": d / "long.parquet",
+        }
         t = time.perf_counter()
-        make_label_studio(files["label_studio"], args.n, per_task=4)
-        make_mturk(files["mturk"], args.n, per_hit=5)
-        print(f"generated in {time.perf_counter() - t:.1f} s")
-        print(f"{'format':<14}{'file MiB':>10}{'annotations':>14}{'read s':>9}{'peak MiB':>10}")
-        for fmt, path in files.items():
-            secs, mib, kept = time_read(path, fmt)
-            size = path.stat().st_size / 2**20
-            print(f"{fmt:<14}{size:>10.0f}{kept:>14,}{secs:>9.1f}{mib:>10.0f}")
+        for fmt, make, per in (
+            ("label_studio", make_label_studio, 4),
+            ("mturk", make_mturk, 5),
+            ("table_csv", make_long_table, 5),
+            ("table_parquet", make_long_table, 5),
+        ):
+            if not files[fmt].exists() or args.dir is None:
+                make(files[fmt], args.n, per)
+        print(f"files ready in {time.perf_counter() - t:.1f} s")
+        versions: dict[str, str | None] = {"now": None}
+        old = tempfile.mkdtemp(prefix="labeljury-before-")
+        try:
+            if args.before:
+                os.rmdir(old)
+                versions = {f"before ({args.before})": _worktree(args.before, old), "now": None}
+            print(
+                f"{platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            )
+            print(
+                f"{'format':<14}{'code':<22}{'file MiB':>9}{'annotations':>13}"
+                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}  digest"
+            )
+            for fmt, path in files.items():
+                size = path.stat().st_size / 2**20
+                digests = set()
+                for name, src in versions.items():
+                    reader = "table" if fmt.startswith("table") else fmt
+                    secs, mib, kept, digest, cpu = time_read(path, reader, src)
+                    digests.add(digest)
+                    print(
+                        f"{fmt:<14}{name:<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}{cpu:>7.1f}"
+                        f"{mib:>10.0f}"
+                        f"  {digest}"
+                    )
+                if len(digests) > 1:
+                    print(f"  !! {fmt}: the versions read different annotations")
+        finally:
+            if args.before and os.path.exists(old):
+                root = Path(__file__).resolve().parents[1]
+                subprocess.run(
+                    ["git", "-C", str(root), "worktree", "remove", "--force", old],
+                    capture_output=True,
+                )
 
 
 if __name__ == "__main__":

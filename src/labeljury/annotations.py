@@ -122,6 +122,14 @@ def _as_clean_values(values: Any) -> np.ndarray:
     and ``1`` as the same class avoids the reference bug of counting float labels
     under the wrong class.
     """
+    if isinstance(values, (pd.Series, pd.Index)) and (
+        isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)) and len(values) > 1000
+    ):
+        # text columns (pandas' str or categorical): one Python string per distinct
+        # value, shared by its cells, instead of one per cell (memory: ~70 B a cell)
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        arr = np.append(np.asarray(uniq, dtype=object), np.nan)[codes]
+        return _as_clean_values(arr)
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if arr.dtype.kind == "f":
         finite = arr[np.isfinite(arr)]
@@ -133,6 +141,16 @@ def _as_clean_values(values: Any) -> np.ndarray:
 
 
 def _missing_mask(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == object and len(arr) > 1000:
+        # whether a cell is missing depends only on its value: decide once per
+        # distinct value (ids and labels repeat), not once per annotation
+        try:
+            codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        except TypeError:  # unhashable cells (lists): judged one by one below
+            pass
+        else:
+            if len(uniq) < len(arr):
+                return (codes < 0) | _missing_mask(np.asarray(uniq, dtype=object))[codes]
     mask = np.asarray(pd.isna(arr), dtype=bool)
     if arr.dtype == object and len(arr):
         # blank / "NA"-like strings count as missing; non-strings give NaN under .str
@@ -684,8 +702,24 @@ class Annotations:
         [0, 1]
         """
         if isinstance(data, (str, os.PathLike)):
-            source = source or os.fspath(data)
-            data = _read_table(data, numbers=False)
+            path, source = data, source or os.fspath(data)
+            if items is None and not meta_cols:
+                from .io.stream import read_long_table
+
+                # a CSV / Parquet file, folder or glob: read in blocks, never whole
+                streamed = read_long_table(
+                    path,
+                    layout="long",
+                    item_col=item_col,
+                    annotator_col=annotator_col,
+                    label_col=label_col,
+                    classes=classes,
+                    duplicates=duplicates,
+                    unlabeled=unlabeled,
+                )
+                if streamed is not None:
+                    return streamed
+            data = _read_table(path, numbers=False)
         if not isinstance(data, pd.DataFrame):
             raise ParameterError(
                 f"from_long expects a DataFrame or a path, got {type(data).__name__}"
@@ -1021,7 +1055,14 @@ def _encode_labels(
             )
         if not class_index.is_unique:
             raise ClassError(f"classes repeat: {preview(class_index[class_index.duplicated()])}")
-    codes = class_index.get_indexer(vals) if len(vals) else np.zeros(0, np.int64)
+    if vals.dtype == object and len(vals) > 1000:
+        # looked up once per distinct label: get_indexer on the cells would copy
+        # every text cell into a new pandas string array first
+        local, uniq = pd.factorize(vals, use_na_sentinel=True)
+        lut = np.append(class_index.get_indexer(np.asarray(uniq, dtype=object)), -1)
+        codes = lut[local]
+    else:
+        codes = class_index.get_indexer(vals) if len(vals) else np.zeros(0, np.int64)
     if (codes < 0).any():
         bad = np.flatnonzero(codes < 0)
         bad_vals = pd.unique(vals[bad]).tolist()
@@ -1210,6 +1251,21 @@ def read_annotations(
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = os.fspath(data)
+        from .io.stream import read_long_table
+
+        # a long CSV / Parquet file, folder or glob: read in blocks, never whole
+        streamed = read_long_table(
+            source,
+            layout=layout,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if streamed is not None:
+            return streamed
         data = _read_table(source, numbers=False)
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)

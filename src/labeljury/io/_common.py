@@ -460,14 +460,25 @@ def id_column(df: pd.DataFrame, candidates: Sequence[str], key: str) -> str:
         name = str(col).split(":")[-1].split(".")[-1].lower()
         if not (name == "id" or name.endswith("_id") or name.endswith("id")):
             continue
-        pair = df[[key, col]].drop_duplicates()
-        if (
-            pair[col].notna().all()
-            and not pair[key].duplicated().any()
-            and not pair[col].duplicated().any()
-        ):
+        k, v = _value_codes(df[key]), _value_codes(df[col])
+        if (v < 0).any():  # a row without the id
+            continue
+        if not v.size:
+            return col
+        # the distinct (key, col) pairs, as integers: no per-row Python objects
+        width = int(v.max()) + 2
+        pairs = np.unique((k.astype(np.int64) + 1) * width + v)
+        pk, pv = pairs // width, pairs % width
+        if np.unique(pk).size == pk.size and np.unique(pv).size == pv.size:
             return col
     return key
+
+
+def _value_codes(values: pd.Series) -> np.ndarray:
+    """One integer per distinct value (-1 for missing), categorical codes when there."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # categories are distinct
+        return values.cat.codes.to_numpy()
+    return pd.factorize(values, use_na_sentinel=True)[0]
 
 
 def listed_where(places: Sequence[str]) -> Where:

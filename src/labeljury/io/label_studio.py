@@ -6,6 +6,7 @@ so a large export is never held as one Python list.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from array import array
@@ -109,22 +110,126 @@ def read_label_studio(
     return _read_json(path, question, keep_skipped, classes, multi_label)
 
 
-class _Codes(dict):
-    """Value -> small int code, so repeated strings are stored once."""
-
-    def code(self, value: Any) -> int:
-        c = self.get(value)
-        if c is None:
-            c = self[value] = len(self)
-        return c
-
-    def values_array(self) -> np.ndarray:
-        out = np.empty(len(self), dtype=object)
-        out[:] = [list(v) if isinstance(v, tuple) else v for v in self]
-        return out
-
-
 _STATUS = ("ok", "cancelled", "draft")
+
+
+class _Columns:
+    """Per-annotation columns of a Label Studio JSON export.
+
+    Only small codes and numbers are kept per annotation (typed arrays); user ids
+    and answers are stored once each in a vocabulary, and timestamps are parsed
+    a block at a time, so memory grows with the annotations in compact form and
+    never with the file's text.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # task ids: int64 while every id is an integer (no Python object kept per
+        # annotation, so the decoder's freed memory is reused), a list otherwise
+        self.items: array | list[Any] = array("q")
+        self.users: dict[Any, int] = {}
+        self.answers: dict[tuple[Any, ...], int] = {}
+        self.user = array("i")
+        self.status = array("b")
+        self.truth = array("b")
+        self.seconds = array("d")
+        self.labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
+        self.stamps: list[np.ndarray] = []
+
+    def read(self) -> None:
+        """Stream the tasks of the file into the columns."""
+        # Decoded JSON holds no reference cycles, so the cyclic garbage collector
+        # has nothing to find; left on, it re-walks the live tasks on each pass.
+        collect = gc.isenabled()
+        gc.disable()
+        try:
+            self._read()
+        finally:
+            if collect:
+                gc.enable()
+
+    def _read(self) -> None:
+        # one pass per annotation with every lookup bound to a local name: this
+        # loop and json's C decoder are the whole cost of reading an export
+        items, users, answers, labels = self.items, self.users, self.answers, self.labels
+        add_item, add_user = items.append, self.user.append
+        add_status, add_truth, add_secs = self.status.append, self.truth.append, self.seconds.append
+        pending: list[Any] = []
+        add_stamp = pending.append
+        nan = float("nan")
+        for t, task in enumerate(iter_json_array(self.path)):
+            if not isinstance(task, dict) or "id" not in task:
+                raise InputError(f"{self.path}: task {t} is not a Label Studio task (no 'id')")
+            tid = task["id"]
+            if type(items) is array and not (type(tid) is int and -(1 << 63) <= tid < 1 << 63):
+                items = self.items = list(items)
+                add_item = items.append
+            for group, kind in ((task.get("annotations"), 0), (task.get("drafts"), 2)):
+                if not group:
+                    continue
+                for a in group:
+                    n = len(items)
+                    add_item(tid)
+                    if "completed_by" in a:
+                        who = a["completed_by"]
+                    else:
+                        who = a.get("user", a.get("created_username"))
+                    if type(who) is dict:
+                        who = who.get("email") or who.get("id")
+                    code = users.get(who)
+                    if code is None:
+                        code = users[who] = len(users)
+                    add_user(code)
+                    add_status(1 if kind == 0 and a.get("was_cancelled") else kind)
+                    add_truth(1 if a.get("ground_truth") else 0)
+                    lead = a.get("lead_time")
+                    add_secs(lead if isinstance(lead, (int, float)) else nan)
+                    add_stamp(a.get("created_at"))
+                    for r in a.get("result") or ():
+                        value = r.get("value")
+                        if not (isinstance(value, dict) and "choices" in value):
+                            continue
+                        q = r.get("from_name", "choices")
+                        col = labels.get(q)
+                        if col is None:
+                            col = labels[q] = array("i", [-1]) * n
+                        if len(col) < n:
+                            col.extend([-1] * (n - len(col)))
+                        chosen = value["choices"]
+                        try:
+                            code = answers.get(tuple(chosen)) if type(chosen) is list else None
+                        except TypeError:  # an unhashable choice: refused below
+                            code = None
+                        if code is None:  # a new answer: checked once
+                            code = self._new_answer(chosen, n, a, q)
+                        if len(col) == n:
+                            col.append(code)
+                        else:  # a second result for the same question: the last counts
+                            col[n] = code
+            if len(pending) >= 1 << 16:
+                self._stamps(pending)
+                pending.clear()
+        self._stamps(pending)
+
+    def _stamps(self, pending: list[Any]) -> None:
+        # pandas leaves reference cycles behind when parsing; with the collector
+        # off they would pile up (measured: +140 MiB at 1e6 annotations)
+        gc.enable()
+        try:
+            self.stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
+        finally:
+            gc.disable()
+
+    def _new_answer(self, chosen: Any, n: int, a: dict[str, Any], q: str) -> int:
+        if not isinstance(chosen, list) or not all(
+            isinstance(c, (str, int, float)) for c in chosen
+        ):
+            raise InputError(
+                f"{self.path}: task {self.items[n]!r} annotation {a.get('id')!r}: "
+                f"'choices' of {q!r} is {json.dumps(chosen)[:60]}, not a list of class "
+                "names (nested one level too deep?); fix the export"
+            )
+        return self.answers.setdefault(tuple(chosen), len(self.answers))
 
 
 def _read_json(
@@ -134,66 +239,18 @@ def _read_json(
     classes: Sequence[Any] | None,
     multi_label: bool = False,
 ) -> tuple[Annotations, ReadSummary]:
-    # Flat memory: per annotation only small codes go into typed arrays; user ids,
-    # answers and questions are stored once each (_Codes), timestamps are parsed
-    # in blocks, and the JSON is streamed task by task.
-    items: list[Any] = []
-    ann_ids: list[Any] = []
-    users, answers = _Codes(), _Codes()
-    user = array("i")
-    status = array("b")
-    truth = array("b")
-    seconds = array("d")
-    labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
-    stamps: list[np.ndarray] = []
-    pending: list[Any] = []
-    nan = float("nan")
-    for t, task in enumerate(iter_json_array(path)):
-        if not isinstance(task, dict) or "id" not in task:
-            raise InputError(f"{path}: task {t} is not a Label Studio task (no 'id')")
-        tid = task["id"]
-        for kind, st in (("annotations", 0), ("drafts", 2)):
-            for a in task.get(kind) or ():
-                n = len(items)
-                items.append(tid)
-                ann_ids.append(a.get("id"))
-                who = a.get("completed_by", a.get("user", a.get("created_username")))
-                if isinstance(who, dict):
-                    who = who.get("email") or who.get("id")
-                user.append(users.code(who))
-                status.append(1 if st == 0 and a.get("was_cancelled") else st)
-                truth.append(1 if a.get("ground_truth") else 0)
-                lead = a.get("lead_time")
-                seconds.append(lead if isinstance(lead, (int, float)) else nan)
-                pending.append(a.get("created_at"))
-                for r in a.get("result") or ():
-                    value = r.get("value")
-                    if not (isinstance(value, dict) and "choices" in value):
-                        continue
-                    q = r.get("from_name", "choices")
-                    col = labels.get(q)
-                    if col is None:
-                        col = labels[q] = array("i", [-1]) * n
-                    col.extend([-1] * (n + 1 - len(col)))
-                    chosen = value["choices"]
-                    if not isinstance(chosen, list) or not all(
-                        isinstance(c, (str, int, float)) for c in chosen
-                    ):
-                        raise InputError(
-                            f"{path}: task {tid!r} annotation {a.get('id')!r}: 'choices' of "
-                            f"{q!r} is {json.dumps(chosen)[:60]}, not a list of class names "
-                            "(nested one level too deep?); fix the export"
-                        )
-                    col[n] = answers.code(tuple(chosen))
-        if len(pending) >= 1 << 16:
-            stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
-            pending = []
-    stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
+    # The JSON is streamed task by task (iter_json_array).
+    cols = _Columns(path)
+    cols.read()
+    items = cols.items
     summary = ReadSummary(path, "label_studio")
     if not items:
         raise EmptyInputError(f"{path}: the export holds no annotations")
+    labels = cols.labels
     found = list(labels)
-    vocab = answers.values_array()
+    answers = list(cols.answers)
+    vocab = np.empty(len(answers), dtype=object)
+    vocab[:] = [list(v) for v in answers]
     multi_code = np.fromiter((len(v) > 1 for v in answers), bool, len(answers))
     multi = {q for q, col in labels.items() if multi_code[[c for c in set(col) if c >= 0]].any()}
     summary.questions = tuple(found)
@@ -201,25 +258,38 @@ def _read_json(
     codes = np.full(len(items), -1, dtype=np.int64)
     col = np.frombuffer(labels[summary.question], dtype=np.int32)
     codes[: len(col)] = col
-    label = np.where(codes >= 0, vocab[np.maximum(codes, 0)] if len(vocab) else None, None)
-    user_codes = np.frombuffer(user, dtype=np.int32)
+    if multi_label:
+        shown = vocab
+    else:  # one-choice answers unwrapped once per distinct answer, not per annotation
+        shown = np.empty(len(answers), dtype=object)
+        shown[:] = [v[0] if len(v) == 1 else (list(v) if v else None) for v in answers]
+    label = np.where(codes >= 0, shown[np.maximum(codes, 0)] if len(shown) else None, None)
+    # annotators as a categorical column: one Python object per user, not per cell
+    users = list(cols.users)
+    named = [u for u in users if u is not None]
+    remap = np.array([-1 if u is None else k for k, u in enumerate(users)] or [0], np.int32)
+    if len(named) < len(users):  # a missing user: the later codes move down by one
+        remap[remap > users.index(None)] -= 1
+    annotator = pd.Categorical.from_codes(
+        remap[np.frombuffer(cols.user, dtype=np.int32)], categories=pd.Index(named, dtype=object)
+    )
     df = pd.DataFrame(
         {
-            "item": items,
-            "annotator": users.values_array()[user_codes],
-            "label": label,
-            "status": np.asarray(_STATUS)[np.frombuffer(status, np.int8)],
+            "item": np.frombuffer(items, dtype=np.int64) if isinstance(items, array) else items,
+            "annotator": annotator,
+            "label": pd.Series(label, dtype=object),
+            "status": pd.Categorical.from_codes(np.frombuffer(cols.status, np.int8), _STATUS),
             "pos": np.arange(len(items)),
-            "seconds": np.frombuffer(seconds, dtype=np.float64),
-            "timestamp": pd.DatetimeIndex(np.concatenate(stamps)).tz_localize("UTC"),
+            "seconds": np.frombuffer(cols.seconds, dtype=np.float64),
+            "timestamp": pd.DatetimeIndex(np.concatenate(cols.stamps)).tz_localize("UTC"),
         }
     )
-    is_gold = np.frombuffer(truth, np.int8).astype(bool) & (codes >= 0)
+    is_gold = np.frombuffer(cols.truth, np.int8).astype(bool) & (codes >= 0)
     gold = {
         items[i]: (vocab[codes[i]][0] if len(vocab[codes[i]]) == 1 else None)
         for i in np.flatnonzero(is_gold)
     }
-    where = _annotation_where(path, items, ann_ids)
+    where = _annotation_where(path, items)
     ann = finish(
         df,
         summary,
@@ -232,9 +302,22 @@ def _read_json(
     return ann, summary
 
 
-def _annotation_where(path: str, items: list[Any], ann_ids: list[Any]) -> Any:
+def _annotation_where(path: str, items: Any) -> Any:
+    # Annotation ids are needed only to name bad records, so they are not kept per
+    # annotation: the file is streamed again to find the few that are shown.
     def where(pos: np.ndarray) -> str:
-        shown = [f"task {items[int(p)]!r} annotation {ann_ids[int(p)]!r}" for p in pos[:5]]
+        wanted = [int(p) for p in pos[:5]]
+        ids: dict[int, Any] = {}
+        n = 0
+        for task in iter_json_array(path):
+            for key in ("annotations", "drafts"):
+                for a in task.get(key) or ():
+                    if n in wanted:
+                        ids[n] = a.get("id")
+                    n += 1
+            if n > max(wanted):
+                break
+        shown = [f"task {items[p]!r} annotation {ids.get(p)!r}" for p in wanted]
         extra = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
         return f"{path}: {', '.join(shown)}{extra}"
 

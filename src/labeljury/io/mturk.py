@@ -10,7 +10,6 @@ classification batch has only a handful of distinct answer cells.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from ._common import (
     pick_question,
     to_seconds,
 )
-from .tables import decode, read_bytes
+from .tables import decode, open_text, read_bytes
 
 __all__ = ["parse_mturk_time", "read_mturk"]
 
@@ -63,12 +62,20 @@ def parse_mturk_time(values: Any) -> pd.Series:
     >>> str(parse_mturk_time(["Mon Feb 10 09:01:41 PST 2025"])[0])
     '2025-02-10 17:01:41+00:00'
     """
-    s = pd.Series(values, dtype=object).astype(str)
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each distinct stamp parsed once
+        codes, uniq = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniq = pd.factorize(values.astype(object).astype(str))
+    s = pd.Series(np.asarray(uniq, dtype=object)).astype(str)
     parts = s.str.extract(r"^\w{3} (\w{3} +\d{1,2} \d{2}:\d{2}:\d{2}) (\w+) (\d{4})$")
     naive = pd.to_datetime(parts[0] + " " + parts[2], format="%b %d %H:%M:%S %Y", errors="coerce")
     offset = parts[1].map(_TZ).astype(float)
-    utc = naive - pd.to_timedelta(offset, unit="h")
-    return utc.dt.tz_localize("UTC")
+    utc = (naive - pd.to_timedelta(offset, unit="h")).dt.tz_localize("UTC")
+    out = utc.take(np.maximum(codes, 0)).reset_index(drop=True) if len(uniq) else utc
+    if len(uniq) and (codes < 0).any():
+        out[codes < 0] = pd.NaT  # an empty cell
+    return out if len(uniq) else pd.Series(pd.NaT, index=range(len(codes)), dtype=utc.dtype)
 
 
 def _questions(cols: list[str]) -> dict[str, tuple[str, list[str]]]:
@@ -89,6 +96,46 @@ def _questions(cols: list[str]) -> dict[str, tuple[str, list[str]]]:
             else:  # flattened checkbox / radio group: one boolean column per option
                 out.setdefault(name, ("boxes", []))[1].append(c)
     return out
+
+
+_CHUNK_ROWS = 1 << 16
+
+
+def _read_columns(path: str, use: list[str]) -> pd.DataFrame:
+    """The columns ``use`` of the batch, read in chunks; text columns categorical.
+
+    Only the needed columns are parsed, and each chunk's text cells become codes
+    into one running vocabulary per column (each distinct id, answer or time text
+    stored once; ids stay text: "007" stays "007"), so memory follows the number
+    of assignments in small integer codes, never the size of the file.
+    """
+    from .stream import _Column
+
+    text = [c for c in use if c != "WorkTimeInSeconds"]
+    cols = {c: _Column() for c in use}
+    try:
+        with open_text(path) as fh:
+            for chunk in pd.read_csv(
+                fh,
+                usecols=use,
+                keep_default_na=False,
+                na_values=[""],
+                dtype={c: "category" for c in text},
+                chunksize=_CHUNK_ROWS,
+            ):
+                for c in text:
+                    cat = chunk[c].cat
+                    cols[c].add_coded(cat.codes.to_numpy(), cat.categories.tolist())
+                if "WorkTimeInSeconds" in cols:
+                    cols["WorkTimeInSeconds"].add_values(chunk["WorkTimeInSeconds"].to_numpy())
+    except UnicodeDecodeError:
+        decode(read_bytes(path), path)  # raises the error naming the line
+        raise
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
+    if not cols[use[0]].parts:
+        return pd.DataFrame(columns=use)
+    return pd.DataFrame({c: col.result() for c, col in cols.items()})
 
 
 def read_mturk(
@@ -123,13 +170,17 @@ def read_mturk(
     """
     path = os.fspath(path)
     check_file(path)
-    # decoded once here: a BOM, UTF-16 and compressed batches read like plain UTF-8 ones
-    text = decode(read_bytes(path), path)
+    # streamed: a plain UTF-8 file is parsed in chunks straight from disk (a BOM,
+    # UTF-16 and compressed batches are decoded by open_text first)
     try:
-        cols = list(pd.read_csv(io.StringIO(text), nrows=0).columns)
+        with open_text(path) as fh:
+            cols = list(pd.read_csv(fh, nrows=0).columns)
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(f"{path}: the file is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as exc:
+    except UnicodeDecodeError:
+        decode(read_bytes(path), path)  # raises the error naming the line
+        raise
+    except (pd.errors.ParserError, OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path}: cannot read the header as CSV ({exc})") from exc
     if len(set(cols)) < len(cols) or any(
         re.search(r"\.\d+$", c) and c.rsplit(".", 1)[0] in cols for c in cols
@@ -145,21 +196,7 @@ def read_mturk(
     wanted = {"HITId", "WorkerId", "AssignmentStatus", "WorkTimeInSeconds", "SubmitTime"}
     use = [c for c in cols if c in wanted or c in inputs]
     use += [c for _, cs in specs.values() for c in cs]
-    try:
-        # categorical columns: each distinct id, answer or time text is stored once
-        # ids as text ("007" stays "007"); the rest categorical: each distinct id, answer
-        # or time text is stored once
-        raw = pd.read_csv(
-            io.StringIO(text),
-            usecols=use,
-            keep_default_na=False,
-            na_values=[""],
-            dtype={
-                c: (str if c in inputs else "category") for c in use if c != "WorkTimeInSeconds"
-            },
-        )
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot parse as CSV ({exc})") from exc
+    raw = _read_columns(path, use)
     if not len(raw):
         raise EmptyInputError(f"{path}: no assignments (header only)")
     # an Answer.* column nobody filled in is not a question (MTurk adds empty ones)
@@ -218,15 +255,12 @@ def read_mturk(
         vals = np.array([a.get(q) for a in json_vals] + [None], dtype=object)
         label = pd.Series(vals[json_codes], dtype=object)  # code -1 (empty cell) -> None
         lists = q in multi
-    status = np.where(
-        raw.get("AssignmentStatus", pd.Series("", index=raw.index))
-        .astype(str)
-        .str.lower()
-        .to_numpy()
-        == "rejected",
-        "rejected",
-        "ok",
-    )
+    rejected = np.zeros(len(raw), dtype=bool)
+    if "AssignmentStatus" in raw:  # judged once per distinct status text
+        cat = raw["AssignmentStatus"].cat
+        rej = cat.categories.astype(str).str.lower().to_numpy() == "rejected"
+        rejected = np.append(rej, False)[cat.codes.to_numpy()]
+    status = pd.Categorical.from_codes(rejected.astype(np.int8), ["ok", "rejected"])
     item_col = id_column(raw, inputs, "HITId")
     df = pd.DataFrame(
         {

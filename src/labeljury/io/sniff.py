@@ -39,6 +39,8 @@ def _sniff_dir(path: Path) -> str:
         return "sagemaker"
     if any(path.glob("*.jsonl")):
         return "doccano"
+    if any(path.rglob("*.parquet")) or any(path.glob("*.csv")) or any(path.glob("*.tsv")):
+        return "table"  # a Parquet dataset or a folder of CSV parts
     raise InputError(
         f"{path}: cannot tell the export format of this folder; pass format=... "
         "(a SageMaker Ground Truth job folder or a doccano export folder)"
@@ -65,6 +67,8 @@ def sniff(path: str | os.PathLike[str]) -> str:
     """
     p = Path(path)
     if not p.exists():
+        if any(ch in str(path) for ch in "*?["):
+            return "table"  # a glob of table files (labeljury.io.stream.table_files)
         raise InputError(f"{p}: no such file or folder")
     if p.is_dir():
         return _sniff_dir(p)
