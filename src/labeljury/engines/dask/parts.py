@@ -1,0 +1,157 @@
+"""Partitions of annotations in global codes, built from a Dask DataFrame in one pass.
+
+The table is shuffled by item (a hash of the item id), so every item's annotations sit in
+one partition. Each partition is read into a local :class:`~labeljury.Annotations` by the
+in-memory reader (the same cleaning and checks), the local annotator and class
+vocabularies are reduced into global ones, sorted as the in-memory engine sorts classes,
+and every partition is re-coded against them. The partitions stay on the workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...annotations import Annotations, _sorted_unique
+from ...errors import ClassError, InputError, LabeljuryError
+from ...validation import check_pred_probs
+
+__all__ = ["Part", "build_local", "global_vocab", "to_global"]
+
+_TINY = 1e-300  # log(0) guard, as in the in-memory methods
+
+
+class Part:
+    """One partition: its annotations in global annotator and class codes.
+
+    Attributes
+    ----------
+    index : int
+        Position of the partition (names its output files).
+    ann : Annotations
+        Local items (codes 0..n-1), global ``annotators`` and ``classes``.
+    pred : ndarray or None, shape (n_items, K)
+        Model probabilities per local item, when given.
+    """
+
+    __slots__ = ("ann", "index", "pred")
+
+    def __init__(self, index: int, ann: Annotations, pred: np.ndarray | None) -> None:
+        self.index = index
+        self.ann = ann
+        self.pred = pred
+
+    def __getstate__(self) -> tuple:
+        return self.index, self.ann, self.pred
+
+    def __setstate__(self, state: tuple) -> None:
+        self.index, self.ann, self.pred = state
+
+
+def build_local(
+    pdf: pd.DataFrame,
+    index: int,
+    columns: dict[str, Any],
+    text: bool,
+    classes: list[Any] | None,
+    pred_cols: list[Any] | None,
+) -> tuple[Annotations, pd.DataFrame | None] | None:
+    """Read one partition with the in-memory reader; None when it is empty."""
+    if len(pdf) == 0:
+        return None
+    pdf = pdf.reset_index(drop=True)
+    if text:  # a delimited-text file read as text: labels follow the same rules in memory
+        pdf.attrs["labeljury_text"] = True
+    try:
+        ann = Annotations.from_long(
+            pdf,
+            item_col=columns["item"],
+            annotator_col=columns["annotator"],
+            label_col=columns["label"],
+            classes=classes,
+            source=f"partition {index}",
+        )
+    except LabeljuryError as exc:
+        raise type(exc)(str(exc)) from None  # the message says the partition; no dask frames
+    if not pred_cols:
+        return ann, None
+    # rows keep their order through from_long: row j is annotation j, so an item's
+    # model probabilities are on its first row
+    first = np.empty(ann.n_items, dtype=np.int64)
+    first[ann.item[::-1]] = np.arange(ann.n_annotations)[::-1]
+    pred = pdf[pred_cols].iloc[first].reset_index(drop=True)
+    return ann, pred
+
+
+def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[Any]]:
+    """Rows, annotator ids and classes of one local partition (small)."""
+    if local is None:
+        return 0, [], []
+    ann = local[0]
+    return ann.n_annotations, ann.annotators.tolist(), ann.classes.tolist()
+
+
+def global_vocab(
+    vocabs: list[tuple[int, list[Any], list[Any]]], classes: list[Any] | None
+) -> tuple[pd.Index, pd.Index]:
+    """Sorted annotator ids and classes over all partitions.
+
+    Classes are sorted as :class:`~labeljury.Annotations` sorts them (so class codes,
+    hence ties, match the in-memory engine); annotators are sorted too (their codes
+    do not change any result, and sorting makes them independent of the partitioning).
+    """
+    annotators = _sorted_unique(np.array([a for v in vocabs for a in v[1]], dtype=object))
+    if classes is not None:
+        found = pd.Index(classes)
+    else:
+        found = pd.Index(_sorted_unique(np.array([c for v in vocabs for c in v[2]], dtype=object)))
+        kinds = {isinstance(c, str) for c in found}
+        if len(kinds) > 1:
+            raise ClassError(
+                f"the labels are numbers in some partitions and text in others "
+                f"({found.tolist()[:6]}); pass the classes explicitly (classes=[...], "
+                "CLI --classes) so every partition reads them alike"
+            )
+    if not annotators:
+        raise InputError("the dataset holds no annotations")
+    return pd.Index(annotators), found
+
+
+def to_global(
+    local: tuple | None,
+    index: int,
+    annotators: pd.Index,
+    classes: pd.Index,
+    pred_order: list[int] | None = None,
+) -> Part | None:
+    """Re-code one local partition against the global vocabularies."""
+    if local is None:
+        return None
+    ann, pred_df = local
+    a_map = annotators.get_indexer(ann.annotators)
+    c_map = classes.get_indexer(ann.classes)
+    glob = Annotations(
+        ann.item,
+        a_map[ann.annotator],
+        c_map[ann.label],
+        ann.items,
+        annotators,
+        classes,
+        validate=False,
+    )
+    pred = None
+    if pred_df is not None:
+        pred = check_pred_probs(
+            pred_df.iloc[:, pred_order].to_numpy(),
+            glob.n_items,
+            glob.n_classes,
+            source=f"partition {index}: the model probability columns",
+        )
+    return Part(index, glob, pred)
+
+
+def log_pred(part: Part) -> np.ndarray | float:
+    """Per-item log model prior (0 without a model), floored as the in-memory methods do."""
+    return 0.0 if part.pred is None else np.log(np.maximum(part.pred, _TINY))

@@ -1,0 +1,245 @@
+"""Each method as the Dask engine runs it: per-partition statistics and a global M-step.
+
+A spec holds the method's parameters and splits one EM iteration in two:
+
+* ``iterate(part, params)``, run on the workers: the E-step for the partition's items
+  (posteriors from the broadcast global parameters) and the sufficient statistics of the
+  next M-step, summed over the partition, plus the partition's log-likelihood;
+* ``m_step(stats)``, run on the client: the method's own M-step function (the one its
+  in-memory class calls) on the statistics summed over all partitions.
+
+Every statistic is a sum over items, so partitions add up to the in-memory totals. Both
+engines start from the majority-vote shares and stop by :func:`labeljury.methods._em.em_loop`
+on the same objective, so the iterations and the answers match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...errors import ParameterError
+from ...methods import _em
+from ...methods import dawid_skene as ds
+from ...methods import one_coin as oc
+from ...methods import shrunk_dawid_skene as sds
+from ...methods.base import argmax_ties
+from ...methods.majority_vote import break_ties
+from .parts import Part, log_pred
+
+__all__ = ["SPECS", "make_spec"]
+
+Stats = dict[str, Any]
+
+
+def _majority_shares(part: Part) -> np.ndarray:
+    votes = np.asarray(part.ann.vote_counts())
+    return votes / votes.sum(axis=1, keepdims=True)
+
+
+def _tiebreak(part: Part) -> list[np.ndarray]:
+    return [part.pred] if part.pred is not None else []
+
+
+class Spec:
+    """Common parts; subclasses define the E-step, the statistics and the M-step."""
+
+    name = ""
+    iterative = True
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    # ---- run on the workers
+    def n_labels(self, part: Part) -> Stats:
+        """Labels per annotator (a fixed statistic every M-step may read)."""
+        return {"n_labels": part.ann.annotations_per_annotator()}
+
+    def start(self, part: Part) -> Stats:
+        """Statistics of the majority-vote start (the first M-step's input)."""
+        return self.stats(part, _majority_shares(part))
+
+    def iterate(self, part: Part, params: dict) -> Stats:
+        post, ll = self.e_step(part, params)
+        out = self.stats(part, post)
+        out["ll"] = ll
+        return out
+
+    def posterior(self, part: Part, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Final posterior and consensus labels of the partition's items."""
+        post, _ = self.e_step(part, params)
+        return post, argmax_ties(post, *_tiebreak(part))
+
+    def skill_stats(self, part: Part, post: np.ndarray) -> Stats:
+        return {"hits": oc.expected_hits(part.ann, post)}
+
+    def skill(self, totals: Stats, params: dict) -> np.ndarray:
+        """Per annotator: expected accuracy on their labels (Dawid-Skene's skill)."""
+        return totals["hits"] / totals["n_labels"]
+
+    # ---- subclass
+    def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
+        raise NotImplementedError
+
+    def stats(self, part: Part, post: np.ndarray) -> Stats:
+        raise NotImplementedError
+
+    def m_step(self, stats: Stats) -> dict:
+        raise NotImplementedError
+
+
+class MajorityVoteSpec(Spec):
+    """Majority vote: one pass, no iterations."""
+
+    name = "majority_vote"
+    iterative = False
+
+    def __init__(self, tie_break: str = "first", **params: Any) -> None:
+        if tie_break not in ("first", "frequency"):
+            raise ParameterError(
+                f"tie_break={tie_break!r}: the Dask engine supports 'first' and 'frequency' "
+                "('random' depends on the order of all items, which partitions do not share)"
+            )
+        if params:
+            raise ParameterError(
+                f"majority_vote on Dask takes tie_break only, got {sorted(params)} "
+                "(skill-weighted votes run in memory)"
+            )
+        super().__init__(tie_break=tie_break)
+
+    def start(self, part: Part) -> Stats:
+        return {"class_votes": np.asarray(part.ann.vote_counts()).sum(0)}
+
+    def m_step(self, stats: Stats) -> dict:
+        return {"class_votes": stats["class_votes"]}
+
+    def posterior(self, part: Part, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        votes = np.asarray(part.ann.vote_counts())
+        labels = break_ties(votes, self.params["tie_break"], params["class_votes"], None, part.pred)
+        return votes / votes.sum(axis=1, keepdims=True), labels
+
+    def skill_stats(self, part: Part, post: np.ndarray) -> Stats:
+        return {}
+
+    def skill(self, totals: Stats, params: dict) -> np.ndarray:
+        # majority vote's skill is the agreement with the consensus
+        return totals["agree"] / totals["n_labels"]
+
+
+class DawidSkeneSpec(Spec):
+    """:class:`~labeljury.methods.DawidSkene` (no gold, no initial_error)."""
+
+    name = "dawid_skene"
+
+    def __init__(self, smoothing: float = 0.01) -> None:
+        super().__init__(smoothing=smoothing)
+
+    def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
+        log_post = np.log(params["prior"]) + _em.log_likelihoods(
+            part.ann.one_hot(), params["log_conf"]
+        )
+        return _em.log_normalize(log_post)
+
+    def stats(self, part: Part, post: np.ndarray) -> Stats:
+        return {
+            "counts": _em.confusion_counts(part.ann.one_hot(), post),
+            "class_totals": post.sum(axis=0),
+        }
+
+    def m_step(self, stats: Stats) -> dict:
+        conf, prior = ds.m_step(stats["counts"], stats["class_totals"], self.params["smoothing"])
+        return {"conf": conf, "log_conf": np.log(conf), "prior": prior}
+
+
+class ShrunkDawidSkeneSpec(Spec):
+    """:class:`~labeljury.methods.shrunk_dawid_skene.ShrunkDawidSkene` (model prior optional)."""
+
+    name = "shrunk_dawid_skene"
+
+    def __init__(self, strength: float = 2.0) -> None:
+        if strength < 0:
+            raise ParameterError(f"shrunk_dawid_skene: strength={strength!r} must be >= 0")
+        super().__init__(strength=strength)
+
+    def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
+        log_post = (
+            params["log_prior"]
+            + log_pred(part)
+            + _em.log_likelihoods(part.ann.one_hot(), params["log_conf"])
+        )
+        return _em.log_normalize(log_post)
+
+    stats = DawidSkeneSpec.stats
+
+    def m_step(self, stats: Stats) -> dict:
+        conf, prior, pooled = sds.m_step(
+            stats["counts"], stats["class_totals"], self.params["strength"]
+        )
+        return {
+            "conf": conf,
+            "log_conf": np.log(np.maximum(conf, sds._TINY)),
+            "prior": prior,
+            "log_prior": np.log(np.maximum(prior, sds._TINY)),
+            "pooled": pooled,
+        }
+
+
+class OneCoinSpec(Spec):
+    """:class:`~labeljury.methods.OneCoinDawidSkene` (no gold)."""
+
+    name = "one_coin_dawid_skene"
+
+    def __init__(self, smoothing: float = 0.01) -> None:
+        super().__init__(smoothing=smoothing)
+
+    def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
+        ann = part.ann
+        q = params["acc"][ann.annotator]
+        log_post = np.log(params["prior"]) + _em.one_coin_log_likelihoods(
+            ann, np.log(q), np.log1p(-q) - np.log(ann.n_classes - 1)
+        )
+        return _em.log_normalize(log_post)
+
+    def stats(self, part: Part, post: np.ndarray) -> Stats:
+        return {"hits": oc.expected_hits(part.ann, post), "class_totals": post.sum(axis=0)}
+
+    def m_step(self, stats: Stats) -> dict:
+        acc, prior = oc.m_step(
+            stats["hits"], stats["n_labels"], stats["class_totals"], self.params["smoothing"]
+        )
+        return {"acc": acc, "prior": prior}
+
+    def skill(self, totals: Stats, params: dict) -> np.ndarray:
+        return params["acc"]  # one-coin's skill is its fitted accuracy
+
+
+SPECS = {s.name: s for s in (MajorityVoteSpec, DawidSkeneSpec, OneCoinSpec, ShrunkDawidSkeneSpec)}
+ALIASES = {"mv": "majority_vote", "ds": "dawid_skene", "one_coin": "one_coin_dawid_skene"}
+
+#: parameters of the in-memory methods the Dask engine runs the same way
+_LOOP = ("max_iter", "tol")
+
+
+def make_spec(method: str, params: dict[str, Any]) -> tuple[Spec, dict[str, Any]]:
+    """The spec for a method name and its loop settings (max_iter, tol)."""
+    name = ALIASES.get(method, method)
+    if name not in SPECS:
+        raise ParameterError(
+            f"method={method!r} does not run on Dask yet; choose one of {sorted(SPECS)} "
+            "(or run it in memory)"
+        )
+    params = dict(params)
+    params.pop("use_gold", None)  # the Dask engine reads no gold labels: nothing to pin
+    loop = {k: params.pop(k) for k in _LOOP if k in params}
+    loop.setdefault("max_iter", 100)
+    loop.setdefault("tol", 1e-6)
+    if loop["max_iter"] < 1:
+        raise ParameterError("max_iter must be >= 1 on the Dask engine")
+    try:
+        spec = SPECS[name](**params)
+    except TypeError:
+        raise ParameterError(
+            f"{name} on Dask: unknown parameter(s) {sorted(params)}; see docs/dask.md"
+        ) from None
+    return spec, loop
