@@ -109,6 +109,16 @@ class DaskResult:
     out: Path | None = None
     _parts: list = field(default_factory=list, repr=False)
     _spec: Spec | None = field(default=None, repr=False)
+    _owned: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Close the local cluster :func:`aggregate` started for this result, if any."""
+        if self._owned is not None:
+            client, cluster = self._owned
+            client.close()
+            cluster.close()
+            self._owned = None
+        self._parts = []
 
     def _table(self, name: str) -> Any:
         import dask.dataframe as dd
@@ -319,7 +329,7 @@ def aggregate(
         return _read_done(output, spec)
     client, cluster = _client(client, workers)
     try:
-        return _run(
+        result = _run(
             client,
             frame,
             n_parts,
@@ -333,6 +343,8 @@ def aggregate(
             output,
             state,
         )
+        result._owned = (client, cluster) if cluster is not None else None
+        return result
     except LabeljuryError:
         raise
     except Exception as exc:  # a worker's pandas/pyarrow/OS error, or a lost cluster
@@ -344,6 +356,7 @@ def aggregate(
         if cluster is not None and out is not None:
             client.close()
             cluster.close()
+            cluster = None
 
 
 def _run(
