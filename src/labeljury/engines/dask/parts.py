@@ -1,10 +1,12 @@
 """Partitions of annotations in global codes, built from a Dask DataFrame in one pass.
 
-The table is shuffled by item (a hash of the item id), so every item's annotations sit in
-one partition. Each partition is read into a local :class:`~labeljury.Annotations` by the
-in-memory reader (the same cleaning and checks), the local annotator and class
-vocabularies are reduced into global ones, sorted as the in-memory engine sorts classes,
-and every partition is re-coded against them. The partitions stay on the workers.
+The classes come first, from the distinct values of the label column (a small reduction),
+cleaned and sorted by the in-memory reader's rules. Then the table is shuffled by item (a
+hash of the item id), so every item's annotations sit in one partition; each partition is
+read into a local :class:`~labeljury.Annotations` by the in-memory reader (the same
+cleaning and checks) against those classes; the local annotator ids are reduced into one
+sorted vocabulary and every partition is re-coded against it. The partitions stay on the
+workers.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ...annotations import Annotations, _sorted_unique
-from ...errors import ClassError, InputError, LabeljuryError
+from ...errors import InputError, LabeljuryError
 from ...validation import check_pred_probs
 
-__all__ = ["Part", "build_local", "global_vocab", "to_global"]
+__all__ = ["Part", "build_local", "class_vocab", "global_annotators", "to_global"]
 
 _TINY = 1e-300  # log(0) guard, as in the in-memory methods
 
@@ -93,30 +95,42 @@ def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[Any]]:
     return ann.n_annotations, ann.annotators.tolist(), ann.classes.tolist()
 
 
-def global_vocab(
-    vocabs: list[tuple[int, list[Any], list[Any]]], classes: list[Any] | None
-) -> tuple[pd.Index, pd.Index]:
-    """Sorted annotator ids and classes over all partitions.
+def class_vocab(raw: np.ndarray, text: bool, classes: list[Any] | None, label_col: Any) -> pd.Index:
+    """The classes, as the in-memory reader finds them, from the label column's distinct values.
 
-    Classes are sorted as :class:`~labeljury.Annotations` sorts them (so class codes,
-    hence ties, match the in-memory engine); annotators are sorted too (their codes
-    do not change any result, and sorting makes them independent of the partitioning).
+    Reading the distinct raw labels alone gives the same classes as reading every row:
+    the cleaning rules (numbers written as text, integral floats, spaces and Unicode
+    forms) decide on the set of values, not on their counts. A partition holding one
+    class only then still codes its labels against all of them.
     """
+    from ...annotations import _as_clean_values, _missing_mask
+
+    vals = _as_clean_values(pd.Index(raw))
+    vals = vals[~_missing_mask(vals)]
+    tiny = pd.DataFrame({"item": np.arange(len(vals)), "annotator": 0, "label": vals})
+    if text:
+        tiny.attrs["labeljury_text"] = True
+    try:
+        ann = Annotations.from_long(
+            tiny,
+            item_col="item",
+            annotator_col="annotator",
+            label_col="label",
+            classes=classes,
+            source=f"label column {label_col!r}",
+        )
+    except LabeljuryError as exc:
+        raise type(exc)(str(exc)) from None
+    return ann.classes
+
+
+def global_annotators(vocabs: list[tuple[int, list[Any], list[Any]]]) -> pd.Index:
+    """Annotator ids over all partitions, sorted (codes then do not depend on the partitioning;
+    they change no result)."""
     annotators = _sorted_unique(np.array([a for v in vocabs for a in v[1]], dtype=object))
-    if classes is not None:
-        found = pd.Index(classes)
-    else:
-        found = pd.Index(_sorted_unique(np.array([c for v in vocabs for c in v[2]], dtype=object)))
-        kinds = {isinstance(c, str) for c in found}
-        if len(kinds) > 1:
-            raise ClassError(
-                f"the labels are numbers in some partitions and text in others "
-                f"({found.tolist()[:6]}); pass the classes explicitly (classes=[...], "
-                "CLI --classes) so every partition reads them alike"
-            )
     if not annotators:
         raise InputError("the dataset holds no annotations")
-    return pd.Index(annotators), found
+    return pd.Index(annotators)
 
 
 def to_global(

@@ -22,7 +22,7 @@ from ...quality import (
 )
 from .fit import Fitted, fit, map_reduce, share, tree_sum
 from .output import Output
-from .parts import build_local, global_vocab, local_vocab, to_global
+from .parts import build_local, class_vocab, global_annotators, local_vocab, to_global
 from .specs import Spec, make_spec
 
 __all__ = ["DaskResult", "aggregate"]
@@ -364,15 +364,20 @@ def _run(
 ):
     import dask
 
+    raw = client.compute(frame[columns["label"]].unique()).result()
+    found = class_vocab(np.asarray(raw), text, classes, columns["label"])
     frame = frame.shuffle(columns["item"], npartitions=n_parts)
     delayed = frame.to_delayed()
     build = dask.delayed(build_local, pure=True)
     local = client.compute(
-        [build(d, i, columns, text, classes, pred_cols or None) for i, d in enumerate(delayed)]
+        [
+            build(d, i, columns, text, found.tolist(), pred_cols or None)
+            for i, d in enumerate(delayed)
+        ]
     )
     vocabs = client.gather(client.map(local_vocab, local, pure=False))
     keep = [i for i, v in enumerate(vocabs) if v[0] > 0]
-    annotators, found = global_vocab([vocabs[i] for i in keep], classes)
+    annotators = global_annotators([vocabs[i] for i in keep])
     order = _pred_order(pred_names, len(pred_cols), found)
     shared = share(client, (annotators, found))
     parts = [

@@ -15,6 +15,7 @@ on the same objective, so the iterations and the answers match.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -95,16 +96,11 @@ class MajorityVoteSpec(Spec):
     name = "majority_vote"
     iterative = False
 
-    def __init__(self, tie_break: str = "first", **params: Any) -> None:
+    def __init__(self, tie_break: str = "first") -> None:
         if tie_break not in ("first", "frequency"):
             raise ParameterError(
                 f"tie_break={tie_break!r}: the Dask engine supports 'first' and 'frequency' "
                 "('random' depends on the order of all items, which partitions do not share)"
-            )
-        if params:
-            raise ParameterError(
-                f"majority_vote on Dask takes tie_break only, got {sorted(params)} "
-                "(skill-weighted votes run in memory)"
             )
         super().__init__(tie_break=tie_break)
 
@@ -236,10 +232,12 @@ def make_spec(method: str, params: dict[str, Any]) -> tuple[Spec, dict[str, Any]
     loop.setdefault("tol", 1e-6)
     if loop["max_iter"] < 1:
         raise ParameterError("max_iter must be >= 1 on the Dask engine")
-    try:
-        spec = SPECS[name](**params)
-    except TypeError:
+    known = set(inspect.signature(SPECS[name].__init__).parameters) - {"self", "params"}
+    unknown = sorted(set(params) - known)
+    if unknown:
         raise ParameterError(
-            f"{name} on Dask: unknown parameter(s) {sorted(params)}; see docs/dask.md"
-        ) from None
-    return spec, loop
+            f"{name} on Dask: unknown parameter(s) {unknown}; it takes "
+            f"{sorted(known | set(_LOOP)) if SPECS[name].iterative else sorted(known)} "
+            "(see docs/dask.md)"
+        )
+    return SPECS[name](**params), loop
