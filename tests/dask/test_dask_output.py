@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -104,18 +102,6 @@ def test_csv_glob_reads_labels_as_the_in_memory_reader(tmp_path: Path) -> None:
     merged = mem.assign(item=mem["item"].astype(str)).merge(lq, on="item")
     assert len(merged) == len(mem)
     assert (merged["consensus_label_x"] == merged["consensus_label_y"]).all()
-
-
-def test_import_labeljury_and_the_cli_start_do_not_import_dask() -> None:
-    code = (
-        "import sys, labeljury, labeljury.dask\n"
-        "from labeljury.cli import build_parser\nbuild_parser()\n"
-        "print([m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')])"
-    )
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
 
 
 def test_missing_extra_is_a_clear_error(monkeypatch) -> None:
