@@ -69,3 +69,13 @@ def test_numbers_and_text_in_different_partitions_read_as_in_memory(client) -> N
 def test_one_class_in_the_whole_data_is_refused(client) -> None:
     with pytest.raises(ClassError, match="two classes"):
         aggregate(_ddf(label=[1] * 6), method="majority_vote", client=client)
+
+
+def test_duplicates_error_and_order_dependent_policies(client) -> None:
+    from labeljury.errors import DuplicateAnnotationError
+
+    twice = _ddf(worker=list("xxxyxy"))
+    with pytest.raises(DuplicateAnnotationError):
+        aggregate(twice, method="majority_vote", duplicates="error", client=client)
+    with pytest.raises(ParameterError, match="row order"):
+        aggregate(twice, method="majority_vote", duplicates="last", client=client)

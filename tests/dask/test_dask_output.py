@@ -29,13 +29,21 @@ def dataset(tmp_path_factory) -> Path:
     return folder
 
 
-def _cli(*args: str) -> None:
-    assert main(["aggregate", *args, "--engine", "dask", "--workers", "2", "--quiet"]) == 0
+@pytest.fixture(scope="module")
+def scheduler(client) -> str:
+    """The module cluster's address: the CLI connects with --scheduler (no cluster per run)."""
+    return client.scheduler.address
 
 
-def test_cli_writes_parquet_datasets_matching_memory(dataset: Path, tmp_path: Path) -> None:
+def _cli(scheduler: str, *args: str) -> None:
+    assert main(["aggregate", *args, "--engine", "dask", "--scheduler", scheduler, "--quiet"]) == 0
+
+
+def test_cli_writes_parquet_datasets_matching_memory(
+    scheduler: str, dataset: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    _cli(str(dataset), "--method", "dawid_skene", "--partitions", "4", "--out", str(out))
+    _cli(scheduler, str(dataset), "--method", "dawid_skene", "--partitions", "4", "--out", str(out))
     assert (out / "_SUCCESS").is_file()
     lq = pd.read_parquet(out / "label_quality").set_index("item")
     mem = in_memory(pd.read_csv(DATA), "dawid_skene").label_quality.set_index("item")
@@ -48,17 +56,19 @@ def test_cli_writes_parquet_datasets_matching_memory(dataset: Path, tmp_path: Pa
     assert not list(out.rglob(".*.tmp"))  # no temporary file left behind
 
 
-def test_a_rerun_resumes_and_rewrites_nothing_complete(dataset: Path, tmp_path: Path) -> None:
+def test_a_rerun_resumes_and_rewrites_nothing_complete(
+    scheduler: str, dataset: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     args = (str(dataset / "*.parquet"), "--method", "one_coin", "--out", str(out))
-    _cli(*args)
+    _cli(scheduler, *args)
     first = pd.read_parquet(out / "label_quality").sort_values("item").reset_index(drop=True)
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     # a crash after the fit, while the partitions were written: one file and _SUCCESS missing
     lost = out / "label_quality" / "part-00001.parquet"
     lost.unlink()
     (out / "_SUCCESS").unlink()
-    _cli(*args)
+    _cli(scheduler, *args)
     again = pd.read_parquet(out / "label_quality").sort_values("item").reset_index(drop=True)
     pd.testing.assert_frame_equal(first, again)
     for p, t in stamps.items():
@@ -67,33 +77,34 @@ def test_a_rerun_resumes_and_rewrites_nothing_complete(dataset: Path, tmp_path: 
     assert '"files_written": 1' in (out / "_SUCCESS").read_text()
     # complete: a third run touches nothing at all
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    _cli(*args)
+    _cli(scheduler, *args)
     assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
 
 def test_another_runs_output_and_the_input_folder_are_refused(
-    dataset: Path, tmp_path: Path, capsys
+    scheduler: str, dataset: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "out"
-    _cli(str(dataset), "--method", "majority_vote", "--out", str(out))
-    assert main(["aggregate", str(dataset), "--engine", "dask", "--method", "dawid_skene",
-                 "--out", str(out)]) != 0  # fmt: skip
+    _cli(scheduler, str(dataset), "--method", "majority_vote", "--out", str(out))
+    again = ["aggregate", str(dataset), "--engine", "dask", "--scheduler", scheduler]
+    assert main([*again, "--method", "dawid_skene", "--out", str(out)]) != 0
     assert "another run" in capsys.readouterr().err
     inside = tmp_path / "copy"
     shutil.copytree(dataset, inside)
     assert main(["aggregate", str(inside), "--engine", "dask", "--out", str(inside)]) != 0
+    # (refused before any cluster starts)
     assert "lies in this folder" in capsys.readouterr().err
     assert sorted(p.name for p in inside.iterdir()) == sorted(p.name for p in dataset.iterdir())
 
 
-def test_csv_glob_reads_labels_as_the_in_memory_reader(tmp_path: Path) -> None:
+def test_csv_glob_reads_labels_as_the_in_memory_reader(scheduler: str, tmp_path: Path) -> None:
     df = pd.read_csv(DATA)
     folder = tmp_path / "csv"
     folder.mkdir()
     df.iloc[:4000].to_csv(folder / "a.csv", index=False)
     df.iloc[4000:].to_csv(folder / "b.csv", index=False)
     out = tmp_path / "out"
-    _cli(str(folder / "*.csv"), "--method", "shrunk_dawid_skene", "--out", str(out))
+    _cli(scheduler, str(folder / "*.csv"), "--method", "shrunk_dawid_skene", "--out", str(out))
     lq = pd.read_parquet(out / "label_quality")
     # text cells: item ids stay text and the labels "0"/"1" are the classes 0 and 1
     assert lq["item"].map(type).eq(str).all()

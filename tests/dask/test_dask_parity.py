@@ -103,7 +103,7 @@ def test_model_probabilities_as_columns_and_as_a_second_dataset(client) -> None:
     assert_same(res, mem)
 
 
-@pytest.mark.parametrize("name", ["rte", "zencrowd_us", "weather_sentiment_cf"])
+@pytest.mark.parametrize("name", ["rte", "zencrowd_us"])
 def test_real_data_in_the_repository(client, name: str) -> None:
     df = pd.read_csv(LOCAL / name / "answers.csv")
     ddf = dd.from_pandas(df, npartitions=2)

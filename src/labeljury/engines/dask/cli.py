@@ -112,6 +112,7 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
             annotator_col=args.annotator_col,
             label_col=args.label_col,
             classes=_parse_classes(args.classes),
+            duplicates=args.duplicates,
             pred_probs=pred,
             pred_probs_item_col=args.pred_probs_id_col,
             out=args.out,

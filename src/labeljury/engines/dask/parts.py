@@ -11,6 +11,7 @@ workers.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -67,32 +68,48 @@ def build_local(
     if text:  # a delimited-text file read as text: labels follow the same rules in memory
         pdf.attrs["labeljury_text"] = True
     try:
-        ann = Annotations.from_long(
-            pdf,
-            item_col=columns["item"],
-            annotator_col=columns["annotator"],
-            label_col=columns["label"],
-            classes=classes,
-            source=f"partition {index}",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ann = Annotations.from_long(
+                pdf,
+                item_col=columns["item"],
+                annotator_col=columns["annotator"],
+                label_col=columns["label"],
+                classes=classes,
+                duplicates=columns.get("duplicates", "keep"),
+                source=f"partition {index}",
+            )
     except LabeljuryError as exc:
         raise type(exc)(str(exc)) from None  # the message says the partition; no dask frames
+    # the reader's warnings go back to the client (a worker's would only reach its log)
+    said = [(w.category, str(w.message)) for w in caught]
     if not pred_cols:
-        return ann, None
+        return ann, None, said
     # rows keep their order through from_long: row j is annotation j, so an item's
     # model probabilities are on its first row
     first = np.empty(ann.n_items, dtype=np.int64)
     first[ann.item[::-1]] = np.arange(ann.n_annotations)[::-1]
     pred = pdf[pred_cols].iloc[first].reset_index(drop=True)
-    return ann, pred
+    return ann, pred, said
 
 
-def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[Any]]:
-    """Rows, annotator ids and classes of one local partition (small)."""
+def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[tuple[type, str]]]:
+    """Rows, annotator ids and reader warnings of one local partition (small)."""
     if local is None:
         return 0, [], []
     ann = local[0]
-    return ann.n_annotations, ann.annotators.tolist(), ann.classes.tolist()
+    return ann.n_annotations, ann.annotators.tolist(), local[2]
+
+
+def rewarn(vocabs: list[tuple[int, list[Any], list[tuple[type, str]]]]) -> None:
+    """The partitions' reader warnings, once per kind, on the client."""
+    by_kind: dict[type, list[str]] = {}
+    for v in vocabs:
+        for category, message in v[2]:
+            by_kind.setdefault(category, []).append(message)
+    for category, messages in by_kind.items():
+        more = f" (and {len(messages) - 1} more such warning(s))" if len(messages) > 1 else ""
+        warnings.warn(messages[0] + more, category, stacklevel=5)
 
 
 def class_vocab(raw: np.ndarray, text: bool, classes: list[Any] | None, label_col: Any) -> pd.Index:
@@ -143,7 +160,7 @@ def to_global(
     """Re-code one local partition against the global vocabularies."""
     if local is None:
         return None
-    ann, pred_df = local
+    ann, pred_df, _ = local
     a_map = annotators.get_indexer(ann.annotators)
     c_map = classes.get_indexer(ann.classes)
     glob = Annotations(

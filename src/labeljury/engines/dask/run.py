@@ -22,7 +22,7 @@ from ...quality import (
 )
 from .fit import Fitted, fit, map_reduce, share, tree_sum
 from .output import Output
-from .parts import build_local, class_vocab, global_annotators, local_vocab, to_global
+from .parts import build_local, class_vocab, global_annotators, local_vocab, rewarn, to_global
 from .specs import Spec, make_spec
 
 __all__ = ["DaskResult", "aggregate"]
@@ -240,6 +240,7 @@ def aggregate(
     annotator_col: Any = None,
     label_col: Any = None,
     classes: list[Any] | None = None,
+    duplicates: str = "keep",
     pred_probs: Any = None,
     pred_probs_item_col: Any = None,
     out: str | os.PathLike[str] | None = None,
@@ -267,6 +268,9 @@ def aggregate(
     item_col, annotator_col, label_col : column names, optional
     classes : list, optional
         All classes in order (default: the sorted labels, as in memory).
+    duplicates : {"keep", "error"}, default "keep"
+        An annotator labeling an item twice: both votes count, or refuse. (``first`` /
+        ``last`` depend on the row order, which the shuffle by item does not keep.)
     pred_probs : list of column names, mapping class -> column, or Dask DataFrame, optional
         A model's probabilities per item: columns of ``data`` (one per class; the first
         row of each item is read), or a second frame with the item id and one column per
@@ -307,6 +311,11 @@ def aggregate(
             "(in memory: labeljury.aggregate)"
         )
     spec, loop = make_spec(method, params)
+    if duplicates not in ("keep", "error"):
+        raise ParameterError(
+            f"duplicates={duplicates!r}: on Dask 'keep' or 'error' ('first' and 'last' "
+            "depend on the row order, which the shuffle by item does not keep)"
+        )
     columns = _columns(data, item_col, annotator_col, label_col)
     token = fingerprint if fingerprint is not None else {"data": dask.base.tokenize(data)}
     frame, pred_cols, pred_names = _pred_columns(
@@ -320,6 +329,7 @@ def aggregate(
         "method": spec.name,
         "params": {**spec.params, **loop},
         "classes": classes,
+        "duplicates": duplicates,
         "pred_probs": pred_names if pred_names is not None else [str(c) for c in pred_cols],
         "npartitions": n_parts,
     }
@@ -333,7 +343,7 @@ def aggregate(
             client,
             frame,
             n_parts,
-            columns,
+            {**columns, "duplicates": duplicates},
             text,
             classes,
             pred_cols,
@@ -376,6 +386,7 @@ def _run(
         ]
     )
     vocabs = client.gather(client.map(local_vocab, local, pure=False))
+    rewarn(vocabs)
     keep = [i for i, v in enumerate(vocabs) if v[0] > 0]
     annotators = global_annotators([vocabs[i] for i in keep])
     order = _pred_order(pred_names, len(pred_cols), found)
