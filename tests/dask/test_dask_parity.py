@@ -15,7 +15,7 @@ from distributed import Client, LocalCluster
 from labeljury.dask import aggregate
 from labeljury.synth import make_dawid_skene, make_one_coin
 
-METHODS = ["majority_vote", "dawid_skene", "one_coin_dawid_skene", "shrunk_dawid_skene"]
+METHODS = ["majority_vote", "dawid_skene", "one_coin_dawid_skene", "shrunk_dawid_skene", "jury"]
 LOCAL = Path(__file__).resolve().parents[1] / "data"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
@@ -48,6 +48,7 @@ def test_one_coin_data_and_loop_parameters(client) -> None:
         ("dawid_skene", {"smoothing": 0.5, "tol": 1e-9, "max_iter": 7}),
         ("shrunk_dawid_skene", {"strength": 0.0}),
         ("majority_vote", {"tie_break": "frequency"}),
+        ("jury", {"strength": 0.5, "model_weight": 0.0, "calibrate": False}),
     ]:
         res = aggregate(ddf, method=method, npartitions=4, client=client, **params)
         assert_same(res, in_memory(df, method, **params))
@@ -67,7 +68,7 @@ def test_one_and_four_workers(workers: int) -> None:
         ) as cluster,
         Client(cluster) as c,
     ):
-        for method in ("dawid_skene", "shrunk_dawid_skene"):
+        for method in ("dawid_skene", "jury"):
             res = aggregate(ddf, method=method, npartitions=5, client=c)
             assert_same(res, in_memory(df, method))
 
@@ -79,28 +80,26 @@ def test_model_probabilities_as_columns_and_as_a_second_dataset(client) -> None:
     probs = rng.dirichlet(np.ones(3), size=len(items))
     table = pd.DataFrame(probs, columns=["p0", "p1", "p2"])
     table.insert(0, "item", items)
-    mem = in_memory(
-        df, "shrunk_dawid_skene", pred_probs=table.rename(columns=lambda c: c.lstrip("p"))
-    )
+    named = table.rename(columns={"p0": "0", "p1": "1", "p2": "2"})
     with_cols = df.merge(table, on="item")
-    res = aggregate(
-        dd.from_pandas(with_cols, npartitions=3),
-        method="shrunk_dawid_skene",
-        pred_probs=["p0", "p1", "p2"],
-        npartitions=4,
-        client=client,
-    )
-    assert_same(res, mem)
-    named = table.rename(columns={"p0": 0, "p1": 1, "p2": 2})
-    named.columns = [str(c) for c in named.columns]
-    res = aggregate(
-        dd.from_pandas(df, npartitions=2),
-        method="shrunk_dawid_skene",
-        pred_probs=dd.from_pandas(named, npartitions=2),
-        npartitions=3,
-        client=client,
-    )
-    assert_same(res, mem)
+    for method in ("shrunk_dawid_skene", "jury", "dawid_skene"):
+        mem = in_memory(df, method, pred_probs=named)
+        res = aggregate(
+            dd.from_pandas(with_cols, npartitions=3),
+            method=method,
+            pred_probs=["p0", "p1", "p2"],
+            npartitions=4,
+            client=client,
+        )
+        assert_same(res, mem)
+        res = aggregate(
+            dd.from_pandas(df, npartitions=2),
+            method=method,
+            pred_probs=dd.from_pandas(named, npartitions=2),
+            npartitions=3,
+            client=client,
+        )
+        assert_same(res, mem)
 
 
 @pytest.mark.parametrize("name", ["rte", "zencrowd_us"])

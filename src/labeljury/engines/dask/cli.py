@@ -92,12 +92,7 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
         pfiles, pkind = dataset_files(args.pred_probs)
         pred = read_dataset(pfiles, pkind)
         files = files + pfiles
-    method = args.method
-    if method == "auto":
-        method = "shrunk_dawid_skene"
-        out.print(
-            "[dim]method auto on Dask: shrunk_dawid_skene (Jury does not run on Dask yet)[/dim]"
-        )
+    method = "jury" if args.method == "auto" else args.method  # as in memory
     client = None
     if args.scheduler:
         try:

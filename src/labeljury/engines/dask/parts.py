@@ -24,6 +24,14 @@ from ...validation import check_pred_probs
 __all__ = ["Part", "build_local", "class_vocab", "global_annotators", "to_global"]
 
 _TINY = 1e-300  # log(0) guard, as in the in-memory methods
+#: the column holding each annotation's row number in the whole input
+ROW = "__labeljury_row"
+
+
+def number_rows(pdf: pd.DataFrame, offsets: np.ndarray, partition_info: Any = None) -> pd.DataFrame:
+    """Add :data:`ROW`: the rows' positions in the whole input (partition offset + position)."""
+    start = int(offsets[partition_info["number"]]) if partition_info else 0
+    return pdf.assign(**{ROW: np.arange(start, start + len(pdf), dtype=np.int64)})
 
 
 class Part:
@@ -37,20 +45,30 @@ class Part:
         Local items (codes 0..n-1), global ``annotators`` and ``classes``.
     pred : ndarray or None, shape (n_items, K)
         Model probabilities per local item, when given.
+    row : ndarray or None, shape (n_annotations,)
+        Each annotation's row number in the whole input (when a method needs the input
+        order: Jury's sample of labels).
     """
 
-    __slots__ = ("ann", "index", "pred")
+    __slots__ = ("ann", "index", "pred", "row")
 
-    def __init__(self, index: int, ann: Annotations, pred: np.ndarray | None) -> None:
+    def __init__(
+        self,
+        index: int,
+        ann: Annotations,
+        pred: np.ndarray | None,
+        row: np.ndarray | None = None,
+    ) -> None:
+        self.row = row
         self.index = index
         self.ann = ann
         self.pred = pred
 
     def __getstate__(self) -> tuple:
-        return self.index, self.ann, self.pred
+        return self.index, self.ann, self.pred, self.row
 
     def __setstate__(self, state: tuple) -> None:
-        self.index, self.ann, self.pred = state
+        self.index, self.ann, self.pred, self.row = state
 
 
 def build_local(
@@ -83,14 +101,15 @@ def build_local(
         raise type(exc)(str(exc)) from None  # the message says the partition; no dask frames
     # the reader's warnings go back to the client (a worker's would only reach its log)
     said = [(w.category, str(w.message)) for w in caught]
+    row = pdf[ROW].to_numpy(dtype=np.int64) if ROW in pdf.columns else None
     if not pred_cols:
-        return ann, None, said
+        return ann, None, said, row
     # rows keep their order through from_long: row j is annotation j, so an item's
     # model probabilities are on its first row
     first = np.empty(ann.n_items, dtype=np.int64)
     first[ann.item[::-1]] = np.arange(ann.n_annotations)[::-1]
     pred = pdf[pred_cols].iloc[first].reset_index(drop=True)
-    return ann, pred, said
+    return ann, pred, said, row
 
 
 def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[tuple[type, str]]]:
@@ -160,7 +179,7 @@ def to_global(
     """Re-code one local partition against the global vocabularies."""
     if local is None:
         return None
-    ann, pred_df, _ = local
+    ann, pred_df, _, row = local
     a_map = annotators.get_indexer(ann.annotators)
     c_map = classes.get_indexer(ann.classes)
     glob = Annotations(
@@ -180,7 +199,7 @@ def to_global(
             glob.n_classes,
             source=f"partition {index}: the model probability columns",
         )
-    return Part(index, glob, pred)
+    return Part(index, glob, pred, row)
 
 
 def log_pred(part: Part) -> np.ndarray | float:

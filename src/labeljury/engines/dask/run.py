@@ -22,23 +22,23 @@ from ...quality import (
 )
 from .fit import Fitted, fit, map_reduce, share, tree_sum
 from .output import Output
-from .parts import build_local, class_vocab, global_annotators, local_vocab, rewarn, to_global
+from .parts import (
+    ROW,
+    build_local,
+    class_vocab,
+    global_annotators,
+    local_vocab,
+    number_rows,
+    rewarn,
+    to_global,
+)
 from .specs import Spec, make_spec
 
 __all__ = ["DaskResult", "aggregate"]
 
 
-class _View:
-    """The estimator contract of one partition (what the table builders read)."""
-
-    def __init__(self, labels: np.ndarray, probas: np.ndarray) -> None:
-        self.labels_ = labels
-        self.probas_ = probas
-
-
 def _tables(part: Any, spec: Spec, params: dict) -> dict[str, pd.DataFrame]:
-    post, labels = spec.posterior(part, params)
-    view = _View(labels, post)
+    view = spec.view(part, params)
     return {
         "label_quality": label_quality(part.ann, view),
         "detailed_label_quality": detailed_label_quality(part.ann, view),
@@ -47,12 +47,12 @@ def _tables(part: Any, spec: Spec, params: dict) -> dict[str, pd.DataFrame]:
 
 def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[str, Any]:
     """The final pass over one partition: its tables (written when asked) and its sums."""
-    post, labels = spec.posterior(part, params)
+    view = spec.view(part, params)
     ann = part.ann
-    out = spec.skill_stats(part, post)
-    total, hits = consensus_class_counts(ann, labels)
-    quality = post[np.arange(ann.n_items), labels]
-    lq = label_quality(ann, _View(labels, post))
+    out = spec.skill_stats(part, view.probas_)
+    total, hits = consensus_class_counts(ann, view.labels_)
+    lq = label_quality(ann, view)
+    quality = lq["consensus_quality_score"].to_numpy()
     out.update(
         cc_total=total,
         cc_hits=hits,
@@ -65,14 +65,92 @@ def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[
         files=0,
     )
     if output is not None:
-        out["files"] = output.write_part(
-            part.index,
-            {
-                "label_quality": lq,
-                "detailed_label_quality": detailed_label_quality(ann, _View(labels, post)),
-            },
-        )
+        tables = {"label_quality": lq, "detailed_label_quality": detailed_label_quality(ann, view)}
+        out["files"] = output.write_part(part.index, tables)
     return out
+
+
+def _eligible_rows(part: Any, spec: Spec) -> np.ndarray:
+    return part.row[spec.eligible(part)]
+
+
+def map_reduce_fn(client: Any, func: Any, parts: list, *args: Any) -> dict[str, Any]:
+    """``func(part, *args)`` on every partition, summed in a tree on the cluster."""
+    return tree_sum(client, [client.submit(func, p, *args, pure=False) for p in parts])
+
+
+def _count(part: Any, spec: Spec) -> int:
+    return int(spec.eligible(part).size)
+
+
+def _histogram(part: Any, spec: Spec, n_rows: int, n_buckets: int) -> dict[str, Any]:
+    buckets = _eligible_rows(part, spec) * n_buckets // n_rows
+    return {"h": np.bincount(buckets, minlength=n_buckets)}
+
+
+def _rows_in(part: Any, spec: Spec, n_rows: int, n_buckets: int, wanted: np.ndarray) -> Any:
+    rows = _eligible_rows(part, spec)
+    return rows[np.isin(rows * n_buckets // n_rows, wanted)]
+
+
+def _terms(part: Any, spec: Spec, params: dict, chosen: np.ndarray | None) -> Any:
+    picks = (
+        np.arange(spec.eligible(part).size)
+        if chosen is None
+        else np.flatnonzero(np.isin(_eligible_rows(part, spec), chosen))
+    )
+    return spec.temperature_terms(part, params, picks) if picks.size else None
+
+
+def _sampled_rows(client: Any, parts: list, spec: Spec, total: int, n_rows: int) -> np.ndarray:
+    """The input rows of the labels the in-memory Jury samples: positions drawn, as there,
+    among the eligible annotations in input order, found without collecting them all.
+
+    A histogram of the eligible rows over buckets of the input gives each drawn position's
+    bucket and rank in it; only the rows of those buckets are then collected.
+    """
+    from ...methods.jury.scores import SAMPLE
+
+    rng = np.random.default_rng(spec.params["random_state"])
+    drawn = np.sort(rng.choice(total, SAMPLE, replace=False))
+    n_buckets = min(1 << 16, n_rows)
+    hist = map_reduce_fn(client, _histogram, parts, spec, n_rows, n_buckets)["h"]
+    ends = np.cumsum(hist)
+    bucket = np.searchsorted(ends, drawn, side="right")
+    rank = drawn - (ends - hist)[bucket]
+    wanted = np.unique(bucket)
+    got = client.gather(
+        client.map(
+            _rows_in,
+            parts,
+            spec=spec,
+            n_rows=n_rows,
+            n_buckets=n_buckets,
+            wanted=wanted,
+            pure=False,
+        )
+    )
+    rows = np.sort(np.concatenate(got))
+    first = np.searchsorted(rows * n_buckets // n_rows, bucket, side="left")
+    return rows[first + rank]
+
+
+def _temperature(client: Any, parts: list, spec: Spec, params: dict, n_rows: int) -> float:
+    """Jury's score temperature, fitted on the labels the in-memory Jury fits it on."""
+    from ...methods.jury.scores import SAMPLE, label_temperature
+
+    total = int(sum(client.gather(client.map(_count, parts, spec=spec, pure=False))))
+    if total == 0:
+        return 1.0
+    chosen = _sampled_rows(client, parts, spec, total, n_rows) if total > SAMPLE else None
+    shared = share(client, params)
+    got = client.gather(
+        client.map(_terms, parts, spec=spec, params=shared, chosen=chosen, pure=False)
+    )
+    got = [g for g in got if g is not None]
+    ell = np.concatenate([g[0] for g in got])
+    rest = np.concatenate([g[1] for g in got])
+    return label_temperature(ell, rest)
 
 
 @dataclass
@@ -234,7 +312,7 @@ def _client(client: Any, workers: int | None) -> tuple[Any, Any]:
 
 def aggregate(
     data: Any,
-    method: str = "dawid_skene",
+    method: str = "jury",
     *,
     item_col: Any = None,
     annotator_col: Any = None,
@@ -262,9 +340,9 @@ def aggregate(
     ----------
     data : dask.dataframe.DataFrame
         Long format: item id, annotator id, label (recognised by name when not given).
-    method : str, default "dawid_skene"
-        ``majority_vote``, ``dawid_skene``, ``one_coin_dawid_skene`` or
-        ``shrunk_dawid_skene``.
+    method : str, default "jury"
+        ``jury`` (labeljury's own, the in-memory default), ``majority_vote``,
+        ``dawid_skene``, ``one_coin_dawid_skene`` or ``shrunk_dawid_skene``.
     item_col, annotator_col, label_col : column names, optional
     classes : list, optional
         All classes in order (default: the sorted labels, as in memory).
@@ -274,8 +352,8 @@ def aggregate(
     pred_probs : list of column names, mapping class -> column, or Dask DataFrame, optional
         A model's probabilities per item: columns of ``data`` (one per class; the first
         row of each item is read), or a second frame with the item id and one column per
-        class name, joined by item. Used as the item prior by ``shrunk_dawid_skene``
-        and to break ties by the others, as in memory.
+        class name, joined by item. Used as the item prior by ``jury`` and
+        ``shrunk_dawid_skene`` and to break ties by the others, as in memory.
     out : path, optional
         Write the tables as Parquet datasets there (per partition, atomically, with a
         ``_SUCCESS`` marker last); a rerun after a crash resumes (docs/dask.md).
@@ -295,7 +373,7 @@ def aggregate(
         Input files, which ``out`` must not hold.
     **params
         The method's parameters (``max_iter``, ``tol``, ``smoothing``, ``strength``,
-        ``tie_break``).
+        ``model_weight``, ``calibrate``, ``random_state``, ``tie_break``).
 
     Returns
     -------
@@ -376,6 +454,12 @@ def _run(
 
     raw = client.compute(frame[columns["label"]].unique()).result()
     found = class_vocab(np.asarray(raw), text, classes, columns["label"])
+    offsets = np.zeros(1, dtype=np.int64)
+    if spec.needs_rows:  # the input order, for a sample drawn as in memory
+        lengths = np.asarray(client.compute(frame.map_partitions(len)).result())
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        meta = frame._meta.assign(**{ROW: np.zeros(0, dtype=np.int64)})
+        frame = frame.map_partitions(number_rows, offsets, partition_info=True, meta=meta)
     frame = frame.shuffle(columns["item"], npartitions=n_parts)
     delayed = frame.to_delayed()
     build = dask.delayed(build_local, pure=True)
@@ -413,6 +497,8 @@ def _run(
         fitted = fit(client, parts, spec, n_labels, loop)
         if output is not None:
             output.save_fit(fitted)
+    if spec.name == "jury" and spec.params["calibrate"]:
+        fitted.params["tau"] = _temperature(client, parts, spec, fitted.params, int(offsets[-1]))
     params_f = share(client, fitted.params)
     totals = tree_sum(
         client, client.map(_finish, parts, spec=spec, params=params_f, output=output, pure=False)
