@@ -79,3 +79,8 @@ def test_duplicates_error_and_order_dependent_policies(client) -> None:
         aggregate(twice, method="majority_vote", duplicates="error", client=client)
     with pytest.raises(ParameterError, match="row order"):
         aggregate(twice, method="majority_vote", duplicates="last", client=client)
+
+
+def test_crowdlab_without_a_model() -> None:
+    with pytest.raises(PredProbsError, match="needs a model"):
+        aggregate(_ddf(), method="crowdlab")

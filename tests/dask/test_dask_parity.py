@@ -82,7 +82,7 @@ def test_model_probabilities_as_columns_and_as_a_second_dataset(client) -> None:
     table.insert(0, "item", items)
     named = table.rename(columns={"p0": "0", "p1": "1", "p2": "2"})
     with_cols = df.merge(table, on="item")
-    for method in ("shrunk_dawid_skene", "jury", "dawid_skene"):
+    for method in ("shrunk_dawid_skene", "jury", "dawid_skene", "crowdlab"):
         mem = in_memory(df, method, pred_probs=named)
         res = aggregate(
             dd.from_pandas(with_cols, npartitions=3),
@@ -132,3 +132,23 @@ def test_every_shared_data_set(client, name: str) -> None:
         assert_same(
             aggregate(ddf, method=method, npartitions=4, client=client), in_memory(df, method)
         )
+
+
+def test_crowdlab_on_real_data_with_a_noisy_model(client) -> None:
+    df = pd.read_csv(LOCAL / "rte" / "answers.csv")
+    mem_ann = in_memory(df, "majority_vote")
+    items = mem_ann.label_quality["item"].to_numpy()
+    rng = np.random.default_rng(1)
+    probs = rng.dirichlet(np.ones(2), size=len(items))
+    table = pd.DataFrame({"item": items, "0": probs[:, 0], "1": probs[:, 1]})
+    for params in ({}, {"per_annotator_weights": False}):
+        mem = in_memory(df, "crowdlab", pred_probs=table, **params)
+        res = aggregate(
+            dd.from_pandas(df, npartitions=2),
+            method="crowdlab",
+            pred_probs=dd.from_pandas(table, npartitions=1),
+            npartitions=3,
+            client=client,
+            **params,
+        )
+        assert_same(res, mem)

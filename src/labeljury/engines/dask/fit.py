@@ -91,6 +91,9 @@ def fit(client: Any, parts: list, spec: Spec, n_labels: np.ndarray, loop: dict) 
     start["n_labels"] = n_labels
     params = spec.m_step(start)
     if not spec.iterative:
+        if hasattr(spec, "refine"):  # a second pass with the first one's totals
+            more = map_reduce(client, parts, spec, "refine", share(client, params))
+            params = spec.weights(more, params)
         return Fitted(spec, params, params, n_labels)
     used: dict[str, Any] = {}
 

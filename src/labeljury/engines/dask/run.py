@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...annotations import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
-from ...errors import InputError, LabeljuryError, ParameterError
+from ...errors import InputError, LabeljuryError, ParameterError, PredProbsError
 from ...quality import (
     annotator_table,
     consensus_class_counts,
@@ -49,7 +49,7 @@ def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[
     """The final pass over one partition: its tables (written when asked) and its sums."""
     view = spec.view(part, params)
     ann = part.ann
-    out = spec.skill_stats(part, view.probas_)
+    out = spec.skill_stats(part, view)
     total, hits = consensus_class_counts(ann, view.labels_)
     lq = label_quality(ann, view)
     quality = lq["consensus_quality_score"].to_numpy()
@@ -395,6 +395,11 @@ def aggregate(
             "depend on the row order, which the shuffle by item does not keep)"
         )
     columns = _columns(data, item_col, annotator_col, label_col)
+    if spec.needs_model and pred_probs is None:
+        raise PredProbsError(
+            f"{spec.name} needs a model's probabilities: pred_probs=[one column per class] "
+            "or a second dataset (CLI --pred-probs DATA)"
+        )
     token = fingerprint if fingerprint is not None else {"data": dask.base.tokenize(data)}
     frame, pred_cols, pred_names = _pred_columns(
         data, pred_probs, columns["item"], pred_probs_item_col

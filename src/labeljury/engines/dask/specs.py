@@ -22,6 +22,7 @@ import numpy as np
 
 from ...errors import ParameterError
 from ...methods import _em
+from ...methods import crowdlab as cl
 from ...methods import dawid_skene as ds
 from ...methods import one_coin as oc
 from ...methods import shrunk_dawid_skene as sds
@@ -60,6 +61,8 @@ class Spec:
     name = ""
     iterative = True
     default_tol = 1e-6
+    #: whether the method needs model probabilities
+    needs_model = False
     #: whether the partitions must know each annotation's row in the input
     needs_rows = False
 
@@ -91,8 +94,9 @@ class Spec:
         post, labels = self.posterior(part, params)
         return View(labels, post)
 
-    def skill_stats(self, part: Part, post: np.ndarray) -> Stats:
-        return {"hits": oc.expected_hits(part.ann, post)}
+    def skill_stats(self, part: Part, view: View) -> Stats:
+        """Per-annotator sums behind the skill, from the final consensus and posterior."""
+        return {"hits": oc.expected_hits(part.ann, view.probas_)}
 
     def skill(self, totals: Stats, params: dict) -> np.ndarray:
         """Per annotator: expected accuracy on their labels (Dawid-Skene's skill)."""
@@ -134,7 +138,7 @@ class MajorityVoteSpec(Spec):
         labels = break_ties(votes, self.params["tie_break"], params["class_votes"], None, part.pred)
         return votes / votes.sum(axis=1, keepdims=True), labels
 
-    def skill_stats(self, part: Part, post: np.ndarray) -> Stats:
+    def skill_stats(self, part: Part, view: View) -> Stats:
         return {}
 
     def skill(self, totals: Stats, params: dict) -> np.ndarray:
@@ -327,9 +331,84 @@ class JurySpec(Spec):
         return view
 
 
+class CrowdLabSpec(Spec):
+    """:class:`~labeljury.methods.CrowdLab` with one model (``quality_method="crowdlab"``).
+
+    Three passes: the class totals (for the reference's ties), the sums behind the
+    ensemble weights (:func:`labeljury.methods.crowdlab.weight_sums`) and the final one.
+    """
+
+    name = "crowdlab"
+    iterative = False
+    needs_model = True
+
+    def __init__(self, per_annotator_weights: bool = True) -> None:
+        super().__init__(per_annotator_weights=bool(per_annotator_weights))
+
+    def _stats(self, part: Part) -> Any:
+        return cl._ItemStats.of(part.ann)
+
+    def start(self, part: Part) -> Stats:
+        return {"class_totals": np.asarray(part.ann.vote_counts()).sum(axis=0)}
+
+    def m_step(self, stats: Stats) -> dict:
+        return {"class_totals": stats["class_totals"]}
+
+    def refine(self, part: Part, params: dict) -> Stats:
+        stats = self._stats(part)
+        reference = argmax_ties(stats.votes, part.pred, params["class_totals"])
+        return cl.weight_sums(part.ann, part.pred[None], reference, stats)
+
+    def weights(self, sums: Stats, params: dict) -> dict:
+        model_w, annot_w, likelihood = cl.weights_from_sums(
+            sums, self.params["per_annotator_weights"]
+        )
+        share = cl.model_share(model_w, annot_w, sums["n_annotations"] / sums["n_items"])
+        return {
+            **params,
+            "model_w": model_w,
+            "annot_w": annot_w,
+            "likelihood": likelihood,
+            "share": share,
+        }
+
+    def posterior(self, part: Part, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        post = cl.ensemble_posterior(
+            part.ann, part.pred[None], params["model_w"], params["annot_w"], params["likelihood"]
+        )
+        return post, argmax_ties(post, part.pred, params["class_totals"])
+
+    def skill_stats(self, part: Part, view: View) -> Stats:
+        ann = part.ann
+        shared = self._stats(part).shared
+        hit = (ann.label == view.labels_[ann.item]) & shared
+        m = ann.n_annotators
+        return {
+            "hits": oc.expected_hits(ann, view.probas_),
+            "agree_shared": np.bincount(ann.annotator, weights=hit, minlength=m),
+            "n_shared": np.bincount(ann.annotator, weights=shared, minlength=m),
+        }
+
+    def skill(self, totals: Stats, params: dict) -> np.ndarray:
+        agreement = np.full(len(totals["n_labels"]), np.nan)
+        np.divide(
+            totals["agree_shared"], totals["n_shared"], out=agreement, where=totals["n_shared"] > 0
+        )
+        mean_lq = totals["hits"] / totals["n_labels"]
+        share = params["share"]
+        return np.where(np.isnan(agreement), mean_lq, share * mean_lq + (1.0 - share) * agreement)
+
+
 SPECS = {
     s.name: s
-    for s in (MajorityVoteSpec, DawidSkeneSpec, OneCoinSpec, ShrunkDawidSkeneSpec, JurySpec)
+    for s in (
+        MajorityVoteSpec,
+        DawidSkeneSpec,
+        OneCoinSpec,
+        ShrunkDawidSkeneSpec,
+        JurySpec,
+        CrowdLabSpec,
+    )
 }
 ALIASES = {"mv": "majority_vote", "ds": "dawid_skene", "one_coin": "one_coin_dawid_skene"}
 
