@@ -136,3 +136,10 @@ def test_output_error_type(dataset: Path, tmp_path: Path) -> None:
 
     with pytest.raises(OutputError):
         aggregate(dd.read_parquet(str(dataset)), method="majority_vote", out=f / "sub")
+
+
+def test_unreadable_dataset_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    assert main(["aggregate", str(tmp_path), "--engine", "dask", "--out", str(tmp_path / "o")]) != 0
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "Traceback" not in err

@@ -44,10 +44,16 @@ def read_dataset(files: list[str], kind: str) -> Any:
     """A Dask DataFrame over the files; CSV cells stay text, as the in-memory reader keeps them."""
     import dask.dataframe as dd
 
-    if kind == "parquet":
-        return dd.read_parquet(files)
-    sep = "\t" if all(f.lower().endswith(".tsv") for f in files) else ","
-    return dd.read_csv(files, sep=sep, dtype=object, keep_default_na=False, na_filter=False)
+    try:
+        if kind == "parquet":
+            return dd.read_parquet(files)
+        sep = "\t" if all(f.lower().endswith(".tsv") for f in files) else ","
+        return dd.read_csv(files, sep=sep, dtype=object, keep_default_na=False, na_filter=False)
+    except Exception as exc:  # pyarrow / pandas / fsspec: say which files, not a traceback
+        raise InputError(
+            f"cannot read {files[0]}{f' (and {len(files) - 1} more)' if len(files) > 1 else ''} "
+            f"as {kind}: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _fingerprint(files: list[str]) -> dict[str, Any]:
