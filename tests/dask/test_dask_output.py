@@ -143,3 +143,23 @@ def test_unreadable_dataset_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["aggregate", str(tmp_path), "--engine", "dask", "--out", str(tmp_path / "o")]) != 0
     err = capsys.readouterr().err
     assert "cannot read" in err and "Traceback" not in err
+
+
+def test_cli_pred_probs_dataset_joined_by_item(
+    scheduler: str, dataset: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    df = pd.read_csv(DATA)
+    items = pd.unique(df["item"])
+    probs = np.random.default_rng(2).dirichlet(np.ones(2), size=len(items))
+    table = pd.DataFrame({"item": items, "0": probs[:, 0], "1": probs[:, 1]})
+    table.to_parquet(tmp_path / "pp.parquet")
+    out = tmp_path / "out"
+    _cli(scheduler, str(dataset), "--pred-probs", str(tmp_path / "pp.parquet"), "--out", str(out))
+    lq = pd.read_parquet(out / "label_quality").set_index("item")
+    mem = in_memory(df, "jury", pred_probs=table).label_quality.set_index("item")
+    lq = lq.loc[mem.index]
+    assert (lq["consensus_label"] == mem["consensus_label"]).all()
+    assert (lq["consensus_quality_score"] - mem["consensus_quality_score"]).abs().max() < ATOL
+    assert "jury" in (out / "_SUCCESS").read_text()  # --method auto is Jury, as in memory
