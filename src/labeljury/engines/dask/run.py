@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...annotations import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
 from ...errors import InputError, LabeljuryError, ParameterError, PredProbsError
 from ...quality import (
     annotator_table,
@@ -21,6 +20,7 @@ from ...quality import (
     worst_class_from_counts,
 )
 from .fit import Fitted, fit, map_reduce, share, tree_sum
+from .inputs import get_client, pred_columns, pred_order, resolve_columns
 from .output import Output
 from .parts import (
     ROW,
@@ -33,6 +33,7 @@ from .parts import (
     to_global,
 )
 from .specs import Spec, make_spec
+from .temperature import temperature
 
 __all__ = ["DaskResult", "aggregate"]
 
@@ -68,89 +69,6 @@ def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[
         tables = {"label_quality": lq, "detailed_label_quality": detailed_label_quality(ann, view)}
         out["files"] = output.write_part(part.index, tables)
     return out
-
-
-def _eligible_rows(part: Any, spec: Spec) -> np.ndarray:
-    return part.row[spec.eligible(part)]
-
-
-def map_reduce_fn(client: Any, func: Any, parts: list, *args: Any) -> dict[str, Any]:
-    """``func(part, *args)`` on every partition, summed in a tree on the cluster."""
-    return tree_sum(client, [client.submit(func, p, *args, pure=False) for p in parts])
-
-
-def _count(part: Any, spec: Spec) -> int:
-    return int(spec.eligible(part).size)
-
-
-def _histogram(part: Any, spec: Spec, n_rows: int, n_buckets: int) -> dict[str, Any]:
-    buckets = _eligible_rows(part, spec) * n_buckets // n_rows
-    return {"h": np.bincount(buckets, minlength=n_buckets)}
-
-
-def _rows_in(part: Any, spec: Spec, n_rows: int, n_buckets: int, wanted: np.ndarray) -> Any:
-    rows = _eligible_rows(part, spec)
-    return rows[np.isin(rows * n_buckets // n_rows, wanted)]
-
-
-def _terms(part: Any, spec: Spec, params: dict, chosen: np.ndarray | None) -> Any:
-    picks = (
-        np.arange(spec.eligible(part).size)
-        if chosen is None
-        else np.flatnonzero(np.isin(_eligible_rows(part, spec), chosen))
-    )
-    return spec.temperature_terms(part, params, picks) if picks.size else None
-
-
-def _sampled_rows(client: Any, parts: list, spec: Spec, total: int, n_rows: int) -> np.ndarray:
-    """The input rows of the labels the in-memory Jury samples: positions drawn, as there,
-    among the eligible annotations in input order, found without collecting them all.
-
-    A histogram of the eligible rows over buckets of the input gives each drawn position's
-    bucket and rank in it; only the rows of those buckets are then collected.
-    """
-    from ...methods.jury.scores import SAMPLE
-
-    rng = np.random.default_rng(spec.params["random_state"])
-    drawn = np.sort(rng.choice(total, SAMPLE, replace=False))
-    n_buckets = min(1 << 16, n_rows)
-    hist = map_reduce_fn(client, _histogram, parts, spec, n_rows, n_buckets)["h"]
-    ends = np.cumsum(hist)
-    bucket = np.searchsorted(ends, drawn, side="right")
-    rank = drawn - (ends - hist)[bucket]
-    wanted = np.unique(bucket)
-    got = client.gather(
-        client.map(
-            _rows_in,
-            parts,
-            spec=spec,
-            n_rows=n_rows,
-            n_buckets=n_buckets,
-            wanted=wanted,
-            pure=False,
-        )
-    )
-    rows = np.sort(np.concatenate(got))
-    first = np.searchsorted(rows * n_buckets // n_rows, bucket, side="left")
-    return rows[first + rank]
-
-
-def _temperature(client: Any, parts: list, spec: Spec, params: dict, n_rows: int) -> float:
-    """Jury's score temperature, fitted on the labels the in-memory Jury fits it on."""
-    from ...methods.jury.scores import SAMPLE, label_temperature
-
-    total = int(sum(client.gather(client.map(_count, parts, spec=spec, pure=False))))
-    if total == 0:
-        return 1.0
-    chosen = _sampled_rows(client, parts, spec, total, n_rows) if total > SAMPLE else None
-    shared = share(client, params)
-    got = client.gather(
-        client.map(_terms, parts, spec=spec, params=shared, chosen=chosen, pure=False)
-    )
-    got = [g for g in got if g is not None]
-    ell = np.concatenate([g[0] for g in got])
-    rest = np.concatenate([g[1] for g in got])
-    return label_temperature(ell, rest)
 
 
 @dataclass
@@ -223,91 +141,6 @@ class DaskResult:
     def detailed_label_quality(self) -> Any:
         """Per annotation (a Dask DataFrame): the in-memory ``detailed_label_quality`` columns."""
         return self._table("detailed_label_quality")
-
-
-def _columns(ddf: Any, item_col: Any, annotator_col: Any, label_col: Any) -> dict[str, Any]:
-    cols = list(ddf.columns)
-    item = _resolve_column(cols, item_col, ITEM_NAMES, "item", "dataset", ())
-    annotator = _resolve_column(
-        cols, annotator_col, ANNOTATOR_NAMES, "annotator", "dataset", (item,)
-    )
-    label = _resolve_column(cols, label_col, LABEL_NAMES, "label", "dataset", (item, annotator))
-    return {"item": item, "annotator": annotator, "label": label}
-
-
-def _pred_columns(
-    ddf: Any, pred_probs: Any, item: Any, pred_item_col: Any
-) -> tuple[Any, list, Any]:
-    """The model-probability columns on ``ddf`` (joined by item from a second frame)."""
-    import dask.dataframe as dd
-
-    if pred_probs is None:
-        return ddf, [], None
-    if isinstance(pred_probs, dd.DataFrame):
-        cols = list(pred_probs.columns)
-        key = pred_item_col if pred_item_col is not None else _find_column(cols, ITEM_NAMES)
-        if key is None or key not in cols:
-            raise InputError(
-                f"pred_probs: no item id column among {cols[:8]}; name it with pred_probs_item_col"
-            )
-        names = [c for c in cols if c != key]
-        renamed = {c: f"__pred_{i}" for i, c in enumerate(names)}
-        right = pred_probs.rename(columns={**renamed, key: item})
-        return ddf.merge(right, on=item, how="left"), list(renamed.values()), names
-    if isinstance(pred_probs, dict):
-        names, cols = list(pred_probs), list(pred_probs.values())
-    elif isinstance(pred_probs, (list, tuple)):
-        names, cols = None, list(pred_probs)
-    else:
-        raise ParameterError(
-            "pred_probs on Dask: a list of column names (one per class, in class order), "
-            "a mapping class -> column, or a Dask DataFrame with the item id and one column "
-            "per class"
-        )
-    missing = [c for c in cols if c not in ddf.columns]
-    if missing:
-        raise InputError(f"pred_probs: no column(s) {missing} in the dataset")
-    return ddf, cols, names
-
-
-def _pred_order(names: list | None, n_cols: int, classes: pd.Index) -> list[int] | None:
-    if not n_cols:
-        return None
-    if names is None:
-        if n_cols != len(classes):
-            raise InputError(
-                f"pred_probs: {n_cols} columns for {len(classes)} classes {classes.tolist()}"
-            )
-        return list(range(n_cols))
-    text = [str(n) for n in names]
-    order = []
-    for c in classes:
-        if str(c) not in text:
-            raise InputError(f"pred_probs: no column for class {c!r} (columns: {names})")
-        order.append(text.index(str(c)))
-    return order
-
-
-def _client(client: Any, workers: int | None) -> tuple[Any, Any]:
-    """The given client, the current default one, or a new LocalCluster's (owned)."""
-    if client is not None:
-        return client, None
-    from distributed import Client, LocalCluster, default_client
-
-    try:
-        return default_client(), None
-    except ValueError:
-        pass
-    import logging
-
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster), cluster
 
 
 def aggregate(
@@ -394,14 +227,14 @@ def aggregate(
             f"duplicates={duplicates!r}: on Dask 'keep' or 'error' ('first' and 'last' "
             "depend on the row order, which the shuffle by item does not keep)"
         )
-    columns = _columns(data, item_col, annotator_col, label_col)
+    columns = resolve_columns(data, item_col, annotator_col, label_col)
     if spec.needs_model and pred_probs is None:
         raise PredProbsError(
             f"{spec.name} needs a model's probabilities: pred_probs=[one column per class] "
             "or a second dataset (CLI --pred-probs DATA)"
         )
     token = fingerprint if fingerprint is not None else {"data": dask.base.tokenize(data)}
-    frame, pred_cols, pred_names = _pred_columns(
+    frame, pred_cols, pred_names = pred_columns(
         data, pred_probs, columns["item"], pred_probs_item_col
     )
     frame = frame[[columns["item"], columns["annotator"], columns["label"], *pred_cols]]
@@ -420,7 +253,7 @@ def aggregate(
     state = output.state() if output is not None else "new"
     if state == "done":
         return _read_done(output, spec)
-    client, cluster = _client(client, workers)
+    client, cluster = get_client(client, workers)
     try:
         result = _run(
             client,
@@ -478,7 +311,7 @@ def _run(
     rewarn(vocabs)
     keep = [i for i, v in enumerate(vocabs) if v[0] > 0]
     annotators = global_annotators([vocabs[i] for i in keep])
-    order = _pred_order(pred_names, len(pred_cols), found)
+    order = pred_order(pred_names, len(pred_cols), found)
     shared = share(client, (annotators, found))
     parts = [
         client.submit(
@@ -503,7 +336,7 @@ def _run(
         if output is not None:
             output.save_fit(fitted)
     if spec.name == "jury" and spec.params["calibrate"]:
-        fitted.params["tau"] = _temperature(client, parts, spec, fitted.params, int(offsets[-1]))
+        fitted.params["tau"] = temperature(client, parts, spec, fitted.params, int(offsets[-1]))
     params_f = share(client, fitted.params)
     totals = tree_sum(
         client, client.map(_finish, parts, spec=spec, params=params_f, output=output, pure=False)
