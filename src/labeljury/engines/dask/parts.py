@@ -95,12 +95,11 @@ def build_local(
                 label_col=columns["label"],
                 classes=classes,
                 duplicates=columns.get("duplicates", "keep"),
-                source=f"partition {index}",
             )
-    except LabeljuryError as exc:
-        raise type(exc)(str(exc)) from None  # the message says the partition; no dask frames
+    except LabeljuryError as exc:  # rows count within the partition, after the shuffle
+        raise type(exc)(f"partition {index} (rows grouped by item): {exc}") from None
     # the reader's warnings go back to the client (a worker's would only reach its log)
-    said = [(w.category, str(w.message)) for w in caught]
+    said = [(w.category, f"partition {index}: {w.message}") for w in caught]
     row = pdf[ROW].to_numpy(dtype=np.int64) if ROW in pdf.columns else None
     if not pred_cols:
         return ann, None, said, row
@@ -147,14 +146,16 @@ def class_vocab(raw: np.ndarray, text: bool, classes: list[Any] | None, label_co
     if text:
         tiny.attrs["labeljury_text"] = True
     try:
-        ann = Annotations.from_long(
-            tiny,
-            item_col="item",
-            annotator_col="annotator",
-            label_col="label",
-            classes=classes,
-            source=f"label column {label_col!r}",
-        )
+        with warnings.catch_warnings():  # the partitions' reading says it, once (rewarn)
+            warnings.simplefilter("ignore")
+            ann = Annotations.from_long(
+                tiny,
+                item_col="item",
+                annotator_col="annotator",
+                label_col="label",
+                classes=classes,
+                source=f"label column {label_col!r}",
+            )
     except LabeljuryError as exc:
         raise type(exc)(str(exc)) from None
     return ann.classes
