@@ -90,6 +90,6 @@ def get_client(client: Any, workers: int | None) -> tuple[Any, Any]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,  # a failed task is our error message, not a log
     )
     return Client(cluster), cluster
