@@ -163,3 +163,23 @@ def test_cli_pred_probs_dataset_joined_by_item(
     assert (lq["consensus_label"] == mem["consensus_label"]).all()
     assert (lq["consensus_quality_score"] - mem["consensus_quality_score"]).abs().max() < ATOL
     assert "jury" in (out / "_SUCCESS").read_text()  # --method auto is Jury, as in memory
+
+
+def test_a_bad_row_is_one_clear_line_from_a_fresh_local_cluster(tmp_path: Path) -> None:
+    bad = pd.DataFrame({"item": list("aabb"), "worker": list("xyxy"), "label": [1, None, 0, 1]})
+    bad.to_parquet(tmp_path / "a.parquet")
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    args = ["aggregate", str(tmp_path), "--engine", "dask", "--workers", "1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "labeljury.cli", *args, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode != 0
+    assert "label is missing" in done.stderr
+    assert "Traceback" not in done.stderr and "Compute Failed" not in done.stderr
