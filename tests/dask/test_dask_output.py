@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -168,10 +170,6 @@ def test_cli_pred_probs_dataset_joined_by_item(
 def test_a_bad_row_is_one_clear_line_from_a_fresh_local_cluster(tmp_path: Path) -> None:
     bad = pd.DataFrame({"item": list("aabb"), "worker": list("xyxy"), "label": [1, None, 0, 1]})
     bad.to_parquet(tmp_path / "a.parquet")
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     args = ["aggregate", str(tmp_path), "--engine", "dask", "--workers", "1"]
     done = subprocess.run(
