@@ -32,7 +32,8 @@ from .parts import (
     rewarn,
     to_global,
 )
-from .specs import Spec, make_spec
+from .registry import make_spec
+from .specs import Spec
 from .temperature import temperature
 
 __all__ = ["DaskResult", "aggregate"]
