@@ -155,7 +155,7 @@ class DawidSkene(Aggregator):
 
 
 def m_step(
-    counts: np.ndarray, class_totals: np.ndarray, smoothing: float
+    counts: np.ndarray, totals: np.ndarray, smoothing: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dawid-Skene's M-step from its sufficient statistics (both engines call it).
 
@@ -163,7 +163,7 @@ def m_step(
     ----------
     counts : ndarray, shape (n_annotators, K, K)
         Expected counts ``[a, true, observed]`` (:func:`._em.confusion_counts`).
-    class_totals : ndarray, shape (K,)
+    totals : ndarray, shape (K,)
         The posterior summed over items.
     smoothing : float
         Dirichlet pseudo-count on every cell and on the class prior.
@@ -177,7 +177,7 @@ def m_step(
     # an all-zero row: floored, it becomes uniform instead of 0/0
     np.maximum(counts, 1e-12, out=counts)
     conf = counts / counts.sum(axis=2, keepdims=True)
-    prior = class_totals + smoothing
+    prior = totals + smoothing
     return conf, prior / prior.sum()
 
 

@@ -32,16 +32,16 @@ def expected_hits(ann: Annotations, post: np.ndarray) -> np.ndarray:
 
 
 def m_step(
-    hits: np.ndarray, n_labels: np.ndarray, class_totals: np.ndarray, smoothing: float
+    hits: np.ndarray, n_labels: np.ndarray, totals: np.ndarray, smoothing: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-coin M-step from its sufficient statistics (both engines call it).
 
     ``hits`` from :func:`expected_hits`, ``n_labels`` the labels per annotator,
-    ``class_totals`` the posterior summed over items. Returns the accuracies
+    ``totals`` the posterior summed over items. Returns the accuracies
     ``(n_annotators,)`` and the class prior ``(K,)``.
     """
     acc = (hits + smoothing) / (n_labels + 2 * smoothing)
-    prior = class_totals + smoothing
+    prior = totals + smoothing
     return acc, prior / prior.sum()
 
 

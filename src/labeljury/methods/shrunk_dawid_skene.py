@@ -45,11 +45,11 @@ _TINY = 1e-300
 
 
 def m_step(
-    counts: np.ndarray, class_totals: np.ndarray, strength: float
+    counts: np.ndarray, totals: np.ndarray, strength: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The shrunk M-step from its sufficient statistics (both engines call it).
 
-    ``counts`` are the expected counts ``[a, true, observed]``, ``class_totals``
+    ``counts`` are the expected counts ``[a, true, observed]``, ``totals``
     the posterior summed over items. Returns the confusion matrices, the class
     prior and the pooled confusion matrix.
     """
@@ -61,7 +61,7 @@ def m_step(
     shrunk = counts + strength * pooled
     total = shrunk.sum(axis=2, keepdims=True)
     conf = np.divide(shrunk, total, out=np.full_like(shrunk, 1.0 / k), where=total > 0)
-    return conf, class_totals / class_totals.sum(), pooled
+    return conf, totals / totals.sum(), pooled
 
 
 class ShrunkDawidSkene(Aggregator):

@@ -156,16 +156,25 @@ class DawidSkeneSpec(Spec):
     def __init__(self, smoothing: float = 0.01) -> None:
         super().__init__(smoothing=smoothing)
 
+    def _log_prior(self, part: Part, params: dict) -> np.ndarray:
+        return np.log(params["prior"])
+
     def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
-        log_post = np.log(params["prior"]) + _em.log_likelihoods(
-            part.ann.one_hot(), params["log_conf"]
+        x = part.ann.one_hot()
+        return _em.e_step(x, params["log_conf"], self._log_prior(part, params))
+
+    def iterate(self, part: Part, params: dict) -> Stats:
+        # the in-memory methods' fused E-step: posterior, evidence and the next counts
+        x = part.ann.one_hot()
+        post, ll, counts = _em.e_step(
+            x, params["log_conf"], self._log_prior(part, params), counts=True
         )
-        return _em.log_normalize(log_post)
+        return {"counts": counts, "class_totals": _em.class_totals(post), "ll": ll}
 
     def stats(self, part: Part, post: np.ndarray) -> Stats:
         return {
             "counts": _em.confusion_counts(part.ann.one_hot(), post),
-            "class_totals": post.sum(axis=0),
+            "class_totals": _em.class_totals(post),
         }
 
     def m_step(self, stats: Stats) -> dict:
@@ -173,7 +182,7 @@ class DawidSkeneSpec(Spec):
         return {"conf": conf, "log_conf": np.log(conf), "prior": prior}
 
 
-class ShrunkDawidSkeneSpec(Spec):
+class ShrunkDawidSkeneSpec(DawidSkeneSpec):
     """:class:`~labeljury.methods.shrunk_dawid_skene.ShrunkDawidSkene` (model prior optional)."""
 
     name = "shrunk_dawid_skene"
@@ -181,17 +190,10 @@ class ShrunkDawidSkeneSpec(Spec):
     def __init__(self, strength: float = 2.0) -> None:
         if strength < 0:
             raise ParameterError(f"shrunk_dawid_skene: strength={strength!r} must be >= 0")
-        super().__init__(strength=strength)
+        Spec.__init__(self, strength=strength)
 
-    def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:
-        log_post = (
-            params["log_prior"]
-            + log_pred(part)
-            + _em.log_likelihoods(part.ann.one_hot(), params["log_conf"])
-        )
-        return _em.log_normalize(log_post)
-
-    stats = DawidSkeneSpec.stats
+    def _log_prior(self, part: Part, params: dict) -> np.ndarray:
+        return params["log_prior"] + log_pred(part)
 
     def m_step(self, stats: Stats) -> dict:
         conf, prior, pooled = sds.m_step(
@@ -223,7 +225,7 @@ class OneCoinSpec(Spec):
         return _em.log_normalize(log_post)
 
     def stats(self, part: Part, post: np.ndarray) -> Stats:
-        return {"hits": oc.expected_hits(part.ann, post), "class_totals": post.sum(axis=0)}
+        return {"hits": oc.expected_hits(part.ann, post), "class_totals": _em.class_totals(post)}
 
     def m_step(self, stats: Stats) -> dict:
         acc, prior = oc.m_step(
