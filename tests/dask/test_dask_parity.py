@@ -119,7 +119,7 @@ SHARED_SETS = (
 )
 
 
-# every method on 17 data sets: 2 to 6 minutes on the 2-core machine (by its load), most of it Dask's
+# every method on 17 data sets: 2 to 6 minutes on the 2-core machine (by its load), mostly Dask's
 # per-iteration scheduling (up to 100 EM iterations each), hence slow
 @pytest.mark.shared
 @pytest.mark.slow
