@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
-	$(BIN)/python -m pip install --quiet -e ".[test,bench,review,fast]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,review,fast,dask]"
 	# crowd-kit is only a reference to compare against; see pyproject.toml.
 	$(BIN)/python -m pip install --quiet --no-deps "crowd-kit==1.4.2"
 	rm -f $(VENV)/.installed-*

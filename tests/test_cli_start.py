@@ -25,6 +25,8 @@ HEAVY = (
     "labeljury.bench.runner",
     "labeljury.annotations",
     "labeljury.methods",
+    "dask",
+    "distributed",
 )
 DATA = Path(__file__).parent / "data"
 
@@ -42,6 +44,11 @@ def _imports_of(code: str) -> set[str]:
 def test_building_the_parser_imports_nothing_heavy() -> None:
     mods = _imports_of("from labeljury.cli import build_parser\nbuild_parser()")
     assert not [m for m in HEAVY if m in mods]
+
+
+def test_import_labeljury_and_its_dask_module_import_no_dask() -> None:
+    mods = _imports_of("import labeljury, labeljury.dask")
+    assert not [m for m in mods if m.split(".")[0] in ("dask", "distributed")]
 
 
 def _cpu_seconds(*args: str) -> float:

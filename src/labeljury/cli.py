@@ -216,6 +216,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", action="store_true", help="also write report.html to --out (needs matplotlib)"
     )
     agg.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    agg.add_argument(
+        "--engine",
+        default="memory",
+        choices=["memory", "dask"],
+        help="memory (default) or dask: ANSWERS a Parquet or CSV dataset (a folder or a "
+        "glob) aggregated on a Dask cluster, tables written as Parquet datasets "
+        "(docs/dask.md; needs labeljury[dask])",
+    )
+    agg.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="--engine dask: the Dask scheduler to use (default: start a local cluster)",
+    )
+    agg.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--engine dask: workers of the local cluster (default: one per core)",
+    )
+    agg.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--engine dask: partitions after the shuffle by item (default: the input's)",
+    )
     agg.set_defaults(func=_command("aggregate:cmd_aggregate"))
 
     meth = sub.add_parser(

@@ -77,12 +77,27 @@ def worst_class(ann: Annotations, labels: np.ndarray) -> np.ndarray:
     fraction of their labels equal to the consensus; ties go to the class where
     they made more mistakes, then to the lower class index.
     """
+    return worst_class_from_counts(*consensus_class_counts(ann, labels))
+
+
+def consensus_class_counts(ann: Annotations, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotator and consensus class: labels given, and labels equal to the consensus.
+
+    Both ``(n_annotators, K)``; sums over any split of the items add up (the Dask
+    engine reduces them over partitions).
+    """
     k = ann.n_classes
     key = ann.annotator.astype(np.int64) * k + labels[ann.item]
     total = np.bincount(key, minlength=ann.n_annotators * k).reshape(-1, k)
     hits = np.bincount(
         key, weights=ann.label == labels[ann.item], minlength=ann.n_annotators * k
     ).reshape(-1, k)
+    return total, hits
+
+
+def worst_class_from_counts(total: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """:func:`worst_class` from :func:`consensus_class_counts`."""
+    k = total.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         acc = np.where(total > 0, hits / total, np.inf)
     errors = total - hits
@@ -95,23 +110,43 @@ def worst_class(ann: Annotations, labels: np.ndarray) -> np.ndarray:
 def annotator_stats(ann: Annotations, method: Aggregator) -> pd.DataFrame:
     """One row per annotator, worst quality first."""
     labels = method.labels_
-    n = ann.annotations_per_annotator()
-    agree = agreement_with(ann, labels)
-    df = pd.DataFrame(
-        {
-            "annotator": ann.annotators.copy(),
-            "annotator_quality": np.array(method.annotator_skill_, dtype=float),
-            "agreement_with_consensus": agree,
-            "num_examples_labeled": n,
-            "worst_class": ann.classes.take(worst_class(ann, labels)),
-        },
-        copy=False,  # fresh columns
+    df = annotator_table(
+        ann.annotators,
+        np.array(method.annotator_skill_, dtype=float),
+        agreement_with(ann, labels),
+        ann.annotations_per_annotator(),
+        ann.classes.take(worst_class(ann, labels)),
     )
     if ann.meta is not None and "seconds" in ann.meta:
         secs = pd.to_numeric(ann.meta["seconds"], errors="coerce")
         df["median_seconds_per_label"] = (
             secs.groupby(ann.annotator).median().reindex(range(ann.n_annotators)).to_numpy()
         )
+    return sort_annotators(df)
+
+
+def annotator_table(
+    annotators: pd.Index,
+    quality: np.ndarray,
+    agreement: np.ndarray,
+    n_labeled: np.ndarray,
+    worst: pd.Index,
+) -> pd.DataFrame:
+    """The ``annotator_stats`` columns, one row per annotator in code order."""
+    return pd.DataFrame(
+        {
+            "annotator": annotators.copy(),
+            "annotator_quality": quality,
+            "agreement_with_consensus": agreement,
+            "num_examples_labeled": n_labeled,
+            "worst_class": worst,
+        },
+        copy=False,  # fresh columns
+    )
+
+
+def sort_annotators(df: pd.DataFrame) -> pd.DataFrame:
+    """Worst quality first (then lowest agreement), ties kept in code order."""
     return df.sort_values(
         ["annotator_quality", "agreement_with_consensus"], kind="stable"
     ).reset_index(drop=True)

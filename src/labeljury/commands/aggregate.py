@@ -27,9 +27,13 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         from ..multilabel.cli import cmd_aggregate as multi_label_aggregate
 
         return multi_label_aggregate(args)
+    out = console(args.quiet)
+    if getattr(args, "engine", "memory") == "dask":
+        from ..engines.dask.cli import cmd_aggregate_dask
+
+        return cmd_aggregate_dask(args, out)
     from ..result import aggregate
 
-    out = console(args.quiet)
     if args.report and args.out is None:
         raise InputError("--report writes report.html into --out DIR; give --out too")
     ann = read_answers_with_gold(args)

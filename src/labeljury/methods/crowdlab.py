@@ -58,6 +58,8 @@ __all__ = [
     "ensemble_weights",
     "model_share",
     "quality_scores",
+    "weight_sums",
+    "weights_from_sums",
 ]
 
 #: lower bound on every weight and on the baseline error (the paper's clipping)
@@ -293,25 +295,54 @@ def ensemble_weights(
     likelihood : float
     """
     stats = stats or _ItemStats.of(ann)
-    k, m_annot = ann.n_classes, ann.n_annotators
-    votes, n_per_item, multi, shared = stats.votes, stats.n_per_item, stats.multi, stats.shared
-    # Agreement is only measurable on items with two or more labels, so the
-    # baseline (always guess the most frequent consensus class) and the models'
-    # accuracies are measured on those items too.
-    scope = multi if multi.any() else np.ones(ann.n_items, dtype=bool)
-    ref_scope = reference[scope]
-    baseline_err = max(1.0 - np.bincount(ref_scope, minlength=k).max() / ref_scope.size, CLIP)
+    return weights_from_sums(weight_sums(ann, stack, reference, stats), per_annotator)
 
+
+def weight_sums(
+    ann: Annotations, stack: np.ndarray, reference: np.ndarray, stats: _ItemStats
+) -> dict[str, Any]:
+    """The sums over items the weights are made of; sums over any split of the items add up
+    (the Dask engine reduces them over partitions). ``all_*`` are the same sums over every
+    item, used when no item has two labels."""
+    k = ann.n_classes
+    votes, n_per_item, multi, shared = stats.votes, stats.n_per_item, stats.multi, stats.shared
     # annotator j's agreement with the others: pooled over the items j labeled,
     # sum of (others who chose j's label) / sum of (others)
     agree_others = np.where(shared, votes[ann.item, ann.label] - 1.0, 0.0)
     others = np.where(shared, n_per_item[ann.item] - 1.0, 0.0)
-    if per_annotator:
-        num = np.bincount(ann.annotator, weights=agree_others, minlength=m_annot)
-        den = np.bincount(ann.annotator, weights=others, minlength=m_annot)
-    else:
-        num = np.full(m_annot, agree_others.sum())
-        den = np.full(m_annot, others.sum())
+    hits = stack.argmax(axis=2) == reference  # (n_models, n_items)
+    frac = votes[np.arange(ann.n_items), reference] / n_per_item
+    return {
+        "num": np.bincount(ann.annotator, weights=agree_others, minlength=ann.n_annotators),
+        "den": np.bincount(ann.annotator, weights=others, minlength=ann.n_annotators),
+        "ref_counts": np.bincount(reference[multi], minlength=k),
+        "all_ref_counts": np.bincount(reference, minlength=k),
+        "model_hits": hits[:, multi].sum(axis=1),
+        "all_model_hits": hits.sum(axis=1),
+        "n_multi": int(multi.sum()),
+        "n_items": ann.n_items,
+        "n_annotations": ann.n_annotations,
+        "frac_sum": float(frac[multi].sum()),
+    }
+
+
+def weights_from_sums(
+    sums: dict[str, Any], per_annotator: bool = True
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`ensemble_weights` from :func:`weight_sums` (summed over all items)."""
+    # Agreement is only measurable on items with two or more labels, so the
+    # baseline (always guess the most frequent consensus class) and the models'
+    # accuracies are measured on those items too.
+    scoped = sums["n_multi"] > 0
+    ref_counts = sums["ref_counts"] if scoped else sums["all_ref_counts"]
+    n_scope = sums["n_multi"] if scoped else sums["n_items"]
+    model_hits = sums["model_hits"] if scoped else sums["all_model_hits"]
+    baseline_err = max(1.0 - ref_counts.max() / n_scope, CLIP)
+
+    num, den = sums["num"], sums["den"]
+    if not per_annotator:
+        num = np.full(len(num), num.sum())
+        den = np.full(len(den), den.sum())
     measured = den > 0
     agreement = num / np.where(measured, den, 1.0)
     annotator_weight = np.maximum(1.0 - (1.0 - agreement) / baseline_err, CLIP)
@@ -321,19 +352,14 @@ def ensemble_weights(
         # no overlap, no evidence: the average annotator's weight
         annotator_weight[~measured] = annotator_weight[measured].mean()
 
-    model_acc = (stack[:, scope].argmax(axis=2) == ref_scope).mean(axis=1)
+    model_acc = model_hits / n_scope
     # sqrt(mean labels per item): the model counts for more when items have
     # many labels, since its weight competes with their sum
     model_weight = np.maximum(1.0 - (1.0 - model_acc) / baseline_err, CLIP) * np.sqrt(
-        n_per_item.mean()
+        sums["n_annotations"] / sums["n_items"]
     )
-
-    if multi.any():
-        frac = votes[np.arange(ann.n_items), reference] / n_per_item
-        likelihood = float(frac[multi].mean())
-    else:
-        likelihood = 1.0
-    return model_weight, annotator_weight, likelihood
+    likelihood = sums["frac_sum"] / sums["n_multi"] if scoped else 1.0
+    return model_weight, annotator_weight, float(likelihood)
 
 
 def ensemble_posterior(

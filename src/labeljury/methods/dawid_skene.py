@@ -120,16 +120,12 @@ class DawidSkene(Aggregator):
         """Confusion matrices and prior from the expected ``counts`` of ``post``."""
         if assign:  # given probabilities: used as they are, floored so log() stays finite
             counts = np.maximum(extra, 1e-12)
-        else:
-            counts = counts + self.smoothing
-            if extra is not None:
-                counts += extra
-            # with smoothing=0 a true class an annotator never (in expectation) saw has
-            # an all-zero row: floored, it becomes uniform instead of 0/0
-            np.maximum(counts, 1e-12, out=counts)
-        conf = counts / counts.sum(axis=2, keepdims=True)
-        prior = class_totals(post) + self.smoothing
-        return conf, prior / prior.sum()
+            conf = counts / counts.sum(axis=2, keepdims=True)
+            prior = class_totals(post) + self.smoothing
+            return conf, prior / prior.sum()
+        if extra is not None:
+            counts = counts + extra
+        return m_step(counts, class_totals(post), self.smoothing)
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         x = ann.one_hot()
@@ -156,6 +152,33 @@ class DawidSkene(Aggregator):
         self.priors_ = prior
         self.log_likelihood_ = self.loss_history_[-1] if self.loss_history_ else np.nan
         self.annotator_skill_ = annotator_accuracy(ann, post)
+
+
+def m_step(
+    counts: np.ndarray, totals: np.ndarray, smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dawid-Skene's M-step from its sufficient statistics (both engines call it).
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_annotators, K, K)
+        Expected counts ``[a, true, observed]`` (:func:`._em.confusion_counts`).
+    totals : ndarray, shape (K,)
+        The posterior summed over items.
+    smoothing : float
+        Dirichlet pseudo-count on every cell and on the class prior.
+
+    Returns
+    -------
+    confusion matrices ``(n_annotators, K, K)`` and the class prior ``(K,)``.
+    """
+    counts = counts + smoothing
+    # with smoothing=0 a true class an annotator never (in expectation) saw has
+    # an all-zero row: floored, it becomes uniform instead of 0/0
+    np.maximum(counts, 1e-12, out=counts)
+    conf = counts / counts.sum(axis=2, keepdims=True)
+    prior = totals + smoothing
+    return conf, prior / prior.sum()
 
 
 def initial_posterior(ann: Annotations, use_gold: bool) -> np.ndarray:

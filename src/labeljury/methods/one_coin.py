@@ -22,7 +22,27 @@ from ._em import class_totals, em_loop, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
 from .dawid_skene import clamp_gold, initial_posterior
 
-__all__ = ["OneCoinDawidSkene"]
+__all__ = ["OneCoinDawidSkene", "expected_hits", "m_step"]
+
+
+def expected_hits(ann: Annotations, post: np.ndarray) -> np.ndarray:
+    """Per annotator, the posterior probability of their labels summed (expected right answers)."""
+    right = post[ann.item, ann.label]
+    return np.bincount(ann.annotator, weights=right, minlength=ann.n_annotators)
+
+
+def m_step(
+    hits: np.ndarray, n_labels: np.ndarray, totals: np.ndarray, smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-coin M-step from its sufficient statistics (both engines call it).
+
+    ``hits`` from :func:`expected_hits`, ``n_labels`` the labels per annotator,
+    ``totals`` the posterior summed over items. Returns the accuracies
+    ``(n_annotators,)`` and the class prior ``(K,)``.
+    """
+    acc = (hits + smoothing) / (n_labels + 2 * smoothing)
+    prior = totals + smoothing
+    return acc, prior / prior.sum()
 
 
 class OneCoinDawidSkene(Aggregator):
@@ -80,11 +100,12 @@ class OneCoinDawidSkene(Aggregator):
         self.use_gold = use_gold
 
     def _m_step(self, ann: Annotations, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        right = post[ann.item, ann.label]
-        hits = np.bincount(ann.annotator, weights=right, minlength=ann.n_annotators)
-        acc = (hits + self.smoothing) / (ann.annotations_per_annotator() + 2 * self.smoothing)
-        prior = class_totals(post) + self.smoothing
-        return acc, prior / prior.sum()
+        return m_step(
+            expected_hits(ann, post),
+            ann.annotations_per_annotator(),
+            class_totals(post),
+            self.smoothing,
+        )
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         k = ann.n_classes

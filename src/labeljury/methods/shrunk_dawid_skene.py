@@ -37,11 +37,31 @@ from ._em import class_totals, confusion_counts, e_step, em_loop
 from .base import Aggregator
 from .dawid_skene import annotator_accuracy, initial_posterior
 
-__all__ = ["ShrunkDawidSkene"]
+__all__ = ["ShrunkDawidSkene", "m_step"]
 
 # log(0) guard only: a probability this small vetoes a class as surely as 0 does
 # but keeps the E-step free of -inf - -inf = nan
 _TINY = 1e-300
+
+
+def m_step(
+    counts: np.ndarray, totals: np.ndarray, strength: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shrunk M-step from its sufficient statistics (both engines call it).
+
+    ``counts`` are the expected counts ``[a, true, observed]``, ``totals``
+    the posterior summed over items. Returns the confusion matrices, the class
+    prior and the pooled confusion matrix.
+    """
+    pooled = counts.sum(axis=0)
+    row = pooled.sum(axis=1, keepdims=True)
+    k = pooled.shape[1]
+    # a class no item is believed to have gets a uniform pooled row, not 0/0
+    pooled = np.divide(pooled, row, out=np.full_like(pooled, 1.0 / k), where=row > 0)
+    shrunk = counts + strength * pooled
+    total = shrunk.sum(axis=2, keepdims=True)
+    conf = np.divide(shrunk, total, out=np.full_like(shrunk, 1.0 / k), where=total > 0)
+    return conf, totals / totals.sum(), pooled
 
 
 class ShrunkDawidSkene(Aggregator):
@@ -101,16 +121,7 @@ class ShrunkDawidSkene(Aggregator):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Shrunk confusions, prior and pooled confusion from the expected ``counts``
         ``(A, K, K)`` of ``post``."""
-        pooled = counts.sum(axis=0)
-        row = pooled.sum(axis=1, keepdims=True)
-        k = pooled.shape[1]
-        # a class no item is believed to have gets a uniform pooled row, not 0/0
-        pooled = np.divide(pooled, row, out=np.full_like(pooled, 1.0 / k), where=row > 0)
-        shrunk = counts + self.strength * pooled
-        total = shrunk.sum(axis=2, keepdims=True)
-        conf = np.divide(shrunk, total, out=np.full_like(shrunk, 1.0 / k), where=total > 0)
-        prior = class_totals(post)
-        return conf, prior / prior.sum(), pooled
+        return m_step(counts, class_totals(post), self.strength)
 
     def _fit(self, ann: Annotations, pred_probs: np.ndarray | None) -> None:
         if self.strength < 0:

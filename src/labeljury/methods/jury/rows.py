@@ -38,7 +38,17 @@ class Rows:
     """
 
     def __init__(self, one_hot, post: np.ndarray, strength: float) -> None:
-        self.counts = confusion_counts(one_hot, post)  # [a, c, l]
+        self._fit(confusion_counts(one_hot, post), strength)
+
+    @classmethod
+    def from_counts(cls, counts: np.ndarray, strength: float) -> Rows:
+        """The rows fitted to expected counts ``[a, c, l]`` summed elsewhere (the Dask engine)."""
+        rows = cls.__new__(cls)
+        rows._fit(counts, strength)
+        return rows
+
+    def _fit(self, counts: np.ndarray, strength: float) -> None:
+        self.counts = counts  # [a, c, l]
         pooled = self.counts.sum(axis=0) + _EPS
         self.pooled = pooled / pooled.sum(axis=1, keepdims=True)
         self.strength = float(strength)

@@ -22,12 +22,12 @@ import numpy as np
 from ._search import bounded_max
 from .prior import lse
 
-__all__ = ["MIN_GOLD_ITEMS", "fit_temperature"]
+__all__ = ["MIN_GOLD_ITEMS", "SAMPLE", "fit_temperature", "label_temperature"]
 
 #: fewest gold items the temperature is fitted on; below, on the held-out labels
 MIN_GOLD_ITEMS = 20
 #: at most this many annotations (a random sample) fit the label temperature
-_SAMPLE = 2_000
+SAMPLE = 2_000
 
 
 def fit_temperature(
@@ -58,10 +58,18 @@ def fit_temperature(
     idx = np.flatnonzero(ann.annotations_per_item()[ann.item] >= 2)
     if idx.size == 0:
         return 1.0, 0
-    if idx.size > _SAMPLE:
-        idx = np.sort(rng.choice(idx, _SAMPLE, replace=False))
+    if idx.size > SAMPLE:
+        idx = np.sort(rng.choice(idx, SAMPLE, replace=False))
     ell = terms_fn(idx)
-    rest = log_post[ann.item[idx]] - ell  # the item's other labels and the prior
+    return label_temperature(ell, log_post[ann.item[idx]] - ell), 0
+
+
+def label_temperature(ell: np.ndarray, rest: np.ndarray) -> float:
+    """The temperature that best predicts each sampled label from the other labels of its item.
+
+    ``ell``: the labels' leave-one-out log-likelihood terms ``(n, K)``; ``rest``: their
+    item's honest log posterior without them (the other labels and the prior).
+    """
     lik = np.exp(ell)
 
     def label_ll(tau: float) -> float:  # log-probability of each label given the others
@@ -70,4 +78,4 @@ def fit_temperature(
         p = np.exp(z)
         return float(np.sum(np.log((p * lik).sum(axis=1) / p.sum(axis=1))))
 
-    return bounded_max(label_ll, 0.02, 1.0), 0
+    return bounded_max(label_ll, 0.02, 1.0)
