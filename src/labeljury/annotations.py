@@ -163,6 +163,23 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _id_missing_mask(arr: np.ndarray) -> np.ndarray:
+    """Missing ids: only NaN / None / ``pd.NA`` and empty or blank text.
+
+    Ids are text: an item or annotator called ``NA``, ``null`` or ``?`` is that
+    id (a row numbered ``NA`` in a tool export is data), unlike a label cell,
+    where those words mean "not labeled" (see :func:`_missing_mask`).
+    """
+    mask = np.asarray(pd.isna(arr), dtype=bool)
+    if arr.dtype == object and len(arr):
+        try:
+            text = pd.Series(arr, copy=False).str.strip()
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
+            return mask
+        mask |= (text == "").to_numpy()
+    return mask
+
+
 def _integral_to_int(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
         return arr.astype(np.int64)
@@ -750,7 +767,7 @@ class Annotations:
             ("annotator id", annotator_col, ann_vals),
             ("label", label_col, lab_vals),
         ):
-            miss = np.flatnonzero(_missing_mask(vals))
+            miss = np.flatnonzero((_missing_mask if name == "label" else _id_missing_mask)(vals))
             if miss.size:
                 hint = (
                     (" (a long table has one row per annotation: drop rows that hold no label)")
@@ -868,7 +885,7 @@ class Annotations:
                     f"are {preview(list(data.columns), 10)}"
                 )
             ids = _as_clean_values(data[item_col])
-            miss = np.flatnonzero(_missing_mask(ids))
+            miss = np.flatnonzero(_id_missing_mask(ids))
             if miss.size:
                 raise MissingValueError(
                     f"{_where(source, miss)}: item id is missing in column {item_col!r}"
