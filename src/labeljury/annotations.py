@@ -767,16 +767,27 @@ class Annotations:
             ("annotator id", annotator_col, ann_vals),
             ("label", label_col, lab_vals),
         ):
-            miss = np.flatnonzero((_missing_mask if name == "label" else _id_missing_mask)(vals))
+            if name == "label":
+                missing = _missing_mask(vals)
+                if classes is not None and missing.any():  # "N/A" given as a class is one
+                    named = {str(c).strip() for c in classes}
+                    missing &= ~pd.Series(vals, dtype=object).astype(str).str.strip().isin(
+                        named
+                    ).to_numpy() | pd.isna(vals)
+            else:
+                missing = _id_missing_mask(vals)
+            miss = np.flatnonzero(missing)
             if miss.size:
-                hint = (
-                    (" (a long table has one row per annotation: drop rows that hold no label)")
-                    if name == "label"
-                    else ""
-                )
+                words = "NaN, None, empty"
+                hint = ""
+                if name == "label":
+                    words += " or a word for missing: NA, N/A, null, ?"
+                    hint = (
+                        " (a long table has one row per annotation: drop rows that hold no "
+                        "label; if such a word is a class, pass classes=[...] naming it)"
+                    )
                 raise MissingValueError(
-                    f"{_where(source, miss)}: {name} is missing (NaN, None "
-                    f"or empty) in column {col!r}{hint}"
+                    f"{_where(source, miss)}: {name} is missing ({words}) in column {col!r}{hint}"
                 )
         item_vals = _integral_to_int(item_vals)
         ann_vals = _integral_to_int(ann_vals)
@@ -1064,7 +1075,8 @@ def _encode_labels(
                 [_text_key(c) if isinstance(c, str) else c for c in given], dtype=object
             )
         class_index = pd.Index(_integral_to_int(given))
-        empty = _missing_mask(np.asarray(class_index, dtype=object))
+        # only a blank name is empty: "N/A" named in classes is a class (a tool choice)
+        empty = _id_missing_mask(np.asarray(class_index, dtype=object))
         if empty.any():
             raise ClassError(
                 f"classes include an empty or missing name "

@@ -136,6 +136,16 @@ def test_empty_id_is_still_missing(tmp_path: Path, cell) -> None:
         read_annotations(p)
 
 
+def test_na_like_label_is_missing_unless_named_in_classes(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.csv", "item,worker,label\nx,a,N/A\nx,b,pos\ny,a,neg\n")
+    with pytest.raises(MissingValueError, match=r"line 2: label is missing.*classes=\[\.\.\.\]"):
+        read_annotations(p)
+    ann = read_annotations(p, classes=["neg", "pos", "N/A"])
+    assert ann.classes.tolist() == ["neg", "pos", "N/A"] and ann.n_annotations == 3
+    with pytest.raises(ClassError, match="empty or missing name"):
+        read_annotations(p, classes=["neg", "pos", "N/A", " "])
+
+
 def test_na_like_ids_in_tool_exports(tmp_path: Path) -> None:
     """Toloka and MTurk: ids "NA" / "null" kept; an empty answer cell is "not labeled"."""
     import labeljury.io as lio
