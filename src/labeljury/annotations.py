@@ -163,6 +163,23 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _id_missing_mask(arr: np.ndarray) -> np.ndarray:
+    """Missing ids: only NaN / None / ``pd.NA`` and empty or blank text.
+
+    Ids are text: an item or annotator called ``NA``, ``null`` or ``?`` is that
+    id (a row numbered ``NA`` in a tool export is data), unlike a label cell,
+    where those words mean "not labeled" (see :func:`_missing_mask`).
+    """
+    mask = np.asarray(pd.isna(arr), dtype=bool)
+    if arr.dtype == object and len(arr):
+        try:
+            text = pd.Series(arr, copy=False).str.strip()
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
+            return mask
+        mask |= (text == "").to_numpy()
+    return mask
+
+
 def _integral_to_int(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
         return arr.astype(np.int64)
@@ -750,16 +767,27 @@ class Annotations:
             ("annotator id", annotator_col, ann_vals),
             ("label", label_col, lab_vals),
         ):
-            miss = np.flatnonzero(_missing_mask(vals))
+            if name == "label":
+                missing = _missing_mask(vals)
+                if classes is not None and missing.any():  # "N/A" given as a class is one
+                    named = {str(c).strip() for c in classes}
+                    missing &= ~pd.Series(vals, dtype=object).astype(str).str.strip().isin(
+                        named
+                    ).to_numpy() | pd.isna(vals)
+            else:
+                missing = _id_missing_mask(vals)
+            miss = np.flatnonzero(missing)
             if miss.size:
-                hint = (
-                    (" (a long table has one row per annotation: drop rows that hold no label)")
-                    if name == "label"
-                    else ""
-                )
+                words = "NaN, None, empty"
+                hint = ""
+                if name == "label":
+                    words += " or a word for missing: NA, N/A, null, ?"
+                    hint = (
+                        " (a long table has one row per annotation: drop rows that hold no "
+                        "label; if such a word is a class, pass classes=[...] naming it)"
+                    )
                 raise MissingValueError(
-                    f"{_where(source, miss)}: {name} is missing (NaN, None "
-                    f"or empty) in column {col!r}{hint}"
+                    f"{_where(source, miss)}: {name} is missing ({words}) in column {col!r}{hint}"
                 )
         item_vals = _integral_to_int(item_vals)
         ann_vals = _integral_to_int(ann_vals)
@@ -868,7 +896,7 @@ class Annotations:
                     f"are {preview(list(data.columns), 10)}"
                 )
             ids = _as_clean_values(data[item_col])
-            miss = np.flatnonzero(_missing_mask(ids))
+            miss = np.flatnonzero(_id_missing_mask(ids))
             if miss.size:
                 raise MissingValueError(
                     f"{_where(source, miss)}: item id is missing in column {item_col!r}"
@@ -1047,7 +1075,8 @@ def _encode_labels(
                 [_text_key(c) if isinstance(c, str) else c for c in given], dtype=object
             )
         class_index = pd.Index(_integral_to_int(given))
-        empty = _missing_mask(np.asarray(class_index, dtype=object))
+        # only a blank name is empty: "N/A" named in classes is a class (a tool choice)
+        empty = _id_missing_mask(np.asarray(class_index, dtype=object))
         if empty.any():
             raise ClassError(
                 f"classes include an empty or missing name "

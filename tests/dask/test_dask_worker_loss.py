@@ -45,9 +45,11 @@ def test_a_killed_worker_changes_nothing(client, tmp_path: Path, monkeypatch, me
 
     monkeypatch.setattr(fit_module, "em_loop", loop_with_a_crash)
     ddf = dd.read_parquet(str(tmp_path))
-    res = aggregate(ddf, method=method, npartitions=6, client=client, out=tmp_path / "out")
+    # enough iterations for a crash after the second (Dawid-Skene's default stops at 2)
+    kw = {"max_iter": 100}
+    res = aggregate(ddf, method=method, npartitions=6, client=client, out=tmp_path / "out", **kw)
     assert killed, "no worker was killed"
-    assert_same(res, in_memory(df, method))
+    assert_same(res, in_memory(df, method, **kw))
     # the nanny started a new worker process; the cluster is whole again for the next test
     deadline = time.time() + 30
     while len(client.scheduler_info()["workers"]) < 2 and time.time() < deadline:

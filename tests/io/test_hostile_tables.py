@@ -21,6 +21,7 @@ from labeljury.errors import (
     InputWarning,
     LabeljuryError,
     MissingColumnError,
+    MissingValueError,
     OutputError,
 )
 from labeljury.io.tables import read_table
@@ -94,6 +95,71 @@ def test_npy_rows_sorted_numerically_for_numeric_text_ids(tmp_path: Path) -> Non
     assert ann.items[sorted_item_order(ann)].tolist() == ["2", "9", "010", "10"]
     ann = Annotations.from_arrays(["b", "a10", "a9"], ["a"] * 3, ["x", "y", "x"])
     assert ann.items[sorted_item_order(ann)].tolist() == ["a10", "a9", "b"]
+
+
+NA_IDS = ["NA", "N/A", "null", "?", "None", "nan", "<NA>", "#N/A", "missing"]
+
+
+def test_na_like_ids_are_ids(tmp_path: Path) -> None:
+    """An item or annotator called "NA", "null" or "?" is that id, not a missing one."""
+    rows = [f"{i},{w},a" for i, w in zip(NA_IDS, NA_IDS[::-1], strict=True)]
+    rows += [f"{i},w0,{'ab'[k % 2]}" for k, i in enumerate(NA_IDS)]
+    p = write(tmp_path, "a.csv", "item,worker,label\n" + "\n".join(rows) + "\n")
+    ann = read_annotations(p)
+    assert sorted(ann.items) == sorted(NA_IDS)
+    assert ann.n_annotations == len(rows)
+    # and they are written back as written, one output row per input item
+    out = tmp_path / "out"
+    args = ["aggregate", str(p), "--method", "majority_vote", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    lq = pd.read_csv(out / "label_quality.csv", dtype=str, keep_default_na=False)
+    assert sorted(lq["item"]) == sorted(NA_IDS)
+
+
+def test_na_like_ids_in_a_wide_table_and_a_data_frame(tmp_path: Path) -> None:
+    p = write(tmp_path, "w.csv", "item,NA,?\nNA,a,b\nnull,a,NA\n?,,a\n")
+    ann = read_annotations(p, layout="wide")
+    assert ann.items.tolist() == ["NA", "null", "?"]
+    assert sorted(ann.annotators) == ["?", "NA"]
+    assert ann.n_annotations == 4  # the label cells "NA" and "" are "not labeled"
+    df = pd.DataFrame({"item": ["NA", "?"], "worker": ["null", "N/A"], "label": ["x", "y"]})
+    assert Annotations.from_long(df).annotators.tolist() == ["null", "N/A"]
+
+
+@pytest.mark.parametrize("cell", ["", "  ", None, np.nan])
+def test_empty_id_is_still_missing(tmp_path: Path, cell) -> None:
+    df = pd.DataFrame({"item": ["x", cell], "worker": ["a", "b"], "label": ["c", "d"]})
+    with pytest.raises(MissingValueError, match="item id is missing"):
+        Annotations.from_long(df)
+    p = write(tmp_path, "a.csv", "item,worker,label\nx,a,c\nx,,d\n")
+    with pytest.raises(MissingValueError, match="line 3.*annotator id is missing"):
+        read_annotations(p)
+
+
+def test_na_like_label_is_missing_unless_named_in_classes(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.csv", "item,worker,label\nx,a,N/A\nx,b,pos\ny,a,neg\n")
+    with pytest.raises(MissingValueError, match=r"line 2: label is missing.*classes=\[\.\.\.\]"):
+        read_annotations(p)
+    ann = read_annotations(p, classes=["neg", "pos", "N/A"])
+    assert ann.classes.tolist() == ["neg", "pos", "N/A"] and ann.n_annotations == 3
+    with pytest.raises(ClassError, match="empty or missing name"):
+        read_annotations(p, classes=["neg", "pos", "N/A", " "])
+
+
+def test_na_like_ids_in_tool_exports(tmp_path: Path) -> None:
+    """Toloka and MTurk: ids "NA" / "null" kept; an empty answer cell is "not labeled"."""
+    import labeljury.io as lio
+
+    src = Path(__file__).parents[1] / "data" / "formats"
+    text = (src / "toloka" / "assignments.tsv").read_text(encoding="utf-8")
+    text = text.replace("r-101\t", "NA\t").replace("8f1d3b6c0e5a7f2d9c4b1a0e", "null")
+    ann = lio.read(write(tmp_path, "assignments.tsv", text))
+    assert "NA" in ann.items and "null" in ann.annotators
+    text = (src / "mturk" / "batch_results_flattened.csv").read_text(encoding="utf-8")
+    worker = pd.read_csv(src / "mturk" / "batch_results_flattened.csv")["WorkerId"].iloc[0]
+    text = text.replace(f'"{worker}"', '"NA"')
+    ann = lio.read(write(tmp_path, "batch_results.csv", text))
+    assert "NA" in ann.annotators
 
 
 # ------------------------------------------------------------- silent misreads

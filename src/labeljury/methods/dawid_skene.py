@@ -7,6 +7,13 @@ EM alternates the posterior over :math:`z_i` (E-step) with the maximum (a
 posteriori, with Dirichlet smoothing) estimates of ``p`` and every
 :math:`\pi^{(a)}` (M-step).
 
+By default EM stops after two iterations from the majority vote (early
+stopping): a free confusion matrix per annotator overfits annotators with few
+labels, and fewer EM steps keep it close to the majority-vote counts it starts
+from. Chosen by leave-one-data-set-out over the shared data sets and simulated
+families (docs/methods.md, "Stopping rule"); ``max_iter=100`` runs EM to
+convergence, the maximum-likelihood estimate of the paper.
+
 A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer
 Error-Rates Using the EM Algorithm", Journal of the Royal Statistical Society C
 28(1), 1979. https://doi.org/10.2307/2346806
@@ -14,17 +21,21 @@ Error-Rates Using the EM Algorithm", Journal of the Royal Statistical Society C
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError, ParameterError, preview
+from ..errors import ConvergenceWarning, InputError, ParameterError, preview
 from ._em import class_totals, confusion_counts, e_step, em_loop
 from .base import Aggregator
 
 __all__ = ["DawidSkene"]
+
+#: EM iterations of the default fit: early stopping (see ``DawidSkene``, ``max_iter``)
+EARLY_STOP_ITER = 2
 
 
 def clamp_gold(ann: Annotations, log_post: np.ndarray) -> None:
@@ -42,8 +53,14 @@ class DawidSkene(Aggregator):
 
     Parameters
     ----------
-    max_iter : int, default 100
-        Maximum number of EM iterations.
+    max_iter : int, default 2
+        Maximum number of EM iterations. The default 2 is early stopping, which
+        acts as a regulariser on sparse data: across the shared data sets and
+        simulated families, chosen data set by data set on the others
+        (leave-one-data-set-out), 2 iterations won every time over 1, 3, 5, 10
+        and convergence, +2.2 accuracy points on average on the real sets
+        (docs/methods.md). Raise it (e.g. ``max_iter=100``) to run EM to
+        convergence (then ``tol`` stops it, and not converging warns).
     tol : float, default 1e-6
         Stop when the relative change of the log-likelihood is below ``tol``.
     smoothing : float, default 0.01
@@ -96,7 +113,7 @@ class DawidSkene(Aggregator):
 
     def __init__(
         self,
-        max_iter: int = 100,
+        max_iter: int = EARLY_STOP_ITER,
         tol: float = 1e-6,
         smoothing: float = 0.01,
         use_gold: bool = True,
@@ -144,9 +161,12 @@ class DawidSkene(Aggregator):
             post, ll, counts = e_step(x, np.log(conf), np.log(prior), gold, counts=True)
             return ll
 
-        self.n_iter_, self.loss_history_ = em_loop(
-            step, max_iter=self.max_iter, tol=self.tol, name="DawidSkene"
-        )
+        with warnings.catch_warnings():
+            if self.max_iter <= EARLY_STOP_ITER:  # stopping early is asked for, not a failure
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            self.n_iter_, self.loss_history_ = em_loop(
+                step, max_iter=self.max_iter, tol=self.tol, name="DawidSkene"
+            )
         self.probas_ = post
         self.confusion_matrices_ = conf
         self.priors_ = prior

@@ -23,6 +23,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from scipy.special import digamma
 
 from ..annotations import Annotations
@@ -54,7 +55,8 @@ class MACE(Aggregator):
     :math:`\tilde\theta = \exp E[\log\theta]` (digamma); with ``method="em"`` it
     uses smoothed maximum-likelihood estimates. EM and VB have local optima, so
     ``n_restarts`` runs are made (the first from the majority vote, the others
-    from random parameters drawn from ``random_state``) and the one with the
+    from random parameters drawn from ``random_state`` in the sorted order of the
+    annotator ids, so the row order does not matter) and the one with the
     highest log-likelihood is kept.
 
     Parameters
@@ -230,6 +232,7 @@ class MACE(Aggregator):
         n_a, k = ann.n_annotators, ann.n_classes
         n_lab = ann.annotations_per_annotator().astype(float)
         votes = ann.vote_counts()
+        rank = canonical_rank(ann.annotators)
         best = None
         self.restart_log_likelihoods_ = []
         # with max_iter=0 only the majority-vote start exists to be returned
@@ -239,8 +242,10 @@ class MACE(Aggregator):
                 start = votes / votes.sum(1, keepdims=True)
                 counts = self._m_step(ann, start, np.ones(ann.n_annotations))
             else:  # random competences and strategies, expressed as pseudo-counts
-                theta = rng.uniform(0.0, 1.0, n_a)
-                xi = rng.dirichlet(np.ones(k), n_a)
+                # drawn in the canonical (sorted id) order of the annotators, not in
+                # their code order, which follows the rows: same data, same restarts
+                theta = rng.uniform(0.0, 1.0, n_a)[rank]
+                xi = rng.dirichlet(np.ones(k), n_a)[rank]
                 counts = (theta * n_lab, (1 - theta) * n_lab, xi * ((1 - theta) * n_lab)[:, None])
             _, it, converged, counts, post = self._run(ann, counts, start)
             # score restarts by the exact marginal likelihood at the posterior-mean parameters
@@ -269,3 +274,12 @@ class MACE(Aggregator):
         self.spam_rates_ = 1.0 - theta
         self.strategies_ = xi
         self.log_likelihood_ = score
+
+
+def canonical_rank(ids: pd.Index) -> np.ndarray:
+    """Each id's position in sorted order (by type name, then text): row-order free."""
+    keys = pd.DataFrame({"t": [type(v).__name__ for v in ids], "s": ids.astype(str)})
+    order = np.lexsort((keys["s"].to_numpy(), keys["t"].to_numpy()))
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    return rank

@@ -6,6 +6,7 @@ import inspect
 from typing import Any
 
 from ...errors import ParameterError
+from ...methods import get_method
 from .specs import DawidSkeneSpec, MajorityVoteSpec, OneCoinSpec, ShrunkDawidSkeneSpec, Spec
 from .specs_model import CrowdLabSpec, JurySpec
 
@@ -39,7 +40,9 @@ def make_spec(method: str, params: dict[str, Any]) -> tuple[Spec, dict[str, Any]
     params = dict(params)
     params.pop("use_gold", None)  # the Dask engine reads no gold labels: nothing to pin
     loop = {k: params.pop(k) for k in _LOOP if k in params}
-    loop.setdefault("max_iter", 100)
+    # the in-memory method's default (Dawid-Skene: 2 iterations, early stopping), so both
+    # engines give the same answer at defaults
+    loop.setdefault("max_iter", getattr(get_method(name), "max_iter", None) or 100)
     loop.setdefault("tol", SPECS[name].default_tol)
     if loop["max_iter"] < 1:
         raise ParameterError("max_iter must be >= 1 on the Dask engine")
