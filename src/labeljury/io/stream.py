@@ -242,13 +242,7 @@ def _roles(
     layout: str,
 ) -> tuple[Hashable, Hashable, Hashable] | None:
     """The item, annotator and label columns of a long table; None when it is wide."""
-    from ..annotations import (
-        ANNOTATOR_NAMES,
-        ITEM_NAMES,
-        LABEL_NAMES,
-        _find_column,
-        _resolve_column,
-    )
+    from .._cells import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
 
     if layout == "wide":
         return None
@@ -295,7 +289,7 @@ def _check_missing(
     f: str, cols: list[_Column], start: list[int], roles: Any, rows: str, first_row: int
 ) -> None:
     """Missing ids or labels in the blocks of file ``f``, named by that file's lines."""
-    from ..annotations import _missing_mask
+    from .._cells import _missing_mask
     from ..errors import MissingValueError
 
     names = ("item id", "annotator id", "label")

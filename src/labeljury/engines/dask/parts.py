@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...annotations import Annotations, _sorted_unique
+from ..._cells import _sorted_unique
+from ...annotations import Annotations
 from ...errors import InputError, LabeljuryError
 from ...validation import check_pred_probs
 
@@ -138,7 +139,7 @@ def class_vocab(raw: np.ndarray, text: bool, classes: list[Any] | None, label_co
     forms) decide on the set of values, not on their counts. A partition holding one
     class only then still codes its labels against all of them.
     """
-    from ...annotations import _as_clean_values, _missing_mask
+    from ..._cells import _as_clean_values, _missing_mask
 
     vals = _as_clean_values(pd.Index(raw))
     vals = vals[~_missing_mask(vals)]

@@ -1,0 +1,354 @@
+"""Columns and cells of an annotation table, read into clean values.
+
+The rules :mod:`labeljury.annotations` and the readers share: which column is
+the item, annotator or label (recognised names), which cells are missing (a
+label cell may say "NA"; an id never is missing unless empty), integral floats
+as integers, the class vocabulary and the label codes, and where an error
+points (file and line). Split out of ``annotations.py`` so the type itself
+reads on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import ClassError, InputError, MissingColumnError, ParameterError, preview, show
+from .validation import _text_key, labels_from_text, normalise_labels
+
+__all__ = ["ANNOTATOR_NAMES", "ITEM_NAMES", "LABEL_NAMES"]
+
+DuplicatePolicy = Literal["keep", "first", "last", "error"]
+UnlabeledPolicy = Literal["error", "drop"]
+
+# Column names recognised when the caller does not name the columns. Exact names
+# first; matching ignores case, spaces, dashes and a trailing "_id"/"id".
+ITEM_NAMES = ("item", "example", "task", "id", "question", "sample", "object", "image", "text")
+ANNOTATOR_NAMES = (
+    "annotator",
+    "worker",
+    "user",
+    "rater",
+    "labeler",
+    "labeller",
+    "performer",
+    "judge",
+    "coder",
+    "completed_by",
+)
+LABEL_NAMES = (
+    "label",
+    "class",
+    "answer",
+    "response",
+    "annotation",
+    "category",
+    "choice",
+    "output",
+    "value",
+)
+
+_MISSING_STRINGS = frozenset({"", "nan", "none", "null", "na", "n/a", "<na>", "missing", "?"})
+
+
+def _norm(name: object) -> str:
+    s = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    for suffix in ("_id", "id", "_ids", "_name"):
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s = s[: -len(suffix)]
+            break
+    return s.rstrip("_")
+
+
+def _find_column(
+    columns: Sequence[Hashable], candidates: Sequence[str], exclude: Iterable[Hashable] = ()
+) -> Hashable | None:
+    exclude = set(exclude)
+    cols = [c for c in columns if c not in exclude]
+    lowered = {str(c).strip().lower(): c for c in cols}
+    for cand in candidates:  # exact (case-insensitive) names win
+        if cand in lowered:
+            return lowered[cand]
+    normed = {}
+    for c in cols:
+        normed.setdefault(_norm(c), c)
+    for cand in candidates:
+        if cand in normed:
+            return normed[cand]
+    return None
+
+
+def _where(source: str | None, rows: np.ndarray, header: bool = True) -> str:
+    """'answers.csv line 7, 9' for files (header is line 1), 'rows 5, 7' otherwise."""
+    rows = np.asarray(rows)
+    if source is not None:
+        return f"{source} line{'s' if len(rows) > 1 else ''} {preview(rows + 1 + int(header))}"
+    return f"row{'s' if len(rows) > 1 else ''} {preview(rows)}"
+
+
+def _as_clean_values(values: Any) -> np.ndarray:
+    """Turn a label/id column into a numpy array; integral floats become ints.
+
+    Wide tables hold integer labels as floats (NaN forces it); treating ``1.0``
+    and ``1`` as the same class avoids the reference bug of counting float labels
+    under the wrong class.
+    """
+    if isinstance(values, (pd.Series, pd.Index)) and (
+        isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)) and len(values) > 1000
+    ):
+        # text columns (pandas' str or categorical): one Python string per distinct
+        # value, shared by its cells, instead of one per cell (memory: ~70 B a cell)
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        arr = np.append(np.asarray(uniq, dtype=object), np.nan)[codes]
+        return _as_clean_values(arr)
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        if finite.size and np.all(finite == np.round(finite)):
+            return arr  # caller casts after removing missing values
+    if arr.dtype.kind == "O" or arr.dtype.kind in "US" or isinstance(arr.dtype, pd.StringDtype):
+        arr = np.asarray(arr, dtype=object)
+    return arr
+
+
+def _missing_mask(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == object and len(arr) > 1000:
+        # whether a cell is missing depends only on its value: decide once per
+        # distinct value (ids and labels repeat), not once per annotation
+        try:
+            codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        except TypeError:  # unhashable cells (lists): judged one by one below
+            pass
+        else:
+            if len(uniq) < len(arr):
+                return (codes < 0) | _missing_mask(np.asarray(uniq, dtype=object))[codes]
+    mask = np.asarray(pd.isna(arr), dtype=bool)
+    if arr.dtype == object and len(arr):
+        # blank / "NA"-like strings count as missing; non-strings give NaN under .str
+        # and so compare False (one vectorised pass, no per-value Python loop)
+        try:
+            text = pd.Series(arr, copy=False).str.strip().str.lower()
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
+            return mask
+        mask |= text.isin(_MISSING_STRINGS).to_numpy()
+    return mask
+
+
+def _id_missing_mask(arr: np.ndarray) -> np.ndarray:
+    """Missing ids: only NaN / None / ``pd.NA`` and empty or blank text.
+
+    Ids are text: an item or annotator called ``NA``, ``null`` or ``?`` is that
+    id (a row numbered ``NA`` in a tool export is data), unlike a label cell,
+    where those words mean "not labeled" (see :func:`_missing_mask`).
+    """
+    mask = np.asarray(pd.isna(arr), dtype=bool)
+    if arr.dtype == object and len(arr):
+        try:
+            text = pd.Series(arr, copy=False).str.strip()
+        except (AttributeError, TypeError):  # no string (or bytes) values: nothing more
+            return mask
+        mask |= (text == "").to_numpy()
+    return mask
+
+
+def _integral_to_int(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    if arr.dtype == object and arr.size:
+        # object columns of python ints/floats mixed (e.g. from JSON): unify integral numbers
+        if all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in arr[: min(len(arr), 1000)]
+        ):
+            try:
+                num = arr.astype(float)
+            except (TypeError, ValueError):
+                return arr
+            if np.all(num == np.round(num)):
+                return num.astype(np.int64)
+            return num
+    return arr
+
+
+def _sorted_unique(values: np.ndarray) -> list[Any]:
+    uniq = pd.unique(values)
+    try:
+        return sorted(uniq.tolist())
+    except TypeError:  # mixed types: order by type name, then value text
+        return sorted(uniq.tolist(), key=lambda v: (type(v).__name__, str(v)))
+
+
+def _check_sentinels(
+    labels: np.ndarray, classes_given: bool, source: str | None, label_col: Hashable
+) -> None:
+    if classes_given or labels.dtype.kind not in "iuf":
+        return
+    bad = np.flatnonzero(labels < 0)
+    if bad.size:
+        val = labels[bad[0]]
+        raise ClassError(
+            f"{_where(source, bad)}: label {show(val)} in column {label_col!r} looks like a "
+            "'missing' sentinel. labeljury never reads a number as 'not labeled': leave the "
+            "cell empty (NaN / None) in a wide table, or drop the row in a long table. If "
+            f"{show(val)} really is a class, pass it in classes=[...] explicitly."
+        )
+
+
+def _concat_values(parts: list[np.ndarray]) -> np.ndarray:
+    if all(p.dtype.kind in "iuf" for p in parts):
+        return _integral_to_int(np.concatenate(parts))
+    return _integral_to_int(np.concatenate([p.astype(object) for p in parts]))
+
+
+def _encode_labels(
+    vals: np.ndarray,
+    classes: Sequence[Any] | None,
+    source: str | None,
+    label_col: Hashable,
+    where: Any = None,
+) -> tuple[pd.Index, np.ndarray]:
+    if classes is None:
+        class_index = pd.Index(_sorted_unique(vals))
+    else:
+        if (
+            isinstance(classes, (str, bytes))
+            or not hasattr(classes, "__iter__")
+            or any(isinstance(c, (list, tuple, dict, set, np.ndarray)) for c in classes)
+        ):
+            raise ParameterError(f"classes must be a list of class names, got {show(classes)[:80]}")
+        given = _as_clean_values(pd.Index(list(classes)))
+        if given.dtype == object:  # the same spaces / Unicode rule as the labels
+            given = np.asarray(
+                [_text_key(c) if isinstance(c, str) else c for c in given], dtype=object
+            )
+        class_index = pd.Index(_integral_to_int(given))
+        # only a blank name is empty: "N/A" named in classes is a class (a tool choice)
+        empty = _id_missing_mask(np.asarray(class_index, dtype=object))
+        if empty.any():
+            raise ClassError(
+                f"classes include an empty or missing name "
+                f"({preview(list(class_index[empty]))}); every class needs a name"
+            )
+        if not class_index.is_unique:
+            raise ClassError(f"classes repeat: {preview(class_index[class_index.duplicated()])}")
+    if vals.dtype == object and len(vals) > 1000:
+        # looked up once per distinct label: get_indexer on the cells would copy
+        # every text cell into a new pandas string array first
+        local, uniq = pd.factorize(vals, use_na_sentinel=True)
+        lut = np.append(class_index.get_indexer(np.asarray(uniq, dtype=object)), -1)
+        codes = lut[local]
+    else:
+        codes = class_index.get_indexer(vals) if len(vals) else np.zeros(0, np.int64)
+    if (codes < 0).any():
+        bad = np.flatnonzero(codes < 0)
+        bad_vals = pd.unique(vals[bad]).tolist()
+        loc = where(bad[0]) if where is not None else _where(source, bad)
+        hint = ""
+        if any(isinstance(v, (int, float, np.integer, np.floating)) and v < 0 for v in bad_vals):
+            hint = (
+                " A negative number looks like a 'missing' sentinel: leave such cells empty "
+                "or drop the rows instead."
+            )
+        raise ClassError(
+            f"{source + ': ' if source and where else ''}{loc}: label(s) "
+            f"{preview(bad_vals)} in {label_col!r} are not among the classes "
+            f"{preview(list(class_index), 10)}.{hint}"
+        )
+    return class_index, codes
+
+
+def _resolve_column(
+    cols: list[Hashable],
+    given: Hashable | None,
+    candidates: Sequence[str],
+    role: str,
+    source: str | None,
+    exclude: Iterable[Hashable],
+) -> Hashable:
+    where = source or "table"
+    if given is not None:
+        if given not in cols:
+            raise MissingColumnError(
+                f"{where}: no {role} column {given!r}; columns are {preview(cols, 12)}"
+            )
+        return given
+    found = _find_column(cols, candidates, exclude)
+    if found is None:
+        raise MissingColumnError(
+            f"{where}: cannot tell which column holds the {role}; columns are "
+            f"{preview(cols, 12)}. Name it with {role}_col=... (CLI: --{role}-col), or use a "
+            f"recognised name such as {', '.join(candidates[:4])}"
+        )
+    return found
+
+
+def _read_table(path: str | os.PathLike[str], *, numbers: bool = True) -> pd.DataFrame:
+    """Read a CSV / TSV / Parquet / JSON Lines table (see :func:`labeljury.io.tables.read_table`).
+
+    ``numbers=False`` keeps every delimited-text cell as text (annotations: ids
+    stay as written, labels follow :func:`labeljury.validation.labels_from_text`).
+    """
+    from .io.tables import read_table
+
+    return read_table(path, numbers=numbers)
+
+
+def _wide_item_column(data: pd.DataFrame, source: str) -> Hashable | None:
+    """The item id column of a wide table read from a file, or None (row numbers).
+
+    Named like an id, or a nameless first column (pandas writes its index so). A
+    first column that is none of those but looks like ids (every value distinct,
+    none of them a label in the other columns) is refused rather than read as an
+    annotator whose labels are item names.
+    """
+    cols = list(data.columns)
+    found = _find_column(cols, ITEM_NAMES)
+    if found is not None or not cols:
+        return found
+    if str(cols[0]).startswith("Unnamed: 0"):
+        return cols[0]
+    first = data.iloc[:, 0].dropna()
+    if len(cols) > 1 and len(first) >= 3 and first.is_unique:
+        others = pd.unique(data.iloc[:, 1:].to_numpy(dtype=object).ravel())
+        if not set(first.tolist()) & set(others.tolist()):
+            raise MissingColumnError(
+                f"{source}: read as a wide table (one column per annotator), but its first "
+                f"column {cols[0]!r} looks like item ids (every value distinct, none of them a "
+                "label elsewhere). Name the id column with item_col=... (CLI: --item-col), or "
+                "name the annotator and label columns if the table is long"
+            )
+    return None
+
+
+def _is_text(data: pd.DataFrame) -> bool:
+    """Whether the frame is a delimited-text file read cell by cell as text."""
+    return bool(data.attrs.get("labeljury_text", False))
+
+
+def _labels(
+    vals: np.ndarray,
+    text: bool,
+    classes: Sequence[Any] | None,
+    source: str | None,
+    label_col: Hashable,
+) -> np.ndarray:
+    """Labels as classes: text from a file becomes numbers when every label is one."""
+    if text and not (classes is not None and all(isinstance(c, str) for c in classes)):
+        return labels_from_text(vals, source, label_col)
+    return normalise_labels(vals, source, label_col)
+
+
+def _check_frame(data: Any, source: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        return
+    cols = pd.Index(data.columns)
+    if not cols.is_unique:
+        raise InputError(
+            f"{source or 'table'}: column names repeat: "
+            f"{preview(cols[cols.duplicated()].unique().tolist())}; rename them "
+            "(labeljury never guesses which one is meant)"
+        )

@@ -1,0 +1,493 @@
+"""Building :class:`~labeljury.annotations.Annotations` from tables: the long
+(one row per annotation) and wide (one column per annotator) layouts, the
+duplicate policy, and :func:`read_annotations`, which tells the layouts apart.
+
+The functions take the class as their first argument (``cls``) so that the
+class methods :meth:`Annotations.from_long` and :meth:`Annotations.from_wide`,
+whose docstrings document the behaviour, stay the public entry points.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._cells import (
+    ANNOTATOR_NAMES,
+    ITEM_NAMES,
+    LABEL_NAMES,
+    DuplicatePolicy,
+    UnlabeledPolicy,
+    _as_clean_values,
+    _check_frame,
+    _check_sentinels,
+    _concat_values,
+    _encode_labels,
+    _find_column,
+    _id_missing_mask,
+    _integral_to_int,
+    _is_text,
+    _labels,
+    _missing_mask,
+    _read_table,
+    _resolve_column,
+    _where,
+    _wide_item_column,
+)
+from .errors import (
+    ClassError,
+    DuplicateAnnotationError,
+    EmptyInputError,
+    InputError,
+    InputWarning,
+    MissingColumnError,
+    MissingValueError,
+    ParameterError,
+    preview,
+    show,
+)
+from .validation import check_ids, factorize_scalars, normalise_labels
+
+if TYPE_CHECKING:
+    from .annotations import Annotations
+
+__all__ = ["build_long", "build_wide", "read_annotations"]
+
+
+def build_long(
+    cls: type[Annotations],
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    item_col: Hashable | None = None,
+    annotator_col: Hashable | None = None,
+    label_col: Hashable | None = None,
+    classes: Sequence[Any] | None = None,
+    duplicates: DuplicatePolicy = "keep",
+    items: Sequence[Any] | None = None,
+    unlabeled: UnlabeledPolicy = "error",
+    source: str | None = None,
+    meta_cols: Sequence[Hashable] = (),
+) -> Annotations:
+    """The body of :meth:`Annotations.from_long` (see its docstring)."""
+    if isinstance(data, (str, os.PathLike)):
+        path, source = data, source or os.fspath(data)
+        if items is None and not meta_cols:
+            from .io.stream import read_long_table
+
+            # a CSV / Parquet file, folder or glob: read in blocks, never whole
+            streamed = read_long_table(
+                path,
+                layout="long",
+                item_col=item_col,
+                annotator_col=annotator_col,
+                label_col=label_col,
+                classes=classes,
+                duplicates=duplicates,
+                unlabeled=unlabeled,
+            )
+            if streamed is not None:
+                return streamed
+        data = _read_table(path, numbers=False)
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(f"from_long expects a DataFrame or a path, got {type(data).__name__}")
+    _check_frame(data, source)
+    if data.shape[0] == 0:
+        raise EmptyInputError(f"{source or 'table'}: no rows (no annotations)")
+    cols = list(data.columns)
+    given = [c for c in (item_col, annotator_col, label_col) if c is not None]
+    if len(set(map(str, given))) < len(given):
+        raise InputError(
+            f"{source or 'table'}: the item, annotator and label columns must "
+            f"be different columns, got {preview(given)}"
+        )
+    item_col = _resolve_column(cols, item_col, ITEM_NAMES, "item", source, ())
+    annotator_col = _resolve_column(
+        cols, annotator_col, ANNOTATOR_NAMES, "annotator", source, (item_col,)
+    )
+    label_col = _resolve_column(
+        cols, label_col, LABEL_NAMES, "label", source, (item_col, annotator_col)
+    )
+
+    item_vals = _as_clean_values(data[item_col])
+    ann_vals = _as_clean_values(data[annotator_col])
+    lab_vals = _as_clean_values(data[label_col])
+    for name, col, vals in (
+        ("item id", item_col, item_vals),
+        ("annotator id", annotator_col, ann_vals),
+        ("label", label_col, lab_vals),
+    ):
+        if name == "label":
+            missing = _missing_mask(vals)
+            if classes is not None and missing.any():  # "N/A" given as a class is one
+                named = {str(c).strip() for c in classes}
+                missing &= ~pd.Series(vals, dtype=object).astype(str).str.strip().isin(
+                    named
+                ).to_numpy() | pd.isna(vals)
+        else:
+            missing = _id_missing_mask(vals)
+        miss = np.flatnonzero(missing)
+        if miss.size:
+            words = "NaN, None, empty"
+            hint = ""
+            if name == "label":
+                words += " or a word for missing: NA, N/A, null, ?"
+                hint = (
+                    " (a long table has one row per annotation: drop rows that hold no "
+                    "label; if such a word is a class, pass classes=[...] naming it)"
+                )
+            raise MissingValueError(
+                f"{_where(source, miss)}: {name} is missing ({words}) in column {col!r}{hint}"
+            )
+    item_vals = _integral_to_int(item_vals)
+    ann_vals = _integral_to_int(ann_vals)
+    lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source, label_col))
+    _check_sentinels(lab_vals, classes is not None, source, label_col)
+
+    if items is not None:
+        item_index = pd.Index(items)
+        item_codes = item_index.get_indexer(item_vals)
+        if (item_codes < 0).any():
+            bad = np.flatnonzero(item_codes < 0)
+            raise InputError(
+                f"{_where(source, bad)}: item ids not in items=[...]: "
+                f"{preview(pd.unique(item_vals[bad]).tolist())}"
+            )
+    else:
+        item_codes, item_index = factorize_scalars(
+            item_vals, f"{source or 'table'}: item column {item_col!r}"
+        )
+        item_index = pd.Index(item_index)
+    ann_codes, ann_index = factorize_scalars(
+        ann_vals, f"{source or 'table'}: annotator column {annotator_col!r}"
+    )
+    check_ids(item_index, "item", source)
+    check_ids(ann_index, "annotator", source)
+    class_index, label_codes = _encode_labels(lab_vals, classes, source, label_col)
+
+    missing_meta = [c for c in meta_cols if c not in data.columns]
+    if missing_meta:
+        raise MissingColumnError(f"{source or 'table'}: no column(s) {preview(missing_meta)}")
+    meta = data[list(meta_cols)].reset_index(drop=True) if meta_cols else None
+    ann = cls(
+        item_codes,
+        ann_codes,
+        label_codes,
+        item_index,
+        pd.Index(ann_index),
+        class_index,
+        meta=meta,
+        validate=False,
+    )
+    ann = _apply_duplicates(ann, duplicates, source)
+    return _finish(ann, unlabeled)
+
+
+def build_wide(
+    cls: type[Annotations],
+    data: pd.DataFrame | np.ndarray | str | os.PathLike[str],
+    *,
+    classes: Sequence[Any] | None = None,
+    item_col: Hashable | None = None,
+    annotators: Sequence[Any] | None = None,
+    unlabeled: UnlabeledPolicy = "error",
+    source: str | None = None,
+) -> Annotations:
+    """The body of :meth:`Annotations.from_wide` (see its docstring)."""
+    if isinstance(data, (str, os.PathLike)):
+        source = source or os.fspath(data)
+        data = _read_table(data, numbers=False)
+        if item_col is None:
+            item_col = _wide_item_column(data, source)
+    _check_frame(data, source)
+    if isinstance(data, np.ndarray):
+        if data.ndim != 2:
+            raise InputError(
+                f"a wide array must be 2-D (items x annotators), got shape {data.shape}"
+            )
+        return _from_wide_array(cls, data, classes, annotators, unlabeled, source)
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(
+            f"from_wide expects a DataFrame, 2-D array or path, got {type(data).__name__}"
+        )
+    if item_col is not None:
+        if item_col not in data.columns:
+            raise MissingColumnError(
+                f"{source or 'table'}: no column {item_col!r}; columns "
+                f"are {preview(list(data.columns), 10)}"
+            )
+        ids = _as_clean_values(data[item_col])
+        miss = np.flatnonzero(_id_missing_mask(ids))
+        if miss.size:
+            raise MissingValueError(
+                f"{_where(source, miss)}: item id is missing in column {item_col!r}"
+            )
+        index = pd.Index(_integral_to_int(ids))
+        check_ids(index, "item", source)
+        text = _is_text(data)
+        data = data.drop(columns=[item_col])
+        data.attrs["labeljury_text"] = text
+    else:
+        index = data.index
+    if data.shape[0] == 0 or data.shape[1] == 0:
+        raise EmptyInputError(f"{source or 'wide table'}: no rows or no annotator columns")
+    if not pd.Index(index).is_unique:
+        dup = pd.Index(index)[pd.Index(index).duplicated()].unique().tolist()
+        raise InputError(f"{source or 'wide table'}: item ids repeat: {preview(dup)}")
+
+    rows_parts, cols_parts, vals_parts = [], [], []
+    for j in range(data.shape[1]):
+        vals = _as_clean_values(data.iloc[:, j])
+        present = ~_missing_mask(vals)
+        r = np.flatnonzero(present)
+        if r.size:
+            rows_parts.append(r)
+            cols_parts.append(np.full(r.size, j, dtype=np.int64))
+            vals_parts.append(vals[r])
+    if not rows_parts:
+        raise EmptyInputError(f"{source or 'wide table'}: every cell is empty (no annotations)")
+    rows = np.concatenate(rows_parts)
+    cols = np.concatenate(cols_parts)
+    vals = _integral_to_int(
+        _labels(_concat_values(vals_parts), _is_text(data), classes, source, "cells")
+    )
+    check_ids(pd.Index(data.columns), "annotator", source)
+    return _from_cells(
+        cls,
+        rows,
+        cols,
+        vals,
+        pd.Index(index),
+        pd.Index(data.columns),
+        classes,
+        unlabeled,
+        source,
+        column_names=list(data.columns),
+    )
+
+
+def _from_wide_array(
+    cls: type[Annotations],
+    arr: np.ndarray,
+    classes: Sequence[Any] | None,
+    annotators: Sequence[Any] | None,
+    unlabeled: UnlabeledPolicy,
+    source: str | None,
+) -> Annotations:
+    if arr.size == 0:
+        raise EmptyInputError("wide array is empty")
+    if arr.dtype.kind == "f":
+        present = ~np.isnan(arr)
+    elif arr.dtype.kind in "iub":
+        present = np.ones(arr.shape, dtype=bool)
+    else:
+        obj = arr.astype(object)
+        present = ~_missing_mask(obj.ravel()).reshape(arr.shape)
+        arr = obj
+    rows, cols = np.nonzero(present)  # row-major: annotations come item by item
+    vals = _integral_to_int(normalise_labels(arr[rows, cols], source, "cells"))
+    ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
+    if len(ann_index) != arr.shape[1]:
+        raise InputError(f"{len(ann_index)} annotator ids for {arr.shape[1]} columns")
+    return _from_cells(
+        cls,
+        rows,
+        cols,
+        vals,
+        pd.RangeIndex(arr.shape[0]),
+        ann_index,
+        classes,
+        unlabeled,
+        source,
+        column_names=list(ann_index),
+    )
+
+
+def _from_cells(
+    cls: type[Annotations],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    items: pd.Index,
+    annotators: pd.Index,
+    classes: Sequence[Any] | None,
+    unlabeled: UnlabeledPolicy,
+    source: str | None,
+    column_names: list[Any],
+) -> Annotations:
+    if classes is None and vals.dtype.kind in "iuf":
+        bad = np.flatnonzero(vals < 0)
+        if bad.size:
+            r, c = rows[bad[0]], column_names[cols[bad[0]]]
+            raise ClassError(
+                f"{source or 'wide table'}: row {r}, annotator column {c!r} holds "
+                f"{show(vals[bad[0]])}, which looks like a 'missing' sentinel. Leave cells "
+                "that nobody labeled empty (NaN / None / pd.NA) instead; if it really is a "
+                "class, pass classes=[...] explicitly."
+            )
+    class_index, codes = _encode_labels(
+        vals,
+        classes,
+        source,
+        "cell",
+        where=lambda i: f"row {rows[i]}, annotator column {column_names[cols[i]]!r}",
+    )
+    # stable sort by item so annotations read item by item, as the rows do
+    order = np.argsort(rows, kind="stable")
+    ann = cls(
+        rows[order], cols[order], codes[order], items, annotators, class_index, validate=False
+    )
+    return _finish(ann, unlabeled)
+
+
+def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | None) -> Annotations:
+    if policy not in ("keep", "first", "last", "error"):
+        raise InputError(f"duplicates must be 'keep', 'first', 'last' or 'error', got {policy!r}")
+    if not ann.has_duplicates():
+        return ann
+    if policy == "keep":
+        key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
+        extra = int(pd.Index(key).duplicated().sum())
+        pairs = int(pd.Index(key[pd.Index(key).duplicated(keep=False)]).nunique())
+        warnings.warn(
+            f"{source or 'annotations'}: {pairs:,} (item, annotator) pair(s) labeled "
+            f"more than once ({extra:,} extra annotation(s)); each label counts as a "
+            "vote. Pass duplicates='first' or 'last' (CLI: --duplicates) to keep one, "
+            "or 'error' to refuse",
+            InputWarning,
+            stacklevel=5,
+        )
+        return ann
+    if policy == "error":
+        key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
+        dup = np.flatnonzero(pd.Index(key).duplicated(keep=False))
+        first = dup[0]
+        raise DuplicateAnnotationError(
+            f"{_where(source, dup)}: annotator {show(ann.annotators[ann.annotator[first]])} "
+            f"labeled item {show(ann.items[ann.item[first]])} more than once ({len(dup)} rows "
+            "are repeats). "
+            "Pass duplicates='keep' (each label a vote), 'first' or 'last'."
+        )
+    return ann.deduplicate(keep=policy)
+
+
+def _finish(ann: Annotations, unlabeled: UnlabeledPolicy) -> Annotations:
+    if unlabeled not in ("error", "drop"):
+        raise InputError(f"unlabeled must be 'error' or 'drop', got {unlabeled!r}")
+    if unlabeled == "drop":
+        ann = ann.take(np.arange(ann.n_annotations), drop_unused=True)
+    ann._validate()
+    return ann
+
+
+def read_annotations(
+    data: pd.DataFrame | np.ndarray | str | os.PathLike[str],
+    *,
+    layout: Literal["auto", "long", "wide"] = "auto",
+    item_col: Hashable | None = None,
+    annotator_col: Hashable | None = None,
+    label_col: Hashable | None = None,
+    classes: Sequence[Any] | None = None,
+    duplicates: DuplicatePolicy = "keep",
+    unlabeled: UnlabeledPolicy = "error",
+) -> Annotations:
+    """Read annotations from a file, DataFrame or array, long or wide.
+
+    With ``layout="auto"`` a table whose columns include an annotator column
+    and a label column (given or recognised by name) is long; anything else is
+    wide (one column per annotator). A numpy array is always wide.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from labeljury import read_annotations
+    >>> long = pd.DataFrame({"item": [1, 1], "worker": ["a", "b"], "label": [0, 1]})
+    >>> read_annotations(long).n_annotators
+    2
+    >>> wide = pd.DataFrame({"a": [0, None], "b": [1, 1]})
+    >>> read_annotations(wide).n_annotations
+    3
+    """
+    from .annotations import Annotations  # here: annotations.py imports this module
+
+    if isinstance(data, Annotations):
+        return data
+    if layout not in ("auto", "long", "wide"):
+        raise ParameterError(f"layout must be 'auto', 'long' or 'wide', got {layout!r}")
+    if getattr(data, "multi_label", False):
+        data.label  # noqa: B018 - MultiLabelAnnotations.label raises the clear InputError
+    source = None
+    if isinstance(data, (str, os.PathLike)):
+        source = os.fspath(data)
+        from .io.stream import read_long_table
+
+        # a long CSV / Parquet file, folder or glob: read in blocks, never whole
+        streamed = read_long_table(
+            source,
+            layout=layout,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if streamed is not None:
+            return streamed
+        data = _read_table(source, numbers=False)
+    if isinstance(data, np.ndarray):
+        return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(
+            f"annotations must be an Annotations object, a DataFrame (long or wide), a 2-D "
+            f"numpy array or a path to a table, got {type(data).__name__}"
+            + (f" {data!r}" if data is None or isinstance(data, (int, float)) else "")
+        )
+    _check_frame(data, source)
+    if layout == "auto":
+        cols = list(data.columns)
+        ann_found = (
+            annotator_col if annotator_col is not None else _find_column(cols, ANNOTATOR_NAMES)
+        )
+        lab_found = (
+            label_col
+            if label_col is not None
+            else _find_column(
+                cols, LABEL_NAMES, exclude=[ann_found] if ann_found is not None else ()
+            )
+        )
+        if ann_found is not None and lab_found is not None:
+            layout = "long"
+        elif ann_found is not None or lab_found is not None:
+            found, missing = (
+                ("an annotator", "label") if ann_found is not None else ("a label", "annotator")
+            )
+            seen = ann_found if ann_found is not None else lab_found
+            raise MissingColumnError(
+                f"{source or 'table'}: column {seen!r} "
+                f"looks like {found} column of a long table, but no {missing} column is "
+                f"recognised among {preview(cols, 12)}. Name it with {missing}_col=... (CLI: "
+                f"--{missing}-col), or say the table is wide (layout='wide', CLI: --format wide)"
+            )
+        else:
+            layout = "wide"
+    if layout == "long":
+        return Annotations.from_long(
+            data,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+            source=source,
+        )
+    if item_col is None and source is not None:
+        item_col = _wide_item_column(data, source)
+    return Annotations.from_wide(
+        data, classes=classes, item_col=item_col, unlabeled=unlabeled, source=source
+    )
