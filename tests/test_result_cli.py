@@ -136,6 +136,29 @@ def test_cli_aggregate_end_to_end(tmp_path: Path, capsys) -> None:
     assert lq["consensus_label"].tolist() == res.label_quality["consensus_label"].tolist()
 
 
+def test_cli_param_reaches_the_method(tmp_path: Path, capsys) -> None:
+    """--param NAME=VALUE is the method's constructor argument (JSON value, else text)."""
+    answers = DATA / "temp" / "answers.csv"
+    out = tmp_path / "out"
+    argv = ["aggregate", str(answers), "--method", "dawid_skene", "--quiet"]
+    assert main([*argv, "--param", "max_iter=100", "--out", str(out)]) == 0
+    lq = pd.read_csv(out / "label_quality.csv")
+    converged = labeljury.aggregate(answers, method="dawid_skene", max_iter=100)
+    early = labeljury.aggregate(answers, method="dawid_skene")
+    want = converged.label_quality["consensus_quality_score"].to_numpy()
+    assert np.allclose(lq["consensus_quality_score"], want, atol=1e-6)
+    assert not np.allclose(want, early.label_quality["consensus_quality_score"], atol=1e-6)
+    capsys.readouterr()
+    for bad, says in (
+        (["--param", "max_iters=100"], "did you mean 'max_iter'"),
+        (["--param", "oops"], "expected NAME=VALUE"),
+        (["--param", "max_iter=1", "--param", "max_iter=2"], "given twice"),
+        (["--param", "max_iter=-3"], "max_iter"),
+    ):
+        assert main([*argv, *bad]) == 2
+        assert says in capsys.readouterr().err
+
+
 def test_cli_pred_probs_npy(tmp_path: Path) -> None:
     answers = DATA / "temp" / "answers.csv"
     ann = labeljury.read_annotations(answers)

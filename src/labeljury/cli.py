@@ -186,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
         "'jury', labeljury's own method, with or without --pred-probs",
     )
     agg.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of the method, repeatable, e.g. --param max_iter=100 (Dawid-Skene "
+        "to convergence; see docs/methods.md); VALUE is read as JSON (numbers, true/false, "
+        "null, lists) or else as text",
+    )
+    agg.add_argument(
         "--pred-probs",
         default=None,
         metavar="FILE",

@@ -10,7 +10,36 @@ from . import console
 from ._read import read_answers_with_gold
 from .summary import print_summary
 
-__all__ = ["cmd_aggregate", "print_written"]
+__all__ = ["cmd_aggregate", "method_params", "print_written"]
+
+
+def method_params(pairs: list[str]) -> dict[str, object]:
+    """``["max_iter=100", "tie_break=first"]`` -> ``{"max_iter": 100, "tie_break": "first"}``.
+
+    A value is read as JSON when it parses (``100``, ``0.5``, ``true``, ``null``,
+    ``[1, 2]``), else kept as text, so ``--param tie_break=first`` needs no quotes.
+    The method checks names and values (an unknown name is a ParameterError).
+
+    Examples
+    --------
+    >>> method_params(["max_iter=100", "tie_break=first", "tol=1e-6"])
+    {'max_iter': 100, 'tie_break': 'first', 'tol': 1e-06}
+    """
+    import json
+
+    params: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise InputError(f"--param {pair!r}: expected NAME=VALUE, e.g. --param max_iter=100")
+        if name in params:
+            raise InputError(f"--param {name} given twice")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:
+            params[name] = value
+    return params
 
 
 def print_written(out: object, files: list) -> None:
@@ -42,6 +71,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         method=args.method,
         pred_probs=args.pred_probs,
         pred_probs_id_col=args.pred_probs_id_col,
+        **method_params(getattr(args, "param", [])),
     )
     print_summary(out, res)
     if args.out is None:

@@ -87,6 +87,7 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
 
     from ..._files import check_output_dir
     from ...commands._read import _parse_classes
+    from ...commands.aggregate import method_params
     from .run import aggregate
 
     files, kind = dataset_files(args.answers)
@@ -123,6 +124,7 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
             text=kind == "csv",
             fingerprint=_fingerprint(files),
             inputs=files,
+            **method_params(getattr(args, "param", [])),
         )
         res.close()  # without --out a local cluster outlives the fit: close it
     finally:
