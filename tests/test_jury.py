@@ -90,7 +90,7 @@ def test_leave_one_out_term_is_the_row_refitted_without_the_label() -> None:
     counts = np.zeros_like(rows.counts)
     np.add.at(counts, (ann.annotator[keep], slice(None), ann.label[keep]), post[ann.item[keep]])
     a, lab = ann.annotator[j], ann.label[j]
-    row = (counts[a, :, lab] + 2.0 * rows.pooled[:, lab]) / (counts[a].sum(axis=1) + 2.0)
+    row = (counts[a, :, lab] + 2.0 * rows.center[a, :, lab]) / (counts[a].sum(axis=1) + 2.0)
     np.testing.assert_allclose(terms[j], np.log(row))
     np.testing.assert_allclose(
         rows.loo_loglik(ann, post)[ann.item[j]], terms[ann.item == ann.item[j]].sum(axis=0)
@@ -125,7 +125,7 @@ def test_describe_reports_the_fitted_statistics() -> None:
     fit = Jury().fit(data.annotations, _with_model(data, 81))
     info = fit.describe()
     assert set(info) == {"model_weight", "strength", "score_temperature", "gold_calibration_items"}
-    assert info["model_weight"] == 1.0 and info["strength"] == 2.0
+    assert info["model_weight"] == 1.0 and info["strength"] == 16.0
     assert 0 < info["score_temperature"] <= 1
     assert Jury().fit(data.annotations).describe()["model_weight"] == 0.0
     fixed = Jury(model_weight=0.5).fit(data.annotations, _with_model(data, 81))
