@@ -195,3 +195,30 @@ def test_gold_items_calibrate_what_the_labels_cannot() -> None:
         eces.append(pair)
     with_gold, without = np.mean(eces, axis=0)
     assert with_gold < without, eces
+
+
+def test_rows_are_shrunk_toward_the_annotators_own_one_coin_row() -> None:
+    # 10 classes, 40 annotators with about 30 labels each (3 per confusion row): half of
+    # them right 90% of the time, half 40%. Shrunk toward the crowd's pooled row, both
+    # halves would get nearly the crowd's diagonal; toward their own one-coin row, the
+    # diagonal tracks each annotator's accuracy
+    rng = np.random.default_rng(5)
+    n_items, k, n_ann = 400, 10, 40
+    truth = rng.integers(0, k, n_items)
+    acc = np.where(np.arange(n_ann) < n_ann // 2, 0.9, 0.4)
+    item = np.repeat(np.arange(n_items), 3)
+    who = np.concatenate([rng.choice(n_ann, 3, replace=False) for _ in range(n_items)])
+    right = rng.random(item.size) < acc[who]
+    wrong = (truth[item] + rng.integers(1, k, item.size)) % k
+    ann = Annotations.from_arrays(item, who, np.where(right, truth[item], wrong))
+    post = np.eye(k)[truth[np.asarray(ann.items, dtype=int)]]
+    rows = Rows(ann.one_hot(), post, 16.0)
+    counts = rows.counts
+    n_a, hits = counts.sum(axis=(1, 2)), np.einsum("acc->a", counts)
+    alpha = (hits + 16.0 * hits.sum() / n_a.sum()) / (n_a + 16.0)
+    np.testing.assert_allclose(np.einsum("acc->ac", rows.center), np.repeat(alpha[:, None], k, 1))
+    np.testing.assert_allclose(rows.center.sum(axis=2), 1.0)
+    np.testing.assert_allclose(rows.confusions.sum(axis=2), 1.0)
+    diag = np.einsum("acc->a", rows.confusions) / k
+    good = np.asarray(ann.annotators, dtype=int) < n_ann // 2
+    assert diag[good].mean() > 0.75 and diag[~good].mean() < 0.55
