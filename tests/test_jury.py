@@ -222,3 +222,16 @@ def test_rows_are_shrunk_toward_the_annotators_own_one_coin_row() -> None:
     diag = np.einsum("acc->a", rows.confusions) / k
     good = np.asarray(ann.annotators, dtype=int) < n_ann // 2
     assert diag[good].mean() > 0.75 and diag[~good].mean() < 0.55
+
+
+def test_the_dask_engine_has_the_same_defaults() -> None:
+    pytest.importorskip("dask")
+    import inspect
+
+    from labeljury.engines.dask.specs_model import JurySpec
+
+    defaults = {
+        name: p.default for name, p in inspect.signature(JurySpec.__init__).parameters.items()
+    }
+    for name in ("strength", "model_weight", "calibrate", "random_state"):
+        assert defaults[name] == getattr(Jury(), name), name
