@@ -90,7 +90,7 @@ def test_leave_one_out_term_is_the_row_refitted_without_the_label() -> None:
     counts = np.zeros_like(rows.counts)
     np.add.at(counts, (ann.annotator[keep], slice(None), ann.label[keep]), post[ann.item[keep]])
     a, lab = ann.annotator[j], ann.label[j]
-    row = (counts[a, :, lab] + 2.0 * rows.pooled[:, lab]) / (counts[a].sum(axis=1) + 2.0)
+    row = (counts[a, :, lab] + 2.0 * rows.center[a, :, lab]) / (counts[a].sum(axis=1) + 2.0)
     np.testing.assert_allclose(terms[j], np.log(row))
     np.testing.assert_allclose(
         rows.loo_loglik(ann, post)[ann.item[j]], terms[ann.item == ann.item[j]].sum(axis=0)
@@ -125,7 +125,7 @@ def test_describe_reports_the_fitted_statistics() -> None:
     fit = Jury().fit(data.annotations, _with_model(data, 81))
     info = fit.describe()
     assert set(info) == {"model_weight", "strength", "score_temperature", "gold_calibration_items"}
-    assert info["model_weight"] == 1.0 and info["strength"] == 2.0
+    assert info["model_weight"] == 1.0 and info["strength"] == 16.0
     assert 0 < info["score_temperature"] <= 1
     assert Jury().fit(data.annotations).describe()["model_weight"] == 0.0
     fixed = Jury(model_weight=0.5).fit(data.annotations, _with_model(data, 81))
@@ -195,3 +195,43 @@ def test_gold_items_calibrate_what_the_labels_cannot() -> None:
         eces.append(pair)
     with_gold, without = np.mean(eces, axis=0)
     assert with_gold < without, eces
+
+
+def test_rows_are_shrunk_toward_the_annotators_own_one_coin_row() -> None:
+    # 10 classes, 40 annotators with about 30 labels each (3 per confusion row): half of
+    # them right 90% of the time, half 40%. Shrunk toward the crowd's pooled row, both
+    # halves would get nearly the crowd's diagonal; toward their own one-coin row, the
+    # diagonal tracks each annotator's accuracy
+    rng = np.random.default_rng(5)
+    n_items, k, n_ann = 400, 10, 40
+    truth = rng.integers(0, k, n_items)
+    acc = np.where(np.arange(n_ann) < n_ann // 2, 0.9, 0.4)
+    item = np.repeat(np.arange(n_items), 3)
+    who = np.concatenate([rng.choice(n_ann, 3, replace=False) for _ in range(n_items)])
+    right = rng.random(item.size) < acc[who]
+    wrong = (truth[item] + rng.integers(1, k, item.size)) % k
+    ann = Annotations.from_arrays(item, who, np.where(right, truth[item], wrong))
+    post = np.eye(k)[truth[np.asarray(ann.items, dtype=int)]]
+    rows = Rows(ann.one_hot(), post, 16.0)
+    counts = rows.counts
+    n_a, hits = counts.sum(axis=(1, 2)), np.einsum("acc->a", counts)
+    alpha = (hits + 16.0 * hits.sum() / n_a.sum()) / (n_a + 16.0)
+    np.testing.assert_allclose(np.einsum("acc->ac", rows.center), np.repeat(alpha[:, None], k, 1))
+    np.testing.assert_allclose(rows.center.sum(axis=2), 1.0)
+    np.testing.assert_allclose(rows.confusions.sum(axis=2), 1.0)
+    diag = np.einsum("acc->a", rows.confusions) / k
+    good = np.asarray(ann.annotators, dtype=int) < n_ann // 2
+    assert diag[good].mean() > 0.75 and diag[~good].mean() < 0.55
+
+
+def test_the_dask_engine_has_the_same_defaults() -> None:
+    pytest.importorskip("dask")
+    import inspect
+
+    from labeljury.engines.dask.specs_model import JurySpec
+
+    defaults = {
+        name: p.default for name, p in inspect.signature(JurySpec.__init__).parameters.items()
+    }
+    for name in ("strength", "model_weight", "calibrate", "random_state"):
+        assert defaults[name] == getattr(Jury(), name), name

@@ -39,7 +39,7 @@ class JurySpec(Spec):
 
     def __init__(
         self,
-        strength: float = 2.0,
+        strength: float = 16.0,  # Jury's default (methods/jury), tested equal
         model_weight: float = 1.0,
         calibrate: bool = True,
         random_state: int = 0,

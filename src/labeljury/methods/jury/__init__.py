@@ -4,8 +4,9 @@ Generative model. Item :math:`i` has a true class :math:`z_i` with prior
 :math:`P(z_i = c) \propto \rho_c\, p_M(c \mid x_i)^{w}` (:mod:`.prior`: the class
 prior times the model's out-of-fold probabilities, weighted by :math:`w`; without a
 model, :math:`\rho`). Annotator :math:`a` labels it :math:`l` with probability
-:math:`\pi^{(a)}_{z_i l}`, a Dawid-Skene confusion row shrunk toward the crowd's
-pooled confusion with :math:`s` pseudo-labels (:mod:`.rows`); :math:`\rho` is the
+:math:`\pi^{(a)}_{z_i l}`, a Dawid-Skene confusion row shrunk with :math:`s`
+pseudo-labels toward a one-coin row (the annotator's accuracy, the crowd's pattern of
+mistakes; :mod:`.rows`); :math:`\rho` is the
 label frequencies. EM from majority vote alternates the posterior over :math:`z_i`
 with the rows. The quality scores are leave-one-out posteriors with a fitted
 temperature (:mod:`.scores`). Why each part is there, and what was tried and
@@ -42,9 +43,10 @@ class Jury(Aggregator):
 
     Parameters
     ----------
-    strength : float, default 2.0
-        Pseudo-labels :math:`s` pulling every confusion row toward the crowd's
-        pooled row (0: plain Dawid-Skene rows).
+    strength : float, default 16.0
+        Pseudo-labels :math:`s` pulling every confusion row toward the
+        annotator's one-coin row (own accuracy, the crowd's pattern of mistakes),
+        and each annotator's accuracy toward the crowd's (0: plain Dawid-Skene rows).
     model_weight : float, default 1.0
         Weight :math:`w` of the model's log-probabilities in the log prior (1:
         the model's probabilities as they are; 0: ignore the model). Unused
@@ -96,7 +98,7 @@ class Jury(Aggregator):
 
     def __init__(
         self,
-        strength: float = 2.0,
+        strength: float = 16.0,
         model_weight: float = 1.0,
         calibrate: bool = True,
         use_gold: bool = True,
