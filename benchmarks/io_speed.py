@@ -149,8 +149,14 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
         "h = hashlib.sha1()\n"
         "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
         "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(ann),"
-        " h.hexdigest()[:12], cpu)\n"
+        # the process's own high-water mark (VmHWM): Linux's ru_maxrss survives exec, so
+        # a child of this (large, file-generating) process would report the parent's peak
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "try:\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'): peak = int(line.split()[1]) / 1024\n"
+        "except OSError: pass\n"
+        "print(dt, peak, len(ann), h.hexdigest()[:12], cpu)\n"
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
