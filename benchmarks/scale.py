@@ -400,9 +400,14 @@ def main() -> None:
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--pp", help=argparse.SUPPRESS)
     ap.add_argument("--case-out", help=argparse.SUPPRESS)
+    ap.add_argument("--make", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
         print(json.dumps(case(args.case, args.data, args.pp, args.case_out)))
+        return
+    if args.make:
+        folder, n, pp = args.make
+        make_pred_probs(Path(pp), make_dataset(Path(folder), int(n)))
         return
     memory_sizes = [1_000, 10_000] if args.quick else [100_000, 1_000_000, 10_000_000]
     dask_sizes = [10_000] if args.quick else [1_000_000, 10_000_000, 100_000_000]
@@ -432,8 +437,11 @@ def main() -> None:
             data = root / f"ann_{n}"
             pp = root / f"pp_{n}.npy"
             if not data.exists():
-                n_items = make_dataset(data, n)
-                make_pred_probs(pp, n_items)
+                # in a child: on Linux a process's peak RSS survives exec, so every case run
+                # from this process would report at least the peak of generating the data
+                subprocess.run(
+                    [sys.executable, __file__, "--make", str(data), str(n), str(pp)], check=True
+                )
             todo = (memory_cases if n in memory_sizes else []) + (
                 ["dask_ds"] if n in dask_sizes else []
             )
