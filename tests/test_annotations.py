@@ -194,3 +194,20 @@ def test_gold_and_meta() -> None:
     ann = Annotations.from_long(df, meta_cols=["seconds"]).with_gold({2: "y"})
     assert ann.gold.tolist() == [-1, 1]
     assert ann.take([2]).meta["seconds"].tolist() == [5.0]
+
+
+def test_warnings_point_at_the_callers_line(tmp_path) -> None:
+    """A repair warning names the user's line, whatever path inside labeljury raised it."""
+    import warnings
+
+    import labeljury
+
+    df = pd.DataFrame({"item": [1, 1, 1], "worker": ["a", "a", "b"], "label": [0, 1, 1]})
+    path = tmp_path / "answers.csv"
+    df.to_csv(path, index=False)
+    for source in (df, path, str(path)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            labeljury.read_annotations(source)
+        assert caught, source
+        assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]

@@ -50,6 +50,7 @@ from .errors import (
     ParameterError,
     preview,
     show,
+    user_stacklevel,
 )
 from .validation import check_ids, factorize_scalars, normalise_labels
 
@@ -359,7 +360,7 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
             "vote. Pass duplicates='first' or 'last' (CLI: --duplicates) to keep one, "
             "or 'error' to refuse",
             InputWarning,
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
         return ann
     if policy == "error":

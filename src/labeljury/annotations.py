@@ -40,6 +40,7 @@ from .errors import (
     InputWarning,
     ParameterError,
     preview,
+    user_stacklevel,
 )
 from .validation import (
     check_dense,
@@ -347,7 +348,7 @@ class Annotations:
                 f"gold: {int(blank.sum())} item(s) with an empty class left out "
                 f"({preview(s.index[blank].tolist())})",
                 InputWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             s = s[~blank]
         pos = self.items.get_indexer(s.index)

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sized
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "PredProbsError",
     "TooLargeError",
     "UnknownMethodError",
+    "user_stacklevel",
 ]
 
 
@@ -146,3 +149,27 @@ def preview(values: Iterable[object], limit: int = 5) -> str:
     shown = [show(v) if isinstance(v, str) else str(v) for v in list(values)[:limit]]
     extra = len(values) - len(shown)  # type: ignore[arg-type]
     return ", ".join(shown) + (f" (and {extra} more)" if extra > 0 else "")
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside labeljury.
+
+    Call it in the function that calls :func:`warnings.warn`. A fixed stacklevel is right
+    for one call path only: the same reader warns from ``read_annotations``, from
+    ``Annotations.from_long`` and from the block reader, at different depths, and a
+    warning that points inside labeljury tells the user nothing about their own line.
+
+    Examples
+    --------
+    >>> user_stacklevel() >= 1
+    True
+    """
+    level = 1
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -25,6 +25,7 @@ from .errors import (
     TooLargeError,
     preview,
     show,
+    user_stacklevel,
 )
 
 __all__ = [
@@ -225,7 +226,7 @@ def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np
             f"had surrounding or no-break spaces or a non-NFC Unicode form and were "
             f"normalised ({examples})",
             InputWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     seen: dict[str, Any] = {}
     for v in fixed:
@@ -386,7 +387,7 @@ def check_features(features: Any, source: str = "features") -> Any:
         warnings.warn(
             f"{source}: every value is a number stored as text; converted to numbers",
             InputWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         arr = conv.to_numpy(float)
         _check_numeric(pd.DataFrame(arr), source)
@@ -414,7 +415,7 @@ def check_features(features: Any, source: str = "features") -> Any:
             f"{source}: column(s) {preview(converted)} hold numbers stored as text; "
             "converted to numbers",
             InputWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     _check_numeric(out, source)
     return out

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, user_stacklevel
 from . import console
 
 __all__ = ["read_answers", "read_answers_with_gold", "read_gold"]
@@ -106,7 +106,7 @@ def read_gold(path: str, ann: Any) -> Any:
             f"{path}: {int(blank.sum())} gold row(s) with an empty class left out "
             f"(lines {preview((np.flatnonzero(blank.to_numpy()) + 2).tolist())})",
             InputWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     df = df[[item_col, label_col]][~blank.to_numpy()]
     if df.empty:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._files import register_input
-from ..errors import EmptyInputError, InputError, InputWarning, preview
+from ..errors import EmptyInputError, InputError, InputWarning, preview, user_stacklevel
 
 __all__ = ["inner_suffix", "open_text", "read_bytes", "read_table"]
 
@@ -254,7 +254,7 @@ def _sniff_delimiter(header: str, expected: str | None, source: str) -> str:
             f"{counts[found]} {_DELIM_NAMES[found]}(s); reading it as "
             f"{_DELIM_NAMES[found]}-separated",
             InputWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     return found
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConvergenceWarning
+from ..errors import ConvergenceWarning, user_stacklevel
 
 __all__ = [
     "KERNEL_LOAD_ANNOTATIONS",
@@ -244,7 +244,7 @@ def em_loop(
             f"{abs(history[-1] - history[-2]) if len(history) > 1 else float('nan'):.3g}"
             f"); raise max_iter or loosen tol",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return max_iter, history
 

@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.special import digamma
 
 from ..annotations import Annotations
-from ..errors import ConvergenceWarning
+from ..errors import ConvergenceWarning, user_stacklevel
 from ._em import class_totals, log_normalize, one_coin_log_likelihoods
 from .base import Aggregator
 from .dawid_skene import clamp_gold, initial_posterior
@@ -261,7 +261,7 @@ class MACE(Aggregator):
                 f"MACE: the best restart did not converge in max_iter={self.max_iter} "
                 "iterations; raise max_iter or loosen tol",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         self.n_iter_ = it
         if it == 0:

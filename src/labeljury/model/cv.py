@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from ..errors import ClassError, InputError
+from ..errors import ClassError, InputError, user_stacklevel
 from .calibration import apply_temperature, expected_calibration_error, fit_temperature, log_loss
 from .features import Kind, _as_csr, featurize, preprocessor
 from .learners import SoftLogistic, learners
@@ -266,7 +266,7 @@ class CrossValModel:
                 self.notes.append(
                     "every feature is constant: the model can only learn the class frequencies"
                 )
-                warnings.warn(self.notes[-1], UserWarning, stacklevel=3)
+                warnings.warn(self.notes[-1], UserWarning, stacklevel=user_stacklevel())
             cands = learners(feats, self.n * (n_splits - 1) // n_splits, random_state)
             if model != "auto":
                 if model not in cands:
@@ -438,7 +438,7 @@ class CrossValModel:
                 "examples; some folds train without them, and those folds predict "
                 "them with probability 0 before calibration"
             )
-            warnings.warn(notes[-1], UserWarning, stacklevel=2)
+            warnings.warn(notes[-1], UserWarning, stacklevel=user_stacklevel())
         names = [self.chosen_] if self.chosen_ is not None else list(self._cands)
         results, rows = {}, []
         for name in names:

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator
 
-from ..errors import ConvergenceWarning, InputError, PredProbsError
+from ..errors import ConvergenceWarning, InputError, PredProbsError, user_stacklevel
 from .data import MultiLabelAnnotations
 
 __all__ = [
@@ -306,7 +306,7 @@ class _EM(MultiLabelAggregator):
                 f"{type(self).__name__} stopped at max_iter={self.max_iter} with a "
                 f"change of {change:.2g} > tol={self.tol} in an annotator's rates",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         sens, spec = expit(theta)
         self.probas_ = self._e_step(d, state["q"], pp, sens, spec).astype(float)

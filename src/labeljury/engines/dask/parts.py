@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..._cells import _sorted_unique
 from ...annotations import Annotations
-from ...errors import InputError, LabeljuryError
+from ...errors import InputError, LabeljuryError, user_stacklevel
 from ...validation import check_pred_probs
 
 __all__ = ["Part", "build_local", "class_vocab", "global_annotators", "to_global"]
@@ -128,7 +128,7 @@ def rewarn(vocabs: list[tuple[int, list[Any], list[tuple[type, str]]]]) -> None:
             by_kind.setdefault(category, []).append(message)
     for category, messages in by_kind.items():
         more = f" (and {len(messages) - 1} more such warning(s))" if len(messages) > 1 else ""
-        warnings.warn(messages[0] + more, category, stacklevel=5)
+        warnings.warn(messages[0] + more, category, stacklevel=user_stacklevel())
 
 
 def class_vocab(raw: np.ndarray, text: bool, classes: list[Any] | None, label_col: Any) -> pd.Index:
