@@ -76,24 +76,20 @@ def build_long(
 ) -> Annotations:
     """The body of :meth:`Annotations.from_long` (see its docstring)."""
     if isinstance(data, (str, os.PathLike)):
-        path, source = data, source or os.fspath(data)
-        if items is None and not meta_cols:
-            from .io.stream import read_long_table
-
-            # a CSV / Parquet file, folder or glob: read in blocks, never whole
-            streamed = read_long_table(
-                path,
-                layout="long",
-                item_col=item_col,
-                annotator_col=annotator_col,
-                label_col=label_col,
-                classes=classes,
-                duplicates=duplicates,
-                unlabeled=unlabeled,
-            )
-            if streamed is not None:
-                return streamed
-        data = _read_table(path, numbers=False)
+        source = source or os.fspath(data)
+        data = _read_path(
+            data,
+            "long",
+            stream=items is None and not meta_cols,
+            item_col=item_col,
+            annotator_col=annotator_col,
+            label_col=label_col,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            return data
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(f"from_long expects a DataFrame or a path, got {type(data).__name__}")
     _check_frame(data, source)
@@ -186,6 +182,22 @@ def build_long(
     )
     ann = _apply_duplicates(ann, duplicates, source)
     return _finish(ann, unlabeled)
+
+
+def _read_path(
+    path: str | os.PathLike[str], layout: str, *, stream: bool, **options: Any
+) -> Annotations | pd.DataFrame:
+    """A path's annotations read in blocks (long CSV / Parquet file, folder or glob), or,
+    where the block reader does not apply (``stream=False``, a wide table, a file it
+    does not follow), the whole table as text cells for the caller to build from.
+    """
+    if stream:
+        from .io.stream import read_long_table
+
+        streamed = read_long_table(path, layout=layout, **options)
+        if streamed is not None:
+            return streamed
+    return _read_table(path, numbers=False)
 
 
 def build_wide(
@@ -424,12 +436,10 @@ def read_annotations(
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = os.fspath(data)
-        from .io.stream import read_long_table
-
-        # a long CSV / Parquet file, folder or glob: read in blocks, never whole
-        streamed = read_long_table(
+        data = _read_path(
             source,
-            layout=layout,
+            layout,
+            stream=True,
             item_col=item_col,
             annotator_col=annotator_col,
             label_col=label_col,
@@ -437,9 +447,8 @@ def read_annotations(
             duplicates=duplicates,
             unlabeled=unlabeled,
         )
-        if streamed is not None:
-            return streamed
-        data = _read_table(source, numbers=False)
+        if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            return data
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
     if not isinstance(data, pd.DataFrame):
