@@ -156,8 +156,18 @@ def _id_missing_mask(arr: np.ndarray) -> np.ndarray:
 
 
 def _integral_to_int(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
-        return arr.astype(np.int64)
+    """Integral numbers as int64, exactly: never through a lossy cast.
+
+    Infinity stays a float (refused with its location by :func:`infinite_cells`);
+    integers beyond int64, or beyond the 2**53 a float holds exactly, stay Python
+    ints (two distinct 20-digit ids must not merge into one).
+    """
+    if arr.dtype.kind == "f" and arr.size:
+        with np.errstate(invalid="ignore"):
+            if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+                if np.all(np.abs(arr) < _EXACT_FLOAT):
+                    return arr.astype(np.int64)
+        return arr
     if arr.dtype == object and arr.size:
         # object columns of python ints/floats mixed (e.g. from JSON): unify integral numbers
         if all(
@@ -166,12 +176,52 @@ def _integral_to_int(arr: np.ndarray) -> np.ndarray:
         ):
             try:
                 num = arr.astype(float)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return arr
+            if not np.all(np.isfinite(num)):
+                return arr  # infinity: refused with its row by the caller
+            if np.any(np.abs(num) >= _EXACT_FLOAT):
+                try:  # beyond what a float holds exactly: keep the exact integers
+                    return np.asarray(arr.tolist(), dtype=np.int64)
+                except (OverflowError, TypeError, ValueError):
+                    return arr
             if np.all(num == np.round(num)):
                 return num.astype(np.int64)
             return num
     return arr
+
+
+_EXACT_FLOAT = float(2**53)
+
+
+def infinite_cells(arr: np.ndarray) -> np.ndarray:
+    """Mask of the cells that hold a floating-point infinity (``inf``, ``-inf``).
+
+    Text cells are never infinite: a CSV label ``inf`` is the class "inf".
+    """
+    if arr.dtype.kind == "f":
+        return np.isinf(arr)
+    if arr.dtype != object or not arr.size:
+        return np.zeros(arr.shape, dtype=bool)
+    try:  # judged once per distinct value: ids and labels repeat
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): refused elsewhere
+        return np.zeros(arr.shape, dtype=bool)
+    bad = np.asarray(
+        [isinstance(v, (float, np.floating)) and bool(np.isinf(v)) for v in uniq], dtype=bool
+    )
+    return np.append(bad, False)[codes]
+
+
+def check_finite(arr: np.ndarray, name: str, col: Hashable, where: Any) -> None:
+    """Refuse infinite ids or labels, naming the rows (``where(rows)`` says where)."""
+    inf = np.flatnonzero(infinite_cells(arr))
+    if inf.size:
+        raise InputError(
+            f"{where(inf)}: {name} {show(arr[inf[0]])} in column {col!r} is infinite; "
+            "an id or a class is a name or a whole number. Fix the cell (a division by "
+            "zero upstream?) or drop the row"
+        )
 
 
 def _sorted_unique(values: np.ndarray) -> list[Any]:

@@ -38,6 +38,7 @@ from ._cells import (
     _resolve_column,
     _where,
     _wide_item_column,
+    check_finite,
 )
 from .errors import (
     ClassError,
@@ -128,6 +129,7 @@ def build_long(
         else:
             missing = _id_missing_mask(vals)
         miss = np.flatnonzero(missing)
+        check_finite(vals, name, col, lambda rows: _where(source, rows))
         if miss.size:
             words = "NaN, None, empty"
             hint = ""
@@ -234,6 +236,7 @@ def build_wide(
                 f"are {preview(list(data.columns), 10)}"
             )
         ids = _as_clean_values(data[item_col])
+        check_finite(ids, "item id", item_col, lambda rows: _where(source, rows))
         miss = np.flatnonzero(_id_missing_mask(ids))
         if miss.size:
             raise MissingValueError(
@@ -256,6 +259,7 @@ def build_wide(
     for j in range(data.shape[1]):
         vals = _as_clean_values(data.iloc[:, j])
         present = ~_missing_mask(vals)
+        check_finite(vals, "label", data.columns[j], lambda rows: _where(source, rows))
         r = np.flatnonzero(present)
         if r.size:
             rows_parts.append(r)
@@ -302,6 +306,9 @@ def _from_wide_array(
         present = ~_missing_mask(obj.ravel()).reshape(arr.shape)
         arr = obj
     rows, cols = np.nonzero(present)  # row-major: annotations come item by item
+    check_finite(
+        arr[rows, cols], "label", "cells", lambda r: f"row {rows[r[0]]}, column {cols[r[0]]}"
+    )
     vals = _integral_to_int(normalise_labels(arr[rows, cols], source, "cells"))
     ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
     if len(ann_index) != arr.shape[1]:

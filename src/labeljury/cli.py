@@ -155,6 +155,17 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (a count of workers or partitions)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``labeljury`` command."""
     from . import __version__
@@ -241,14 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     agg.add_argument(
         "--workers",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="--engine dask: workers of the local cluster (default: one per core)",
     )
     agg.add_argument(
         "--partitions",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="--engine dask: partitions after the shuffle by item (default: the input's)",
@@ -383,7 +394,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if not isinstance(out, str) or not out:
         return
-    if getattr(args, "command", None) == "convert":
+    if getattr(args, "command", None) in ("convert", "export"):  # --out names a file
         check_output_file(out)
     else:
         check_output_dir(out)

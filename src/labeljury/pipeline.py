@@ -33,7 +33,7 @@ from ._rounds import (
     holdout_halves,
 )
 from .annotations import Annotations, read_annotations
-from .errors import IdMismatchError, InputError, preview
+from .errors import IdMismatchError, InputError, ParameterError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
 from .validation import check_values, same_kind_ids
@@ -193,8 +193,20 @@ def run(
     from .model import CrossValModel, idle_cores
 
     check_values(
-        "run", {"max_rounds": max_rounds, "n_splits": n_splits, "random_state": random_state}
+        "run",
+        {
+            "max_rounds": max_rounds,
+            "n_splits": n_splits,
+            "random_state": random_state,
+            "tol": tol,
+            "n_jobs": n_jobs,
+        },
     )
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise ParameterError(
+            f"run(progress={progress!r}): progress must be True, False or a function "
+            "called with each RunProgress"
+        )
     started = time.perf_counter()
     ann = read_annotations(annotations)
     if max_rounds < 1:

@@ -93,9 +93,14 @@ def check_pred_probs(
 #: posteriors, items x annotators for ``to_wide``. 2**28 float64 cells = 2 GiB.
 MAX_DENSE_CELLS = 1 << 28
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_NUL = re.compile(r"[\x01-\x1f\x7f-\x9f\u2028\u2029]")
+# control characters, and the bidirectional overrides and isolates that make text
+# print in another order than it is stored (a label shown as 'cat' that is 'tac')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NUL = re.compile(r"[\x01-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+# invisible format characters (soft hyphen, zero-width joiners, direction marks, word
+# joiner): 'w1' and 'w1' + U+200D print the same
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200c-\u200f\u2060-\u2064]")
 
 
 def check_dense(n_rows: int, n_cols: int, what: str, source: str | None = None) -> None:
@@ -120,7 +125,7 @@ def check_dense(n_rows: int, n_cols: int, what: str, source: str | None = None) 
 
 
 def _text_key(value: Any) -> str:
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", str(value))).strip()
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", _INVISIBLE.sub("", str(value)))).strip()
 
 
 def _joined(values: Sequence[Any]) -> str | None:
@@ -135,7 +140,7 @@ def _refuse_control(vals: Sequence[Any], role: str, where: str) -> None:
         if isinstance(v, str) and _CONTROL.search(v):
             raise InputError(
                 f"{where}{role} id {show(v)} holds a control character (NUL, "
-                "tab, line break, escape ...); remove it from the input"
+                "tab, line break, escape, direction override ...); remove it from the input"
             )
 
 
@@ -214,7 +219,8 @@ def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np
         if isinstance(v, str) and _CONTROL.search(v):
             raise ClassError(
                 f"{where}label {show(v)} in column {label_col!r} holds a control "
-                "character (NUL, escape, line break ...); remove it from the input"
+                "character (NUL, escape, line break, direction override ...); remove it from "
+                "the input"
             )
     fixed = [(_text_key(v) if isinstance(v, str) else v) for v in uniq]
     changed = [i for i, (a, b) in enumerate(zip(uniq, fixed, strict=True)) if a != b]
@@ -223,7 +229,8 @@ def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np
         examples = ", ".join(f"{show(uniq[i])} -> {show(fixed[i])}" for i in changed[:3])
         warnings.warn(
             f"{where}{n:,} label(s) in column {label_col!r} ({len(changed)} distinct) "
-            f"had surrounding or no-break spaces or a non-NFC Unicode form and were "
+            f"had surrounding or no-break spaces, invisible characters or a non-NFC Unicode "
+            f"form and were "
             f"normalised ({examples})",
             InputWarning,
             stacklevel=user_stacklevel(),
@@ -448,7 +455,16 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
 
 # ---------------------------------------------------------------- parameters
 # max_iter=0 is meaningful (the initial estimate, e.g. majority vote); rounds and folds are not
-_COUNT_INTS = {"max_iter": 0, "n_iter": 0, "max_rounds": 1, "n_splits": 2, "n_folds": 2, "folds": 2}
+_COUNT_INTS = {
+    "max_iter": 0,
+    "n_iter": 0,
+    "min_shared": 0,
+    "max_rounds": 1,
+    "n_splits": 2,
+    "n_folds": 2,
+    "folds": 2,
+}
+_BOOLS = ("include_probas",)
 _NON_NEGATIVE = (
     "tol",
     "atol",
@@ -459,7 +475,6 @@ _NON_NEGATIVE = (
     "prior",
     "epsilon",
     "eps",
-    "min_shared",
 )
 
 
@@ -530,8 +545,6 @@ def check_values(name: str, params: dict[str, Any]) -> None:
         )
         if key in _COUNT_INTS:
             low = _COUNT_INTS[key]
-            if value is None:
-                continue
             if not is_num or not np.isfinite(value) or int(value) != value or value < low:
                 raise ParameterError(f"{where}: {key} must be an integer >= {low}")
         elif key == "random_state":
@@ -541,6 +554,18 @@ def check_values(name: str, params: dict[str, Any]) -> None:
                 raise ParameterError(
                     f"{where}: random_state must be None, an integer or a numpy random generator"
                 )
+            if isinstance(value, (int, np.integer)) and not 0 <= value < 2**32:
+                raise ParameterError(f"{where}: random_state must be between 0 and 2**32 - 1")
+        elif key == "n_jobs":
+            if value is not None and (not is_num or int(value) != value or value == 0):
+                raise ParameterError(
+                    f"{where}: n_jobs must be None, a positive integer or -1 (every core)"
+                )
+        elif key in ("tol", "atol", "rtol") and not is_num:
+            raise ParameterError(f"{where}: {key} must be a number >= 0")
+        elif key in _BOOLS:
+            if not isinstance(value, (bool, np.bool_)):
+                raise ParameterError(f"{where}: {key} must be True or False")
         elif is_num:
             # infinity can be a meaningful limit (a prior strength pinning a value); NaN never
             if np.isnan(value):
