@@ -194,6 +194,31 @@ def _integral_to_int(arr: np.ndarray) -> np.ndarray:
 _EXACT_FLOAT = float(2**53)
 
 
+def check_number_forms(vals: np.ndarray, role: str, col: Hashable, source: str | None) -> None:
+    """Refuse ids given both as an integer and as a float of the same value (JSON ``1``
+    and ``1.0``): they would merge into one id, while labeljury keeps ids as written."""
+    if vals.dtype != object or not vals.size:
+        return
+    is_float = np.fromiter(
+        (isinstance(v, (float, np.floating)) for v in vals), dtype=bool, count=len(vals)
+    )
+    if not is_float.any() or is_float.all():
+        return
+    is_int = np.fromiter(
+        (isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals),
+        dtype=bool,
+        count=len(vals),
+    )
+    floats = {v for v in vals[is_float] if np.isfinite(v) and v == int(v)}
+    both = [v for v in pd.unique(vals[is_int]) if v in floats]
+    if both:
+        raise InputError(
+            f"{source + ': ' if source else ''}{role} ids {show(both[0])} and "
+            f"{show(float(both[0]))} in column {col!r} are the same number written "
+            "differently and would become one id; write every id in one form"
+        )
+
+
 def infinite_cells(arr: np.ndarray) -> np.ndarray:
     """Mask of the cells that hold a floating-point infinity (``inf``, ``-inf``).
 
@@ -254,6 +279,23 @@ def _concat_values(parts: list[np.ndarray]) -> np.ndarray:
     return _integral_to_int(np.concatenate([p.astype(object) for p in parts]))
 
 
+def class_list(classes: Any) -> list[Any] | None:
+    """``classes`` as a list, read once (a generator or a dict's keys work too).
+
+    Text is refused: ``classes="cat"`` would otherwise be the classes c, a, t.
+    """
+    if classes is None:
+        return None
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+        raise ParameterError(f"classes must be a list of class names, got {show(classes)[:80]}")
+    if isinstance(classes, (set, frozenset)):
+        raise ParameterError(
+            "classes must be in order (a list or tuple), not a set: the class order "
+            "is the column order of every probability table"
+        )
+    return list(classes)
+
+
 def _encode_labels(
     vals: np.ndarray,
     classes: Sequence[Any] | None,
@@ -261,6 +303,7 @@ def _encode_labels(
     label_col: Hashable,
     where: Any = None,
 ) -> tuple[pd.Index, np.ndarray]:
+    classes = class_list(classes)
     if classes is None:
         class_index = pd.Index(_sorted_unique(vals))
     else:

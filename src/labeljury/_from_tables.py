@@ -39,6 +39,8 @@ from ._cells import (
     _where,
     _wide_item_column,
     check_finite,
+    check_number_forms,
+    class_list,
 )
 from .errors import (
     ClassError,
@@ -76,6 +78,7 @@ def build_long(
     meta_cols: Sequence[Hashable] = (),
 ) -> Annotations:
     """The body of :meth:`Annotations.from_long` (see its docstring)."""
+    classes = class_list(classes)
     if isinstance(data, (str, os.PathLike)):
         source = source or os.fspath(data)
         data = _read_path(
@@ -142,6 +145,8 @@ def build_long(
             raise MissingValueError(
                 f"{_where(source, miss)}: {name} is missing ({words}) in column {col!r}{hint}"
             )
+    check_number_forms(item_vals, "item", item_col, source)
+    check_number_forms(ann_vals, "annotator", annotator_col, source)
     item_vals = _integral_to_int(item_vals)
     ann_vals = _integral_to_int(ann_vals)
     lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source, label_col))
@@ -213,6 +218,7 @@ def build_wide(
     source: str | None = None,
 ) -> Annotations:
     """The body of :meth:`Annotations.from_wide` (see its docstring)."""
+    classes = class_list(classes)
     if isinstance(data, (str, os.PathLike)):
         source = source or os.fspath(data)
         data = _read_table(data, numbers=False)

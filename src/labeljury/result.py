@@ -173,6 +173,11 @@ class Result:
         """Write a self-contained HTML report (see :func:`labeljury.report.write_report`)."""
         from .report import write_report
 
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise ParameterError(
+                f"report needs a file path (report.html), got {type(path).__name__} {path!r}"
+            )
+
         return write_report(self, path, **kwargs)
 
     def summary(self) -> dict[str, Any]:

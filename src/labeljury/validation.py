@@ -216,6 +216,13 @@ def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np
     codes, uniq = factorize_scalars(vals, f"{where}column {label_col!r}")
     uniq = list(uniq)
     for v in uniq:
+        if isinstance(v, (tuple, frozenset)):  # hashable, so factorize let it through
+            row = int(np.flatnonzero(codes == uniq.index(v))[0])
+            raise ClassError(
+                f"{where}column {label_col!r} row {row} holds a {type(v).__name__} "
+                f"({show(v)[:60]}), not one value; a single-label task has one class per "
+                "annotation: flatten or pick the answers first"
+            )
         if isinstance(v, str) and _CONTROL.search(v):
             raise ClassError(
                 f"{where}label {show(v)} in column {label_col!r} holds a control "
@@ -410,6 +417,17 @@ def check_features(features: Any, source: str = "features") -> Any:
     converted = []
     out = df
     for c in df.columns:
+        if df[c].dtype == object:
+            nested = np.flatnonzero(
+                df[c].map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy()
+            )
+            if nested.size:
+                v = df[c].iloc[nested[0]]
+                raise InputError(
+                    f"{source}: column {c!r} holds a {type(v).__name__} in rows "
+                    f"{preview(nested.tolist())}, not one value; give each feature its "
+                    "own column (or pass embeddings as a 2-D array)"
+                )
         if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype):
             conv = _numbers_as_text(df[c])
             if conv is not None:
