@@ -178,7 +178,8 @@ def relabel_priority(
                     else values.mean(0)
                 )
             ids = pd.RangeIndex(len(values)) if unlabeled_ids is None else pd.Index(unlabeled_ids)
-        _check_unlabeled_ids(ids, len(values), ann)
+        if not isinstance(ids, pd.RangeIndex):  # the default 0..n-1: told apart by `labeled`
+            _check_unlabeled_ids(ids, len(values), ann)
         pu = check_pred_probs(values, len(ids), ann.n_classes, source="pred_probs_unlabeled")
         w_bar = float(w_annot.mean())
         s_u = (w_model * pu.max(axis=1) + w_bar / ann.n_classes) / (w_model + w_bar)
@@ -203,8 +204,8 @@ def relabel_priority(
 def _check_unlabeled_ids(ids: pd.Index, n_rows: int, ann: Annotations) -> None:
     """One id per unlabeled row, none repeated, none shared with a labeled item.
 
-    The output lists labeled and unlabeled items in one ``item`` column: an id in
-    both (the default ``0..n-1`` beside integer item ids) could not be told apart.
+    Ids the caller names for unlabeled items must not be labeled items' ids: an
+    item listed as both is a mix-up, and the output could not be joined back.
     """
     if len(ids) != n_rows:
         raise InputError(
