@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._text_rules import _text_key, labels_from_text, normalise_labels
 from .errors import ClassError, InputError, MissingColumnError, ParameterError, preview, show
-from .validation import _text_key, labels_from_text, normalise_labels
 
 __all__ = ["ANNOTATOR_NAMES", "ITEM_NAMES", "LABEL_NAMES"]
 

@@ -42,6 +42,7 @@ from ._cells import (
     check_number_forms,
     class_list,
 )
+from ._text_rules import check_ids, factorize_scalars, normalise_labels
 from .errors import (
     ClassError,
     DuplicateAnnotationError,
@@ -55,7 +56,6 @@ from .errors import (
     show,
     user_stacklevel,
 )
-from .validation import check_ids, factorize_scalars, normalise_labels
 
 if TYPE_CHECKING:
     from .annotations import Annotations
