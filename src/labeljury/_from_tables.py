@@ -93,7 +93,11 @@ def build_long(
             unlabeled=unlabeled,
         )
         if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            _warn_if_cut(source, data)
             return data
+        from_path = source
+    else:
+        from_path = None
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(f"from_long expects a DataFrame or a path, got {type(data).__name__}")
     _check_frame(data, source)
@@ -187,8 +191,35 @@ def build_long(
         meta=meta,
         validate=False,
     )
-    ann = _apply_duplicates(ann, duplicates, source)
-    return _finish(ann, unlabeled)
+    ann = _finish(_apply_duplicates(ann, duplicates, source), unlabeled)
+    if from_path is not None:
+        _warn_if_cut(from_path, ann)
+    return ann
+
+
+def _warn_if_cut(path: str, ann: Annotations) -> None:
+    """Warn when a delimited file looks cut inside its last row.
+
+    A download cut short ends without a line break, in the middle of a row; when
+    the cut falls inside the label, that row's label (``ca`` for ``cat``) is a
+    class found nowhere else. Both together are worth a word; each alone is common.
+    """
+    from .io.tables import TABLE_KINDS, _ends_with_newline, inner_suffix
+
+    ext, _ = inner_suffix(path)
+    if TABLE_KINDS.get(ext, "csv") not in ("csv", "tsv") or not os.path.isfile(path):
+        return
+    if ann.n_annotations < 2 or _ends_with_newline(path):
+        return
+    last = ann.label[-1]
+    if np.count_nonzero(ann.label == last) == 1:
+        warnings.warn(
+            f"{path}: the file does not end with a line break and the label of its last "
+            f"row, {show(ann.classes[last])}, appears nowhere else: if the file was cut "
+            "short, that label is cut too; check the last line",
+            InputWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def _read_path(
@@ -461,6 +492,7 @@ def read_annotations(
             unlabeled=unlabeled,
         )
         if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            _warn_if_cut(source, data)
             return data
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
@@ -499,7 +531,7 @@ def read_annotations(
         else:
             layout = "wide"
     if layout == "long":
-        return Annotations.from_long(
+        ann = Annotations.from_long(
             data,
             item_col=item_col,
             annotator_col=annotator_col,
@@ -509,6 +541,9 @@ def read_annotations(
             unlabeled=unlabeled,
             source=source,
         )
+        if source is not None:  # a file read whole (the block reader did not apply)
+            _warn_if_cut(source, ann)
+        return ann
     if item_col is None and source is not None:
         item_col = _wide_item_column(data, source)
     return Annotations.from_wide(

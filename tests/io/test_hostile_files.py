@@ -178,6 +178,17 @@ def test_mturk_repeated_header_cut_and_ragged_rows_refused(tmp_path: Path) -> No
         lio.read(_mturk(tmp_path, lambda b: b[: int(len(b) * 0.97)]), format="mturk")
 
 
+def test_a_file_cut_inside_its_last_label_warned(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text(CSV.rstrip("\n")[:-1])  # "... i5,b,ca": no line break, a label cut short
+    with pytest.warns(InputWarning, match="does not end with a line break .* 'ca'"):
+        read_annotations(p)
+    p.write_text(CSV.rstrip("\n"))  # no final line break, but a label seen elsewhere
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_annotations(p)
+
+
 def test_argilla_parallel_lists_of_different_lengths_refused(tmp_path: Path) -> None:
     recs = [
         json.loads(x) for x in (FORMATS / "argilla" / "records_flat.jsonl").read_text().splitlines()
