@@ -168,3 +168,12 @@ def test_cli_report_inputs_without_report_warned(tmp_path: Path, capsys) -> None
     argv += ["--out", str(tmp_path / "o"), "--report", "--class-names", str(names)]
     assert main(argv) == 2  # read before any work: nothing written
     assert not (tmp_path / "o" / "label_quality.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "argv", [["demo", "--seed", "-5"], ["run", "a.csv", "--out", "o", "--seed", "-1"]]
+)
+def test_cli_negative_seed_is_a_usage_error(capsys, argv: list) -> None:
+    assert cli(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected a whole number >= 0" in err[0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,15 +155,25 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1 (a count of workers or partitions)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low`` (a count, a seed), else a usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {low}, got {text!r}"
+            ) from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = whole_number(1)
+_count = whole_number(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the tutorial's tables and HTML report go (default demo-output)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="seed of the tutorial data")
+    demo.add_argument("--seed", type=_count, default=0, help="seed of the tutorial data")
     demo.set_defaults(func=_command("demo:cmd_demo"))
 
     runp = sub.add_parser(
@@ -348,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runp.add_argument(
         "--seed",
-        type=int,
+        type=_count,
         default=0,
         help="random seed of the cross-validation folds, the model and the held-out "
         "annotations (default 0)",

@@ -12,19 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..cli import whole_number
+
 __all__ = ["add_commands", "cmd_agreement", "cmd_convert"]
-
-
-def _count(text: str) -> int:
-    """argparse type: a whole number >= 0."""
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 def _read_options(p: argparse.ArgumentParser) -> None:
@@ -79,7 +69,7 @@ def add_commands(subparsers: Any) -> None:
     _read_options(agr)
     agr.add_argument(
         "--min-shared",
-        type=_count,
+        type=whole_number(0),
         default=10,
         metavar="N",
         help="pairwise Cohen's kappa only for annotators sharing >= N items (default 10)",
