@@ -177,3 +177,45 @@ def test_cli_negative_seed_is_a_usage_error(capsys, argv: list) -> None:
     assert cli(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "expected a whole number >= 0" in err[0]
+
+
+def test_run_text_columns_checked(ann: Annotations) -> None:
+    feats = pd.DataFrame({"t": ["a b c"] * 24, "u": ["good kettle"] * 24}, index=ITEMS)
+    with pytest.raises(InputError, match="text column.*'t' hold no word of two or more"):
+        labeljury.run(ann, feats, text_cols="t", progress=False, max_rounds=1, n_splits=2)
+
+
+def test_from_sparse_needs_a_matrix() -> None:
+    with pytest.raises(ParameterError, match="scipy sparse matrix"):
+        Annotations.from_sparse(None)
+
+
+def test_result_agreement_checks_min_shared(ann: Annotations) -> None:
+    res = aggregate(ann, method="majority_vote")
+    with pytest.raises(ParameterError, match="min_shared must be an integer >= 0"):
+        res.agreement(min_shared="x")
+
+
+@pytest.mark.parametrize("kw", [{"from_name": None}, {"to_name": " "}])
+def test_label_studio_prediction_names_checked(ann: Annotations, tmp_path: Path, kw) -> None:
+    lq = aggregate(ann, method="majority_vote").label_quality
+    with pytest.raises(ParameterError, match="name of a tag"):
+        lio.write_label_studio_predictions(
+            lq, tmp_path / "p.json", **{"from_name": "s", "to_name": "t", **kw}
+        )
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_multi_label_text_rules() -> None:
+    from labeljury.multilabel.data import MultiLabelAnnotations
+    from labeljury.multilabel.reader import read_multilabel
+
+    df = pd.DataFrame(
+        {"item": list("aabb"), "worker": list("xyxy"), "label": ["p|q", "p", "q", "p"]}
+    )
+    with pytest.raises(InputError, match="control character"):
+        read_multilabel(df.assign(label=["p|\x1bq", "p", "q", "p"]))
+    with pytest.raises(ParameterError, match="classes must be a list"):
+        read_multilabel(df, classes="pq")
+    with pytest.raises(ParameterError, match="judgement 0 is the text 'pq'"):
+        MultiLabelAnnotations.from_sets(list("ab"), list("xx"), ["pq", ["p"]])

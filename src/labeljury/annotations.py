@@ -649,6 +649,11 @@ class Annotations:
         ...                         annotators=ann.annotators, classes=ann.classes) == ann
         True
         """
+        if not (sp.issparse(matrix) or isinstance(matrix, np.ndarray)):
+            raise ParameterError(
+                f"from_sparse expects a scipy sparse matrix (items x annotators), got "
+                f"{type(matrix).__name__}"
+            )
         coo = sp.coo_matrix(matrix)
         coo.eliminate_zeros()
         order = np.lexsort((coo.col, coo.row))

@@ -222,6 +222,8 @@ def run(
     if isinstance(features, (str, os.PathLike)):
         features, features_id_col = _read_features(features, features_id_col)
     feats = None if features is None else align_features(features, ann, id_col=features_id_col)
+    if isinstance(text_cols, str):
+        text_cols = [text_cols]  # one column named, not its letters
     if feats is not None and text_cols:
         if not isinstance(feats, pd.DataFrame):
             raise InputError("text_cols needs features as a table")
@@ -229,6 +231,14 @@ def run(
         if missing:
             raise InputError(f"features: no text column(s) {preview(missing)}")
         feats = feats[list(text_cols)]
+        # TF-IDF reads words of two or more letters or digits: a column without one
+        # would fail inside scikit-learn ("empty vocabulary")
+        wordless = [c for c in text_cols if not feats[c].astype(str).str.contains(r"\w\w").any()]
+        if wordless:
+            raise InputError(
+                f"features: text column(s) {preview(wordless)} hold no word of two or more "
+                "letters or digits in any row: nothing to model as text; pass another column"
+            )
 
     cvm = (
         None

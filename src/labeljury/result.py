@@ -91,11 +91,11 @@ class Result:
         """Class name of the fitted method."""
         return type(self.method).__name__
 
-    def agreement(self, **kwargs: Any) -> Any:
-        """Inter-annotator agreement statistics (see :mod:`labeljury.agreement`)."""
+    def agreement(self, *, min_shared: int = 10) -> Any:
+        """Inter-annotator agreement statistics (see :func:`labeljury.agreement.agreement`)."""
         from .agreement import agreement
 
-        return agreement(self.annotations, **kwargs)
+        return agreement(self.annotations, min_shared=min_shared)
 
     def relabel_priority(self, pred_probs_unlabeled: Any = None, **kwargs: Any) -> pd.DataFrame:
         """Which items to send for one more label next, against this result's consensus.
