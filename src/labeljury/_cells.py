@@ -199,11 +199,12 @@ def check_number_forms(vals: np.ndarray, role: str, col: Hashable, source: str |
     and ``1.0``): they would merge into one id, while labeljury keeps ids as written."""
     if vals.dtype != object or not vals.size:
         return
+    # pandas' C type inference: only a column of both ints and floats needs the look below
+    if pd.api.types.infer_dtype(vals, skipna=True) != "mixed-integer-float":
+        return
     is_float = np.fromiter(
         (isinstance(v, (float, np.floating)) for v in vals), dtype=bool, count=len(vals)
     )
-    if not is_float.any() or is_float.all():
-        return
     is_int = np.fromiter(
         (isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals),
         dtype=bool,
