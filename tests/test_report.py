@@ -143,3 +143,18 @@ def test_report_renders_in_a_real_browser(tmp_path: Path, with_gold) -> None:
     assert ink[:, 1250:].mean() < 0.01
     # the summary cards (first 300 px below the title) are drawn
     assert ink[60:300].mean() > 0.01
+
+
+def test_report_identical_across_a_minute_boundary(tmp_path, monkeypatch) -> None:
+    """Two identical runs seconds apart, straddling a minute, give the same bytes."""
+    import pandas as pd
+
+    import labeljury
+
+    df = pd.DataFrame({"item": list("aabbcc"), "worker": list("xyxyxy"), "label": list("ppqqpq")})
+    res = labeljury.aggregate(df, method="majority_vote")
+    pages = []
+    for n, epoch in enumerate(("1764806459", "1764806461")):  # 23:59:59 and 00:00:01 UTC
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        pages.append(res.report(tmp_path / f"r{n}.html").read_bytes())
+    assert pages[0] == pages[1]

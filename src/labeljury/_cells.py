@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._text_rules import _text_key, labels_from_text, normalise_labels
 from .errors import ClassError, InputError, MissingColumnError, ParameterError, preview, show
-from .validation import _text_key, labels_from_text, normalise_labels
 
 __all__ = ["ANNOTATOR_NAMES", "ITEM_NAMES", "LABEL_NAMES"]
 
@@ -156,8 +156,18 @@ def _id_missing_mask(arr: np.ndarray) -> np.ndarray:
 
 
 def _integral_to_int(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
-        return arr.astype(np.int64)
+    """Integral numbers as int64, exactly: never through a lossy cast.
+
+    Infinity stays a float (refused with its location by :func:`infinite_cells`);
+    integers beyond int64, or beyond the 2**53 a float holds exactly, stay Python
+    ints (two distinct 20-digit ids must not merge into one).
+    """
+    if arr.dtype.kind == "f" and arr.size:
+        with np.errstate(invalid="ignore"):
+            if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+                if np.all(np.abs(arr) < _EXACT_FLOAT):
+                    return arr.astype(np.int64)
+        return arr
     if arr.dtype == object and arr.size:
         # object columns of python ints/floats mixed (e.g. from JSON): unify integral numbers
         if all(
@@ -166,12 +176,78 @@ def _integral_to_int(arr: np.ndarray) -> np.ndarray:
         ):
             try:
                 num = arr.astype(float)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return arr
+            if not np.all(np.isfinite(num)):
+                return arr  # infinity: refused with its row by the caller
+            if np.any(np.abs(num) >= _EXACT_FLOAT):
+                try:  # beyond what a float holds exactly: keep the exact integers
+                    return np.asarray(arr.tolist(), dtype=np.int64)
+                except (OverflowError, TypeError, ValueError):
+                    return arr
             if np.all(num == np.round(num)):
                 return num.astype(np.int64)
             return num
     return arr
+
+
+_EXACT_FLOAT = float(2**53)
+
+
+def check_number_forms(vals: np.ndarray, role: str, col: Hashable, source: str | None) -> None:
+    """Refuse ids given both as an integer and as a float of the same value (JSON ``1``
+    and ``1.0``): they would merge into one id, while labeljury keeps ids as written."""
+    if vals.dtype != object or not vals.size:
+        return
+    # pandas' C type inference: only a column of both ints and floats needs the look below
+    if pd.api.types.infer_dtype(vals, skipna=True) != "mixed-integer-float":
+        return
+    is_float = np.fromiter(
+        (isinstance(v, (float, np.floating)) for v in vals), dtype=bool, count=len(vals)
+    )
+    is_int = np.fromiter(
+        (isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals),
+        dtype=bool,
+        count=len(vals),
+    )
+    floats = {v for v in vals[is_float] if np.isfinite(v) and v == int(v)}
+    both = [v for v in pd.unique(vals[is_int]) if v in floats]
+    if both:
+        raise InputError(
+            f"{source + ': ' if source else ''}{role} ids {show(both[0])} and "
+            f"{show(float(both[0]))} in column {col!r} are the same number written "
+            "differently and would become one id; write every id in one form"
+        )
+
+
+def infinite_cells(arr: np.ndarray) -> np.ndarray:
+    """Mask of the cells that hold a floating-point infinity (``inf``, ``-inf``).
+
+    Text cells are never infinite: a CSV label ``inf`` is the class "inf".
+    """
+    if arr.dtype.kind == "f":
+        return np.isinf(arr)
+    if arr.dtype != object or not arr.size:
+        return np.zeros(arr.shape, dtype=bool)
+    try:  # judged once per distinct value: ids and labels repeat
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): refused elsewhere
+        return np.zeros(arr.shape, dtype=bool)
+    bad = np.asarray(
+        [isinstance(v, (float, np.floating)) and bool(np.isinf(v)) for v in uniq], dtype=bool
+    )
+    return np.append(bad, False)[codes]
+
+
+def check_finite(arr: np.ndarray, name: str, col: Hashable, where: Any) -> None:
+    """Refuse infinite ids or labels, naming the rows (``where(rows)`` says where)."""
+    inf = np.flatnonzero(infinite_cells(arr))
+    if inf.size:
+        raise InputError(
+            f"{where(inf)}: {name} {show(arr[inf[0]])} in column {col!r} is infinite; "
+            "an id or a class is a name or a whole number. Fix the cell (a division by "
+            "zero upstream?) or drop the row"
+        )
 
 
 def _sorted_unique(values: np.ndarray) -> list[Any]:
@@ -204,6 +280,23 @@ def _concat_values(parts: list[np.ndarray]) -> np.ndarray:
     return _integral_to_int(np.concatenate([p.astype(object) for p in parts]))
 
 
+def class_list(classes: Any) -> list[Any] | None:
+    """``classes`` as a list, read once (a generator or a dict's keys work too).
+
+    Text is refused: ``classes="cat"`` would otherwise be the classes c, a, t.
+    """
+    if classes is None:
+        return None
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+        raise ParameterError(f"classes must be a list of class names, got {show(classes)[:80]}")
+    if isinstance(classes, (set, frozenset)):
+        raise ParameterError(
+            "classes must be in order (a list or tuple), not a set: the class order "
+            "is the column order of every probability table"
+        )
+    return list(classes)
+
+
 def _encode_labels(
     vals: np.ndarray,
     classes: Sequence[Any] | None,
@@ -211,6 +304,7 @@ def _encode_labels(
     label_col: Hashable,
     where: Any = None,
 ) -> tuple[pd.Index, np.ndarray]:
+    classes = class_list(classes)
     if classes is None:
         class_index = pd.Index(_sorted_unique(vals))
     else:

@@ -38,7 +38,11 @@ from ._cells import (
     _resolve_column,
     _where,
     _wide_item_column,
+    check_finite,
+    check_number_forms,
+    class_list,
 )
+from ._text_rules import check_ids, factorize_scalars, normalise_labels
 from .errors import (
     ClassError,
     DuplicateAnnotationError,
@@ -52,7 +56,6 @@ from .errors import (
     show,
     user_stacklevel,
 )
-from .validation import check_ids, factorize_scalars, normalise_labels
 
 if TYPE_CHECKING:
     from .annotations import Annotations
@@ -75,6 +78,7 @@ def build_long(
     meta_cols: Sequence[Hashable] = (),
 ) -> Annotations:
     """The body of :meth:`Annotations.from_long` (see its docstring)."""
+    classes = class_list(classes)
     if isinstance(data, (str, os.PathLike)):
         source = source or os.fspath(data)
         data = _read_path(
@@ -89,7 +93,11 @@ def build_long(
             unlabeled=unlabeled,
         )
         if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            _warn_if_cut(source, data)
             return data
+        from_path = source
+    else:
+        from_path = None
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(f"from_long expects a DataFrame or a path, got {type(data).__name__}")
     _check_frame(data, source)
@@ -128,6 +136,7 @@ def build_long(
         else:
             missing = _id_missing_mask(vals)
         miss = np.flatnonzero(missing)
+        check_finite(vals, name, col, lambda rows: _where(source, rows))
         if miss.size:
             words = "NaN, None, empty"
             hint = ""
@@ -140,6 +149,8 @@ def build_long(
             raise MissingValueError(
                 f"{_where(source, miss)}: {name} is missing ({words}) in column {col!r}{hint}"
             )
+    check_number_forms(item_vals, "item", item_col, source)
+    check_number_forms(ann_vals, "annotator", annotator_col, source)
     item_vals = _integral_to_int(item_vals)
     ann_vals = _integral_to_int(ann_vals)
     lab_vals = _integral_to_int(_labels(lab_vals, _is_text(data), classes, source, label_col))
@@ -180,8 +191,35 @@ def build_long(
         meta=meta,
         validate=False,
     )
-    ann = _apply_duplicates(ann, duplicates, source)
-    return _finish(ann, unlabeled)
+    ann = _finish(_apply_duplicates(ann, duplicates, source), unlabeled)
+    if from_path is not None:
+        _warn_if_cut(from_path, ann)
+    return ann
+
+
+def _warn_if_cut(path: str, ann: Annotations) -> None:
+    """Warn when a delimited file looks cut inside its last row.
+
+    A download cut short ends without a line break, in the middle of a row; when
+    the cut falls inside the label, that row's label (``ca`` for ``cat``) is a
+    class found nowhere else. Both together are worth a word; each alone is common.
+    """
+    from .io.tables import TABLE_KINDS, _ends_with_newline, inner_suffix
+
+    ext, _ = inner_suffix(path)
+    if TABLE_KINDS.get(ext, "csv") not in ("csv", "tsv") or not os.path.isfile(path):
+        return
+    if ann.n_annotations < 2 or _ends_with_newline(path):
+        return
+    last = ann.label[-1]
+    if np.count_nonzero(ann.label == last) == 1:
+        warnings.warn(
+            f"{path}: the file does not end with a line break and the label of its last "
+            f"row, {show(ann.classes[last])}, appears nowhere else: if the file was cut "
+            "short, that label is cut too; check the last line",
+            InputWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def _read_path(
@@ -211,6 +249,7 @@ def build_wide(
     source: str | None = None,
 ) -> Annotations:
     """The body of :meth:`Annotations.from_wide` (see its docstring)."""
+    classes = class_list(classes)
     if isinstance(data, (str, os.PathLike)):
         source = source or os.fspath(data)
         data = _read_table(data, numbers=False)
@@ -234,6 +273,7 @@ def build_wide(
                 f"are {preview(list(data.columns), 10)}"
             )
         ids = _as_clean_values(data[item_col])
+        check_finite(ids, "item id", item_col, lambda rows: _where(source, rows))
         miss = np.flatnonzero(_id_missing_mask(ids))
         if miss.size:
             raise MissingValueError(
@@ -256,6 +296,7 @@ def build_wide(
     for j in range(data.shape[1]):
         vals = _as_clean_values(data.iloc[:, j])
         present = ~_missing_mask(vals)
+        check_finite(vals, "label", data.columns[j], lambda rows: _where(source, rows))
         r = np.flatnonzero(present)
         if r.size:
             rows_parts.append(r)
@@ -302,6 +343,9 @@ def _from_wide_array(
         present = ~_missing_mask(obj.ravel()).reshape(arr.shape)
         arr = obj
     rows, cols = np.nonzero(present)  # row-major: annotations come item by item
+    check_finite(
+        arr[rows, cols], "label", "cells", lambda r: f"row {rows[r[0]]}, column {cols[r[0]]}"
+    )
     vals = _integral_to_int(normalise_labels(arr[rows, cols], source, "cells"))
     ann_index = pd.RangeIndex(arr.shape[1]) if annotators is None else pd.Index(annotators)
     if len(ann_index) != arr.shape[1]:
@@ -448,6 +492,7 @@ def read_annotations(
             unlabeled=unlabeled,
         )
         if not isinstance(data, pd.DataFrame):  # read in blocks, already built
+            _warn_if_cut(source, data)
             return data
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)
@@ -486,7 +531,7 @@ def read_annotations(
         else:
             layout = "wide"
     if layout == "long":
-        return Annotations.from_long(
+        ann = Annotations.from_long(
             data,
             item_col=item_col,
             annotator_col=annotator_col,
@@ -496,6 +541,9 @@ def read_annotations(
             unlabeled=unlabeled,
             source=source,
         )
+        if source is not None:  # a file read whole (the block reader did not apply)
+            _warn_if_cut(source, ann)
+        return ann
     if item_col is None and source is not None:
         item_col = _wide_item_column(data, source)
     return Annotations.from_wide(

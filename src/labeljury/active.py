@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .annotations import Annotations, read_annotations
-from .errors import InputError, PredProbsError
+from .errors import InputError, PredProbsError, preview
 from .pred_probs import align_pred_probs
 from .validation import check_pred_probs
 
@@ -178,6 +178,8 @@ def relabel_priority(
                     else values.mean(0)
                 )
             ids = pd.RangeIndex(len(values)) if unlabeled_ids is None else pd.Index(unlabeled_ids)
+        if not isinstance(ids, pd.RangeIndex):  # the default 0..n-1: told apart by `labeled`
+            _check_unlabeled_ids(ids, len(values), ann)
         pu = check_pred_probs(values, len(ids), ann.n_classes, source="pred_probs_unlabeled")
         w_bar = float(w_annot.mean())
         s_u = (w_model * pu.max(axis=1) + w_bar / ann.n_classes) / (w_model + w_bar)
@@ -197,6 +199,30 @@ def relabel_priority(
         (np.arange(len(out)), out["num_annotations"].to_numpy(), out["priority_score"].to_numpy())
     )
     return out.iloc[order].reset_index(drop=True)
+
+
+def _check_unlabeled_ids(ids: pd.Index, n_rows: int, ann: Annotations) -> None:
+    """One id per unlabeled row, none repeated, none shared with a labeled item.
+
+    Ids the caller names for unlabeled items must not be labeled items' ids: an
+    item listed as both is a mix-up, and the output could not be joined back.
+    """
+    if len(ids) != n_rows:
+        raise InputError(
+            f"unlabeled_ids has {len(ids)} ids for {n_rows} rows of pred_probs_unlabeled; "
+            "give one id per row"
+        )
+    if not ids.is_unique:
+        raise InputError(
+            f"unlabeled_ids repeat: {preview(ids[ids.duplicated()].unique().tolist())}"
+        )
+    shared = pd.Index(ids.map(str)).intersection(pd.Index(ann.items.map(str)))
+    if len(shared):
+        raise InputError(
+            f"unlabeled ids {preview(shared.tolist())} are also ids of labeled items, so "
+            "the output could not tell them apart; pass unlabeled_ids=[...] naming the "
+            "unlabeled items (or a DataFrame indexed by them)"
+        )
 
 
 def check_labels(labels: Any, n_items: int, n_classes: int) -> np.ndarray:

@@ -241,6 +241,11 @@ def agreement(ann: Annotations, *, min_shared: int = 10) -> AgreementReport:
     >>> rep.pairwise[["annotator_a", "annotator_b", "n_shared"]].values.tolist()
     [['a', 'b', 3]]
     """
+    from .annotations import read_annotations
+    from .validation import check_values
+
+    check_values("agreement", {"min_shared": min_shared})
+    ann = read_annotations(ann)
     counts = ann.vote_counts()
     per_item = counts.sum(axis=1)
     pairable = per_item >= 2

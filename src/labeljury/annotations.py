@@ -312,7 +312,20 @@ class Annotations:
         """
         rows = np.asarray(rows)
         if rows.dtype == bool:
+            if rows.shape != (self.n_annotations,):
+                raise ParameterError(
+                    f"take: a boolean mask needs one entry per annotation "
+                    f"({self.n_annotations}), got shape {rows.shape}"
+                )
             rows = np.flatnonzero(rows)
+        if rows.dtype.kind not in "iu" and rows.size:
+            raise ParameterError(f"take: rows must be integer indices or a mask, got {rows.dtype}")
+        rows = rows.astype(np.int64, copy=False).ravel()
+        if rows.size and (rows.min() < -self.n_annotations or rows.max() >= self.n_annotations):
+            raise ParameterError(
+                f"take: row indices must be in [0, {self.n_annotations}), got "
+                f"{int(rows.min())}..{int(rows.max())}"
+            )
         item, annotator, label = self.item[rows], self.annotator[rows], self.label[rows]
         items, annotators, gold = self.items, self.annotators, self.gold
         if drop_unused:
@@ -328,6 +341,8 @@ class Annotations:
 
     def deduplicate(self, keep: Literal["first", "last"] = "last") -> Annotations:
         """Keep one label per (item, annotator) pair: the first or the last given."""
+        if keep not in ("first", "last"):
+            raise ParameterError(f"keep must be 'first' or 'last', got {keep!r}")
         key = self.item.astype(np.int64) * self.n_annotators + self.annotator
         dup = pd.Index(key).duplicated(keep=keep)
         return self if not dup.any() else self.take(~dup, drop_unused=False)
@@ -340,6 +355,10 @@ class Annotations:
         gold : mapping or Series
             Item id -> class name. Unknown item ids or classes are errors.
         """
+        if not isinstance(gold, (Mapping, pd.Series)):
+            raise ParameterError(
+                f"gold must be a mapping or Series item id -> class, got {type(gold).__name__}"
+            )
         s = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
         s = s.set_axis(same_kind_ids(pd.Index(s.index), self.items))
         blank = _missing_mask(_as_clean_values(s))
@@ -630,6 +649,11 @@ class Annotations:
         ...                         annotators=ann.annotators, classes=ann.classes) == ann
         True
         """
+        if not (sp.issparse(matrix) or isinstance(matrix, np.ndarray)):
+            raise ParameterError(
+                f"from_sparse expects a scipy sparse matrix (items x annotators), got "
+                f"{type(matrix).__name__}"
+            )
         coo = sp.coo_matrix(matrix)
         coo.eliminate_zeros()
         order = np.lexsort((coo.col, coo.row))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,27 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low`` (a count, a seed), else a usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {low}, got {text!r}"
+            ) from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = whole_number(1)
+_count = whole_number(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``labeljury`` command."""
     from . import __version__
@@ -241,14 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     agg.add_argument(
         "--workers",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="--engine dask: workers of the local cluster (default: one per core)",
     )
     agg.add_argument(
         "--partitions",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="--engine dask: partitions after the shuffle by item (default: the input's)",
@@ -276,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the tutorial's tables and HTML report go (default demo-output)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="seed of the tutorial data")
+    demo.add_argument("--seed", type=_count, default=0, help="seed of the tutorial data")
     demo.set_defaults(func=_command("demo:cmd_demo"))
 
     runp = sub.add_parser(
@@ -337,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runp.add_argument(
         "--seed",
-        type=int,
+        type=_count,
         default=0,
         help="random seed of the cross-validation folds, the model and the held-out "
         "annotations (default 0)",
@@ -383,7 +404,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if not isinstance(out, str) or not out:
         return
-    if getattr(args, "command", None) == "convert":
+    if getattr(args, "command", None) in ("convert", "export"):  # --out names a file
         check_output_file(out)
     else:
         check_output_dir(out)

@@ -33,7 +33,7 @@ from ._rounds import (
     holdout_halves,
 )
 from .annotations import Annotations, read_annotations
-from .errors import IdMismatchError, InputError, preview
+from .errors import IdMismatchError, InputError, ParameterError, preview
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
 from .validation import check_values, same_kind_ids
@@ -193,8 +193,20 @@ def run(
     from .model import CrossValModel, idle_cores
 
     check_values(
-        "run", {"max_rounds": max_rounds, "n_splits": n_splits, "random_state": random_state}
+        "run",
+        {
+            "max_rounds": max_rounds,
+            "n_splits": n_splits,
+            "random_state": random_state,
+            "tol": tol,
+            "n_jobs": n_jobs,
+        },
     )
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise ParameterError(
+            f"run(progress={progress!r}): progress must be True, False or a function "
+            "called with each RunProgress"
+        )
     started = time.perf_counter()
     ann = read_annotations(annotations)
     if max_rounds < 1:
@@ -210,6 +222,8 @@ def run(
     if isinstance(features, (str, os.PathLike)):
         features, features_id_col = _read_features(features, features_id_col)
     feats = None if features is None else align_features(features, ann, id_col=features_id_col)
+    if isinstance(text_cols, str):
+        text_cols = [text_cols]  # one column named, not its letters
     if feats is not None and text_cols:
         if not isinstance(feats, pd.DataFrame):
             raise InputError("text_cols needs features as a table")
@@ -217,6 +231,14 @@ def run(
         if missing:
             raise InputError(f"features: no text column(s) {preview(missing)}")
         feats = feats[list(text_cols)]
+        # TF-IDF reads words of two or more letters or digits: a column without one
+        # would fail inside scikit-learn ("empty vocabulary")
+        wordless = [c for c in text_cols if not feats[c].astype(str).str.contains(r"\w\w").any()]
+        if wordless:
+            raise InputError(
+                f"features: text column(s) {preview(wordless)} hold no word of two or more "
+                "letters or digits in any row: nothing to model as text; pass another column"
+            )
 
     cvm = (
         None

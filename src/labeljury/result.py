@@ -12,11 +12,11 @@ import pandas as pd
 
 from ._files import atomic_write, check_output_dir, check_output_file
 from .annotations import Annotations, read_annotations
-from .errors import InputError
+from .errors import InputError, ParameterError
 from .methods import Aggregator, get_method
 from .pred_probs import align_pred_probs
 from .quality import annotator_stats, detailed_label_quality, label_quality
-from .validation import check_param_names
+from .validation import check_param_names, check_values
 
 __all__ = ["TABLES", "Result", "aggregate", "resolve_method"]
 
@@ -91,11 +91,11 @@ class Result:
         """Class name of the fitted method."""
         return type(self.method).__name__
 
-    def agreement(self, **kwargs: Any) -> Any:
-        """Inter-annotator agreement statistics (see :mod:`labeljury.agreement`)."""
+    def agreement(self, *, min_shared: int = 10) -> Any:
+        """Inter-annotator agreement statistics (see :func:`labeljury.agreement.agreement`)."""
         from .agreement import agreement
 
-        return agreement(self.annotations, **kwargs)
+        return agreement(self.annotations, min_shared=min_shared)
 
     def relabel_priority(self, pred_probs_unlabeled: Any = None, **kwargs: Any) -> pd.DataFrame:
         """Which items to send for one more label next, against this result's consensus.
@@ -148,6 +148,10 @@ class Result:
         """
         if format not in ("csv", "parquet"):
             raise InputError(f"format must be 'csv' or 'parquet', got {format!r}")
+        if not isinstance(directory, (str, os.PathLike)) or not str(directory):
+            raise ParameterError(
+                f"save needs a folder (a path), got {type(directory).__name__} {directory!r}"
+            )
         directory = Path(directory)
         written = []
         tables = {name: getattr(self, name) for name in TABLES}
@@ -168,6 +172,11 @@ class Result:
     def report(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
         """Write a self-contained HTML report (see :func:`labeljury.report.write_report`)."""
         from .report import write_report
+
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise ParameterError(
+                f"report needs a file path (report.html), got {type(path).__name__} {path!r}"
+            )
 
         return write_report(self, path, **kwargs)
 
@@ -309,6 +318,9 @@ def aggregate(
     0     1             cat             0.666667
     1     2             dog             1.000000
     """
+    check_values("aggregate", {"include_probas": include_probas})
+    if gold_folds != 0:  # 0 skips the gold cross-validation; otherwise folds >= 2
+        check_values("aggregate", {"n_folds": gold_folds})
     ann = read_annotations(annotations)
     probs = (
         None if pred_probs is None else align_pred_probs(pred_probs, ann, id_col=pred_probs_id_col)

@@ -8,19 +8,23 @@ the same words (see docs/errors.md).
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+# the id/label text rules and the parameter checks live in their own modules; their
+# public names are imported here so ``labeljury.validation`` stays the one import path
+from ._params import check_param_names, check_params, check_values
+from ._text_rules import (
+    check_ids,
+    labels_from_text,
+    normalise_labels,
+)
 from .errors import (
-    ClassError,
     InputError,
     InputWarning,
-    ParameterError,
     PredProbsError,
     TooLargeError,
     preview,
@@ -88,14 +92,10 @@ def check_pred_probs(
     return arr
 
 
-# ------------------------------------------------------------ ids and labels
+# ------------------------------------------------------------ dense arrays
 #: The largest dense array (cells) labeljury builds from the user's data: items x classes
 #: posteriors, items x annotators for ``to_wide``. 2**28 float64 cells = 2 GiB.
 MAX_DENSE_CELLS = 1 << 28
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_NUL = re.compile(r"[\x01-\x1f\x7f-\x9f\u2028\u2029]")
-_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 
 
 def check_dense(n_rows: int, n_cols: int, what: str, source: str | None = None) -> None:
@@ -117,165 +117,6 @@ def check_dense(n_rows: int, n_cols: int, what: str, source: str | None = None) 
             "means the wrong column was read as the label (ids, free text): check --label-col, "
             "or pass the classes with classes=[...]"
         )
-
-
-def _text_key(value: Any) -> str:
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", str(value))).strip()
-
-
-def _joined(values: Sequence[Any]) -> str | None:
-    """All values joined by NUL when they are all text (one C-speed string to scan)."""
-    if not all(type(v) is str for v in values):
-        return None
-    return "\x00".join(values)
-
-
-def _refuse_control(vals: Sequence[Any], role: str, where: str) -> None:
-    for v in vals:
-        if isinstance(v, str) and _CONTROL.search(v):
-            raise InputError(
-                f"{where}{role} id {show(v)} holds a control character (NUL, "
-                "tab, line break, escape ...); remove it from the input"
-            )
-
-
-def check_ids(ids: Sequence[Any], role: str, source: str | None = None) -> None:
-    """Refuse ids with control characters, or two ids that print the same.
-
-    Two distinct ids whose text is the same once whitespace, no-break spaces and
-    Unicode normalisation (NFC) are set aside, or whose types differ (``1`` and
-    ``'1'``), would be written back as one id: the output could not be joined
-    to the input.
-
-    Examples
-    --------
-    >>> check_ids(["001", "1", "a"], "item")
-    >>> check_ids([1, "1"], "item")
-    Traceback (most recent call last):
-    ...
-    labeljury.errors.InputError: item ids 1 and '1' look the same but differ ...
-    """
-    where = f"{source}: " if source else ""
-    if pd.Index(ids).dtype.kind in "iufb":
-        return  # numbers of one type print distinctly
-    vals = list(ids)
-    joined = _joined(vals)
-    if joined is not None:
-        if _CONTROL_BUT_NUL.search(joined) or joined.count("\x00") != max(len(vals) - 1, 0):
-            _refuse_control(vals, role, where)
-        plain = joined.isascii() and not re.search(r"(^|\x00)\s|\s(\x00|$)", joined)
-        if plain and unicodedata.is_normalized("NFC", joined):
-            return  # all plain text: distinct values print distinctly
-    else:
-        _refuse_control(vals, role, where)
-    seen: dict[str, Any] = {}
-    for v in vals:
-        key = _text_key(v)
-        if key in seen:
-            a, b = show(seen[key]), show(v)
-            if a == b:
-                a, b = ascii(seen[key]), ascii(v)
-            raise InputError(
-                f"{where}{role} ids {a} and {b} look the same "
-                "but differ (in type, surrounding or no-break spaces, or Unicode "
-                "form), so the output could not be joined back to the input; make "
-                "them identical, or clearly different"
-            )
-        seen[key] = v
-
-
-def factorize_scalars(vals: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize``, refusing lists, dicts and other non-scalar cells by row."""
-    try:
-        return pd.factorize(vals, sort=False)
-    except TypeError:
-        row = next(i for i, v in enumerate(vals) if isinstance(v, (list, dict, set, np.ndarray)))
-        v = vals[row]
-        raise ClassError(
-            f"{where} row {row} holds a {type(v).__name__} ({show(v)[:60]}), not "
-            "one value; a single-label task has one class per annotation: "
-            "flatten or pick the answers first"
-        ) from None
-
-
-def normalise_labels(vals: np.ndarray, source: str | None, label_col: Any) -> np.ndarray:
-    """Text labels stripped, spaces unified and NFC-normalised, with ONE warning.
-
-    ``'cat'``, ``'cat '``, ``' cat'`` and ``'cat\\u00a0'`` are one class: they print
-    the same. Labels of different types that print the same (``1`` and
-    ``'1'``) and labels holding control characters are refused.
-    """
-    if vals.dtype != object or not len(vals):
-        return vals
-    where = f"{source}: " if source else ""
-    codes, uniq = factorize_scalars(vals, f"{where}column {label_col!r}")
-    uniq = list(uniq)
-    for v in uniq:
-        if isinstance(v, str) and _CONTROL.search(v):
-            raise ClassError(
-                f"{where}label {show(v)} in column {label_col!r} holds a control "
-                "character (NUL, escape, line break ...); remove it from the input"
-            )
-    fixed = [(_text_key(v) if isinstance(v, str) else v) for v in uniq]
-    changed = [i for i, (a, b) in enumerate(zip(uniq, fixed, strict=True)) if a != b]
-    if changed:
-        n = int(np.isin(codes, changed).sum())
-        examples = ", ".join(f"{show(uniq[i])} -> {show(fixed[i])}" for i in changed[:3])
-        warnings.warn(
-            f"{where}{n:,} label(s) in column {label_col!r} ({len(changed)} distinct) "
-            f"had surrounding or no-break spaces or a non-NFC Unicode form and were "
-            f"normalised ({examples})",
-            InputWarning,
-            stacklevel=user_stacklevel(),
-        )
-    seen: dict[str, Any] = {}
-    for v in fixed:
-        key = str(v) if not isinstance(v, str) else v
-        if key in seen and seen[key] is not v and type(seen[key]) is not type(v):
-            raise ClassError(
-                f"{where}labels {show(seen[key])} and {show(v)} in column "
-                f"{label_col!r} are of different types but print the same; make "
-                "the column one type (all text or all numbers)"
-            )
-        seen.setdefault(key, v)
-    if not changed:
-        return vals
-    return np.asarray(fixed, dtype=object)[codes]
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def labels_from_text(vals: np.ndarray, source: str | None, label_col: Any) -> np.ndarray:
-    """Labels read from a text file: numbers when every label is one, else text.
-
-    ``1``, ``1.0`` and ``1.00`` are the class 1 (a wide table written with a gap
-    stores integers as floats); ``01`` and ``1`` are the same number written
-    differently, which is refused rather than merged.
-    """
-    vals = normalise_labels(vals, source, label_col)
-    if vals.dtype != object or not len(vals):
-        return vals
-    codes, uniq = factorize_scalars(vals, f"column {label_col!r}")
-    if (codes < 0).any() or not all(isinstance(u, str) and _NUMBER.match(u) for u in uniq):
-        return vals
-    nums = np.array([float(u) for u in uniq])
-    canon = [re.sub(r"\.0*$", "", u.lstrip("+")) if "e" not in u.lower() else u for u in uniq]
-    by_num: dict[float, str] = {}
-    for u, c, x in zip(uniq, canon, nums, strict=True):
-        if x in by_num and by_num[x] != c:
-            where = f"{source}: " if source else ""
-            raise ClassError(
-                f"{where}labels {by_num[x]!r} and {u!r} in column {label_col!r} are "
-                "the same number written differently; labeljury does not guess "
-                "whether they are one class: write them the same way, or pass "
-                "the classes with classes=[...]"
-            )
-        by_num.setdefault(x, c)
-    out = nums[codes]
-    if np.all(nums == np.round(nums)) and np.all(np.abs(nums) < 2**53):
-        return out.astype(np.int64)
-    return out
 
 
 # --------------------------------------------------------- tables matched by id
@@ -403,6 +244,17 @@ def check_features(features: Any, source: str = "features") -> Any:
     converted = []
     out = df
     for c in df.columns:
+        if df[c].dtype == object:
+            nested = np.flatnonzero(
+                df[c].map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy()
+            )
+            if nested.size:
+                v = df[c].iloc[nested[0]]
+                raise InputError(
+                    f"{source}: column {c!r} holds a {type(v).__name__} in rows "
+                    f"{preview(nested.tolist())}, not one value; give each feature its "
+                    "own column (or pass embeddings as a 2-D array)"
+                )
         if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype):
             conv = _numbers_as_text(df[c])
             if conv is not None:
@@ -444,106 +296,3 @@ def _check_numeric(df: pd.DataFrame, source: str) -> None:
                 )
         if len(col) and col.isna().all():
             raise InputError(f"{source}: column {c!r} is empty in every row; drop it")
-
-
-# ---------------------------------------------------------------- parameters
-# max_iter=0 is meaningful (the initial estimate, e.g. majority vote); rounds and folds are not
-_COUNT_INTS = {"max_iter": 0, "n_iter": 0, "max_rounds": 1, "n_splits": 2, "n_folds": 2, "folds": 2}
-_NON_NEGATIVE = (
-    "tol",
-    "atol",
-    "rtol",
-    "alpha",
-    "beta",
-    "smoothing",
-    "prior",
-    "epsilon",
-    "eps",
-    "min_shared",
-)
-
-
-def check_param_names(cls: type, params: dict[str, Any]) -> None:
-    """Refuse parameters ``cls`` does not take, suggesting the nearest name.
-
-    Examples
-    --------
-    >>> from labeljury.methods.dawid_skene import DawidSkene
-    >>> check_param_names(DawidSkene, {"max_iters": 5})
-    Traceback (most recent call last):
-    ...
-    labeljury.errors.ParameterError: DawidSkene has no parameter 'max_iters' (did you mean ...
-    """
-    import difflib
-    import inspect
-
-    sig = inspect.signature(cls)
-    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
-        return
-    known = [n for n in sig.parameters if n != "self"]
-    for name in params:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ParameterError(
-                f"{cls.__name__} has no parameter {name!r}{hint}; its "
-                f"parameters are {', '.join(known) or 'none'}"
-            )
-
-
-def check_params(estimator: Any) -> None:
-    """Check an estimator's parameter values before fitting, by the parameter's name.
-
-    Iteration counts are integers >= 0, folds >= 2; tolerances and smoothing
-    are >= 0; no number is NaN; ``random_state`` is
-    None, an int or a numpy generator.
-
-    Examples
-    --------
-    >>> from labeljury.methods.dawid_skene import DawidSkene
-    >>> check_params(DawidSkene(max_iter=-5))
-    Traceback (most recent call last):
-    ...
-    labeljury.errors.ParameterError: DawidSkene(max_iter=-5): max_iter must be an integer >= 0
-    """
-    try:
-        params = estimator.get_params(deep=False)
-    except Exception:  # not a scikit-learn style estimator: nothing to check here
-        return
-    check_values(type(estimator).__name__, params)
-
-
-def check_values(name: str, params: dict[str, Any]) -> None:
-    """:func:`check_params` for the keyword arguments of a function called ``name``.
-
-    Examples
-    --------
-    >>> check_values("run", {"n_splits": 2.5})
-    Traceback (most recent call last):
-    ...
-    labeljury.errors.ParameterError: run(n_splits=2.5): n_splits must be an integer >= 2
-    """
-    for key, value in params.items():
-        where = f"{name}({key}={value!r})"
-        is_num = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-            value, (bool, np.bool_)
-        )
-        if key in _COUNT_INTS:
-            low = _COUNT_INTS[key]
-            if value is None:
-                continue
-            if not is_num or not np.isfinite(value) or int(value) != value or value < low:
-                raise ParameterError(f"{where}: {key} must be an integer >= {low}")
-        elif key == "random_state":
-            if value is not None and not isinstance(
-                value, (int, np.integer, np.random.RandomState, np.random.Generator)
-            ):
-                raise ParameterError(
-                    f"{where}: random_state must be None, an integer or a numpy random generator"
-                )
-        elif is_num:
-            # infinity can be a meaningful limit (a prior strength pinning a value); NaN never
-            if np.isnan(value):
-                raise ParameterError(f"{where}: {key} must be a number, not NaN")
-            if key in _NON_NEGATIVE and value < 0:
-                raise ParameterError(f"{where}: {key} must be >= 0")

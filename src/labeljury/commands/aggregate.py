@@ -50,6 +50,31 @@ def print_written(out: object, files: list) -> None:
     out.print(f"wrote {Path(files[0]).parent}/: {names}" if files else "wrote nothing")
 
 
+def _report_inputs(args: argparse.Namespace) -> tuple[object, object] | None:
+    """``--items`` and ``--class-names``, read up front with ``--report``; else a warning
+    that they are ignored (a file the user named is never dropped without a word)."""
+    if args.report:
+        from ._report_inputs import class_names, item_table
+
+        return item_table(args), class_names(args)
+    unused = [
+        flag
+        for flag, name in (("--items", "items"), ("--class-names", "class_names"))
+        if getattr(args, name, None)
+    ]
+    if unused:
+        import warnings
+
+        from ..errors import InputWarning
+
+        warnings.warn(
+            f"{' and '.join(unused)} only serve report.html: ignored without --report",
+            InputWarning,
+            stacklevel=2,
+        )
+    return None
+
+
 def cmd_aggregate(args: argparse.Namespace) -> int:
     """``labeljury aggregate``: print the summary; with ``--out``, write the tables."""
     if getattr(args, "multi_label", False):
@@ -65,6 +90,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
 
     if args.report and args.out is None:
         raise InputError("--report writes report.html into --out DIR; give --out too")
+    report_inputs = _report_inputs(args)  # a bad --items file stops before any work
     ann = read_answers_with_gold(args)
     res = aggregate(
         ann,
@@ -81,15 +107,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         )
         return 0
     files = res.save(args.out, format=args.output_format)
-    if args.report:
-        from ._report_inputs import class_names, item_table
-
-        files.append(
-            res.report(
-                Path(args.out) / "report.html",
-                items=item_table(args),
-                class_names=class_names(args),
-            )
-        )
+    if report_inputs is not None:
+        items, names = report_inputs
+        files.append(res.report(Path(args.out) / "report.html", items=items, class_names=names))
     print_written(out, files)
     return 0

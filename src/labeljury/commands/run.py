@@ -41,6 +41,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         except Exception as exc:  # numpy/scipy/zipfile each raise their own kind
             kind = "a scipy sparse .npz matrix" if sparse else "a .npy array"
             raise InputError(f"{args.embeddings}: cannot load as {kind} ({exc})") from exc
+        if emb.dtype.kind not in "fiub":
+            raise InputError(
+                f"{args.embeddings}: an array of {emb.dtype} values; embeddings are "
+                "numbers (for text or categories pass a table with --features)"
+            )
         if emb.ndim not in (1, 2):
             raise InputError(
                 f"{args.embeddings}: an array of shape {emb.shape}; it needs one "

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
 from ..annotations import Annotations, read_annotations
-from ..errors import InputError, LabeljuryError
+from ..errors import InputError, LabeljuryError, ParameterError
 from ._common import MultiChoiceError, ReadSummary
 from .argilla import read_argilla
 from .crowdflower import read_crowdflower
@@ -138,6 +138,20 @@ def read(
     >>> summary.gold_items
     1
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"read needs a path to an export, got {type(path).__name__}")
+    for name, flag in (
+        ("keep_skipped", keep_skipped),
+        ("verbose", verbose),
+        ("return_summary", return_summary),
+        ("multi_label", multi_label),
+    ):
+        if not isinstance(flag, bool):
+            raise ParameterError(f"read({name}={flag!r}): {name} must be True or False")
+    if question is not None and not isinstance(question, str):
+        raise ParameterError(f"read(question={question!r}): question must be a name (text)")
+    if not isinstance(format, str):
+        raise ParameterError(f"read(format={format!r}): format must be a name such as 'auto'")
     fmt = sniff(path) if format == "auto" else format
     if fmt not in FORMATS:
         raise InputError(f"unknown format {format!r}; choose one of {sorted(FORMATS)} or 'auto'")

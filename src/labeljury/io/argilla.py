@@ -48,7 +48,7 @@ def _records(path: str) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
-def _responses(rec: dict[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
+def _responses(rec: dict[str, Any], where: str = "") -> Iterator[tuple[str, Any, Any, Any]]:
     """(question, value, user, status) for every response of one record."""
     nested = rec.get("responses")
     if isinstance(nested, dict):
@@ -62,7 +62,13 @@ def _responses(rec: dict[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
         q = key[: -len(".responses")]
         users = rec.get(f"{q}.responses.users") or [None] * len(values)
         stats = rec.get(f"{q}.responses.status") or [None] * len(values)
-        yield from zip([q] * len(values), values, users, stats, strict=False)
+        if not (len(values) == len(users) == len(stats)):
+            # parallel lists of different lengths: zip would drop answers silently
+            raise InputError(
+                f"{where}record {rec.get('id')!r}: {q}.responses has {len(values)} answers but "
+                f"{len(users)} users and {len(stats)} statuses; the export is damaged"
+            )
+        yield from zip([q] * len(values), values, users, stats, strict=True)
 
 
 def read_argilla(
@@ -104,7 +110,7 @@ def read_argilla(
         if not isinstance(rec, dict):
             raise InputError(f"{path}: record {n} is not an object")
         rid = rec.get("id", rec.get("_server_id"))
-        rows.extend((rid, q, v, u, s, n) for q, v, u, s in _responses(rec))
+        rows.extend((rid, q, v, u, s, n) for q, v, u, s in _responses(rec, f"{path}: "))
     if not rows:
         raise EmptyInputError(f"{path}: no responses in the records")
     qs = [r[1] for r in rows]

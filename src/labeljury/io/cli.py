@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..cli import whole_number
+
 __all__ = ["add_commands", "cmd_agreement", "cmd_convert"]
 
 
@@ -67,7 +69,7 @@ def add_commands(subparsers: Any) -> None:
     _read_options(agr)
     agr.add_argument(
         "--min-shared",
-        type=int,
+        type=whole_number(0),
         default=10,
         metavar="N",
         help="pairwise Cohen's kappa only for annotators sharing >= N items (default 10)",

@@ -31,7 +31,7 @@ from ._common import (
     pick_question,
     to_seconds,
 )
-from .tables import decode, open_text, read_bytes
+from .tables import check_records, decode, open_text, read_bytes
 
 __all__ = ["parse_mturk_time", "read_mturk"]
 
@@ -199,6 +199,7 @@ def read_mturk(
     raw = _read_columns(path, use)
     if not len(raw):
         raise EmptyInputError(f"{path}: no assignments (header only)")
+    check_records(raw, path, ("HITId", "WorkerId"))
     # an Answer.* column nobody filled in is not a question (MTurk adds empty ones)
     specs = {
         q: v for q, v in specs.items() if q == "\0json" or bool(raw[v[1]].notna().to_numpy().any())

@@ -30,6 +30,7 @@ from ._common import (
     to_seconds,
     to_utc,
 )
+from .tables import open_text
 
 __all__ = ["read_sagemaker"]
 
@@ -172,6 +173,6 @@ def read_sagemaker(
 
 
 def _is_request(path: Path) -> bool:
-    with open(path, encoding="utf-8") as fh:
+    with open_text(path) as fh:  # compressed or UTF-16 files too
         head = fh.read(4096)
     return "datasetObjectId" in head

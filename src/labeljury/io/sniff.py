@@ -47,6 +47,46 @@ def _sniff_dir(path: Path) -> str:
     )
 
 
+def _sniff_zip(p: Path) -> str:
+    """A doccano export (a zip of JSONL files), or a zip holding one table file."""
+    if not zipfile.is_zipfile(p):
+        raise InputError(f"{p}: not a valid .zip file (truncated or misnamed?)")
+    with zipfile.ZipFile(p) as zf:
+        names = [
+            n
+            for n in zf.namelist()
+            if not n.endswith("/") and not n.startswith("__MACOSX") and "/." not in f"/{n}"
+        ]
+    tables = [n for n in names if Path(n).suffix.lower() in TABLE_SUFFIXES]
+    jsonl = [n for n in names if Path(n).suffix.lower() in (".jsonl", ".json")]
+    if len(names) == 1 and tables and not jsonl:
+        return "table"  # answers.zip holding answers.csv
+    return "doccano"
+
+
+def _long_table_record(head: str) -> bool:
+    """True when the first JSON line is one annotation of a long table (a scalar label).
+
+    doccano's records hold the label as a list (``"label": ["positive"]``); a long
+    table's hold one class and an annotator (``{"item": 1, "worker": "a", "label": "x"}``).
+    """
+    import json
+
+    from .._cells import ANNOTATOR_NAMES, _find_column
+
+    line = next((ln for ln in head.splitlines() if ln.strip()), "")
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return False
+    if not isinstance(rec, dict):
+        return False
+    label = rec.get("label", rec.get("labels"))
+    if isinstance(label, (list, dict)):
+        return False
+    return _find_column(list(rec), ANNOTATOR_NAMES) is not None
+
+
 def sniff(path: str | os.PathLike[str]) -> str:
     """Return the format name (a key of ``labeljury.io.FORMATS``) of an export.
 
@@ -77,12 +117,8 @@ def sniff(path: str | os.PathLike[str]) -> str:
     if p.stat().st_size == 0:
         raise EmptyInputError(f"{p}: the file is empty")
     ext, comp = inner_suffix(p)
-    if comp == "zip" and ext not in TABLE_SUFFIXES:
-        if not zipfile.is_zipfile(p):
-            raise InputError(f"{p}: not a valid .zip file (truncated or misnamed?)")
-        return "doccano"
-    if comp is None and ext == ".zip":
-        return "doccano"
+    if (comp == "zip" and ext not in TABLE_SUFFIXES) or (comp is None and ext == ".zip"):
+        return _sniff_zip(p)
     if ext in (".parquet", ".pq"):
         if comp is not None:
             return "table"
@@ -131,7 +167,7 @@ def sniff(path: str | os.PathLike[str]) -> str:
             "worker-response) instead"
         )
     if ext in (".jsonl", ".ndjson") and ('"label"' in head or '"labels"' in head):
-        return "doccano"
+        return "table" if _long_table_record(head) else "doccano"
     if ext in (".jsonl", ".ndjson", ".json"):
         return "table"
     raise InputError(

@@ -30,6 +30,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -279,6 +280,96 @@ def _check_columns(columns: list[Any], source: str) -> None:
         seen[key] = i
 
 
+def _fields_per_row(text: str, sep: str) -> np.ndarray:
+    """Fields on each non-blank record of delimited text (the header first), vectorised.
+
+    Delimiters and line ends inside double quotes do not count: a character is
+    quoted when an odd number of quotes precede it (an escaped ``""`` adds two).
+    """
+    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    quotes = np.flatnonzero(b == 34)
+    ends = np.flatnonzero(b == 10)
+    seps = np.flatnonzero(b == ord(sep))
+    if quotes.size:
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(b)]])
+    width = stops - starts
+    blank = (width == 0) | ((width == 1) & (b[np.minimum(starts, len(b) - 1)] == 13))
+    fields = np.diff(np.searchsorted(seps, np.concatenate([starts, [len(b)]]))) + 1
+    return fields[~blank]
+
+
+def _refuse_short_rows(text: str, sep: str, body: pd.DataFrame, source: str) -> None:
+    """Refuse records with fewer fields than the header (a truncated file, a lost
+    delimiter): pandas pads them with empty cells, which would read as "no answer".
+    """
+    if len(sep) != 1 or not sep.isascii() or not len(body):
+        return
+    fields = _fields_per_row(text, sep)
+    if len(fields) != len(body) + 1:
+        return  # records the count cannot align (a stray quote inside a value): pandas decides
+    short = np.flatnonzero(fields[1:] < fields[0])
+    if not short.size:
+        return
+    # confirm on the parsed rows: a padded record ends in empty cells
+    r = int(short[0])
+    if any(str(v) != "" for v in body.iloc[r, int(fields[r + 1]) :].tolist()):
+        return
+    raise InputError(
+        f"{source}: record {r + 1} (line {r + 2} if no value spans lines) has "
+        f"{fields[r + 1]} field(s) where the header has {fields[0]}"
+        f"{f' ({short.size} such records)' if short.size > 1 else ''}; the file is "
+        "truncated or a delimiter is missing: fix or drop the row"
+    )
+
+
+def _ends_with_newline(path: str) -> bool:
+    """Whether the (decompressed) file ends with a line break, as every export writes."""
+    if inner_suffix(path)[1] is None:
+        with open(path, "rb") as fh:
+            fh.seek(max(os.path.getsize(path) - 4, 0))
+            tail = fh.read()
+    else:
+        tail = read_bytes(path)[-4:]
+    return tail.rstrip(b"\x00").endswith((b"\n", b"\r"))
+
+
+def check_records(raw: pd.DataFrame, path: str, ids: Sequence[str]) -> None:
+    """Refuse the records a streamed tool-export reader must not read as data.
+
+    A header line repeated inside the data (files concatenated), a record
+    without one of the ``ids`` columns (a ragged or cut row), and a last record
+    cut short: no line break at the end of the file and empty cells in columns
+    that every other record fills (a truncated download).
+    """
+    first = raw[ids[0]].astype(object).to_numpy()
+    again = np.flatnonzero(first == ids[0])
+    if again.size:
+        raise InputError(
+            f"{path} line {int(again[0]) + 2}: the header row repeated inside the data "
+            "(files concatenated?); remove those lines"
+        )
+    for col in ids:
+        miss = np.flatnonzero(raw[col].isna().to_numpy())
+        if miss.size:
+            raise InputError(
+                f"{path} line {int(miss[0]) + 2}: no {col} ({miss.size} record(s)); a "
+                "ragged or truncated row: fix or drop it"
+            )
+    if len(raw) > 1 and not _ends_with_newline(path):
+        last = raw.iloc[-1].isna().to_numpy()
+        filled = raw.iloc[:-1].notna().all().to_numpy()
+        if (last & filled).any():
+            cut = [c for c, m in zip(raw.columns, last & filled, strict=True) if m]
+            raise InputError(
+                f"{path}: the last record (line {len(raw) + 1}) has no {preview(cut, 3)} "
+                "and the file does not end with a line break: it looks truncated; "
+                "download it again (or drop the last line)"
+            )
+
+
 def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     first = text.split("\n", 1)[0]
     excel = re.fullmatch(r"sep=(.)\r?", first)
@@ -318,6 +409,7 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     _check_columns(header, source)
     body = raw.iloc[1:].reset_index(drop=True)
     body.columns = header
+    _refuse_short_rows(text, sep, body, source)
     if len(body):
         # a header row repeated inside the data: two files concatenated (maybe with a BOM)
         head = raw.iloc[0].to_numpy(dtype=object)

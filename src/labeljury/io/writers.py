@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._files import atomic_write
-from ..errors import InputError, MissingColumnError, preview
+from ..errors import InputError, MissingColumnError, ParameterError, preview
 
 __all__ = ["atomic_write", "write_jsonl", "write_label_studio_predictions", "write_table"]
 
@@ -168,6 +168,12 @@ def write_label_studio_predictions(
     0.62
     """
     _check(label_quality)
+    for name, value in (("from_name", from_name), ("to_name", to_name)):
+        if not isinstance(value, str) or not value.strip():
+            raise ParameterError(
+                f"{name} must be the name of a tag in the Label Studio labeling config, "
+                f"got {value!r}"
+            )
     score = (
         label_quality["consensus_quality_score"]
         if "consensus_quality_score" in label_quality

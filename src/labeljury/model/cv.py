@@ -96,6 +96,24 @@ def _take(X: Any, rows: np.ndarray) -> Any:
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
 
 
+def _early_stopping_fits(estimator: Any, hard: np.ndarray) -> Any:
+    """Gradient boosting without early stopping when its held-out split cannot be drawn.
+
+    scikit-learn's early stopping holds out a stratified ``validation_fraction``
+    of the training rows: it fails (a ValueError) when that split is smaller
+    than the number of classes, or a class has one row. Small folds and rare
+    classes hit it; the same trees without early stopping are then fitted.
+    """
+    if not isinstance(estimator, HistGradientBoostingClassifier) or not estimator.early_stopping:
+        return estimator
+    counts = np.bincount(hard)
+    counts = counts[counts > 0]
+    n_val = int(np.ceil(estimator.validation_fraction * len(hard)))
+    if counts.min() >= 2 and len(counts) <= n_val <= len(hard) - len(counts):
+        return estimator
+    return estimator.set_params(early_stopping=False)
+
+
 def _fit_soft(estimator: Any, X: Any, soft: np.ndarray) -> Any:
     """Fit on soft labels without copying rows.
 
@@ -107,6 +125,7 @@ def _fit_soft(estimator: Any, X: Any, soft: np.ndarray) -> Any:
     if isinstance(estimator, SoftLogistic):
         return estimator.fit(X, soft)
     hard = soft.argmax(axis=1)
+    estimator = _early_stopping_fits(estimator, hard)
     if soft.max(axis=1).min() >= 1.0 - 1e-12 or not _accepts_sample_weight(estimator):
         return estimator.fit(X, hard)
     weight = soft.max(axis=1)

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._text_rules import check_ids
 from ..errors import (
     ClassError,
     DuplicateAnnotationError,
     EmptyInputError,
     InputError,
+    ParameterError,
     preview,
 )
 
@@ -30,7 +32,9 @@ __all__ = ["MultiLabelAnnotations"]
 
 
 def _text_index(values: Sequence[Any], name: str) -> pd.Index:
-    idx = pd.Index([str(v) for v in values], dtype=object)
+    from .._cells import class_list
+
+    idx = pd.Index([str(v) for v in class_list(values)], dtype=object)
     if idx.has_duplicates:
         raise InputError(f"{name} holds duplicates: {preview(idx[idx.duplicated()].tolist())}")
     return idx
@@ -246,6 +250,13 @@ class MultiLabelAnnotations:
         Classes are text; ``classes`` (all classes in order) lists those nobody
         chose, and a chosen class outside it is an error.
         """
+        sets = list(sets)
+        text = next((r for r, s in enumerate(sets) if isinstance(s, (str, bytes))), None)
+        if text is not None:
+            raise ParameterError(
+                f"sets: judgement {text} is the text {sets[text]!r}, not a set of class "
+                "names (its letters would be read as classes); wrap it: [name]"
+            )
         sets = [[str(c) for c in s] for s in sets]
         sizes = np.fromiter((len(s) for s in sets), np.int64, len(sets))
         tokens = np.array([c for s in sets for c in s], dtype=object)
@@ -290,6 +301,9 @@ class MultiLabelAnnotations:
         item_codes, items = pd.factorize(item_s, sort=True)
         ann_codes, annotators = pd.factorize(ann_s, sort=True)
         tokens = pd.Series(tokens, dtype=object).astype(str).to_numpy()
+        check_ids(items, "item")
+        check_ids(annotators, "annotator")
+        check_ids(pd.unique(tokens), "class")  # control characters, look-alike names
         if classes is None:
             class_index = pd.Index(sorted(set(tokens.tolist())), dtype=object)
         else:

@@ -241,14 +241,15 @@ def write_report(
     metrics = model_metrics(res)
     cal = res.gold.calibration_table() if getattr(res, "gold", None) is not None else None
     figs = plots(res, names, n_worst, cal)
-    # minutes, not seconds; SOURCE_DATE_EPOCH (the reproducible-builds convention) pins it
+    # the day only: two identical runs a few seconds apart straddled a minute often enough
+    # to differ; SOURCE_DATE_EPOCH (the reproducible-builds convention) pins it
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     when = (
         _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
         if epoch.isdigit()
         else _dt.datetime.now()
     )
-    date = when.strftime("%Y-%m-%d %H:%M")
+    date = when.strftime("%Y-%m-%d")
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}"
         f"</title><style>{CSS}</style></head><body>",
