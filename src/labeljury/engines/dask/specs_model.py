@@ -56,23 +56,17 @@ class JurySpec(Spec):
 
     def _prior(self, part: Part, params: dict) -> np.ndarray:
         log_p = None if part.pred is None else np.log(np.clip(part.pred, _P_FLOOR, 1.0))
-        return item_log_prior(
-            params["log_rho"], log_p, self.params["model_weight"], params["log_base"]
-        )
+        return item_log_prior(params["log_rho"], log_p, self.params["model_weight"])
 
     def _rows(self, params: dict) -> Rows:
         return Rows.from_counts(params["counts"], self.params["strength"])
 
     def stats(self, part: Part, post: np.ndarray) -> Stats:
         ann = part.ann
-        out = {
+        return {
             "counts": _em.confusion_counts(ann.one_hot(), post),
             "label_counts": np.bincount(ann.label, minlength=ann.n_classes),
         }
-        if part.pred is not None:  # the model's base rate (see methods/jury/prior.py)
-            out["pred_sum"] = np.clip(part.pred, _P_FLOOR, 1.0).sum(axis=0)
-            out["n_items"] = float(len(part.pred))
-        return out
 
     def m_step(self, stats: Stats) -> dict:
         # the class prior is the label frequencies, fixed (see Jury._fit)
@@ -82,9 +76,6 @@ class JurySpec(Spec):
             "log_rho": np.log((lc + 1.0) / (lc.sum() + len(lc))),
             "class_votes": lc.astype(float),
             "tau": 1.0,
-            "log_base": (
-                np.log(stats["pred_sum"] / stats["n_items"]) if "pred_sum" in stats else None
-            ),
         }
 
     def e_step(self, part: Part, params: dict) -> tuple[np.ndarray, float]:

@@ -1,10 +1,10 @@
 r"""Jury: Dawid-Skene with shrunk confusion rows, the model as prior, and honest scores.
 
 Generative model. Item :math:`i` has a true class :math:`z_i` with prior
-:math:`P(z_i = c) \propto \rho_c\, \big(p_M(c \mid x_i) / \bar p_{M,c}\big)^{w}`
-(:mod:`.prior`: the class prior times the model's evidence, its out-of-fold
-probabilities over its own base rate :math:`\bar p_M`, weighted by :math:`w`; without
-a model, :math:`\rho`). Annotator :math:`a` labels it :math:`l` with probability
+:math:`P(z_i = c) \propto \rho_c^{1 - w}\, p_M(c \mid x_i)^{w}` (:mod:`.prior`: at
+the default :math:`w = 1` the model's out-of-fold probabilities, which hold the class
+frequencies already; without a model, or at :math:`w = 0`, the class prior
+:math:`\rho`). Annotator :math:`a` labels it :math:`l` with probability
 :math:`\pi^{(a)}_{z_i l}`, a Dawid-Skene confusion row shrunk with :math:`s`
 pseudo-labels toward a one-coin row (the annotator's accuracy, the crowd's pattern of
 mistakes; :mod:`.rows`); :math:`\rho` is the
@@ -49,10 +49,9 @@ class Jury(Aggregator):
         annotator's one-coin row (own accuracy, the crowd's pattern of mistakes),
         and each annotator's accuracy toward the crowd's (0: plain Dawid-Skene rows).
     model_weight : float, default 1.0
-        Weight :math:`w` of the model's evidence (its log-probabilities over its
-        base rate) in the log prior (1: the model's probabilities as they are,
-        with the class frequencies counted once; 0: ignore the model). Unused
-        without ``pred_probs``.
+        Weight :math:`w` of the model's log-probabilities in the log prior, the
+        class prior weighing :math:`1 - w` (1: the model's probabilities as they
+        are; 0: ignore the model). Unused without ``pred_probs``.
     calibrate : bool, default True
         Fit the temperature of the honest scores (on 20 or more gold items if
         the annotations carry them, else on held-out labels). False: the raw
@@ -138,11 +137,8 @@ class Jury(Aggregator):
             (np.bincount(ann.label, minlength=ann.n_classes) + 1.0)
             / (ann.n_annotations + ann.n_classes)
         )
-        log_p = log_base = None
-        if pred_probs is not None:
-            clipped = np.clip(pred_probs, _P_FLOOR, 1.0)
-            log_p, log_base = np.log(clipped), np.log(clipped.mean(axis=0))
-        lp = item_log_prior(log_rho, log_p, float(self.model_weight), log_base)
+        log_p = None if pred_probs is None else np.log(np.clip(pred_probs, _P_FLOOR, 1.0))
+        lp = item_log_prior(log_rho, log_p, float(self.model_weight))
         votes = ann.vote_counts()
         post = votes / votes.sum(axis=1, keepdims=True)  # majority-vote start
         fit: dict[str, Rows] = {}
