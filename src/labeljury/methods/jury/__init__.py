@@ -1,10 +1,9 @@
 r"""Jury: Dawid-Skene with shrunk confusion rows, the model as prior, and honest scores.
 
 Generative model. Item :math:`i` has a true class :math:`z_i` with prior
-:math:`P(z_i = c) \propto \rho_c^{1 - w}\, p_M(c \mid x_i)^{w}` (:mod:`.prior`: at
-the default :math:`w = 1` the model's out-of-fold probabilities, which hold the class
-frequencies already; without a model, or at :math:`w = 0`, the class prior
-:math:`\rho`). Annotator :math:`a` labels it :math:`l` with probability
+:math:`P(z_i = c) \propto \rho_c\, p_M(c \mid x_i)^{w}` (:mod:`.prior`: the class
+prior times the model's out-of-fold probabilities, weighted by :math:`w`; without a
+model, :math:`\rho`). Annotator :math:`a` labels it :math:`l` with probability
 :math:`\pi^{(a)}_{z_i l}`, a Dawid-Skene confusion row shrunk with :math:`s`
 pseudo-labels toward a one-coin row (the annotator's accuracy, the crowd's pattern of
 mistakes; :mod:`.rows`); :math:`\rho` is the
@@ -49,9 +48,9 @@ class Jury(Aggregator):
         annotator's one-coin row (own accuracy, the crowd's pattern of mistakes),
         and each annotator's accuracy toward the crowd's (0: plain Dawid-Skene rows).
     model_weight : float, default 1.0
-        Weight :math:`w` of the model's log-probabilities in the log prior, the
-        class prior weighing :math:`1 - w` (1: the model's probabilities as they
-        are; 0: ignore the model). Unused without ``pred_probs``.
+        Weight :math:`w` of the model's log-probabilities in the log prior (1:
+        the model's probabilities as they are; 0: ignore the model). Unused
+        without ``pred_probs``.
     calibrate : bool, default True
         Fit the temperature of the honest scores (on 20 or more gold items if
         the annotations carry them, else on held-out labels). False: the raw
