@@ -182,7 +182,7 @@ def read_jsonl(path: str) -> Iterator[tuple[int, Any]]:
                 raise InputError(f"{path} line {n}: not valid JSON ({exc})") from exc
 
 
-def iter_json_array(path: str, chunk_size: int = 1 << 22) -> Iterator[Any]:
+def iter_json_array(path: str, chunk_size: int = 1 << 18) -> Iterator[Any]:
     """Yield the elements of a top-level JSON array one at a time.
 
     Memory stays at about one chunk plus one element, however large the file:
@@ -369,6 +369,13 @@ def finish(
         source=summary.source,
         meta_cols=meta_cols,
     )
+    return attach_gold(ann, gold, summary)
+
+
+def attach_gold(
+    ann: Annotations, gold: Mapping[Any, Any] | None, summary: ReadSummary
+) -> Annotations:
+    """Attach the known labels of items in ``ann``; count them and the kept annotations."""
     if gold:
         g = pd.Series(gold, dtype=object)
         g = g[ann.items.get_indexer(g.index) >= 0]

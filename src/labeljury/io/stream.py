@@ -110,7 +110,10 @@ class _Column:
         vocab = self.vocab
         put = vocab.setdefault
         lut = np.fromiter((put(u, len(vocab)) for u in uniques), np.int64, len(uniques))
-        self.parts.append((True, np.append(lut, -1)[local]))
+        lut = np.append(lut, -1)  # 4-byte codes while they fit: half the memory
+        if len(vocab) < 2**31:
+            lut = lut.astype(np.int32)
+        self.parts.append((True, lut[local]))
 
     def add_text(self, values: np.ndarray) -> None:
         """Add a block of text cells (empty cells and NaN are missing)."""
