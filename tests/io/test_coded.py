@@ -50,6 +50,16 @@ EXAMPLES = [
 ]
 
 
+#: Readers that build a ToolTable, with an example read on the shortcut.
+STREAMED = [
+    ("label_studio", "label_studio/export_json.json"),
+    ("mturk", "mturk/batch_results_taskanswers.csv"),
+    ("prodigy", "prodigy/reviews_sentiment.jsonl"),
+    ("labelbox", "labelbox/export_v2.ndjson"),
+    ("doccano", "doccano/export_zip_contents"),
+]
+
+
 def _outcome(path: Path | str, fmt: str, **kw: Any) -> Any:
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
@@ -152,6 +162,7 @@ def test_fast_path_taken(monkeypatch: pytest.MonkeyPatch) -> None:
         return out
 
     monkeypatch.setattr(_coded, "_fast", spy)
-    lio.read(DATA / "label_studio/export_json.json", format="label_studio")
-    lio.read(DATA / "mturk/batch_results_taskanswers.csv", format="mturk")
-    assert taken and all(taken)
+    for fmt, rel in STREAMED:
+        taken.clear()
+        lio.read(DATA / rel, format=fmt)
+        assert taken and all(taken), rel

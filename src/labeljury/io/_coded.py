@@ -38,6 +38,7 @@ Where = Callable[[np.ndarray], str]
 #: Largest integer id or label a float64 holds exactly (the per-row path goes
 #: through floats for Python ints; above this the two could differ).
 _EXACT = 1 << 53
+_SAME = object()
 
 
 class CodeBook:
@@ -56,12 +57,12 @@ class CodeBook:
         self.index: dict[Hashable, int] = {}
         self.values: list[Any] = []
 
-    def code(self, value: Hashable, original: Any = None) -> int:
-        """The code of one value (``original`` is stored for a new one, e.g. a list)."""
+    def code(self, value: Hashable, original: Any = _SAME) -> int:
+        """The code of ``value``; for a new one, ``original`` is stored (default: ``value``)."""
         c = self.index.get(value)
         if c is None:
             c = self.index[value] = len(self.values)
-            self.values.append(value if original is None else original)
+            self.values.append(value if original is _SAME else original)
         return c
 
     def add(self, values: Sequence[Any]) -> np.ndarray:
