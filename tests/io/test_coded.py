@@ -57,6 +57,8 @@ STREAMED = [
     ("prodigy", "prodigy/reviews_sentiment.jsonl"),
     ("labelbox", "labelbox/export_v2.ndjson"),
     ("doccano", "doccano/export_zip_contents"),
+    ("argilla", "argilla/records_nested.json"),
+    ("sagemaker", "sagemaker_ground_truth/review-sentiment-job"),
 ]
 
 
