@@ -1,13 +1,15 @@
-"""Time the large-export readers: 1e6-annotation Label Studio JSON, MTurk CSV, long CSV / Parquet.
+"""Time the large-export readers: 1e6 annotations in every tool format and as long CSV / Parquet.
 
 Generates the files (in a temporary folder unless ``--dir`` is given), then reads
-each in a fresh subprocess and reports wall time and peak resident memory
-(``ru_maxrss``) of that process, so the figures include Python start-up and
-imports.
+each in a fresh subprocess and reports wall time, CPU time and peak resident
+memory (``VmHWM``) of that process, so the figures include Python start-up and
+imports (about 105 MiB with numpy and pandas). The other tools' exports are
+written by ``io_exports.py``.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
     python benchmarks/io_speed.py --n 100000     # quicker
     python benchmarks/io_speed.py --before a8cfcd8   # also time that commit's readers
+    python benchmarks/io_speed.py --only label_studio mturk
 
 ``--before REV`` checks REV out into a temporary git worktree and reads the same
 files with its code too (each read in its own process, alternating), and checks
@@ -27,6 +29,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from io_exports import EXPORTS
 
 CLASSES = ["positive", "neutral", "negative"]
 
@@ -183,23 +188,23 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000, help="annotations per file")
     ap.add_argument("--dir", default=None, help="where to write the files (default: temp)")
     ap.add_argument("--before", default=None, help="a git revision to time as well")
+    ap.add_argument("--only", nargs="+", default=None, help="formats to time (default: all)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(args.dir or tmp)
         d.mkdir(parents=True, exist_ok=True)
-        files = {
-            "label_studio": d / "ls_export.json",
-            "mturk": d / "batch_results.csv",
-            "table_csv": d / "long.csv",
-            "table_parquet": d / "long.parquet",
+        makers = {
+            "label_studio": ("ls_export.json", make_label_studio, 4),
+            "mturk": ("batch_results.csv", make_mturk, 5),
+            **{fmt: (name, make, 5) for fmt, (name, make) in EXPORTS.items()},
+            "table_csv": ("long.csv", make_long_table, 5),
+            "table_parquet": ("long.parquet", make_long_table, 5),
         }
+        if args.only:
+            makers = {f: m for f, m in makers.items() if f in args.only}
+        files = {fmt: d / name for fmt, (name, _, _) in makers.items()}
         t = time.perf_counter()
-        for fmt, make, per in (
-            ("label_studio", make_label_studio, 4),
-            ("mturk", make_mturk, 5),
-            ("table_csv", make_long_table, 5),
-            ("table_parquet", make_long_table, 5),
-        ):
+        for fmt, (_, make, per) in makers.items():
             if not files[fmt].exists() or args.dir is None:
                 make(files[fmt], args.n, per)
         print(f"files ready in {time.perf_counter() - t:.1f} s")
@@ -218,7 +223,8 @@ def main() -> None:
                 f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}  digest"
             )
             for fmt, path in files.items():
-                size = path.stat().st_size / 2**20
+                size = sum(f.stat().st_size for f in [path, *path.rglob("*")] if f.is_file())
+                size /= 2**20
                 digests = set()
                 for name, src in versions.items():
                     reader = "table" if fmt.startswith("table") else fmt

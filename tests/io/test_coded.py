@@ -139,14 +139,23 @@ def _bench() -> Any:
     return mod
 
 
-@pytest.mark.parametrize("fmt", ["label_studio", "mturk"])
+GENERATED = ["label_studio", "mturk", "prodigy", "labelbox", "doccano", "argilla", "sagemaker"]
+
+
+@pytest.mark.parametrize("fmt", GENERATED)
 def test_generated_exports_same_as_per_row(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
 ) -> None:
     """Large enough (3,000 annotations) for the per-distinct-value paths of from_long."""
     bench = _bench()
-    path = tmp_path / ("x.json" if fmt == "label_studio" else "x.csv")
-    (bench.make_label_studio if fmt == "label_studio" else bench.make_mturk)(path, 3000, 3)
+    if fmt == "label_studio":
+        path, make = tmp_path / "x.json", bench.make_label_studio
+    elif fmt == "mturk":
+        path, make = tmp_path / "x.csv", bench.make_mturk
+    else:
+        name, make = bench.EXPORTS[fmt]
+        path = tmp_path / name
+    make(path, 3000, 3)
     for keep in (False, True):
         got, _ = _compare(monkeypatch, path, fmt, keep_skipped=keep)
         assert isinstance(got[0], list) and len(got[0]) > 2500
