@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from ._common import (
     ReadSummary,
     check_file,
     crowd_answers,
+    iter_json_array,
     pick_question,
     read_json,
     to_seconds,
@@ -58,6 +59,22 @@ def _request_files(root: Path) -> list[Path]:
         p for p in root.rglob("*.json") if "consolidation-request" in p.parts and p.is_file()
     )
     return hits
+
+
+def _request_objects(f: Path) -> Iterator[Any]:
+    """The objects of a consolidation request (a JSON list), decoded one at a time."""
+    try:
+        with open_text(str(f)) as fh:
+            head = fh.read(4096).lstrip(" \t\r\n\ufeff")
+    except (UnicodeDecodeError, OSError, EOFError):
+        head = ""  # read_json below names the problem
+    if head.startswith("["):
+        yield from iter_json_array(str(f))
+        return
+    doc = read_json(str(f))  # not a list: says what it is (or that it is not JSON)
+    if not isinstance(doc, list):
+        raise InputError(f"{f}: not a consolidation request (expected a JSON list)")
+    yield from doc
 
 
 def read_sagemaker(
@@ -125,11 +142,8 @@ def read_sagemaker(
                 k_of.append(k)
     else:
         for f in _request_files(root):
-            doc = read_json(str(f))
-            if not isinstance(doc, list):
-                raise InputError(f"{f}: not a consolidation request (expected a JSON list)")
             names.append(str(f))
-            for o in doc:
+            for o in _request_objects(f):
                 oid = str(o.get("datasetObjectId"))
                 item = int(oid) if oid.isdigit() else oid
                 oids.append(oid)
