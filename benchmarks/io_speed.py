@@ -144,16 +144,30 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
     """Seconds, peak MiB, annotations, a digest of the result and CPU seconds, in a fresh process.
 
     ``src`` is the ``src`` folder whose labeljury is imported (default: this checkout's).
+    ``fmt="json_decode"`` only decodes the JSON array's elements (``iter_json_array``)
+    and builds nothing: the floor under the Label Studio reader's time.
     """
+    if fmt == "json_decode":
+        work = (
+            "from labeljury.io._common import iter_json_array\n"
+            "c = time.process_time(); t = time.perf_counter()\n"
+            f"n = sum(1 for _ in iter_json_array({str(path)!r}))\n"
+            "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
+            "digest = 'tasks-only'\n"
+        )
+    else:
+        work = (
+            "c = time.process_time(); t = time.perf_counter()\n"
+            f"ann = lio.read({str(path)!r}, format={fmt!r})\n"
+            "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
+            "h = hashlib.sha1()\n"
+            "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
+            "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
+            "n, digest = len(ann), h.hexdigest()[:12]\n"
+        )
     code = (
         "import time, resource, hashlib, warnings, labeljury.io as lio\n"
-        "warnings.simplefilter('ignore')\n"
-        "c = time.process_time(); t = time.perf_counter()\n"
-        f"ann = lio.read({str(path)!r}, format={fmt!r})\n"
-        "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
-        "h = hashlib.sha1()\n"
-        "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
-        "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
+        "warnings.simplefilter('ignore')\n" + work +
         # the process's own high-water mark (VmHWM): Linux's ru_maxrss survives exec, so
         # a child of this (large, file-generating) process would report the parent's peak
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
@@ -161,7 +175,7 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): peak = int(line.split()[1]) / 1024\n"
         "except OSError: pass\n"
-        "print(dt, peak, len(ann), h.hexdigest()[:12], cpu)\n"
+        "print(dt, peak, n, digest, cpu)\n"
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
@@ -237,6 +251,12 @@ def main() -> None:
                     )
                 if len(digests) > 1:
                     print(f"  !! {fmt}: the versions read different annotations")
+                if fmt == "label_studio":  # the decoder alone, building nothing
+                    secs, mib, kept, digest, cpu = time_read(path, "json_decode")
+                    print(
+                        f"{'  json decode':<14}{'now':<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}"
+                        f"{cpu:>7.1f}{mib:>10.0f}  ({kept:,} tasks decoded, nothing built)"
+                    )
         finally:
             if args.before and os.path.exists(old):
                 root = Path(__file__).resolve().parents[1]
