@@ -59,6 +59,8 @@ STREAMED = [
     ("doccano", "doccano/export_zip_contents"),
     ("argilla", "argilla/records_nested.json"),
     ("sagemaker", "sagemaker_ground_truth/review-sentiment-job"),
+    ("toloka", "toloka/assignments.tsv"),
+    ("crowdflower", "crowdflower/f1234567_full.csv"),
 ]
 
 
@@ -139,7 +141,17 @@ def _bench() -> Any:
     return mod
 
 
-GENERATED = ["label_studio", "mturk", "prodigy", "labelbox", "doccano", "argilla", "sagemaker"]
+GENERATED = [
+    "label_studio",
+    "mturk",
+    "prodigy",
+    "labelbox",
+    "doccano",
+    "argilla",
+    "sagemaker",
+    "toloka",
+    "crowdflower",
+]
 
 
 @pytest.mark.parametrize("fmt", GENERATED)

@@ -31,7 +31,7 @@ from ..annotations import Annotations
 from ..errors import LabeljuryError
 from ._common import STATUSES, ReadSummary, attach_gold, finish
 
-__all__ = ["CodeBook", "Coded", "ToolTable", "coded", "finish_coded"]
+__all__ = ["CodeBook", "Coded", "ToolTable", "coded", "finish_coded", "table_from_frame"]
 
 Where = Callable[[np.ndarray], str]
 
@@ -97,8 +97,34 @@ def coded(values: Any) -> Coded:
     if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
         cat = pd.Series(values).cat
         return Coded(cat.codes.to_numpy().astype(np.int32), cat.categories.tolist())
-    values = list(values)
-    return Coded(np.arange(len(values), dtype=np.int32), values)
+    if getattr(values, "dtype", np.dtype(object)).kind in "iu":  # integers: each once
+        codes, uniq = pd.factorize(np.asarray(values))
+        return Coded(codes.astype(np.int32), uniq.tolist())
+    arr = np.asarray(values, dtype=object)
+    text = pd.Series(arr, dtype=object)
+    if len(arr) and text.map(type).isin([str, float]).all():
+        # text cells, NaN where empty (a table read as text): each distinct text once
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        if all(type(u) is str for u in uniq):
+            return Coded(codes.astype(np.int32), list(uniq))
+    return Coded(np.arange(len(arr), dtype=np.int32), arr.tolist())  # as they are, per row
+
+
+def table_from_frame(df: pd.DataFrame) -> ToolTable:
+    """A reader's long table (the columns :func:`finish` reads) as a :class:`ToolTable`."""
+    status = pd.Categorical(df["status"], categories=STATUSES).codes
+    table = ToolTable(
+        item=coded(df["item"]),
+        annotator=coded(df["annotator"]),
+        label=coded(df["label"]),
+        status=np.asarray(status, dtype=np.int8),
+        pos=df["pos"].to_numpy(),
+    )
+    if "seconds" in df:
+        table.seconds = df["seconds"].to_numpy(dtype=float)
+    if "timestamp" in df:
+        table.timestamp = df["timestamp"].reset_index(drop=True)
+    return table
 
 
 @dataclass
@@ -233,6 +259,8 @@ def _ids(codes: np.ndarray, values: list[Any], role: str, source: str) -> Any:
         return None
     new, order = _first_seen(codes, len(values))
     vals = [values[i] for i in order]
+    if len(set(vals)) < len(vals):  # values kept per row: the per-row path factorises
+        return None
     if _all_ints(vals):
         return new, pd.Index(np.asarray(vals, dtype=np.int64))
     if not all(type(v) is str and v.strip() for v in vals):

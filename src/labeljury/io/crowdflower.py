@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import EmptyInputError, InputError
-from ._common import ReadSummary, check_file, finish, lines_where, pick_question, to_utc
+from ..errors import InputError
+from ._coded import finish_coded, table_from_frame
+from ._common import ReadSummary, check_file, lines_where, pick_question, to_utc
+from ._text_columns import read_text_columns
 from .tables import read_table
 
 __all__ = ["read_crowdflower"]
@@ -28,6 +30,20 @@ def _numeric(ids: pd.Series) -> pd.Series:
     """CrowdFlower ids are numbers: read them as ints when every one is."""
     num = pd.to_numeric(ids, errors="coerce")
     return num.astype("int64") if num.notna().all() else ids
+
+
+def _wanted(header: list[str], question: str | None) -> list[str]:
+    """The columns the reader looks at: ids, times, flags, questions and their gold."""
+    names = set(header)
+    fixed = {"_unit_id", "_worker_id", "_tainted", "_golden", "_created_at", "_started_at"}
+    return [
+        c
+        for c in header
+        if c in fixed
+        or c == question
+        or (c.endswith("_gold") and c[: -len("_gold")] in names)
+        or f"{c}_gold" in names
+    ]
 
 
 def read_crowdflower(
@@ -64,10 +80,11 @@ def read_crowdflower(
     """
     path = os.fspath(path)
     check_file(path)
-    try:
+    streamed = read_text_columns(path, lambda header: _wanted(header, question))
+    if streamed is None:  # a file the block reader does not follow: read whole
         raw = read_table(path, numbers=False)
-    except EmptyInputError:
-        raise
+    else:
+        raw = streamed[1]  # the columns in the header's order
     if "_unit_id" not in raw.columns:
         raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
     if "_worker_id" not in raw.columns:
@@ -110,8 +127,9 @@ def read_crowdflower(
                 f"{int(several.sum())} test question(s) accept several answers; not used as gold"
             )
         gold = dict(zip(_numeric(g["_unit_id"][~several]), g[f"{q}_gold"][~several], strict=True))
-    ann = finish(
-        df,
+    del raw  # the table holds what is needed
+    ann = finish_coded(
+        table_from_frame(df),
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,

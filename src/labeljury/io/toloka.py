@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import EmptyInputError, InputError
-from ._common import ReadSummary, check_file, finish, id_column, lines_where, pick_question, to_utc
+from ..errors import InputError
+from ._coded import finish_coded, table_from_frame
+from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
+from ._text_columns import read_text_columns
 from .tables import read_table
 
 __all__ = ["read_toloka"]
@@ -26,6 +28,18 @@ _STATUS = {
     "SKIPPED": "skipped",
     "EXPIRED": "skipped",
 }
+
+
+def _wanted(header: list[str]) -> list[str]:
+    """The columns the reader looks at (not the task texts, links ...)."""
+    keep = []
+    for c in header:
+        name = c.split(":")[-1].split(".")[-1].lower()
+        if c.startswith(("ASSIGNMENT:", "OUTPUT:", "GOLDEN:")) or (
+            c.startswith("INPUT:") and (name == "id" or name.endswith("id"))
+        ):
+            keep.append(c)
+    return keep
 
 
 def read_toloka(
@@ -61,12 +75,14 @@ def read_toloka(
     """
     path = os.fspath(path)
     check_file(path)
-    try:
+    streamed = read_text_columns(path, _wanted)
+    if streamed is None:  # a file the block reader does not follow: read whole
         raw = read_table(path, numbers=False)
-    except EmptyInputError:
-        raise
+        header = [str(c) for c in raw.columns]
+    else:
+        header, raw = streamed
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
-        if need not in raw.columns:
+        if need not in header:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
     found = [c[len("OUTPUT:") :] for c in raw.columns if c.startswith("OUTPUT:")]
     summary = ReadSummary(path, "toloka", questions=tuple(found))
@@ -100,8 +116,9 @@ def read_toloka(
         gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
     if item_col != "ASSIGNMENT:task_id":
         summary.notes.append(f"item ids from {item_col} (one per task_id)")
-    ann = finish(
-        df,
+    del raw  # the table holds what is needed
+    ann = finish_coded(
+        table_from_frame(df),
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,
