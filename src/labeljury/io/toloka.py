@@ -13,7 +13,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ._coded import finish_coded, table_from_frame
 from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
-from ._text_columns import read_text_columns
+from ._text_columns import per_distinct, read_text_columns
 from .tables import read_table
 
 __all__ = ["read_toloka"]
@@ -88,9 +88,9 @@ def read_toloka(
     summary = ReadSummary(path, "toloka", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
     words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
-    status = words.fillna("APPROVED").str.upper().map(_STATUS)
+    status = per_distinct(words, lambda w: w.fillna("APPROVED").str.upper().map(_STATUS))
     if status.isna().any():
-        unknown = sorted(words[status.isna()].unique())
+        unknown = sorted(pd.unique(np.asarray(words[status.isna()], dtype=object)))
         raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
     inputs = [c for c in raw.columns if c.startswith("INPUT:")]
     item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
@@ -104,10 +104,13 @@ def read_toloka(
         }
     )
     if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
-        start = to_utc(raw["ASSIGNMENT:started"])
-        end = to_utc(raw["ASSIGNMENT:submitted"])
-        suite = raw.get("ASSIGNMENT:assignment_id", pd.Series(np.arange(len(raw))))
-        per_suite = suite.map(suite.value_counts())
+        start = per_distinct(raw["ASSIGNMENT:started"], to_utc)
+        end = per_distinct(raw["ASSIGNMENT:submitted"], to_utc)
+        per_suite = pd.Series(1.0, index=raw.index)  # tasks in the assignment's suite
+        if "ASSIGNMENT:assignment_id" in raw:
+            codes = pd.factorize(raw["ASSIGNMENT:assignment_id"], use_na_sentinel=True)[0]
+            counts = np.append(np.bincount(codes[codes >= 0]), np.nan)
+            per_suite[:] = counts[codes]
         df["seconds"] = (end - start).dt.total_seconds() / per_suite.astype(float)
         df["timestamp"] = end
     gold = None
