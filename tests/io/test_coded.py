@@ -189,3 +189,47 @@ def test_fast_path_taken(monkeypatch: pytest.MonkeyPatch) -> None:
         taken.clear()
         lio.read(DATA / rel, format=fmt)
         assert taken and all(taken), rel
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_long_tables_from_codes_same_as_from_long(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suffix: str
+) -> None:
+    """A long table read in blocks, built from codes, is what from_long builds."""
+    from labeljury import read_annotations
+
+    path = tmp_path / f"long{suffix}"
+    _bench().make_long_table(path, 3000, 3)
+    taken = []
+    real = _coded.from_codes
+
+    def spy(*a: Any, **k: Any) -> Any:
+        out = real(*a, **k)
+        taken.append(out is not None)
+        return out
+
+    def outcome(**kw: Any) -> Any:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                a = read_annotations(path, **kw)
+                got: Any = (a.item.tolist(), a.annotator.tolist(), a.label.tolist())
+                got += tuple([repr(v) for v in x] for x in (a.items, a.annotators, a.classes))
+            except LabeljuryError as exc:
+                got = (type(exc).__name__, str(exc))
+        return got, sorted(str(m.message) for m in w)
+
+    for kw in (
+        {},
+        {"duplicates": "first"},
+        {"duplicates": "last"},
+        {"duplicates": "error"},
+        {"classes": ["positive", "neutral", "negative", "other"]},
+        {"classes": ["positive", "neutral"]},
+    ):
+        monkeypatch.setattr(_coded, "from_codes", spy)
+        fast = outcome(**kw)
+        monkeypatch.setattr(_coded, "from_codes", lambda *a, **k: None)
+        slow = outcome(**kw)
+        assert fast == slow, kw
+    assert taken and any(taken)

@@ -31,7 +31,15 @@ from ..annotations import Annotations
 from ..errors import LabeljuryError
 from ._common import STATUSES, ReadSummary, attach_gold, finish
 
-__all__ = ["CodeBook", "Coded", "ToolTable", "coded", "finish_coded", "table_from_frame"]
+__all__ = [
+    "CodeBook",
+    "Coded",
+    "ToolTable",
+    "coded",
+    "finish_coded",
+    "from_codes",
+    "table_from_frame",
+]
 
 Where = Callable[[np.ndarray], str]
 
@@ -271,14 +279,25 @@ def _ids(codes: np.ndarray, values: list[Any], role: str, source: str) -> Any:
 
 
 def _labels(
-    codes: np.ndarray, values: list[Any], classes: Sequence[Any] | None, source: str
+    codes: np.ndarray,
+    values: list[Any],
+    classes: Sequence[Any] | None,
+    source: str,
+    text: bool = False,
 ) -> Any:
-    """(codes, class Index) as from_long builds them; None: the per-row path."""
+    """(codes, class Index) as from_long builds them; None: the per-row path.
+
+    ``text``: labels read from a delimited-text file, which become numbers when
+    every one is a number (left to the per-row path).
+    """
     from .._cells import _MISSING_STRINGS, _encode_labels
-    from ..validation import _CONTROL, _text_key
+    from ..validation import _CONTROL, _NUMBER, _text_key
 
     used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
     vals = [values[i] for i in used]
+    numbers = text and not (classes is not None and all(isinstance(c, str) for c in classes))
+    if numbers and all(type(v) is str and _NUMBER.match(v) for v in vals):
+        return None
     if _all_ints(vals):
         if any(v < 0 for v in vals) and classes is None:
             return None  # a "missing" sentinel: refused by row
@@ -366,3 +385,39 @@ def _fast(
     summary.no_label = no_label
     summary.kept = ann.n_annotations
     return ann
+
+
+def from_codes(
+    item: Coded,
+    annotator: Coded,
+    label: Coded,
+    *,
+    source: str,
+    text: bool,
+    classes: Sequence[Any] | None = None,
+    duplicates: str = "keep",
+    unlabeled: str = "error",
+) -> Annotations | None:
+    """:meth:`Annotations.from_long` on coded columns, once per distinct value.
+
+    For a long table read in blocks (:mod:`labeljury.io.stream`). Returns None
+    where the per-row ``from_long`` must decide (a missing value, mixed types,
+    number labels written as text ...), which then says what is wrong by row.
+    """
+    from .._from_tables import _apply_duplicates, _finish
+
+    if duplicates not in ("keep", "first", "last", "error") or unlabeled not in ("error", "drop"):
+        return None
+    if not len(label.codes) or (np.asarray(label.codes) < 0).any():
+        return None
+    try:
+        ids = _ids(np.asarray(item.codes), item.values, "item", source)
+        who = _ids(np.asarray(annotator.codes), annotator.values, "annotator", source)
+        lab = _labels(np.asarray(label.codes), label.values, classes, source, text)
+    except LabeljuryError:
+        return None
+    if ids is None or who is None or lab is None:
+        return None
+    ann = Annotations(ids[0], who[0], lab[0], ids[1], who[1], lab[1], validate=False)
+    del ids, who, lab
+    return _finish(_apply_duplicates(ann, duplicates, source), unlabeled)  # type: ignore[arg-type]

@@ -143,6 +143,10 @@ class _Column:
         return np.concatenate([cats[p] if coded else p.astype(object) for coded, p in self.parts])
 
 
+def _codes(col: _Column) -> np.ndarray:
+    return np.concatenate([p for _, p in col.parts]) if col.parts else np.zeros(0, np.int32)
+
+
 class _Prefixed(io.TextIOBase):
     """A text stream that gives ``first`` and then the rest of ``fh``."""
 
@@ -445,6 +449,19 @@ def read_long_table(
     for m in caught:  # repairs the readers made, said once the read is kept
         warnings.warn_explicit(m.message, m.category, m.filename, m.lineno)
     assert roles is not None
+    if all(coded for c in cols for coded, _ in c.parts):  # every column as codes
+        from ._coded import Coded, from_codes
+
+        ann = from_codes(
+            *(Coded(_codes(c), list(c.vocab)) for c in cols),
+            source=source,
+            text=text,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if ann is not None:
+            return ann
     frame = pd.DataFrame({role: c.result() for role, c in zip(roles, cols, strict=True)})
     if text:  # labels written as text: numbers only when every label is one
         frame.attrs["labeljury_text"] = True
