@@ -23,7 +23,7 @@ import pytest
 
 import labeljury.io as lio
 from labeljury.errors import LabeljuryError
-from labeljury.io import _coded
+from labeljury.io import _coded, _from_codes
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "formats"
 SHARED = Path(os.environ.get("LABELJURY_SHARED", "/work/shared")) / "formats"
@@ -201,7 +201,7 @@ def test_long_tables_from_codes_same_as_from_long(
     path = tmp_path / f"long{suffix}"
     _bench().make_long_table(path, 3000, 3)
     taken = []
-    real = _coded.from_codes
+    real = _from_codes.from_codes
 
     def spy(*a: Any, **k: Any) -> Any:
         out = real(*a, **k)
@@ -227,9 +227,9 @@ def test_long_tables_from_codes_same_as_from_long(
         {"classes": ["positive", "neutral", "negative", "other"]},
         {"classes": ["positive", "neutral"]},
     ):
-        monkeypatch.setattr(_coded, "from_codes", spy)
+        monkeypatch.setattr(_from_codes, "from_codes", spy)
         fast = outcome(**kw)
-        monkeypatch.setattr(_coded, "from_codes", lambda *a, **k: None)
+        monkeypatch.setattr(_from_codes, "from_codes", lambda *a, **k: None)
         slow = outcome(**kw)
         assert fast == slow, kw
     assert taken and any(taken)

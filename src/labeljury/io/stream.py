@@ -450,7 +450,8 @@ def read_long_table(
         warnings.warn_explicit(m.message, m.category, m.filename, m.lineno)
     assert roles is not None
     if all(coded for c in cols for coded, _ in c.parts):  # every column as codes
-        from ._coded import Coded, from_codes
+        from ._coded import Coded
+        from ._from_codes import from_codes
 
         ann = from_codes(
             *(Coded(_codes(c), list(c.vocab)) for c in cols),
