@@ -219,6 +219,9 @@ def finish_coded(
 
     Parameters are those of :func:`~labeljury.io._common.finish`.
     """
+    if classes is not None and not isinstance(classes, (str, bytes, set, frozenset)):
+        if hasattr(classes, "__iter__"):
+            classes = list(classes)  # a generator: read once, for either path
     ann = None
     if not multi_label and len(table):
         try:
@@ -247,9 +250,11 @@ def _fast(
     lists: bool,
 ) -> Annotations | None:
     """The policy of ``finish`` + ``from_long`` on the codes; None where it does not apply."""
+    from .._cells import class_list
     from .._from_tables import _apply_duplicates, _finish
     from ._from_codes import _ids, _labels
 
+    classes = class_list(classes)  # a generator read once; refused here as in from_long
     source = summary.source
     status = np.asarray(t.status)
     rows = np.flatnonzero(status == 0) if not keep_skipped else np.arange(len(t))

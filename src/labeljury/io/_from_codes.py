@@ -38,7 +38,7 @@ def _first_seen(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarra
 
 def _ids(codes: np.ndarray, values: list[Any], role: str, source: str) -> Any:
     """(codes, Index) of an id column as from_long builds them; None: the per-row path."""
-    from ..validation import check_ids
+    from .._text_rules import check_ids
 
     if (codes < 0).any():
         return None
@@ -68,7 +68,7 @@ def _labels(
     every one is a number (left to the per-row path).
     """
     from .._cells import _MISSING_STRINGS, _encode_labels
-    from ..validation import _CONTROL, _NUMBER, _text_key
+    from .._text_rules import _CONTROL, _NUMBER, _text_key
 
     used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
     vals = [values[i] for i in used]
@@ -114,6 +114,7 @@ def from_codes(
     where the per-row ``from_long`` must decide (a missing value, mixed types,
     number labels written as text ...), which then says what is wrong by row.
     """
+    from .._cells import class_list
     from .._from_tables import _apply_duplicates, _finish
 
     if duplicates not in ("keep", "first", "last", "error") or unlabeled not in ("error", "drop"):
@@ -121,6 +122,7 @@ def from_codes(
     if not len(label.codes) or (np.asarray(label.codes) < 0).any():
         return None
     try:
+        classes = class_list(classes)
         ids = _ids(np.asarray(item.codes), item.values, "item", source)
         who = _ids(np.asarray(annotator.codes), annotator.values, "annotator", source)
         lab = _labels(np.asarray(label.codes), label.values, classes, source, text)

@@ -13,7 +13,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ._coded import finish_coded, table_from_frame
 from ._common import ReadSummary, check_file, lines_where, pick_question, to_utc
-from ._text_columns import per_distinct, read_text_columns
+from ._text_columns import per_distinct
 from .tables import read_table
 
 __all__ = ["read_crowdflower"]
@@ -33,20 +33,6 @@ def _numeric(ids: pd.Series) -> pd.Series:
     """CrowdFlower ids are numbers: read them as ints when every one is."""
     num = per_distinct(ids, lambda s: pd.to_numeric(s, errors="coerce"))
     return num.astype("int64") if num.notna().all() else ids
-
-
-def _wanted(header: list[str], question: str | None) -> list[str]:
-    """The columns the reader looks at: ids, times, flags, questions and their gold."""
-    names = set(header)
-    fixed = {"_unit_id", "_worker_id", "_tainted", "_golden", "_created_at", "_started_at"}
-    return [
-        c
-        for c in header
-        if c in fixed
-        or c == question
-        or (c.endswith("_gold") and c[: -len("_gold")] in names)
-        or f"{c}_gold" in names
-    ]
 
 
 def read_crowdflower(
@@ -83,11 +69,9 @@ def read_crowdflower(
     """
     path = os.fspath(path)
     check_file(path)
-    streamed = read_text_columns(path, lambda header: _wanted(header, question))
-    if streamed is None:  # a file the block reader does not follow: read whole
-        raw = read_table(path, numbers=False)
-    else:
-        raw = streamed[1]  # the columns in the header's order
+    # read whole: the table reader refuses short and cut records, which a block
+    # reader cannot tell from empty cells
+    raw = read_table(path, numbers=False)
     if "_unit_id" not in raw.columns:
         raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
     if "_worker_id" not in raw.columns:

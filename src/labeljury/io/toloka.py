@@ -13,7 +13,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ._coded import finish_coded, table_from_frame
 from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
-from ._text_columns import per_distinct, read_text_columns
+from ._text_columns import per_distinct
 from .tables import read_table
 
 __all__ = ["read_toloka"]
@@ -28,18 +28,6 @@ _STATUS = {
     "SKIPPED": "skipped",
     "EXPIRED": "skipped",
 }
-
-
-def _wanted(header: list[str]) -> list[str]:
-    """The columns the reader looks at (not the task texts, links ...)."""
-    keep = []
-    for c in header:
-        name = c.split(":")[-1].split(".")[-1].lower()
-        if c.startswith(("ASSIGNMENT:", "OUTPUT:", "GOLDEN:")) or (
-            c.startswith("INPUT:") and (name == "id" or name.endswith("id"))
-        ):
-            keep.append(c)
-    return keep
 
 
 def read_toloka(
@@ -75,12 +63,10 @@ def read_toloka(
     """
     path = os.fspath(path)
     check_file(path)
-    streamed = read_text_columns(path, _wanted)
-    if streamed is None:  # a file the block reader does not follow: read whole
-        raw = read_table(path, numbers=False)
-        header = [str(c) for c in raw.columns]
-    else:
-        header, raw = streamed
+    # read whole: the table reader refuses short and cut records, which a block
+    # reader cannot tell from empty cells
+    raw = read_table(path, numbers=False)
+    header = [str(c) for c in raw.columns]
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
         if need not in header:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
