@@ -1,13 +1,15 @@
-"""Time the large-export readers: 1e6-annotation Label Studio JSON, MTurk CSV, long CSV / Parquet.
+"""Time the large-export readers: 1e6 annotations in every tool format and as long CSV / Parquet.
 
 Generates the files (in a temporary folder unless ``--dir`` is given), then reads
-each in a fresh subprocess and reports wall time and peak resident memory
-(``ru_maxrss``) of that process, so the figures include Python start-up and
-imports.
+each in a fresh subprocess and reports wall time, CPU time and peak resident
+memory (``VmHWM``) of that process, so the figures include Python start-up and
+imports (about 105 MiB with numpy and pandas). The other tools' exports are
+written by ``io_exports.py``.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
     python benchmarks/io_speed.py --n 100000     # quicker
     python benchmarks/io_speed.py --before a8cfcd8   # also time that commit's readers
+    python benchmarks/io_speed.py --only label_studio mturk
 
 ``--before REV`` checks REV out into a temporary git worktree and reads the same
 files with its code too (each read in its own process, alternating), and checks
@@ -27,6 +29,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from io_exports import EXPORTS
 
 CLASSES = ["positive", "neutral", "negative"]
 
@@ -139,16 +144,30 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
     """Seconds, peak MiB, annotations, a digest of the result and CPU seconds, in a fresh process.
 
     ``src`` is the ``src`` folder whose labeljury is imported (default: this checkout's).
+    ``fmt="json_decode"`` only decodes the JSON array's elements (``iter_json_array``)
+    and builds nothing: the floor under the Label Studio reader's time.
     """
+    if fmt == "json_decode":
+        work = (
+            "from labeljury.io._common import iter_json_array\n"
+            "c = time.process_time(); t = time.perf_counter()\n"
+            f"n = sum(1 for _ in iter_json_array({str(path)!r}))\n"
+            "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
+            "digest = 'tasks-only'\n"
+        )
+    else:
+        work = (
+            "c = time.process_time(); t = time.perf_counter()\n"
+            f"ann = lio.read({str(path)!r}, format={fmt!r})\n"
+            "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
+            "h = hashlib.sha1()\n"
+            "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
+            "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
+            "n, digest = len(ann), h.hexdigest()[:12]\n"
+        )
     code = (
         "import time, resource, hashlib, warnings, labeljury.io as lio\n"
-        "warnings.simplefilter('ignore')\n"
-        "c = time.process_time(); t = time.perf_counter()\n"
-        f"ann = lio.read({str(path)!r}, format={fmt!r})\n"
-        "dt = time.perf_counter() - t; cpu = time.process_time() - c\n"
-        "h = hashlib.sha1()\n"
-        "for a in (ann.item, ann.annotator, ann.label): h.update(a.astype('int64').tobytes())\n"
-        "for v in (ann.items, ann.annotators, ann.classes): h.update(repr(list(v)).encode())\n"
+        "warnings.simplefilter('ignore')\n" + work +
         # the process's own high-water mark (VmHWM): Linux's ru_maxrss survives exec, so
         # a child of this (large, file-generating) process would report the parent's peak
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
@@ -156,7 +175,7 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): peak = int(line.split()[1]) / 1024\n"
         "except OSError: pass\n"
-        "print(dt, peak, len(ann), h.hexdigest()[:12], cpu)\n"
+        "print(dt, peak, n, digest, cpu)\n"
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
@@ -183,23 +202,23 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000, help="annotations per file")
     ap.add_argument("--dir", default=None, help="where to write the files (default: temp)")
     ap.add_argument("--before", default=None, help="a git revision to time as well")
+    ap.add_argument("--only", nargs="+", default=None, help="formats to time (default: all)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(args.dir or tmp)
         d.mkdir(parents=True, exist_ok=True)
-        files = {
-            "label_studio": d / "ls_export.json",
-            "mturk": d / "batch_results.csv",
-            "table_csv": d / "long.csv",
-            "table_parquet": d / "long.parquet",
+        makers = {
+            "label_studio": ("ls_export.json", make_label_studio, 4),
+            "mturk": ("batch_results.csv", make_mturk, 5),
+            **{fmt: (name, make, 5) for fmt, (name, make) in EXPORTS.items()},
+            "table_csv": ("long.csv", make_long_table, 5),
+            "table_parquet": ("long.parquet", make_long_table, 5),
         }
+        if args.only:
+            makers = {f: m for f, m in makers.items() if f in args.only}
+        files = {fmt: d / name for fmt, (name, _, _) in makers.items()}
         t = time.perf_counter()
-        for fmt, make, per in (
-            ("label_studio", make_label_studio, 4),
-            ("mturk", make_mturk, 5),
-            ("table_csv", make_long_table, 5),
-            ("table_parquet", make_long_table, 5),
-        ):
+        for fmt, (_, make, per) in makers.items():
             if not files[fmt].exists() or args.dir is None:
                 make(files[fmt], args.n, per)
         print(f"files ready in {time.perf_counter() - t:.1f} s")
@@ -218,7 +237,8 @@ def main() -> None:
                 f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}  digest"
             )
             for fmt, path in files.items():
-                size = path.stat().st_size / 2**20
+                size = sum(f.stat().st_size for f in [path, *path.rglob("*")] if f.is_file())
+                size /= 2**20
                 digests = set()
                 for name, src in versions.items():
                     reader = "table" if fmt.startswith("table") else fmt
@@ -231,6 +251,12 @@ def main() -> None:
                     )
                 if len(digests) > 1:
                     print(f"  !! {fmt}: the versions read different annotations")
+                if fmt == "label_studio":  # the decoder alone, building nothing
+                    secs, mib, kept, digest, cpu = time_read(path, "json_decode")
+                    print(
+                        f"{'  json decode':<14}{'now':<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}"
+                        f"{cpu:>7.1f}{mib:>10.0f}  ({kept:,} tasks decoded, nothing built)"
+                    )
         finally:
             if args.before and os.path.exists(old):
                 root = Path(__file__).resolve().parents[1]

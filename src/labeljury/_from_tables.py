@@ -408,8 +408,10 @@ def _apply_duplicates(ann: Annotations, policy: DuplicatePolicy, source: str | N
         return ann
     if policy == "keep":
         key = ann.item.astype(np.int64) * ann.n_annotators + ann.annotator
-        extra = int(pd.Index(key).duplicated().sum())
-        pairs = int(pd.Index(key[pd.Index(key).duplicated(keep=False)]).nunique())
+        key.sort()  # in place: no second copy
+        repeat = key[1:] == key[:-1]  # each True: one extra label of a pair
+        extra = int(repeat.sum())
+        pairs = int((repeat & ~np.r_[False, repeat[:-1]]).sum())
         warnings.warn(
             f"{source or 'annotations'}: {pairs:,} (item, annotator) pair(s) labeled "
             f"more than once ({extra:,} extra annotation(s)); each label counts as a "

@@ -8,23 +8,25 @@ Flattened (``to_list(flatten=True)``, ``to_datasets()``, Hub parquet):
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
+from ._coded import CodeBook, finish_coded
 from ._common import (
+    STATUSES,
     ReadSummary,
     check_file,
-    finish,
     iter_json_array,
     pick_question,
     read_jsonl,
     records_where,
 )
+from ._records import Records, value_key
 from .tables import inner_suffix, read_table
 
 __all__ = ["read_argilla"]
@@ -71,6 +73,23 @@ def _responses(rec: dict[str, Any], where: str = "") -> Iterator[tuple[str, Any,
         yield from zip([q] * len(values), values, users, stats, strict=True)
 
 
+def _known(status: Any) -> bool:
+    try:
+        return status in _STATUS
+    except TypeError:  # unhashable: not a status
+        return False
+
+
+class _RecordIds:
+    """Record ``n``'s id, looked up from codes (only for the records a message shows)."""
+
+    def __init__(self, codes: np.ndarray, values: list[Any]) -> None:
+        self.codes, self.values = codes, values
+
+    def __getitem__(self, n: int) -> Any:
+        return self.values[self.codes[n]]
+
+
 def read_argilla(
     path: str | os.PathLike[str],
     *,
@@ -105,42 +124,44 @@ def read_argilla(
     """
     path = os.fspath(path)
     check_file(path)
-    rows: list[tuple[Any, str, Any, Any, Any, int]] = []
+    recs = Records()
+    qs, stats = CodeBook(), CodeBook()  # each response's question and raw status
+    q_of, stat_of = array("i"), array("i")
+    rec_item = array("i")  # each record's id (its code), to name records in messages
+    multi: set[str] = set()
     for n, rec in enumerate(_records(path)):
         if not isinstance(rec, dict):
             raise InputError(f"{path}: record {n} is not an object")
         rid = rec.get("id", rec.get("_server_id"))
-        rows.extend((rid, q, v, u, s, n) for q, v, u, s in _responses(rec, f"{path}: "))
-    if not rows:
+        rec_item.append(recs.items.code(value_key(rid), rid))
+        for q, v, u, st in _responses(rec, f"{path}: "):
+            recs.add(rid, u, {"": v}, pos=n)
+            q_of.append(qs.code(q))
+            stat_of.append(stats.code(value_key(st), st))
+            if isinstance(v, list):
+                multi.add(q)
+    if not len(recs):
         raise EmptyInputError(f"{path}: no responses in the records")
-    qs = [r[1] for r in rows]
-    found = list(dict.fromkeys(qs))
-    multi = {r[1] for r in rows if isinstance(r[2], list)}
+    found = qs.values
     summary = ReadSummary(path, "argilla", questions=tuple(found))
     q = summary.question = pick_question(found, multi, question, path, multi_label)
-    sel = [r for r in rows if r[1] == q]
-    if all(r[4] is None for r in sel):
+    sel = np.flatnonzero(np.frombuffer(q_of, dtype=np.int32) == qs.index[q])
+    codes = np.frombuffer(stat_of, dtype=np.int32)[sel]
+    seen = [stats.values[k] for k in np.flatnonzero(np.bincount(codes))]
+    if all(st is None for st in seen):
         summary.notes.append(
             "no response status in this export: drafts and discarded "
             "responses cannot be told apart and are all kept"
         )
-    bad = {r[4] for r in sel} - set(_STATUS)
+    bad = {st for st in seen if not _known(st)}
     if bad:
         raise InputError(f"{path}: unknown response status {sorted(map(str, bad))}")
-    df = pd.DataFrame(
-        {
-            "item": [r[0] for r in sel],
-            "annotator": [r[3] for r in sel],
-            "label": pd.Series([r[2] for r in sel], dtype=object),
-            "status": [_STATUS[r[4]] for r in sel],
-            "pos": [r[5] for r in sel],
-        }
-    )
-    ids = [None] * (max(r[5] for r in rows) + 1)
-    for r in rows:
-        ids[r[5]] = r[0]
-    ann = finish(
-        df,
+    table = recs.table("", sel)
+    lut = [STATUSES.index(_STATUS[st]) if _known(st) else 0 for st in stats.values]
+    table.status = np.asarray(lut, dtype=np.int8)[codes]
+    ids = _RecordIds(np.frombuffer(rec_item, dtype=np.int32), recs.items.values)
+    ann = finish_coded(
+        table,
         summary,
         where=records_where(path, ids),
         keep_skipped=keep_skipped,

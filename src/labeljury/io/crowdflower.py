@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import EmptyInputError, InputError
-from ._common import ReadSummary, check_file, finish, lines_where, pick_question, to_utc
+from ..errors import InputError
+from ._coded import finish_coded, table_from_frame
+from ._common import ReadSummary, check_file, lines_where, pick_question, to_utc
+from ._text_columns import per_distinct
 from .tables import read_table
 
 __all__ = ["read_crowdflower"]
@@ -21,12 +23,15 @@ _TRUE = frozenset({"true", "1", "yes", "t"})
 
 
 def _flag(col: pd.Series) -> np.ndarray:
-    return col.fillna("").astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+    def flag(s: pd.Series) -> pd.Series:
+        return s.fillna("").astype(str).str.strip().str.lower().isin(_TRUE)
+
+    return per_distinct(col, flag).to_numpy(dtype=bool)
 
 
 def _numeric(ids: pd.Series) -> pd.Series:
     """CrowdFlower ids are numbers: read them as ints when every one is."""
-    num = pd.to_numeric(ids, errors="coerce")
+    num = per_distinct(ids, lambda s: pd.to_numeric(s, errors="coerce"))
     return num.astype("int64") if num.notna().all() else ids
 
 
@@ -64,10 +69,9 @@ def read_crowdflower(
     """
     path = os.fspath(path)
     check_file(path)
-    try:
-        raw = read_table(path, numbers=False)
-    except EmptyInputError:
-        raise
+    # read whole: the table reader refuses short and cut records, which a block
+    # reader cannot tell from empty cells
+    raw = read_table(path, numbers=False)
     if "_unit_id" not in raw.columns:
         raise InputError(f"{path}: no '_unit_id' column; is this a CrowdFlower report?")
     if "_worker_id" not in raw.columns:
@@ -96,10 +100,11 @@ def read_crowdflower(
         }
     )
     if "_created_at" in raw:
-        end = to_utc(raw["_created_at"], _TIME)
+        end = per_distinct(raw["_created_at"], lambda s: to_utc(s, _TIME))
         df["timestamp"] = end
         if "_started_at" in raw:
-            df["seconds"] = (end - to_utc(raw["_started_at"], _TIME)).dt.total_seconds()
+            start = per_distinct(raw["_started_at"], lambda s: to_utc(s, _TIME))
+            df["seconds"] = (end - start).dt.total_seconds()
     gold = None
     if "_golden" in raw and f"{q}_gold" in raw:
         g = raw.loc[_flag(raw["_golden"]), ["_unit_id", f"{q}_gold"]].dropna()
@@ -110,8 +115,9 @@ def read_crowdflower(
                 f"{int(several.sum())} test question(s) accept several answers; not used as gold"
             )
         gold = dict(zip(_numeric(g["_unit_id"][~several]), g[f"{q}_gold"][~several], strict=True))
-    ann = finish(
-        df,
+    del raw  # the table holds what is needed
+    ann = finish_coded(
+        table_from_frame(df),
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,

@@ -12,24 +12,24 @@ import io
 import json
 import os
 import zipfile
+from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
+from ._coded import finish_coded
 from ._common import (
     MultiChoiceError,
     ReadSummary,
     check_file,
-    finish,
-    listed_where,
     pick_question,
     read_jsonl,
 )
+from ._records import Records
 
 __all__ = ["read_doccano"]
 
@@ -47,6 +47,17 @@ def _files(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, Any]]]]:
                 yield f"{path}:{name}", iter(recs)
     else:
         yield path.name, read_jsonl(str(path))
+
+
+def _where(files: list[str], file_of: array, line_of: array) -> Any:
+    """Locations as ``<file> line <n>``, looked up only for the records shown."""
+
+    def where(pos: np.ndarray) -> str:
+        more = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
+        shown = (f"{files[file_of[int(p)]]} line {line_of[int(p)]}" for p in pos[:5])
+        return "; ".join(shown) + more
+
+    return where
 
 
 def read_doccano(
@@ -83,10 +94,9 @@ def read_doccano(
     """
     path = os.fspath(path)
     check_file(path)
-    items: list[Any] = []
-    users: list[Any] = []
-    labels: list[Any] = []
-    where_of: list[str] = []
+    recs = Records()
+    files: list[str] = []  # where each annotation is: a file, a line
+    file_of, line_of = array("i"), array("q")
     summary = ReadSummary(path, "doccano", questions=("label",))
     for name, records in _files(Path(path)):
         base = os.path.basename(name.split(":")[-1])
@@ -101,35 +111,26 @@ def read_doccano(
                 "holds every label without saying who gave it; export again with "
                 "that option off (one <username>.jsonl per annotator)"
             )
+        files.append(name)
         for line, rec in records:
             if "annotations" in rec and "label" not in rec:  # doccano 1.x
                 for a in rec["annotations"] or ():
-                    items.append(rec.get("id"))
-                    users.append(a.get("user"))
-                    labels.append(a.get("label"))
-                    where_of.append(f"{name} line {line}")
+                    recs.add(rec.get("id"), a.get("user"), {"label": a.get("label")}, pos=len(recs))
+                    file_of.append(len(files) - 1)
+                    line_of.append(line)
                 continue
-            items.append(rec.get("id"))
-            users.append(user)
-            labels.append(rec.get("label", rec.get("labels")))
-            where_of.append(f"{name} line {line}")
-    if not items:
+            label = rec.get("label", rec.get("labels"))
+            recs.add(rec.get("id"), user, {"label": label}, pos=len(recs))
+            file_of.append(len(files) - 1)
+            line_of.append(line)
+    if not len(recs):
         raise EmptyInputError(f"{path}: no labeled documents")
     summary.question = pick_question(["label"], set(), question, path)
-    df = pd.DataFrame(
-        {
-            "item": items,
-            "annotator": users,
-            "label": pd.Series(labels, dtype=object),
-            "status": "ok",
-            "pos": np.arange(len(items)),
-        }
-    )
     try:
-        ann = finish(
-            df,
+        ann = finish_coded(
+            recs.table("label"),
             summary,
-            where=listed_where(where_of),
+            where=_where(files, file_of, line_of),
             keep_skipped=keep_skipped,
             classes=classes,
             multi_label=multi_label,

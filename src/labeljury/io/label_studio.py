@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
+from ._coded import Coded, ToolTable, coded, finish_coded
 from ._common import (
     ReadSummary,
     check_file,
@@ -255,34 +256,23 @@ def _read_json(
     multi = {q for q, col in labels.items() if multi_code[[c for c in set(col) if c >= 0]].any()}
     summary.questions = tuple(found)
     summary.question = pick_question(found, multi, question, path, multi_label)
-    codes = np.full(len(items), -1, dtype=np.int64)
+    codes = np.full(len(items), -1, dtype=np.int32)
     col = np.frombuffer(labels[summary.question], dtype=np.int32)
     codes[: len(col)] = col
-    if multi_label:
-        shown = vocab
-    else:  # one-choice answers unwrapped once per distinct answer, not per annotation
-        shown = np.empty(len(answers), dtype=object)
-        shown[:] = [v[0] if len(v) == 1 else (list(v) if v else None) for v in answers]
-    label = np.where(codes >= 0, shown[np.maximum(codes, 0)] if len(shown) else None, None)
-    # annotators as a categorical column: one Python object per user, not per cell
+    # a missing user is code -1, as a missing id is everywhere
     users = list(cols.users)
-    named = [u for u in users if u is not None]
     remap = np.array([-1 if u is None else k for k, u in enumerate(users)] or [0], np.int32)
-    if len(named) < len(users):  # a missing user: the later codes move down by one
+    if None in cols.users:  # the later codes move down by one
         remap[remap > users.index(None)] -= 1
-    annotator = pd.Categorical.from_codes(
-        remap[np.frombuffer(cols.user, dtype=np.int32)], categories=pd.Index(named, dtype=object)
-    )
-    df = pd.DataFrame(
-        {
-            "item": np.frombuffer(items, dtype=np.int64) if isinstance(items, array) else items,
-            "annotator": annotator,
-            "label": pd.Series(label, dtype=object),
-            "status": pd.Categorical.from_codes(np.frombuffer(cols.status, np.int8), _STATUS),
-            "pos": np.arange(len(items)),
-            "seconds": np.frombuffer(cols.seconds, dtype=np.float64),
-            "timestamp": pd.DatetimeIndex(np.concatenate(cols.stamps)).tz_localize("UTC"),
-        }
+    table = ToolTable(
+        item=_item_codes(items),
+        annotator=Coded(
+            remap[np.frombuffer(cols.user, dtype=np.int32)], [u for u in users if u is not None]
+        ),
+        label=Coded(codes, [list(v) for v in answers]),
+        status=np.array([0, 2, 4], np.int8)[np.frombuffer(cols.status, np.int8)],
+        seconds=np.frombuffer(cols.seconds, dtype=np.float64),
+        timestamp=pd.Series(pd.DatetimeIndex(np.concatenate(cols.stamps)).tz_localize("UTC")),
     )
     is_gold = np.frombuffer(cols.truth, np.int8).astype(bool) & (codes >= 0)
     gold = {
@@ -290,8 +280,8 @@ def _read_json(
         for i in np.flatnonzero(is_gold)
     }
     where = _annotation_where(path, items)
-    ann = finish(
-        df,
+    ann = finish_coded(
+        table,
         summary,
         where=where,
         keep_skipped=keep_skipped,
@@ -300,6 +290,18 @@ def _read_json(
         multi_label=multi_label,
     )
     return ann, summary
+
+
+def _item_codes(items: Any) -> Coded:
+    """Task ids as codes into their distinct values (each task id once)."""
+    if isinstance(items, array):  # all integers
+        codes, uniq = pd.factorize(np.frombuffer(items, dtype=np.int64))
+        return Coded(codes.astype(np.int32), uniq.tolist())
+    if all(type(v) is str for v in items):
+        codes, uniq = pd.factorize(np.asarray(items, dtype=object))
+        return Coded(codes.astype(np.int32), list(uniq))
+    # mixed or odd ids (1 and "1", lists ...): one entry each, judged row by row
+    return coded(items)
 
 
 def _annotation_where(path: str, items: Any) -> Any:

@@ -6,12 +6,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from ..annotations import Annotations
 from ..errors import EmptyInputError
-from ._common import ReadSummary, finish, lines_where, pick_question, read_jsonl, to_seconds, to_utc
+from ._coded import finish_coded
+from ._common import ReadSummary, lines_where, pick_question, read_jsonl, to_seconds, to_utc
+from ._records import Records
 
 __all__ = ["read_labelbox"]
 
@@ -62,7 +61,7 @@ def read_labelbox(
         project in the file are read.
     """
     path = os.fspath(path)
-    rows: list[tuple[Any, Any, dict[str, Any], Any, Any, int]] = []
+    recs = Records(seconds=to_seconds, stamps=to_utc)
     names: dict[str, str] = {}
     multi: set[str] = set()
     n_projects: set[str] = set()
@@ -81,37 +80,28 @@ def read_labelbox(
                     answers[key] = _answer(c)
                     if "checklist_answers" in c:
                         multi.add(key)
-                rows.append(
-                    (
-                        item,
-                        details.get("created_by"),
-                        answers,
-                        perf.get("seconds_to_create"),
-                        details.get("created_at"),
-                        n,
-                    )
+                recs.add(
+                    item,
+                    details.get("created_by"),
+                    answers,
+                    pos=n - 1,
+                    seconds=perf.get("seconds_to_create"),
+                    stamp=details.get("created_at"),
                 )
-    if not rows:
+    if not len(recs):
         raise EmptyInputError(f"{path}: no labels in the export")
-    found = list(dict.fromkeys(k for r in rows for k in r[2]))
+    found = list(recs.labels)
     if question is not None and question not in found and question in names:
         question = names[question]  # display name -> value
     summary = ReadSummary(path, "labelbox", questions=tuple(found))
     q = summary.question = pick_question(found, multi, question, path)
     if len(n_projects) > 1:
         summary.notes.append(f"labels from {len(n_projects)} projects read together")
-    df = pd.DataFrame(
-        {
-            "item": [r[0] for r in rows],
-            "annotator": [r[1] for r in rows],
-            "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
-            "status": "ok",
-            "pos": np.asarray([r[5] for r in rows]) - 1,
-            "seconds": to_seconds([r[3] for r in rows]),
-            "timestamp": to_utc([r[4] for r in rows]),
-        }
-    )
-    ann = finish(
-        df, summary, where=lines_where(path, 1), keep_skipped=keep_skipped, classes=classes
+    ann = finish_coded(
+        recs.table(q),
+        summary,
+        where=lines_where(path, 1),
+        keep_skipped=keep_skipped,
+        classes=classes,
     )
     return ann, summary

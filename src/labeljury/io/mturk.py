@@ -21,11 +21,12 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
+from ._coded import Coded, ToolTable, coded, finish_coded
 from ._common import (
+    STATUSES,
     ReadSummary,
     check_file,
     crowd_answers,
-    finish,
     id_column,
     lines_where,
     pick_question,
@@ -252,34 +253,30 @@ def read_mturk(
                     [o for o, b in zip(opts, on[r], strict=True) if b] for r in several
                 ]
                 lists = True
-    else:
-        vals = np.array([a.get(q) for a in json_vals] + [None], dtype=object)
-        label = pd.Series(vals[json_codes], dtype=object)  # code -1 (empty cell) -> None
+    else:  # each distinct cell's answer once; code -1 (an empty cell): no answer
+        label = (json_codes, [a.get(q) for a in json_vals])
         lists = q in multi
     rejected = np.zeros(len(raw), dtype=bool)
     if "AssignmentStatus" in raw:  # judged once per distinct status text
         cat = raw["AssignmentStatus"].cat
         rej = cat.categories.astype(str).str.lower().to_numpy() == "rejected"
         rejected = np.append(rej, False)[cat.codes.to_numpy()]
-    status = pd.Categorical.from_codes(rejected.astype(np.int8), ["ok", "rejected"])
     item_col = id_column(raw, inputs, "HITId")
-    df = pd.DataFrame(
-        {
-            "item": raw[item_col],
-            "annotator": raw["WorkerId"],
-            "label": label.to_numpy(),
-            "status": status,
-            "pos": np.arange(len(raw)),
-        }
+    table = ToolTable(
+        item=coded(raw[item_col]),
+        annotator=coded(raw["WorkerId"]),
+        label=Coded(*label) if isinstance(label, tuple) else coded(label),
+        status=np.where(rejected, np.int8(STATUSES.index("rejected")), np.int8(0)),
     )
     if "WorkTimeInSeconds" in raw:
-        df["seconds"] = to_seconds(raw["WorkTimeInSeconds"])
+        table.seconds = to_seconds(raw["WorkTimeInSeconds"]).to_numpy()
     if "SubmitTime" in raw:
-        df["timestamp"] = parse_mturk_time(raw["SubmitTime"])
+        table.timestamp = parse_mturk_time(raw["SubmitTime"])
     if item_col != "HITId":
         summary.notes.append(f"item ids from {item_col} (one per HITId)")
-    ann = finish(
-        df,
+    del raw, label, json_codes  # the table holds what is needed: free the rest first
+    ann = finish_coded(
+        table,
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,

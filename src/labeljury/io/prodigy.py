@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,9 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError
-from ._common import ReadSummary, finish, lines_where, pick_question, read_jsonl
+from ._coded import CodeBook, Coded, finish_coded
+from ._common import STATUSES, ReadSummary, lines_where, pick_question, read_jsonl
+from ._records import Records
 
 __all__ = ["read_prodigy"]
 
@@ -31,6 +34,11 @@ def _strip_dataset(ids: list[Any]) -> list[Any]:
     if cut <= 0 or any(len(s) <= cut for s in strs):
         return ids
     return [s[cut:] for s in strs]
+
+
+def _stamps(values: list[Any]) -> pd.Series:
+    """Prodigy's ``_timestamp`` (seconds since 1970) as UTC times."""
+    return pd.to_datetime(pd.Series(values, dtype=float), unit="s", utc=True)
 
 
 def read_prodigy(
@@ -68,13 +76,10 @@ def read_prodigy(
         ``meta["timestamp"]`` = ``_timestamp`` (Prodigy stores no durations).
     """
     path = os.fspath(path)
-    items: list[Any] = []
-    users: list[Any] = []
-    qs: list[str] = []
-    labels: list[Any] = []
-    status: list[str] = []
-    stamps: list[Any] = []
-    lines: list[int] = []
+    recs = Records(stamps=_stamps)
+    qs = CodeBook()  # each record's question (one per record)
+    q_of = array("i")
+    multi: set[str] = set()
     for n, rec in read_jsonl(path):
         answer = rec.get("answer")
         binary = rec.get("_view_id") == "classification" or (
@@ -88,34 +93,34 @@ def read_prodigy(
             q = "choice"
             lab = list(rec.get("accept") or []) if answer == "accept" else None
             st = _STATUS.get(answer, "ok")
-        items.append(rec.get("_input_hash", rec.get("_task_hash")))
-        users.append(rec.get("_annotator_id", rec.get("_session_id")))
-        qs.append(q)
-        labels.append(lab)
-        status.append(st)
-        stamps.append(rec.get("_timestamp"))
-        lines.append(n)
-    if not items:
+        if isinstance(lab, list) and len(lab) > 1:
+            multi.add(q)
+        q_of.append(qs.code(q))
+        recs.add(
+            rec.get("_input_hash", rec.get("_task_hash")),
+            rec.get("_annotator_id", rec.get("_session_id")),
+            {"": lab},
+            status=STATUSES.index(st),
+            pos=n - 1,
+            stamp=rec.get("_timestamp"),
+        )
+    if not len(recs):
         raise EmptyInputError(f"{path}: no answers")
-    found = list(dict.fromkeys(qs))
-    multi = {q for q, lab in zip(qs, labels, strict=True) if isinstance(lab, list) and len(lab) > 1}
+    found = qs.values
     summary = ReadSummary(path, "prodigy", questions=tuple(found))
     summary.question = pick_question(found, multi, question, path, multi_label)
-    sel = np.asarray(qs, dtype=object) == summary.question
-    users = np.asarray(users, dtype=object)
-    users[sel] = _strip_dataset(users[sel].tolist())
-    df = pd.DataFrame(
-        {
-            "item": items,
-            "annotator": users,
-            "label": pd.Series(labels, dtype=object),
-            "status": status,
-            "pos": np.asarray(lines) - 1,
-            "timestamp": pd.to_datetime(pd.Series(stamps, dtype=float), unit="s", utc=True),
-        }
-    )[sel]
-    ann = finish(
-        df,
+    sel = np.flatnonzero(np.frombuffer(q_of, dtype=np.int32) == qs.index[summary.question])
+    table = recs.table("", sel)
+    # the dataset prefix, judged on the annotators of this question (each name once)
+    users = table.annotator.values
+    used = np.flatnonzero(np.bincount(table.annotator.codes, minlength=len(users)))
+    stripped = _strip_dataset([users[k] for k in used])
+    names = list(users)
+    for k, name in zip(used, stripped, strict=True):
+        names[k] = name
+    table.annotator = Coded(table.annotator.codes, names)
+    ann = finish_coded(
+        table,
         summary,
         where=lines_where(path, 1),
         keep_skipped=keep_skipped,

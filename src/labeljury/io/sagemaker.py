@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import EmptyInputError, InputError
+from ._coded import finish_coded
 from ._common import (
     ReadSummary,
     check_file,
     crowd_answers,
-    finish,
-    listed_where,
+    iter_json_array,
     pick_question,
     read_json,
     to_seconds,
     to_utc,
 )
+from ._records import Records
 from .tables import open_text
 
 __all__ = ["read_sagemaker"]
@@ -58,6 +59,22 @@ def _request_files(root: Path) -> list[Path]:
         p for p in root.rglob("*.json") if "consolidation-request" in p.parts and p.is_file()
     )
     return hits
+
+
+def _request_objects(f: Path) -> Iterator[Any]:
+    """The objects of a consolidation request (a JSON list), decoded one at a time."""
+    try:
+        with open_text(str(f)) as fh:
+            head = fh.read(4096).lstrip(" \t\r\n\ufeff")
+    except (UnicodeDecodeError, OSError, EOFError):
+        head = ""  # read_json below names the problem
+    if head.startswith("["):
+        yield from iter_json_array(str(f))
+        return
+    doc = read_json(str(f))  # not a list: says what it is (or that it is not JSON)
+    if not isinstance(doc, list):
+        raise InputError(f"{f}: not a consolidation request (expected a JSON list)")
+    yield from doc
 
 
 def read_sagemaker(
@@ -96,8 +113,11 @@ def read_sagemaker(
     path = os.fspath(path)
     check_file(path)
     root = Path(path)
-    rows: list[tuple[Any, Any, dict[str, Any], Any, Any]] = []
-    where_of: list[str] = []
+    recs = Records(seconds=to_seconds, stamps=to_utc)
+    # where each annotation is: (file, object or -1, answer number), shown on demand
+    names: list[str] = []
+    oids: list[str] = []
+    file_of, obj_of, k_of = array("i"), array("i"), array("i")
     files = [] if (root.is_file() and _is_request(root)) else _response_files(root)
     if files:
         for f in files:
@@ -107,25 +127,26 @@ def read_sagemaker(
                 raise InputError(f"{f}: not a worker-response file (no 'answers')")
             obj = f.parent.name if not root.is_file() or f.parent.name.isdigit() else f.stem
             item: Any = int(obj) if obj.isdigit() else obj
+            names.append(str(f))
             for k, a in enumerate(answers):
-                rows.append(
-                    (
-                        item,
-                        a.get("workerId"),
-                        crowd_answers(a.get("answerContent")),
-                        a.get("timeSpentInSeconds"),
-                        a.get("submissionTime"),
-                    )
+                recs.add(
+                    item,
+                    a.get("workerId"),
+                    crowd_answers(a.get("answerContent")),
+                    pos=len(recs),
+                    seconds=a.get("timeSpentInSeconds"),
+                    stamp=a.get("submissionTime"),
                 )
-                where_of.append(f"{f} answer {k}")
+                file_of.append(len(names) - 1)
+                obj_of.append(-1)
+                k_of.append(k)
     else:
         for f in _request_files(root):
-            doc = read_json(str(f))
-            if not isinstance(doc, list):
-                raise InputError(f"{f}: not a consolidation request (expected a JSON list)")
-            for o in doc:
+            names.append(str(f))
+            for o in _request_objects(f):
                 oid = str(o.get("datasetObjectId"))
                 item = int(oid) if oid.isdigit() else oid
+                oids.append(oid)
                 for k, a in enumerate(o.get("annotations") or ()):
                     content = (a.get("annotationData") or {}).get("content")
                     try:
@@ -134,42 +155,50 @@ def read_sagemaker(
                         raise InputError(
                             f"{f}: object {oid} annotation {k}: content is not JSON ({exc})"
                         ) from exc
-                    rows.append((item, a.get("workerId"), crowd_answers(ans), None, None))
-                    where_of.append(f"{f} object {oid} annotation {k}")
-    if not rows:
+                    recs.add(item, a.get("workerId"), crowd_answers(ans), pos=len(recs))
+                    file_of.append(len(names) - 1)
+                    obj_of.append(len(oids) - 1)
+                    k_of.append(k)
+    if not len(recs):
         raise EmptyInputError(
             f"{path}: no worker responses or consolidation requests found "
             "(expected annotations/worker-response/iteration-*/<index>/*.json)"
         )
-    found: list[str] = []
-    multi: set[str] = set()
-    for r in rows:
-        found.extend(k for k in r[2] if k not in found)
-        multi.update(k for k, v in r[2].items() if isinstance(v, list) and len(v) > 1)
+    found = list(recs.labels)
+    multi = {
+        k
+        for k, col in recs.labels.items()
+        if any(isinstance(v, list) and len(v) > 1 for v in _used(recs.answers.values, col))
+    }
     summary = ReadSummary(path, "sagemaker", questions=tuple(found))
     q = summary.question = pick_question(found, multi, question, path, multi_label)
-    df = pd.DataFrame(
-        {
-            "item": [r[0] for r in rows],
-            "annotator": [r[1] for r in rows],
-            "label": pd.Series([r[2].get(q) for r in rows], dtype=object),
-            "status": "ok",
-            "pos": np.arange(len(rows)),
-            "seconds": to_seconds([r[3] for r in rows]),
-            "timestamp": to_utc([r[4] for r in rows]),
-        }
-    )
-    if df["seconds"].isna().all():
-        df = df.drop(columns=["seconds", "timestamp"])
-    ann = finish(
-        df,
+    table = recs.table(q)
+    if table.seconds is not None and np.isnan(table.seconds).all():
+        table.seconds = table.timestamp = None
+
+    def where(pos: np.ndarray) -> str:
+        more = f" (and {len(pos) - 5} more)" if len(pos) > 5 else ""
+        shown = []
+        for p in pos[:5]:
+            f, o, k = names[file_of[int(p)]], obj_of[int(p)], k_of[int(p)]
+            shown.append(f"{f} answer {k}" if o < 0 else f"{f} object {oids[o]} annotation {k}")
+        return "; ".join(shown) + more
+
+    ann = finish_coded(
+        table,
         summary,
-        where=listed_where(where_of),
+        where=where,
         keep_skipped=keep_skipped,
         classes=classes,
         multi_label=multi_label,
     )
     return ann, summary
+
+
+def _used(values: list[Any], codes: Any) -> list[Any]:
+    """The distinct answers a question's codes point at."""
+    arr = np.frombuffer(codes, dtype=np.int32)
+    return [values[k] for k in np.flatnonzero(np.bincount(arr[arr >= 0], minlength=len(values)))]
 
 
 def _is_request(path: Path) -> bool:

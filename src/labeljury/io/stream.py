@@ -110,7 +110,10 @@ class _Column:
         vocab = self.vocab
         put = vocab.setdefault
         lut = np.fromiter((put(u, len(vocab)) for u in uniques), np.int64, len(uniques))
-        self.parts.append((True, np.append(lut, -1)[local]))
+        lut = np.append(lut, -1)  # 4-byte codes while they fit: half the memory
+        if len(vocab) < 2**31:
+            lut = lut.astype(np.int32)
+        self.parts.append((True, lut[local]))
 
     def add_text(self, values: np.ndarray) -> None:
         """Add a block of text cells (empty cells and NaN are missing)."""
@@ -138,6 +141,10 @@ class _Column:
         # files of one glob disagree on the type: the values side by side, as written
         cats = np.append(np.asarray(list(self.vocab), dtype=object), np.nan)
         return np.concatenate([cats[p] if coded else p.astype(object) for coded, p in self.parts])
+
+
+def _codes(col: _Column) -> np.ndarray:
+    return np.concatenate([p for _, p in col.parts]) if col.parts else np.zeros(0, np.int32)
 
 
 class _Prefixed(io.TextIOBase):
@@ -442,6 +449,20 @@ def read_long_table(
     for m in caught:  # repairs the readers made, said once the read is kept
         warnings.warn_explicit(m.message, m.category, m.filename, m.lineno)
     assert roles is not None
+    if all(coded for c in cols for coded, _ in c.parts):  # every column as codes
+        from ._coded import Coded
+        from ._from_codes import from_codes
+
+        ann = from_codes(
+            *(Coded(_codes(c), list(c.vocab)) for c in cols),
+            source=source,
+            text=text,
+            classes=classes,
+            duplicates=duplicates,
+            unlabeled=unlabeled,
+        )
+        if ann is not None:
+            return ann
     frame = pd.DataFrame({role: c.result() for role, c in zip(roles, cols, strict=True)})
     if text:  # labels written as text: numbers only when every label is one
         frame.attrs["labeljury_text"] = True

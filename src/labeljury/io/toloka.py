@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import EmptyInputError, InputError
-from ._common import ReadSummary, check_file, finish, id_column, lines_where, pick_question, to_utc
+from ..errors import InputError
+from ._coded import finish_coded, table_from_frame
+from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
+from ._text_columns import per_distinct
 from .tables import read_table
 
 __all__ = ["read_toloka"]
@@ -61,20 +63,20 @@ def read_toloka(
     """
     path = os.fspath(path)
     check_file(path)
-    try:
-        raw = read_table(path, numbers=False)
-    except EmptyInputError:
-        raise
+    # read whole: the table reader refuses short and cut records, which a block
+    # reader cannot tell from empty cells
+    raw = read_table(path, numbers=False)
+    header = [str(c) for c in raw.columns]
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
-        if need not in raw.columns:
+        if need not in header:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
     found = [c[len("OUTPUT:") :] for c in raw.columns if c.startswith("OUTPUT:")]
     summary = ReadSummary(path, "toloka", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
     words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
-    status = words.fillna("APPROVED").str.upper().map(_STATUS)
+    status = per_distinct(words, lambda w: w.fillna("APPROVED").str.upper().map(_STATUS))
     if status.isna().any():
-        unknown = sorted(words[status.isna()].unique())
+        unknown = sorted(pd.unique(np.asarray(words[status.isna()], dtype=object)))
         raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
     inputs = [c for c in raw.columns if c.startswith("INPUT:")]
     item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
@@ -88,10 +90,13 @@ def read_toloka(
         }
     )
     if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
-        start = to_utc(raw["ASSIGNMENT:started"])
-        end = to_utc(raw["ASSIGNMENT:submitted"])
-        suite = raw.get("ASSIGNMENT:assignment_id", pd.Series(np.arange(len(raw))))
-        per_suite = suite.map(suite.value_counts())
+        start = per_distinct(raw["ASSIGNMENT:started"], to_utc)
+        end = per_distinct(raw["ASSIGNMENT:submitted"], to_utc)
+        per_suite = pd.Series(1.0, index=raw.index)  # tasks in the assignment's suite
+        if "ASSIGNMENT:assignment_id" in raw:
+            codes = pd.factorize(raw["ASSIGNMENT:assignment_id"], use_na_sentinel=True)[0]
+            counts = np.append(np.bincount(codes[codes >= 0]), np.nan)
+            per_suite[:] = counts[codes]
         df["seconds"] = (end - start).dt.total_seconds() / per_suite.astype(float)
         df["timestamp"] = end
     gold = None
@@ -100,8 +105,9 @@ def read_toloka(
         gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
     if item_col != "ASSIGNMENT:task_id":
         summary.notes.append(f"item ids from {item_col} (one per task_id)")
-    ann = finish(
-        df,
+    del raw  # the table holds what is needed
+    ann = finish_coded(
+        table_from_frame(df),
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,
