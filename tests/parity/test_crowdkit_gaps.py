@@ -182,3 +182,19 @@ def test_glad_gap_is_crowdkits_early_stop_and_start(name: str, monkeypatch) -> N
     monkeypatch.setattr(glad_module, "initial_posterior", _crowdkit_start)
     same = _quiet(GLAD(max_iter=n - 1).fit, ann)
     assert abs(_acc(same.labels_, truth) - theirs) <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", _params({"zencrowd_all": None}))
+def test_one_coin_gap_on_zencrowd_all_is_crowdkits_early_stop(name: str) -> None:
+    """Found when the reference file gained zencrowd_all (tests/test_real_data.py)."""
+    from labeljury.methods import OneCoinDawidSkene
+
+    ann, truth, df = _input(name)
+    ref = ck.OneCoinDawidSkene().fit(df)
+    n = len(ref.loss_history_)
+    theirs = _acc(ref.labels_.reindex(np.arange(ann.n_items)), truth)
+    default = _quiet(OneCoinDawidSkene().fit, ann)
+    assert n == 2 < default.n_iter_
+    assert _acc(default.labels_, truth) < theirs - TOLERANCE
+    same = _quiet(OneCoinDawidSkene(max_iter=n).fit, ann)
+    assert abs(_acc(same.labels_, truth) - theirs) <= TOLERANCE
