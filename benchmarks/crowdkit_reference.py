@@ -36,6 +36,8 @@ import platform
 import time
 import traceback
 import warnings
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -119,22 +121,22 @@ def thinned(ann: Any, per_item: int, seed: int) -> Any:
     return ann.take(np.sort(order[rank < per_item]))
 
 
-def compare_inputs(names: list[str] | None, seed: int, skip_large: bool):
-    """(name, Annotations, truth codes with -1 = unknown) for every comparison input."""
+def real_input(folder: Path, per_item: int | None, seed: int) -> tuple[Any, np.ndarray]:
+    """A shared data set (whole, or thinned to ``per_item`` labels per item) and its truth."""
     from labeljury import Annotations
+
+    answers, gold = load(folder)
+    ann = Annotations.from_long(answers, item_col="task", annotator_col="worker")
+    truth = np.full(ann.n_items, -1)
+    pos = ann.items.get_indexer(gold.index)
+    truth[pos[pos >= 0]] = ann.classes.get_indexer(gold.to_numpy()[pos >= 0])
+    return (ann if per_item is None else thinned(ann, per_item, seed)), truth
+
+
+def sim_inputs(seed: int) -> Iterator[tuple[str, Callable[[], tuple[Any, np.ndarray]]]]:
+    """(name, draw) for each simulated crowd; ``draw()`` makes it (the seeds come first)."""
     from labeljury.synth import make_dawid_skene, make_glad, make_mace, make_one_coin
 
-    for ds, folder in dataset_dirs(names).items():
-        if skip_large and ds in ("adult", "fact_eval"):
-            continue
-        answers, gold = load(folder)
-        ann = Annotations.from_long(answers, item_col="task", annotator_col="worker")
-        truth = np.full(ann.n_items, -1)
-        pos = ann.items.get_indexer(gold.index)
-        truth[pos[pos >= 0]] = ann.classes.get_indexer(gold.to_numpy()[pos >= 0])
-        yield ds, ann, truth
-        for k in (3, 2):
-            yield f"{ds}@{k}", thinned(ann, k, seed), truth
     rng = np.random.default_rng(seed)
     families = {
         "dawid_skene": (make_dawid_skene, {}, {"accuracy": (0.3, 0.7)}),
@@ -145,11 +147,36 @@ def compare_inputs(names: list[str] | None, seed: int, skip_large: bool):
     for fam, (gen, easy, hard) in families.items():
         for level, kw in (("easy", easy), ("hard", hard)):
             s = int(rng.integers(2**31))
-            ann, truth, _ = gen(1500, 30, 3, (3, 5), random_state=s, **kw)
-            yield f"sim:{fam}:{level}", ann, truth
+            yield f"sim:{fam}:{level}", partial(_draw, gen, (1500, 30, 3, (3, 5)), s, kw)
             # the blind set's shape: many annotators with few labels each, 4 classes
-            ann, truth, _ = gen(4000, 766, 4, (3, 7), random_state=s + 1, **kw)
-            yield f"sim:{fam}:{level}:sparse766", ann, truth
+            yield (
+                f"sim:{fam}:{level}:sparse766",
+                partial(_draw, gen, (4000, 766, 4, (3, 7)), s + 1, kw),
+            )
+
+
+def _draw(gen: Callable, shape: tuple, seed: int, kw: dict) -> tuple[Any, np.ndarray]:
+    return gen(*shape, random_state=seed, **kw)[:2]
+
+
+def compare_input(name: str, seed: int) -> tuple[Any, np.ndarray]:
+    """One comparison input by its name in the table (``rte``, ``rte@2``, ``sim:mace:hard``)."""
+    if name.startswith("sim:"):
+        return dict(sim_inputs(seed))[name]()
+    ds, _, k = name.partition("@")
+    return real_input(dataset_dirs([ds])[ds], int(k) if k else None, seed)
+
+
+def compare_inputs(names: list[str] | None, seed: int, skip_large: bool):
+    """(name, Annotations, truth codes with -1 = unknown) for every comparison input."""
+    for ds, folder in dataset_dirs(names).items():
+        if skip_large and ds in ("adult", "fact_eval"):
+            continue
+        yield (ds, *real_input(folder, None, seed))
+        for k in (3, 2):
+            yield (f"{ds}@{k}", *real_input(folder, k, seed))
+    for name, draw in sim_inputs(seed):
+        yield (name, *draw())
 
 
 def compare(
@@ -196,6 +223,25 @@ def compare(
     return pd.DataFrame(rows)
 
 
+def markdown_table(res: pd.DataFrame) -> str:
+    """One row per input, one column per method: our accuracy (difference to crowd-kit in
+    points; both accuracies where more than 0.5 apart), as docs/methods.md shows it."""
+
+    def cell(r: pd.Series) -> str:
+        both = f"{r['labeljury']:.4f}"
+        if abs(r["diff_points"]) > 0.5:
+            both += f" / {r['crowdkit']:.4f}"
+        return f"{both} ({r['diff_points']:+.2f})"
+
+    res = res.assign(cell=res.apply(cell, axis=1))
+    wide = res.pivot(index="input", columns="method", values="cell")
+    wide = wide.reindex(index=res["input"].unique(), columns=res["method"].unique())
+    head = "| input | " + " | ".join(wide.columns) + " |"
+    rule = "|---|" + "---:|" * len(wide.columns)
+    rows = [f"| {i} | " + " | ".join(wide.loc[i].fillna("")) + " |" for i in wide.index]
+    return "\n".join([head, rule, *rows])
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run every method on every data set and write the JSON file (or ``--compare``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -225,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         res = compare(
             args.datasets, args.seed, args.skip_large, [m for m in args.methods if m in COMPARED]
         )
+        print("\n" + markdown_table(res))
         print("\nworst gap per method (points, labeljury - crowd-kit):")
         for m, g in res.groupby("method"):
             w = g.loc[g["diff_points"].idxmin()]

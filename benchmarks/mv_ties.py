@@ -1,23 +1,32 @@
 """Which tie rule should majority vote use by default? Measured, not guessed.
 
 Majority vote must pick one class when two or more classes share the most
-votes. Three rules are compared on every real data set we have (full, and
-thinned to 2, 3 and 4 labels per item, where ties are common) and on simulated
-crowds drawn fresh from each generative family (balanced and imbalanced class
-priors):
+votes. The candidate rules are compared on every real data set we have (full,
+and thinned to 2, 3 and 4 labels per item, where ties are common) and on
+simulated crowds drawn fresh from each generative family (balanced and skewed
+class priors):
 
+* ``first``: the lowest class code (the first class in sorted order);
 * ``frequency``: the tied class chosen most often over the whole data set
-  (a plug-in estimate of the class prior, which is the Bayes decision between
-  tied classes when annotators' errors are symmetric);
-* ``rarest``: the tied class chosen least often over the whole data set (a
-  vote against the crowd's habit carries more evidence when annotators lean
-  towards the common class);
-* ``first``: the lowest class code (crowd-kit's ``idxmax``); its accuracy
-  depends on how the user happened to number the classes;
-* ``random``: uniformly among the tied classes, seeded (``random_state``).
+  (a plug-in estimate of the class prior, the Bayes decision between tied
+  classes when annotators' errors are symmetric);
+* ``rarest``: the tied class chosen least often over the whole data set
+  (cleanlab's first tie-break);
+* ``random``: uniformly among the tied classes, seeded (mean of 5 draws);
+* ``annotator``: the tied class of the annotator with the lowest code (sorted
+  id) among the item's annotators who chose a tied class;
+* ``reliability``: the tied class with the most one-coin evidence: each vote
+  weighs ``log((K-1) q / (1-q))``, ``q`` the annotator's agreement with the
+  untied majority of the other labels of the same items (add-one smoothed):
+  the class preferred by the more reliable annotators
+  (``labeljury.methods.majority_vote.reliability_evidence``).
 
-Accuracy counts only items with gold. Writes nothing; prints the table and the
-mean accuracy per rule. Usage::
+Only tied items can differ between rules, so the score is the accuracy on the
+tied items with gold. The default is chosen by leave-one-data-set-out
+(``labeljury.bench.protocol.lodo_choose``: a real data set, with its thinned
+variants, gets the rule best on the other sets; a simulated family the rule
+best on the real sets) and the script prints, per rule, the mean tied-item
+accuracy and the LODO-chosen rule's held-out score. Writes nothing. Usage::
 
     python benchmarks/mv_ties.py [--data ../shared/datasets] [--seed N]
 """
@@ -25,6 +34,7 @@ mean accuracy per rule. Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from collections.abc import Iterator
@@ -37,13 +47,27 @@ import pandas as pd
 from labeljury import Annotations
 from labeljury.datasets import load_folder
 from labeljury.methods.base import argmax_ties
+from labeljury.methods.majority_vote import reliability_counts, reliability_evidence
 from labeljury.synth import make_dawid_skene, make_glad, make_mace, make_one_coin
 
-RULES = ("frequency", "rarest", "first", "random")
+RULES = ("first", "frequency", "rarest", "random", "annotator", "reliability")
 
 
-def tie_labels(votes: np.ndarray, rule: str, rng: np.random.Generator) -> np.ndarray:
+def lowest_annotator(ann: Annotations) -> np.ndarray:
+    """Per item and class, minus the lowest annotator code that chose it (-inf: nobody)."""
+    best = np.full(ann.n_items * ann.n_classes, np.inf)
+    np.minimum.at(best, ann.item.astype(np.int64) * ann.n_classes + ann.label, ann.annotator)
+    return -best.reshape(ann.n_items, ann.n_classes)
+
+
+def tie_labels(
+    ann: Annotations, votes: np.ndarray, rule: str, rng: np.random.Generator
+) -> np.ndarray:
     """Majority-vote labels under one tie rule."""
+    if rule == "annotator":
+        return argmax_ties(votes, lowest_annotator(ann))
+    if rule == "reliability":  # the library's rule, as MajorityVote() runs it
+        return argmax_ties(votes, reliability_evidence(ann, *reliability_counts(ann)))
     if rule == "frequency":
         return argmax_ties(votes, votes.sum(axis=0))
     if rule == "rarest":
@@ -92,36 +116,74 @@ def simulated_sets(rng: np.random.Generator) -> Iterator[tuple[str, Annotations,
             )
             yield f"glad-k{k}-l{n_lab}", *make_glad(2000, 300, k, n_lab, random_state=s + 3)[:2]
             yield f"mace-k{k}-l{n_lab}", *make_mace(2000, 50, k, n_lab, random_state=s + 4)[:2]
+    # the blind set's shape: 766 annotators, 4 classes, 3-7 labels per item, hard
+    sparse = make_dawid_skene(4000, 766, 4, (3, 7), accuracy=(0.25, 0.75), random_state=s + 5)
+    yield "sparse766-k4-l3to7", *sparse[:2]
 
 
-def measure(sets: Iterator[tuple[str, Annotations, np.ndarray]], seed: int) -> pd.DataFrame:
-    """Accuracy of each tie rule (random: mean of 5 seeded draws) per data set."""
+def group_of(name: str) -> str:
+    """The unit leave-one-data-set-out leaves out: a real set with its thinned
+    variants, or one simulated family (all its class counts and densities)."""
+    return name.split("@")[0].split("-k")[0]
+
+
+def measure(
+    sets: Iterator[tuple[str, Annotations, np.ndarray]], seed: int, kind: str
+) -> pd.DataFrame:
+    """Accuracy of each tie rule on all items and on the tied items, per data set."""
     rows = []
     for name, ann, truth in sets:
         votes = np.asarray(ann.vote_counts(), dtype=float)
         known = truth >= 0
         top = votes.max(axis=1, keepdims=True)
-        tied = (votes == top).sum(axis=1) > 1
+        tied = ((votes == top).sum(axis=1) > 1) & known
         row: dict[str, object] = {
             "data": name,
+            "group": group_of(name),
+            "kind": kind,
             "items": int(known.sum()),
-            "ties": int((tied & known).sum()),
+            "ties": int(tied.sum()),
         }
         for rule in RULES:
             draws = 5 if rule == "random" else 1
-            accs = [
-                np.mean(
-                    tie_labels(votes, rule, np.random.default_rng(seed + d))[known] == truth[known]
-                )
-                for d in range(draws)
-            ]
-            row[rule] = float(np.mean(accs))
+            hit = np.mean(
+                [
+                    tie_labels(ann, votes, rule, np.random.default_rng(seed + d)) == truth
+                    for d in range(draws)
+                ],
+                axis=0,
+            )
+            row[rule] = float(hit[known].mean())
+            row[f"tied:{rule}"] = float(hit[tied].mean()) if tied.any() else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def lodo(df: pd.DataFrame) -> pd.DataFrame:
+    """Per group left out: the rule chosen on the others (tied-item accuracy) and its score."""
+    from labeljury.bench.protocol import lodo_choose
+
+    has = df[df["ties"] > 0]
+    acc = has[[f"tied:{r}" for r in RULES]].T.set_axis(has["data"].tolist(), axis=1)
+    acc.index = list(RULES)
+    chosen = lodo_choose(acc, has["group"].tolist(), has["kind"].tolist())
+    rows = []
+    for g, rule in chosen.items():
+        part = has[has["group"] == g]
+        rows.append(
+            {
+                "group": g,
+                "kind": part["kind"].iloc[0],
+                "chosen": rule,
+                "held_out": part[f"tied:{rule}"].mean(),
+                **{r: part[f"tied:{r}"].mean() for r in RULES},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print the per-set table and the summary per rule."""
+    """Print the per-set table, the summary per rule and the LODO choice."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -136,28 +198,32 @@ def main(argv: list[str] | None = None) -> None:
     seed = int(np.random.SeedSequence().entropy % 2**31) if args.seed is None else args.seed
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
-    real = measure(real_sets(args.data, rng), seed) if args.data.is_dir() else pd.DataFrame()
-    sim = measure(simulated_sets(rng), seed)
+    real = measure(real_sets(args.data, rng), seed, "real") if args.data.is_dir() else None
+    sim = measure(simulated_sets(rng), seed, "simulated")
+    both = pd.concat([d for d in (real, sim) if d is not None], ignore_index=True)
     print(
-        f"# {platform.node()} {platform.machine()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
-        f" UTC, seed {seed}, {time.perf_counter() - t0:.0f} s"
+        f"# {platform.node()} ({os.cpu_count()} CPUs), "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, seed {seed}, "
+        f"{time.perf_counter() - t0:.0f} s"
     )
-    for title, df in (("real", real), ("simulated", sim)):
-        if df.empty:
-            continue
-        print(f"\n## {title}: accuracy (%) per tie rule")
-        show = df.copy()
-        for r in RULES:
-            show[r] = (100 * show[r]).round(2)
-        print(show.to_string(index=False))
-        best = df[list(RULES)].to_numpy().max(axis=1, keepdims=True)
-        wins = (df[list(RULES)].to_numpy() >= best - 1e-12).sum(axis=0)
+    pct = {r: 100 * both[r] for r in RULES} | {f"tied:{r}": 100 * both[f"tied:{r}"] for r in RULES}
+    print("\n## accuracy (%) per input: all gold items, then tied gold items")
+    print(both.assign(**pct).round(2).to_string(index=False))
+    for kind, part in both.groupby("kind", sort=False):
         print(
-            "mean: "
-            + ", ".join(f"{r} {100 * df[r].mean():.3f}" for r in RULES)
-            + " | best-or-tied on: "
-            + ", ".join(f"{r} {w}" for r, w in zip(RULES, wins, strict=True))
-            + f" of {len(df)}"
+            f"\n{kind} ({len(part)} inputs, {int(part['ties'].sum())} tied gold items), "
+            "mean accuracy (%) all items | tied items:"
+        )
+        for r in RULES:
+            print(f"  {r:10s} {100 * part[r].mean():7.3f} | {100 * part[f'tied:{r}'].mean():7.3f}")
+    res = lodo(both)
+    print("\n## leave one data set out on tied-item accuracy (%)")
+    print(res.assign(**{c: 100 * res[c] for c in ["held_out", *RULES]}).round(2).to_string())
+    for kind, part in res.groupby("kind", sort=False):
+        print(
+            f"{kind}: LODO-chosen {100 * part['held_out'].mean():.2f} over {len(part)} groups "
+            f"(chosen: {part['chosen'].value_counts().to_dict()}); fixed rules: "
+            + ", ".join(f"{r} {100 * part[r].mean():.2f}" for r in RULES)
         )
 
 

@@ -242,8 +242,9 @@ def test_quick_numbers_are_sane(tmp_path: Path) -> None:
     assert len(pd.read_csv(tmp_path / "results.csv")) == len(res)
     full = res[res["variant"] == "full"].set_index(["dataset", "method"])
 
-    # majority vote on possent: 0.9335 with ties split uniformly; deterministic ties 0.935
-    assert full.loc[("possent", "majority_vote"), "accuracy"] == pytest.approx(0.933, abs=0.005)
+    # majority vote on possent: 0.9335 with ties split uniformly (VLDB 2017), 0.932 to the
+    # lowest class code, 0.945 to the more reliable annotators' class (our default)
+    assert full.loc[("possent", "majority_vote"), "accuracy"] == pytest.approx(0.945, abs=0.003)
     assert full.loc[("possent", "dawid_skene"), "accuracy"] == pytest.approx(0.96, abs=0.01)
     assert full.loc[("temp", "majority_vote"), "accuracy"] == pytest.approx(0.936, abs=0.01)
     # the model helps on the tutorial data (features -> out-of-fold pred_probs)

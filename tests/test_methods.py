@@ -215,15 +215,41 @@ def test_glad_quality_stays_in_unit_interval() -> None:
     assert m.alphas_.max() > 1  # the unbounded ability is kept apart
 
 
-@pytest.mark.parametrize("rule", ["first", "frequency", "random"])
+@pytest.mark.parametrize("rule", ["first", "frequency", "random", "reliability"])
 def test_majority_vote_tie_rules(rule: str) -> None:
-    # item 0 is tied 1-1 between classes 0 and 1; class 1 is chosen more often overall
+    # item 0 is tied 1-1 between classes 0 and 1; class 1 is chosen more often overall;
+    # a and b each agree with the other once (item 1) and disagree once (item 0): no
+    # reliability difference, so "reliability" falls back to the lowest code
     ann = Annotations.from_arrays([0, 0, 1, 1, 2], ["a", "b", "a", "b", "a"], [0, 1, 1, 1, 1])
     labels = [
         int(get_method("mv", tie_break=rule, random_state=s).fit_predict(ann)[0]) for s in range(20)
     ]
-    expected = {"first": {0}, "frequency": {1}, "random": {0, 1}}[rule]
+    expected = {"first": {0}, "frequency": {1}, "random": {0, 1}, "reliability": {0}}[rule]
     assert set(labels) == expected
+
+
+def test_majority_vote_tie_goes_to_the_more_reliable_annotator() -> None:
+    from labeljury.methods.majority_vote import reliability_counts
+
+    # items 0-3: a, c, d all say 1 (a agrees with the others); items 4-7: c and d say 1,
+    # b says 0 (b never agrees); item 8: a says 1, b says 0 -> tied 1-1
+    item = [i for i in range(4) for _ in "acd"] + [i for i in range(4, 8) for _ in "bcd"] + [8, 8]
+    who = list("acd" * 4 + "bcd" * 4 + "ab")
+    label = [1] * 12 + [0, 1, 1] * 4 + [1, 0]
+    ann = Annotations.from_arrays(item, who, label, classes=[0, 1])
+    hits, seen = reliability_counts(ann)
+    a, b = ann.annotators.get_indexer(["a", "b"])
+    # a: right on items 0-3, wrong on the tie (the other label is b's); b: wrong 5 times
+    assert (hits[a], seen[a], hits[b], seen[b]) == (4, 5, 0, 5)
+    assert get_method("mv").fit_predict(ann)[8] == 1  # default: the reliable annotator's class
+    assert get_method("mv", tie_break="first").fit_predict(ann)[8] == 0
+    swapped = Annotations.from_arrays(item, who, label, classes=[1, 0])  # class order reversed
+    assert swapped.classes[get_method("mv").fit_predict(swapped)[8]] == 1
+    # two labels per item: agreement with the *other* label, not with the whole vote
+    # (where everyone would agree on every untied item)
+    pair = Annotations.from_arrays([0, 0, 1, 1], list("abab"), [1, 1, 0, 1])
+    h, n = reliability_counts(pair)
+    assert h.tolist() == [1, 1] and n.tolist() == [2, 2]
 
 
 def test_majority_vote_skills_and_refusals() -> None:

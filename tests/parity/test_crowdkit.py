@@ -117,20 +117,31 @@ def test_majority_vote_labels_and_probas(name: str) -> None:
     df = SETS[name]
     ref = ck.MajorityVote().fit(df)
     ann = ours(df)
-    m = MajorityVote().fit(ann)
-    same_labels(ref.labels_, labels_of(m, ann))  # ties: the first class, as crowd-kit
+    first = MajorityVote(tie_break="first").fit(ann)
+    same_labels(ref.labels_, labels_of(first, ann))  # ties: the first class, as crowd-kit
+    same_probas(ref.probas_, first, ann)
+    m = MajorityVote().fit(ann)  # default: ties to the more reliable annotators' class
     same_probas(ref.probas_, m, ann)
+    p = ref.probas_.loc[ann.items].to_numpy()
+    tied = (p >= p.max(axis=1, keepdims=True) - 1e-12).sum(axis=1) > 1
+    assert np.array_equal(m.labels_[~tied], first.labels_[~tied])  # untied: the same label
 
 
 def test_majority_vote_tie_rules_differ_only_on_ties() -> None:
     ann = ours(TOY)
-    first = MajorityVote().fit(ann).labels_
+    first = MajorityVote(tie_break="first").fit(ann).labels_
     freq = MajorityVote(tie_break="frequency").fit(ann).labels_
     tied = np.flatnonzero(first != freq)
     assert ann.items[tied].tolist() == ["t3"]  # 2-2: "no" first, "yes" more frequent overall
     rand = [MajorityVote(tie_break="random", random_state=s).fit(ann).labels_ for s in range(20)]
     assert len({int(r[tied[0]]) for r in rand}) == 2  # random ties take both classes
     assert all(np.array_equal(np.delete(r, tied), np.delete(first, tied)) for r in rand)
+    # t3 is 2-2 (w1, w4 "yes"; w2, w3 "no"); against the others' untied majority w1, w2,
+    # w3 and w4 are each right once of three: no reliability difference, lowest code
+    rel = MajorityVote().fit(ann)
+    assert rel.tie_break == "reliability"
+    assert ann.classes[rel.labels_[tied[0]]] == "no"
+    assert np.array_equal(np.delete(rel.labels_, tied), np.delete(first, tied))
 
 
 def test_tie_winner_follows_row_order_in_crowdkit_only() -> None:
@@ -156,7 +167,7 @@ def test_majority_vote_with_skills(name: str) -> None:
     skills = pd.Series(np.linspace(0.3, 0.9, len(workers)), index=workers)
     ref = ck.MajorityVote().fit(df, skills)
     ann = ours(df)
-    m = MajorityVote(skills=skills).fit(ann)
+    m = MajorityVote(skills=skills, tie_break="first").fit(ann)  # crowd-kit's tie rule
     same_labels(ref.labels_, labels_of(m, ann))
     same_probas(ref.probas_, m, ann)
 
@@ -170,7 +181,7 @@ def test_majority_vote_missing_skills() -> None:
         MajorityVote(skills=skills).fit(ann)
     for kw in ({"on_missing_skill": "ignore"}, {"on_missing_skill": "value", "default_skill": 0.2}):
         ref = ck.MajorityVote(**kw).fit(TOY, skills)
-        m = MajorityVote(skills=skills, **kw).fit(ann)
+        m = MajorityVote(skills=skills, tie_break="first", **kw).fit(ann)
         same_labels(ref.labels_, labels_of(m, ann))
         same_probas(ref.probas_, m, ann)
     with pytest.raises(ValueError):
@@ -426,7 +437,7 @@ def test_bool_labels() -> None:
     df = TOY.assign(label=TOY["label"] == "yes")
     ann = ours(df)
     for ref, mine in (
-        (ck.MajorityVote(), MajorityVote()),
+        (ck.MajorityVote(), MajorityVote(tie_break="first")),
         (ck.DawidSkene(), DawidSkene(max_iter=100)),
     ):
         same_labels(quiet(ref.fit_predict, df), labels_of(quiet(mine.fit, ann), ann))

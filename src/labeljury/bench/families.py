@@ -35,6 +35,10 @@ from the run seed, so every run sees new data:
     4 classes, 1 to 3 labels per item (Dawid-Skene annotators);
 ``many_annotators``
     3 classes, 600 annotators with about 15 labels each.
+``sparse_766``
+    the shape of the blind set where GLAD was furthest behind crowd-kit (issue 21):
+    4 classes, 766 annotators, 3 to 7 labels per item, hard Dawid-Skene
+    annotators (accuracy 0.25 to 0.75 per class, confusions not uniform).
 
 The simulated families except the tutorial ones come in a ``labels`` and a
 ``model`` variant (a simulated model, :func:`~.datasets.simulate_pred_probs`).
@@ -317,6 +321,20 @@ def _many(seed: int, scale: float) -> list[ProtocolSet]:
     )
 
 
+def _sparse_766(seed: int, scale: float) -> list[ProtocolSet]:
+    from ..synth import make_dawid_skene
+
+    ann, truth, _ = make_dawid_skene(
+        max(400, int(4000 * scale)),
+        max(77, int(766 * scale)),
+        4,
+        labels_per_item=(3, 7),
+        accuracy=(0.25, 0.75),
+        random_state=seed,
+    )
+    return _with_sim_model("sparse_766", _assemble("sparse_766", ann, truth), 0.7, seed + 1)
+
+
 #: family name -> function(seed, scale) -> its ProtocolSets
 FAMILIES: dict[str, Callable[[int, float], list[ProtocolSet]]] = {
     "tutorial_logistic": _tutorial("logistic"),
@@ -326,6 +344,7 @@ FAMILIES: dict[str, Callable[[int, float], list[ProtocolSet]]] = {
     "imbalanced_weak_model": _imbalanced,
     "sparse_1to3": _sparse,
     "many_annotators": _many,
+    "sparse_766": _sparse_766,
 }
 
 

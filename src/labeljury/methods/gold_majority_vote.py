@@ -12,7 +12,6 @@ from .majority_vote import (
     MissingSkill,
     TieBreak,
     agreement_with,
-    break_ties,
     resolve_skills,
     skill_votes,
 )
@@ -95,11 +94,5 @@ class GoldMajorityVote(MajorityVote):
         w = resolve_skills(ann, acc, self.on_missing_skill, self.default_skill)
         votes = skill_votes(ann, w)
         self.probas_ = votes / votes.sum(axis=1, keepdims=True)
-        self.labels_ = break_ties(
-            votes,
-            self.tie_break,
-            np.asarray(ann.vote_counts()).sum(0),
-            self.random_state,
-            pred_probs,
-        )
+        self.labels_ = self._break_ties(ann, votes, pred_probs)
         self.annotator_skill_ = np.where(np.isnan(acc), agreement_with(ann, self.labels_), acc)

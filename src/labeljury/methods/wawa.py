@@ -45,8 +45,8 @@ class Wawa(Aggregator):
         w_a = \text{mean}_{j \in J_a} [l_j = \hat z^{MV}_{i_j}], \qquad
         P(z_i = c) \propto \sum_{j \in i} w_{a_j} [l_j = c]
 
-    Majority-vote ties (first pass) are broken like :class:`MajorityVote`
-    (``pred_probs``, then overall class frequency, then lowest index).
+    Majority-vote ties of the first pass are broken by ``pred_probs``, then
+    the overall class frequency, then the lowest index.
 
     Attributes
     ----------

@@ -25,7 +25,7 @@ from ...methods import dawid_skene as ds
 from ...methods import one_coin as oc
 from ...methods import shrunk_dawid_skene as sds
 from ...methods.base import argmax_ties
-from ...methods.majority_vote import break_ties
+from ...methods.majority_vote import break_ties, reliability_counts, reliability_evidence
 from .parts import Part, log_pred
 
 __all__ = [
@@ -121,23 +121,29 @@ class MajorityVoteSpec(Spec):
     name = "majority_vote"
     iterative = False
 
-    def __init__(self, tie_break: str = "first") -> None:
-        if tie_break not in ("first", "frequency"):
+    def __init__(self, tie_break: str = "reliability") -> None:
+        if tie_break not in ("reliability", "first", "frequency"):
             raise ParameterError(
-                f"tie_break={tie_break!r}: the Dask engine supports 'first' and 'frequency' "
-                "('random' depends on the order of all items, which partitions do not share)"
+                f"tie_break={tie_break!r}: the Dask engine supports 'reliability', 'first' "
+                "and 'frequency' ('random' depends on the order of all items, which "
+                "partitions do not share)"
             )
         super().__init__(tie_break=tie_break)
 
     def start(self, part: Part) -> Stats:
-        return {"class_votes": np.asarray(part.ann.vote_counts()).sum(0)}
+        votes = np.asarray(part.ann.vote_counts())
+        hits, seen = reliability_counts(part.ann)  # sums over items: partitions add up
+        return {"class_votes": votes.sum(0), "hits": hits, "seen": seen}
 
     def m_step(self, stats: Stats) -> dict:
-        return {"class_votes": stats["class_votes"]}
+        return dict(stats)
 
     def posterior(self, part: Part, params: dict) -> tuple[np.ndarray, np.ndarray]:
         votes = np.asarray(part.ann.vote_counts())
-        labels = break_ties(votes, self.params["tie_break"], params["class_votes"], None, part.pred)
+        evidence = reliability_evidence(part.ann, params["hits"], params["seen"])
+        labels = break_ties(
+            votes, self.params["tie_break"], params["class_votes"], None, part.pred, evidence
+        )
         return votes / votes.sum(axis=1, keepdims=True), labels
 
     def skill_stats(self, part: Part, view: View) -> Stats:
