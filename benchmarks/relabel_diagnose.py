@@ -4,14 +4,12 @@ Follows one strategy's trajectory (default: cleanlab's ActiveLab) for a few
 batches and prints, at every state:
 
 * the model's CROWDLAB weight (accuracy against the majority vote on the items
-  with two or more labels) and the weight :func:`labeljury.relabel_priority`
-  gives it (the Brier skill of its probabilities on every label);
+  with two or more labels), which :func:`labeljury.relabel_priority` uses;
 * how well each signal ranks the wrong labels of the single-labeled items
   (AUC of ``-p_model(label)`` and of ``-annotator weight``; 0.5 = no information);
 * how many annotators are clipped to CROWDLAB's weight floor, and how many
   items have such an annotator's label as their first;
-* for the next batch of each order (labeljury's; labeljury's with CROWDLAB's own model
-  weight, as before 2026-12-05; cleanlab's): how many labels
+* for the next batch of each order (labeljury's, cleanlab's): how many labels
   its items hold, how often their current consensus is wrong (gold), the
   model's mean probability of that consensus, and how many items both pick.
 
@@ -33,7 +31,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import relabel_sim as rs
-from labeljury.active import _model_weights
 from labeljury.datasets import load_folder
 from labeljury.methods import get_method
 from labeljury.methods.crowdlab import CLIP, CrowdLab
@@ -47,19 +44,6 @@ def _auc(wrong: np.ndarray, score: np.ndarray) -> float:
     n1 = int(wrong.sum())
     n0 = len(wrong) - n1
     return float((r[wrong].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)) if n1 and n0 else np.nan
-
-
-def _with_crowdlab_weight(
-    cur: object, cl: CrowdLab, probs: np.ndarray, can: np.ndarray
-) -> np.ndarray:
-    """The order relabel_priority gave with CROWDLAB's own model weight (before 2026-12-05)."""
-    w_m = float(np.ravel(cl.model_weight_)[0])
-    w = np.asarray(cl.annotator_weight_)[cur.annotator]
-    y = cl.labels_
-    num = np.bincount(cur.item, weights=w * (cur.label == y[cur.item]), minlength=cur.n_items)
-    den = np.bincount(cur.item, weights=w, minlength=cur.n_items)
-    score = (w_m * probs[np.arange(cur.n_items), y] + num) / (w_m + den)
-    return can[np.lexsort((np.arange(len(can)), cur.annotations_per_item()[can], score[can]))]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -95,8 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         wrong = (lab != gold)[one]
         p_lab = probs[np.arange(cur.n_items), lab][one]
         print(
-            f"state {step}: model weight CROWDLAB {float(np.ravel(cl.model_weight_)[0]):.2g}, "
-            f"relabel_priority {float(_model_weights(cur, probs[None])[0]):.2g}; "
+            f"state {step}: model weight {float(np.ravel(cl.model_weight_)[0]):.2g}; "
             f"single-label items {one.sum()} ({wrong.mean():.0%} wrong): AUC of the wrong "
             f"ones by -p_model(label) {_auc(wrong, -p_lab):.2f}, by -annotator weight "
             f"{_auc(wrong, -w_annot[cur.annotator[first]][one]):.2f}; annotators clipped "
@@ -106,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         if step == args.batches:
             break
         can = np.flatnonzero(shown < sizes)
-        picks = {"crowdlab-w": _with_crowdlab_weight(cur, cl, probs, can)[: args.batch]}
+        picks = {}
         for strategy in ("labeljury", "activelab"):
             with contextlib.redirect_stdout(io.StringIO()):
                 picks[strategy] = rs._ranked(strategy, cur, [probs], can, shown, rng)[: args.batch]
@@ -117,9 +100,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"consensus wrong {np.mean(y != gold[p]):.0%}, "
                 f"p_model(consensus) {probs[p, y].mean():.2f}"
             )
-        for mine in ("labeljury", "crowdlab-w"):
-            both = len(np.intersect1d(picks[mine], picks["activelab"]))
-            print(f"  {mine} and activelab pick the same {both} of {args.batch}")
+        both = len(np.intersect1d(picks["labeljury"], picks["activelab"]))
+        print(f"  both orders pick the same {both} of {args.batch}")
         shown[picks[args.follow]] += 1
 
 

@@ -4,11 +4,8 @@ The idea of ActiveLab (Goh & Mueller, "ActiveLab: Active Learning with
 Re-Labeling by Multiple Annotators", arXiv 2301.11856): the item most worth
 another label is the one whose consensus is least likely right, *after*
 accounting for how many annotators already labeled it and how reliable they
-are. With CROWDLAB's annotator weights :math:`w_j` and consensus
-:math:`\hat y_i`, and a model weight :math:`w_M` from the skill of the
-model's probabilities on every label (Brier skill over the label frequencies;
-see :func:`_model_weights` for why not CROWDLAB's own model weight),
-labeljury scores
+are. With the CROWDLAB weights (model weight :math:`w_M`, annotator weights
+:math:`w_j`) and consensus :math:`\hat y_i`, labeljury scores
 
 .. math::
 
@@ -42,7 +39,7 @@ doubts rises to the top.
 
 With an ensemble (``pred_probs`` of shape ``(n_models, n_items, K)``, as in
 cleanlab's ``get_active_learning_scores_ensemble``) each model ``m`` has its
-own weight (measured as above) and :math:`w_M p_M` becomes :math:`\sum_m w_m p_m`
+own CROWDLAB weight and :math:`w_M p_M` becomes :math:`\sum_m w_m p_m`
 (and :math:`w_M` the sum of the weights), so a useless member counts for little.
 """
 
@@ -128,7 +125,7 @@ def relabel_priority(
         else:
             stack = align_pred_probs(pred_probs, ann)[None]
         cl = CrowdLab().fit(ann, stack if len(stack) > 1 else stack[0])
-        weights = _model_weights(ann, stack)
+        weights = np.asarray(cl.model_weight_, dtype=float).reshape(-1)
         w_model = float(np.sum(weights))
         # sum_m w_m p_m / w_M: the weighted ensemble's probabilities (the model itself for one)
         probs = np.tensordot(weights / w_model, stack, axes=1) if w_model > 0 else stack.mean(0)
@@ -242,32 +239,6 @@ def check_labels(labels: Any, n_items: int, n_classes: int) -> np.ndarray:
             f"{arr.dtype}"
         )
     return arr.astype(np.int64)
-
-
-def _model_weights(ann: Annotations, stack: np.ndarray) -> np.ndarray:
-    """Each model's weight: the skill of its probabilities on every label.
-
-    CROWDLAB scores a model by the accuracy of its argmax against the majority
-    vote on the items with two or more labels, above the most-frequent-class
-    baseline. Two things go wrong for a queue (docs/active.md, zencrowd_all):
-    when the queue decides which items get a second label, those are the items
-    it sent because the model doubted their first label, so that accuracy is
-    biased low by the queue itself; and on an imbalanced task a model whose
-    argmax is no better than "always the frequent class" can still rank wrong
-    labels well. The score uses the model's probabilities, so their skill is
-    measured instead: the Brier skill on every label (each annotation a target,
-    whichever item it is on) over the label frequencies,
-    ``1 - Brier(model) / Brier(frequencies)``, clipped at CROWDLAB's floor and
-    scaled by sqrt(mean labels per item) as in CROWDLAB.
-    """
-    from .methods.crowdlab import CLIP
-
-    freq = np.bincount(ann.label, minlength=ann.n_classes) / ann.n_annotations
-    baseline = max(1.0 - float(np.sum(freq**2)), CLIP)  # Brier of always saying freq
-    # sum_k (p_k - [k = y])^2 = sum_k p_k^2 - 2 p_y + 1, per model and annotation
-    brier = (stack**2).sum(axis=2)[:, ann.item] - 2.0 * stack[:, ann.item, ann.label] + 1.0
-    skill = 1.0 - brier.mean(axis=1) / baseline
-    return np.maximum(skill, CLIP) * np.sqrt(ann.n_annotations / ann.n_items)
 
 
 def _annotators_only(ann: Annotations) -> tuple[float, np.ndarray, np.ndarray]:
