@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. +seeds-1")
     ap.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
     ap.add_argument(
         "--consensus",
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for strategy in args.strategies:
                 rows += simulate(
                     ds.annotations,

@@ -33,7 +33,8 @@ fit. :func:`labeljury.run` uses it for its rounds.
 Modules: :mod:`~labeljury.model.features` (featurize, preprocessors),
 :mod:`~labeljury.model.learners` (the candidates),
 :mod:`~labeljury.model.calibration` (temperature, ECE),
-:mod:`~labeljury.model.cv` (the cross-validation loop).
+:mod:`~labeljury.model.cv` (the cross-validation loop),
+:mod:`~labeljury.model.fitting` (one fold's fit on soft labels, threads, :class:`CVInfo`).
 
 Sentence embeddings are not built in: no offline sentence-embedding model is
 installed here. Compute embeddings yourself and pass the array.
