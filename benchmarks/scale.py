@@ -256,6 +256,9 @@ def write_report(
         "docs/methods.md); Jury and CROWDLAB run their defaults.",
         "- **peak MiB**: `ru_maxrss` of the process (CLI and Dask: the largest process under it).",
         "- **ratio**: the reference's time over labeljury's, same size, same run.",
+        f"- The Dask rows limit each of the 2 workers to {DASK_WORKER_MEMORY} "
+        "(`--worker-memory`); the partitions live on the workers' disks between passes, so "
+        "memory is bounded by the partitions in flight (docs/dask.md, Memory).",
         "- The in-memory CLI rows write the three tables as CSV (the default "
         "`--output-format`), the Dask rows as Parquet: the difference between a CLI row and "
         "the Python API row below it is start-up, building the tables and writing them.",
