@@ -268,11 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="--engine dask: workers of the local cluster (default: one per core)",
     )
     agg.add_argument(
+        "--worker-memory",
+        default=None,
+        metavar="SIZE",
+        help="--engine dask: memory limit of each local worker, e.g. 1GB (default: the "
+        "machine's memory shared among them); the data may be larger (docs/dask.md)",
+    )
+    agg.add_argument(
         "--partitions",
         type=_positive_int,
         default=None,
         metavar="N",
-        help="--engine dask: partitions after the shuffle by item (default: the input's)",
+        help="--engine dask: partitions after the shuffle by item (default: one per "
+        "million annotations, at least the input's)",
     )
     agg.set_defaults(func=_command("aggregate:cmd_aggregate"))
 

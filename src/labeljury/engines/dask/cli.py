@@ -12,6 +12,8 @@ from ...errors import InputError
 
 __all__ = ["cmd_aggregate_dask", "dataset_files", "read_dataset"]
 
+BLOCK = "16MiB"
+
 _KINDS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
@@ -45,10 +47,14 @@ def read_dataset(files: list[str], kind: str) -> Any:
     import dask.dataframe as dd
 
     try:
+        # small input partitions (row groups, blocks of text): a task reading one holds a few
+        # tens of MB whatever the size of the files, so the shuffle by item fits a small worker
         if kind == "parquet":
-            return dd.read_parquet(files)
+            return dd.read_parquet(files, split_row_groups="adaptive", blocksize=BLOCK)
         sep = "\t" if all(f.lower().endswith(".tsv") for f in files) else ","
-        return dd.read_csv(files, sep=sep, dtype=object, keep_default_na=False, na_filter=False)
+        return dd.read_csv(
+            files, sep=sep, dtype=object, keep_default_na=False, na_filter=False, blocksize=BLOCK
+        )
     except Exception as exc:  # pyarrow / pandas / fsspec: say which files, not a traceback
         raise InputError(
             f"cannot read {files[0]}{f' (and {len(files) - 1} more)' if len(files) > 1 else ''} "
@@ -120,6 +126,7 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
             out=args.out,
             client=client,
             workers=args.workers,
+            worker_memory=args.worker_memory,
             npartitions=args.partitions,
             text=kind == "csv",
             fingerprint=_fingerprint(files),

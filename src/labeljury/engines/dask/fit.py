@@ -20,6 +20,7 @@ from ...errors import ConvergenceWarning
 from ...methods._em import em_loop
 from ...methods.dawid_skene import EARLY_STOP_ITER
 from .specs import Spec
+from .stash import opened
 
 __all__ = ["Fitted", "fit", "map_reduce", "share", "tree_sum"]
 
@@ -40,7 +41,7 @@ def _add(*stats: dict[str, Any]) -> dict[str, Any]:
 
 def _call(part: Any, method: str, spec: Spec, params: Any = None) -> dict[str, Any] | None:
     args = () if params is None else (params,)
-    return getattr(spec, method)(part, *args)
+    return getattr(spec, method)(opened(part), *args)
 
 
 def _same(obj: Any) -> Any:

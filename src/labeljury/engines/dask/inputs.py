@@ -73,7 +73,9 @@ def pred_order(names: list | None, n_cols: int, classes: pd.Index) -> list[int] 
     return order
 
 
-def get_client(client: Any, workers: int | None) -> tuple[Any, Any]:
+def get_client(
+    client: Any, workers: int | None, memory: str | int | None = None
+) -> tuple[Any, Any]:
     """The given client, the current default one, or a new LocalCluster's (owned)."""
     if client is not None:
         return client, None
@@ -85,11 +87,17 @@ def get_client(client: Any, workers: int | None) -> tuple[Any, Any]:
         pass
     import logging
 
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,  # a failed task is our error message, not a log
-    )
+    import dask
+
+    # the P2P shuffle by item buffers up to 1 GiB of outgoing shards a worker by default,
+    # more than a small worker holds; 64 MiB keeps the shuffle's memory flat in the data
+    with dask.config.set({"distributed.p2p.comm.buffer": "64MiB"}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="auto" if memory is None else memory,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,  # a failed task is our error message, not a log
+        )
     return Client(cluster), cluster

@@ -21,6 +21,7 @@ from ..._cells import _sorted_unique
 from ...annotations import Annotations
 from ...errors import InputError, LabeljuryError, user_stacklevel
 from ...validation import check_pred_probs
+from .stash import Stashed, stash
 
 __all__ = ["Part", "build_local", "class_vocab", "global_annotators", "to_global"]
 
@@ -79,8 +80,25 @@ def build_local(
     text: bool,
     classes: list[Any] | None,
     pred_cols: list[Any] | None,
-) -> tuple[Annotations, pd.DataFrame | None] | None:
-    """Read one partition with the in-memory reader; None when it is empty."""
+    run_id: str,
+) -> Stashed | None:
+    """Read one partition with the in-memory reader, kept on the worker's disk; None when it
+    is empty. The handle's ``info`` holds the rows, the annotator ids and the warnings."""
+    local = _read_local(pdf, index, columns, text, classes, pred_cols)
+    if local is None:
+        return None
+    ann, _, said, _ = local
+    return stash(local, run_id, "local", (ann.n_annotations, ann.annotators.tolist(), said))
+
+
+def _read_local(
+    pdf: pd.DataFrame,
+    index: int,
+    columns: dict[str, Any],
+    text: bool,
+    classes: list[Any] | None,
+    pred_cols: list[Any] | None,
+) -> tuple | None:
     if len(pdf) == 0:
         return None
     pdf = pdf.reset_index(drop=True)
@@ -112,12 +130,9 @@ def build_local(
     return ann, pred, said, row
 
 
-def local_vocab(local: tuple | None) -> tuple[int, list[Any], list[tuple[type, str]]]:
+def local_vocab(local: Stashed | None) -> tuple[int, list[Any], list[tuple[type, str]]]:
     """Rows, annotator ids and reader warnings of one local partition (small)."""
-    if local is None:
-        return 0, [], []
-    ann = local[0]
-    return ann.n_annotations, ann.annotators.tolist(), local[2]
+    return (0, [], []) if local is None else local.info
 
 
 def rewarn(vocabs: list[tuple[int, list[Any], list[tuple[type, str]]]]) -> None:
@@ -172,16 +187,17 @@ def global_annotators(vocabs: list[tuple[int, list[Any], list[Any]]]) -> pd.Inde
 
 
 def to_global(
-    local: tuple | None,
+    local: Stashed | None,
     index: int,
     annotators: pd.Index,
     classes: pd.Index,
     pred_order: list[int] | None = None,
-) -> Part | None:
-    """Re-code one local partition against the global vocabularies."""
+) -> Stashed | None:
+    """Re-code one local partition against the global vocabularies, kept on the worker's
+    disk with its one-hot matrix (every pass reads it)."""
     if local is None:
         return None
-    ann, pred_df, _, row = local
+    ann, pred_df, _, row = local.load()
     a_map = annotators.get_indexer(ann.annotators)
     c_map = classes.get_indexer(ann.classes)
     glob = Annotations(
@@ -201,7 +217,8 @@ def to_global(
             glob.n_classes,
             source=f"partition {index}: the model probability columns",
         )
-    return Part(index, glob, pred, row)
+    glob.one_hot()  # cached on the object, so written with it
+    return stash(Part(index, glob, pred, row), local.run_id, "part")
 
 
 def log_pred(part: Part) -> np.ndarray | float:

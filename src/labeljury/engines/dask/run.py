@@ -34,12 +34,18 @@ from .parts import (
 )
 from .registry import make_spec
 from .specs import Spec
+from .stash import new_run_id, opened, remove_run
 from .temperature import temperature
 
 __all__ = ["DaskResult", "aggregate"]
 
+#: annotations per partition by default: a task's memory (a few hundred bytes an annotation
+#: while it runs) stays the same whatever the size of the data
+ROWS_PER_PART = 1_000_000
+
 
 def _tables(part: Any, spec: Spec, params: dict) -> dict[str, pd.DataFrame]:
+    part = opened(part)
     view = spec.view(part, params)
     return {
         "label_quality": label_quality(part.ann, view),
@@ -49,6 +55,7 @@ def _tables(part: Any, spec: Spec, params: dict) -> dict[str, pd.DataFrame]:
 
 def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[str, Any]:
     """The final pass over one partition: its tables (written when asked) and its sums."""
+    part = opened(part)
     view = spec.view(part, params)
     ann = part.ann
     out = spec.skill_stats(part, view)
@@ -107,9 +114,15 @@ class DaskResult:
     _parts: list = field(default_factory=list, repr=False)
     _spec: Spec | None = field(default=None, repr=False)
     _owned: Any = field(default=None, repr=False)
+    _client: Any = field(default=None, repr=False)
+    _run_id: str | None = field(default=None, repr=False)
 
     def close(self) -> None:
-        """Close the local cluster :func:`aggregate` started for this result, if any."""
+        """Remove the partitions from the workers' disks and close the local cluster
+        :func:`aggregate` started for this result, if any."""
+        if self._run_id is not None and self._client is not None:
+            _remove(self._client, self._run_id)
+            self._run_id = None
         if self._owned is not None:
             client, cluster = self._owned
             client.close()
@@ -158,6 +171,7 @@ def aggregate(
     out: str | os.PathLike[str] | None = None,
     client: Any = None,
     workers: int | None = None,
+    worker_memory: str | int | None = None,
     npartitions: int | None = None,
     text: bool = False,
     fingerprint: dict[str, Any] | None = None,
@@ -196,8 +210,13 @@ def aggregate(
         ``out`` is given).
     workers : int, optional
         Workers of that LocalCluster (default: one per core).
+    worker_memory : str or int, optional
+        Memory limit of each of its workers (``"1GB"``, bytes; default: the machine's
+        memory shared among them). The partitions live on the workers' disks between
+        passes, so the data may be larger than the workers' memory together.
     npartitions : int, optional
-        Partitions after the shuffle by item (default: the input's).
+        Partitions after the shuffle by item (default: one per million annotations, at
+        least the input's).
     text : bool, default False
         The frame was read from delimited text as text (labels then follow the
         in-memory rules for CSV: ``"1"`` is the class 1 when every label is a number).
@@ -239,7 +258,7 @@ def aggregate(
         data, pred_probs, columns["item"], pred_probs_item_col
     )
     frame = frame[[columns["item"], columns["annotator"], columns["label"], *pred_cols]]
-    n_parts = npartitions or data.npartitions
+    n_parts = npartitions  # None: one per ROWS_PER_PART rows, at least the input's
     key = {
         **token,
         "columns": {k: str(v) for k, v in columns.items()},
@@ -254,7 +273,7 @@ def aggregate(
     state = output.state() if output is not None else "new"
     if state == "done":
         return _read_done(output, spec)
-    client, cluster = get_client(client, workers)
+    client, cluster = get_client(client, workers, worker_memory)
     try:
         result = _run(
             client,
@@ -286,16 +305,64 @@ def aggregate(
             cluster = None
 
 
+def _remove(client: Any, run_id: str, kind: str | None = None) -> None:
+    """Remove the run's partition files on every worker (a lost cluster keeps nothing)."""
+    try:
+        client.run(remove_run, run_id, kind)
+    except Exception:  # a closed cluster: its directories went with it
+        pass
+
+
 def _run(
     client, frame, n_parts, columns, text, classes, pred_cols, pred_names, spec, loop, output, state
 ):
+    run_id = new_run_id()
+    try:
+        return _run_in(
+            client,
+            frame,
+            n_parts,
+            columns,
+            text,
+            classes,
+            pred_cols,
+            pred_names,
+            spec,
+            loop,
+            output,
+            state,
+            run_id,
+        )
+    except BaseException:
+        _remove(client, run_id)
+        raise
+
+
+def _run_in(
+    client,
+    frame,
+    n_parts,
+    columns,
+    text,
+    classes,
+    pred_cols,
+    pred_names,
+    spec,
+    loop,
+    output,
+    state,
+    run_id,
+):
     import dask
 
-    raw = client.compute(frame[columns["label"]].unique()).result()
+    # one pass: the distinct labels (the classes) and the rows of each input partition
+    raw, lengths = client.compute([frame[columns["label"]].unique(), frame.map_partitions(len)])
+    raw, lengths = raw.result(), np.asarray(lengths.result())
     found = class_vocab(np.asarray(raw), text, classes, columns["label"])
+    # bounded partitions keep a task's memory the same at any size of the data
+    n_parts = n_parts or max(frame.npartitions, -(-int(lengths.sum()) // ROWS_PER_PART))
     offsets = np.zeros(1, dtype=np.int64)
     if spec.needs_rows:  # the input order, for a sample drawn as in memory
-        lengths = np.asarray(client.compute(frame.map_partitions(len)).result())
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         meta = frame._meta.assign(**{ROW: np.zeros(0, dtype=np.int64)})
         frame = frame.map_partitions(number_rows, offsets, partition_info=True, meta=meta)
@@ -304,7 +371,7 @@ def _run(
     build = dask.delayed(build_local, pure=True)
     local = client.compute(
         [
-            build(d, i, columns, text, found.tolist(), pred_cols or None)
+            build(d, i, columns, text, found.tolist(), pred_cols or None, run_id)
             for i, d in enumerate(delayed)
         ]
     )
@@ -325,6 +392,7 @@ def _run(
     ]
     del local
     n_labels = map_reduce(client, parts, spec, "n_labels")["n_labels"]
+    _remove(client, run_id, "local")  # every partition is built: the local codes are done
     saved = output.load_fit() if output is not None and state == "resume" else None
     if saved is not None:
         fitted = Fitted(
@@ -377,11 +445,15 @@ def _run(
         found,
         _parts=parts,
         _spec=spec,
+        _client=client,
+        _run_id=run_id,
     )
     if output is not None:
         output.finish(stats, summary)
         result.out = output.dir
         result._parts = []
+        _remove(client, run_id)
+        result._run_id = None
     return result
 
 

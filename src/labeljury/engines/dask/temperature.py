@@ -16,6 +16,7 @@ import numpy as np
 
 from .fit import share, tree_sum
 from .specs import Spec
+from .stash import opened
 
 __all__ = ["temperature"]
 
@@ -30,20 +31,24 @@ def map_reduce_fn(client: Any, func: Any, parts: list, *args: Any) -> dict[str, 
 
 
 def _count(part: Any, spec: Spec) -> int:
+    part = opened(part)
     return int(spec.eligible(part).size)
 
 
 def _histogram(part: Any, spec: Spec, n_rows: int, n_buckets: int) -> dict[str, Any]:
+    part = opened(part)
     buckets = _eligible_rows(part, spec) * n_buckets // n_rows
     return {"h": np.bincount(buckets, minlength=n_buckets)}
 
 
 def _rows_in(part: Any, spec: Spec, n_rows: int, n_buckets: int, wanted: np.ndarray) -> Any:
+    part = opened(part)
     rows = _eligible_rows(part, spec)
     return rows[np.isin(rows * n_buckets // n_rows, wanted)]
 
 
 def _terms(part: Any, spec: Spec, params: dict, chosen: np.ndarray | None) -> Any:
+    part = opened(part)
     picks = (
         np.arange(spec.eligible(part).size)
         if chosen is None
