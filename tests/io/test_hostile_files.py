@@ -226,3 +226,43 @@ def test_embeddings_of_text_refused(tmp_path: Path, capsys) -> None:
     argv = ["run", str(p), "--embeddings", str(tmp_path / "e.npy"), "--out", str(tmp_path / "o")]
     assert main([*argv, "--quiet", "--no-report"]) == 2
     assert "embeddings are numbers" in capsys.readouterr().err
+
+
+def _ls_task(tid: int, results: list[list[str]], who: int = 1) -> dict:
+    return {
+        "id": tid,
+        "annotations": [
+            {
+                "completed_by": who,
+                "result": [
+                    {"from_name": "sentiment", "type": "choices", "value": {"choices": c}}
+                    for c in results
+                ],
+            }
+        ],
+    }
+
+
+def test_label_studio_two_results_for_one_question_warned_once(tmp_path: Path) -> None:
+    # Label Studio writes one result per control tag; two for the same question in
+    # one annotation is a damaged export: the last counts, and the user is told how often
+    tasks = [
+        _ls_task(1, [["pos"], ["neg"]]),
+        _ls_task(2, [["pos"]]),
+        _ls_task(3, [["neg"], ["pos"]]),
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    with pytest.warns(InputWarning, match=r"2 annotation\(s\) hold more than one result") as rec:
+        ann = lio.read(path, format="label_studio")
+    assert sum("more than one result" in str(w.message) for w in rec) == 1
+    assert ann.to_long()["label"].tolist() == ["neg", "pos", "pos"]
+
+
+def test_label_studio_one_result_per_question_reads_without_warning(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([_ls_task(1, [["pos"]]), _ls_task(2, [["neg"]])]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ann = lio.read(path, format="label_studio")
+    assert ann.n_annotations == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import warnings
 from array import array
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import EmptyInputError, InputError
+from ..errors import EmptyInputError, InputError, InputWarning, user_stacklevel
 from ._coded import Coded, ToolTable, coded, finish_coded
 from ._common import (
     ReadSummary,
@@ -136,6 +137,8 @@ class _Columns:
         self.seconds = array("d")
         self.labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
         self.stamps: list[np.ndarray] = []
+        # question -> annotations holding more than one result for it (the last counts)
+        self.repeated: dict[str, int] = {}
 
     def read(self) -> None:
         """Stream the tasks of the file into the columns."""
@@ -207,6 +210,7 @@ class _Columns:
                             col.append(code)
                         else:  # a second result for the same question: the last counts
                             col[n] = code
+                            self.repeated[q] = self.repeated.get(q, 0) + 1
             if len(pending) >= 1 << 16:
                 self._stamps(pending)
                 pending.clear()
@@ -256,6 +260,15 @@ def _read_json(
     multi = {q for q, col in labels.items() if multi_code[[c for c in set(col) if c >= 0]].any()}
     summary.questions = tuple(found)
     summary.question = pick_question(found, multi, question, path, multi_label)
+    repeated = cols.repeated.get(summary.question, 0)
+    if repeated:
+        warnings.warn(
+            f"{path}: {repeated:,} annotation(s) hold more than one result for question "
+            f"{summary.question!r}; the last result of each counts. Fix the export if "
+            "that is not the annotator's answer",
+            InputWarning,
+            stacklevel=user_stacklevel(),
+        )
     codes = np.full(len(items), -1, dtype=np.int32)
     col = np.frombuffer(labels[summary.question], dtype=np.int32)
     codes[: len(col)] = col
