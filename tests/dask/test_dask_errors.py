@@ -84,3 +84,26 @@ def test_duplicates_error_and_order_dependent_policies(client) -> None:
 def test_crowdlab_without_a_model() -> None:
     with pytest.raises(PredProbsError, match="needs a model"):
         aggregate(_ddf(), method="crowdlab")
+
+
+def test_ragged_csv_record_named_by_file_and_line(client, tmp_path, capsys) -> None:
+    # Dask tokenizes CSV in blocks: its own error counts lines from a block and names no
+    # file; the CLI names the file and the line of the record with the wrong field count
+    from labeljury.cli import main
+
+    (tmp_path / "a.csv").write_text("item,annotator,label\n3,a,x\n3,b,y\n")
+    (tmp_path / "b.csv").write_text("item,annotator,label\n1,a,x\n1,b,y\n2,a,x,extra\n2,b,x\n")
+    address = client.scheduler.address
+    code = main(["aggregate", str(tmp_path), "--engine", "dask", "--scheduler", address])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "b.csv: line 4 has 4 field(s), the header 3" in err
+    assert "Traceback" not in err
+
+
+def test_locate_ragged_record_none_when_every_record_fits(tmp_path) -> None:
+    from labeljury.engines.dask.cli import locate_ragged_record
+
+    f = tmp_path / "ok.tsv"
+    f.write_text('item\tannotator\tlabel\n1\ta\t"x\ty"\n')
+    assert locate_ragged_record([str(f)]) is None

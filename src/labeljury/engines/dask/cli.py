@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import glob
 import os
 from pathlib import Path
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, LabeljuryError
 
 __all__ = ["cmd_aggregate_dask", "dataset_files", "read_dataset"]
 
@@ -60,6 +61,26 @@ def read_dataset(files: list[str], kind: str) -> Any:
             f"cannot read {files[0]}{f' (and {len(files) - 1} more)' if len(files) > 1 else ''} "
             f"as {kind}: {type(exc).__name__}: {exc}"
         ) from None
+
+
+def locate_ragged_record(files: list[str]) -> tuple[str, int, int, int] | None:
+    """The first record whose field count differs from its file's header.
+
+    ``(file, line, fields, header fields)``, or None. Dask reads CSV in blocks, so
+    the tokenizer's own line number counts from a block's start and names no file;
+    this rescan runs only after such a failure, to say where the damage is.
+    """
+    for f in files:
+        sep = "\t" if f.lower().endswith(".tsv") else ","
+        with open(f, newline="", encoding="utf-8", errors="replace") as fh:
+            rows = csv.reader(fh, delimiter=sep)
+            header = next(rows, None)
+            if header is None:
+                continue
+            for row in rows:
+                if row and len(row) != len(header):
+                    return f, rows.line_num, len(row), len(header)
+    return None
 
 
 def _fingerprint(files: list[str]) -> dict[str, Any]:
@@ -134,6 +155,15 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
             **method_params(getattr(args, "param", [])),
         )
         res.close()  # without --out a local cluster outlives the fit: close it
+    except LabeljuryError as exc:
+        where = locate_ragged_record(files) if kind == "csv" and _is_parse_error(exc) else None
+        if where is None:
+            raise
+        f, line, got, want = where
+        raise InputError(
+            f"{f}: line {line} has {got} field(s), the header {want}; fix or remove that "
+            "record (a quoted cell holding the separator needs its quotes)"
+        ) from exc
     finally:
         if client is not None:
             client.close()
@@ -157,3 +187,10 @@ def cmd_aggregate_dask(args: argparse.Namespace, out: Any) -> int:
             f"wrote {res.out}/: label_quality/, detailed_label_quality/, annotator_stats/, _SUCCESS"
         )
     return 0
+
+
+def _is_parse_error(exc: BaseException) -> bool:
+    """Whether the engine's failure came from tokenizing a CSV file."""
+    import pandas as pd
+
+    return isinstance(exc.__cause__, pd.errors.ParserError)
