@@ -32,7 +32,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import relabel_sim as rs
 from labeljury.datasets import load_folder
-from labeljury.methods import get_method
 from labeljury.methods.crowdlab import CLIP, CrowdLab
 
 
@@ -60,14 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     ann, gold = ds.annotations, ds.gold
     features, models = rs.load_features(Path(args.data), ann.items)
     rng = np.random.default_rng(args.seed)
-    queues = rs._reveal_order(ann, rng)
-    shown = np.ones(ann.n_items, dtype=int)
-    sizes = np.array([len(q) for q in queues])
+    state = rs.Reveal(ann, rng)
     for step in range(args.batches + 1):
-        keep = np.concatenate([q[:s] for q, s in zip(queues, shown, strict=True)])
-        cur = ann.take(np.sort(keep))
-        mv = get_method("majority_vote", tie_break="random", random_state=args.seed)
-        probs = rs._oof(features, mv.fit(cur).labels_, ann.n_classes, models[0], args.seed)
+        cur = state.current()
+        probs = rs.oof(features, rs.mv_targets(cur, args.seed), ann.n_classes, models[0], args.seed)
         cl = CrowdLab().fit(cur, probs)
         w_annot = np.asarray(cl.annotator_weight_)
         clipped = w_annot <= 10 * CLIP
@@ -88,11 +83,13 @@ def main(argv: list[str] | None = None) -> None:
         )
         if step == args.batches:
             break
-        can = np.flatnonzero(shown < sizes)
+        can = state.can()
         picks = {}
         for strategy in ("labeljury", "activelab"):
             with contextlib.redirect_stdout(io.StringIO()):
-                picks[strategy] = rs._ranked(strategy, cur, [probs], can, shown, rng)[: args.batch]
+                picks[strategy] = rs.ranked(strategy, cur, [probs], can, state.shown, rng)[
+                    : args.batch
+                ]
         for strategy, p in picks.items():
             y = cl.labels_[p]
             print(
@@ -102,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         both = len(np.intersect1d(picks["labeljury"], picks["activelab"]))
         print(f"  both orders pick the same {both} of {args.batch}")
-        shown[picks[args.follow]] += 1
+        state.buy(picks[args.follow])
 
 
 if __name__ == "__main__":

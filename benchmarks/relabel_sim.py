@@ -74,7 +74,40 @@ def _reveal_order(ann: Annotations, rng: np.random.Generator) -> list[np.ndarray
     return [order[bounds[i] : bounds[i + 1]] for i in range(ann.n_items)]
 
 
-def _oof(features: object, labels: np.ndarray, k: int, model: object, seed: int) -> np.ndarray:
+class Reveal:
+    """The simulation's state: how many of each item's annotations are revealed so far.
+
+    Every item starts with one label; ``current()`` is the data a strategy sees,
+    ``can()`` the items that still have a hidden label, ``buy(items)`` reveals one
+    more for each. The other scripts (``relabel_diagnose.py``, ``jury/collapse.py``)
+    replay the same states through it.
+    """
+
+    def __init__(self, ann: Annotations, rng: np.random.Generator) -> None:
+        self.ann = ann
+        self.queues = _reveal_order(ann, rng)
+        self.shown = np.ones(ann.n_items, dtype=int)
+        self.sizes = np.array([len(q) for q in self.queues])
+
+    def current(self) -> Annotations:
+        keep = np.concatenate([q[:s] for q, s in zip(self.queues, self.shown, strict=True)])
+        return self.ann.take(np.sort(keep))  # every item keeps >= 1 label: items stay aligned
+
+    def can(self) -> np.ndarray:
+        return np.flatnonzero(self.shown < self.sizes)
+
+    def buy(self, items: np.ndarray) -> None:
+        self.shown[items] += 1
+
+
+def mv_targets(cur: Annotations, seed: int) -> np.ndarray:
+    """The model's training target: majority vote with random ties (seeded), so that no
+    class collects the 1-1 ties relabeling creates (the first class would)."""
+    return get_method("majority_vote", tie_break="random", random_state=seed).fit(cur).labels_
+
+
+def oof(features: object, labels: np.ndarray, k: int, model: object, seed: int) -> np.ndarray:
+    """Out-of-fold probabilities of ``model`` trained on ``labels``."""
     kind = "text" if isinstance(features, pd.Series) and isinstance(model, str) else "auto"
     probs, _ = out_of_fold_pred_probs(
         features, labels, n_classes=k, model=model, kind=kind, random_state=seed, refit=False
@@ -82,7 +115,7 @@ def _oof(features: object, labels: np.ndarray, k: int, model: object, seed: int)
     return probs
 
 
-def _ranked(
+def ranked(
     strategy: str,
     cur: Annotations,
     probs: list[np.ndarray],
@@ -124,18 +157,13 @@ def simulate(
 ) -> list[dict[str, object]]:
     """Accuracy of one strategy's consensus after each batch of bought labels."""
     rng = np.random.default_rng(seed)
-    queues = _reveal_order(ann, rng)
-    shown = np.ones(ann.n_items, dtype=int)  # one label per item to start
-    sizes = np.array([len(q) for q in queues])
+    state = Reveal(ann, rng)
     rows = []
     for step in range(n_batches + 1):
-        keep = np.concatenate([q[:s] for q, s in zip(queues, shown, strict=True)])
-        cur = ann.take(np.sort(keep))  # every item keeps >= 1 label, so items stay aligned
-        # the model's training target; random ties (seeded) so that no class collects
-        # them (the first class would, on the 1-1 ties that relabeling creates)
-        mv = get_method("majority_vote", tie_break="random", random_state=seed).fit(cur).labels_
+        cur = state.current()
+        mv = mv_targets(cur, seed)
         used = models if strategy.endswith("+ens") else models[:1]
-        probs = [_oof(features, mv, ann.n_classes, m, seed) for m in used]
+        probs = [oof(features, mv, ann.n_classes, m, seed) for m in used]
         fitted = get_method(consensus).fit(cur, probs[0])
         known = gold >= 0
         rows.append(
@@ -148,8 +176,7 @@ def simulate(
         )
         if step == n_batches:
             break
-        can = np.flatnonzero(shown < sizes)
-        shown[_ranked(strategy, cur, probs, can, shown, rng)[:batch]] += 1
+        state.buy(ranked(strategy, cur, probs, state.can(), state.shown, rng)[:batch])
     return rows
 
 

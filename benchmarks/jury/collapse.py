@@ -37,9 +37,7 @@ def main() -> None:
     ann, gold = ds.annotations, ds.gold
     features, models = rs.load_features(Path(args.data), ann.items)
     rng = np.random.default_rng(args.seed)
-    queues = rs._reveal_order(ann, rng)
-    shown = np.ones(ann.n_items, dtype=int)
-    sizes = np.array([len(q) for q in queues])
+    state = rs.Reveal(ann, rng)
     known = gold >= 0
 
     def shares(labels: np.ndarray) -> str:
@@ -49,11 +47,9 @@ def main() -> None:
 
     print(f"# {ds.name}, seed {args.seed}; gold's class shares {shares(gold[known])}")
     for step in range(args.batches + 1):
-        keep = np.concatenate([q[:s] for q, s in zip(queues, shown, strict=True)])
-        cur = ann.take(np.sort(keep))
-        mv = get_method("majority_vote", tie_break="random", random_state=args.seed)
-        mv_labels = mv.fit(cur).labels_
-        probs = rs._oof(features, mv_labels, ann.n_classes, models[0], args.seed)
+        cur = state.current()
+        mv_labels = rs.mv_targets(cur, args.seed)
+        probs = rs.oof(features, mv_labels, ann.n_classes, models[0], args.seed)
         per_item = cur.annotations_per_item()
         model = probs.argmax(axis=1)
         print(
@@ -70,8 +66,7 @@ def main() -> None:
             print(f"    {name:14s} accuracy {acc:.4f}  shares {shares(labels)}")
         if step == args.batches:
             break
-        can = np.flatnonzero(shown < sizes)
-        shown[rs._ranked("labeljury", cur, [probs], can, shown, rng)[: args.batch]] += 1
+        state.buy(rs.ranked("labeljury", cur, [probs], state.can(), state.shown, rng)[: args.batch])
 
 
 if __name__ == "__main__":

@@ -92,8 +92,7 @@ def build_long(
             duplicates=duplicates,
             unlabeled=unlabeled,
         )
-        if not isinstance(data, pd.DataFrame):  # read in blocks, already built
-            _warn_if_cut(source, data)
+        if not isinstance(data, pd.DataFrame):  # read in blocks, built and checked
             return data
         from_path = source
     else:
@@ -234,6 +233,7 @@ def _read_path(
 
         streamed = read_long_table(path, layout=layout, **options)
         if streamed is not None:
+            _warn_if_cut(os.fspath(path), streamed)
             return streamed
     return _read_table(path, numbers=False)
 
@@ -493,8 +493,7 @@ def read_annotations(
             duplicates=duplicates,
             unlabeled=unlabeled,
         )
-        if not isinstance(data, pd.DataFrame):  # read in blocks, already built
-            _warn_if_cut(source, data)
+        if not isinstance(data, pd.DataFrame):  # read in blocks, built and checked
             return data
     if isinstance(data, np.ndarray):
         return Annotations.from_wide(data, classes=classes, unlabeled=unlabeled, source=source)

@@ -313,26 +313,11 @@ def _remove(client: Any, run_id: str, kind: str | None = None) -> None:
         pass
 
 
-def _run(
-    client, frame, n_parts, columns, text, classes, pred_cols, pred_names, spec, loop, output, state
-):
+def _run(client, *args):
+    """:func:`_run_in` under a fresh run id; the run's files go if it fails."""
     run_id = new_run_id()
     try:
-        return _run_in(
-            client,
-            frame,
-            n_parts,
-            columns,
-            text,
-            classes,
-            pred_cols,
-            pred_names,
-            spec,
-            loop,
-            output,
-            state,
-            run_id,
-        )
+        return _run_in(client, *args, run_id)
     except BaseException:
         _remove(client, run_id)
         raise
