@@ -38,6 +38,16 @@ def test_embeddings_array_logistic_and_rows_sum_to_one():
     assert info.final_model is not None and info.final_model.predict_proba(X[:2]).shape == (2, 3)
 
 
+def test_fold_scores_report_the_optimisers_iterations():
+    # a round that costs more than the first is told apart from a busy machine by them
+    X, y = blobs()
+    _, info = out_of_fold_pred_probs(X, y, n_classes=3, model="logistic", refit=False)
+    iters = info.fold_scores["n_iter"]
+    assert (iters >= 1).all() and (iters == iters.round()).all()
+    _, info = out_of_fold_pred_probs(X, y, n_classes=3, model=GaussianNB(), refit=False)
+    assert info.fold_scores["n_iter"].isna().all()  # GaussianNB does not report them
+
+
 def test_seeded_and_reproducible():
     X, y = blobs()
     a, _ = out_of_fold_pred_probs(X, y, n_classes=3, random_state=3)

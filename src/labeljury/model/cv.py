@@ -42,6 +42,7 @@ from .fitting import (
     _calibrated,
     _check_labels,
     _fit_soft,
+    _iterations,
     _predict_full,
     _take,
     _threads,
@@ -252,6 +253,7 @@ class CrossValModel:
                 "n_train": len(tr),
                 "n_test": len(te),
                 "seconds": seconds[f],
+                "n_iter": _iterations(fitted[f]),
                 "log_loss": log_loss(oof[te], soft[te]),
                 "accuracy": float((oof[te].argmax(axis=1) == hard[te]).mean()),
             }

@@ -121,6 +121,20 @@ def _fit_soft(estimator: Any, X: Any, soft: np.ndarray) -> Any:
     return estimator.fit(X, hard, **kw)
 
 
+def _iterations(estimator: Any) -> float:
+    """The optimiser's iterations of a fitted fold model, NaN when it does not say.
+
+    A fold's cost is its iterations times the cost of one; reported so that a
+    round that costs more than the first can be told apart from a slow machine.
+    """
+    if isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    n = getattr(estimator, "n_iter_", None)
+    if n is None:
+        return float("nan")
+    return float(np.max(n))
+
+
 def _predict_full(estimator: Any, X: Any, n_classes: int) -> np.ndarray:
     """predict_proba mapped onto all K classes (classes unseen in training get 0)."""
     proba = np.asarray(estimator.predict_proba(X), dtype=float)
@@ -165,7 +179,9 @@ class CVInfo:
         ``"tabular"``, ``"text"``, ``"embeddings"`` or ``"custom"``.
     fold_scores : DataFrame
         One row per candidate model and fold: ``model``, ``fold``, ``n_train``,
-        ``n_test``, ``seconds``, ``log_loss`` and ``accuracy`` (against the
+        ``n_test``, ``seconds``, ``n_iter`` (the fold model's optimiser
+        iterations, NaN when it does not report them), ``log_loss`` and
+        ``accuracy`` (against the
         argmax of the labels) of the uncalibrated out-of-fold predictions.
     cv_log_loss : dict
         Mean out-of-fold log loss of each candidate tried in this fit, after
