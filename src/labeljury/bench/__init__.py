@@ -8,7 +8,8 @@ Run it with ``labeljury bench --out DIR`` or :func:`run_benchmark`. Pieces:
 :mod:`~labeljury.bench.dataset_run`, one fit in :mod:`~labeljury.bench.execute`,
 the models in :mod:`~labeljury.bench.models`),
 :mod:`~labeljury.bench.plots`,
-:mod:`~labeljury.bench.report`, :mod:`~labeljury.bench.cli`.
+:mod:`~labeljury.bench.tables`, :mod:`~labeljury.bench.report`,
+:mod:`~labeljury.bench.cli`.
 """
 
 from __future__ import annotations
