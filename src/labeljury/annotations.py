@@ -28,7 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._cells import _as_clean_values, _integral_to_int, _missing_mask
-from ._from_tables import read_annotations
+from ._read_annotations import read_annotations
 from ._table_forms import TableForms
 from .errors import (
     ClassError,
