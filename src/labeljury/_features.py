@@ -71,7 +71,7 @@ def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> An
 
 def _read_features(path: str | os.PathLike[str], id_col: Any) -> tuple[pd.DataFrame, Any]:
     """A features file as a table, and its item id column (named like one, else the first)."""
-    from ._cells import ITEM_NAMES, _find_column, _read_table
+    from ._columns import ITEM_NAMES, _find_column, _read_table
 
     df = _read_table(path)
     if id_col is None:

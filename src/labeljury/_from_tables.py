@@ -19,28 +19,30 @@ import numpy as np
 import pandas as pd
 
 from ._cells import (
-    ANNOTATOR_NAMES,
-    ITEM_NAMES,
-    LABEL_NAMES,
     DuplicatePolicy,
     UnlabeledPolicy,
     _as_clean_values,
-    _check_frame,
     _check_sentinels,
     _concat_values,
     _encode_labels,
     _id_missing_mask,
     _integral_to_int,
-    _is_text,
     _labels,
     _missing_mask,
-    _read_table,
-    _resolve_column,
     _where,
-    _wide_item_column,
     check_finite,
     check_number_forms,
     class_list,
+)
+from ._columns import (
+    ANNOTATOR_NAMES,
+    ITEM_NAMES,
+    LABEL_NAMES,
+    _check_frame,
+    _is_text,
+    _read_table,
+    _resolve_column,
+    _wide_item_column,
 )
 from ._read_annotations import _read_path, _warn_if_cut
 from ._text_rules import check_ids, factorize_scalars, normalise_labels

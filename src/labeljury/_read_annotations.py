@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._cells import (
+from ._cells import DuplicatePolicy, UnlabeledPolicy
+from ._columns import (
     ANNOTATOR_NAMES,
     LABEL_NAMES,
-    DuplicatePolicy,
-    UnlabeledPolicy,
     _check_frame,
     _find_column,
     _read_table,

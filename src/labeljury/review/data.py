@@ -199,7 +199,7 @@ class ReviewData(ScreenViews):
             )
         items = base = None
         if data is not None:
-            from .._cells import _read_table
+            from .._columns import _read_table
 
             items = _read_table(data)
             base = Path(data).resolve().parent
@@ -231,7 +231,7 @@ class ReviewData(ScreenViews):
         self.text_col = self.image_col = None
         if items is None:
             return
-        from .._cells import ITEM_NAMES, _find_column
+        from .._columns import ITEM_NAMES, _find_column
 
         cols = list(items.columns)
         id_col = _find_column(cols, ("item", "item_id", "id", *ITEM_NAMES[1:])) or cols[0]
