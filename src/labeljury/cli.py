@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._cli_args import add_read_options, whole_number
 from .errors import LabeljuryError
 
 __all__ = ["build_parser", "main"]
@@ -72,106 +73,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _add_read_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "answers",
-        metavar="ANSWERS",
-        help="annotations: a long table (one row per annotation), a wide table (one "
-        "column per annotator), or a labeling-tool export",
-    )
-    p.add_argument(
-        "--format",
-        default="auto",
-        help="input format: auto (sniffed, default), table, long, wide, or a tool: "
-        "label_studio, mturk, sagemaker, prodigy, argilla, toloka, crowdflower, "
-        "labelbox, doccano (see docs/io.md)",
-    )
-    p.add_argument(
-        "--question",
-        default=None,
-        help="tool exports with several questions: the field that holds the class",
-    )
-    p.add_argument("--item-col", default=None, help="item id column (default: recognised)")
-    p.add_argument(
-        "--annotator-col", default=None, help="annotator id column (default: recognised)"
-    )
-    p.add_argument("--label-col", default=None, help="label column (default: recognised)")
-    p.add_argument(
-        "--classes",
-        nargs="+",
-        default=None,
-        help="all classes in order, including ones nobody chose",
-    )
-    p.add_argument(
-        "--keep-skipped",
-        action="store_true",
-        help="tool exports: keep skipped, cancelled, rejected and draft annotations "
-        "that carry a label (excluded and counted by default)",
-    )
-    p.add_argument(
-        "--gold",
-        default=None,
-        metavar="FILE",
-        help="known classes of some items (a table: item id, class): the summary "
-        "reports the consensus accuracy and calibration on them (k-fold: each "
-        "scored without its own class) and each annotator's accuracy; they are "
-        "pinned in the final consensus and, with 20 or more, calibrate Jury's "
-        "consensus quality scores",
-    )
-    p.add_argument(
-        "--items",
-        default=None,
-        metavar="FILE",
-        help="report: a table with the item id column and the items' text (or "
-        "features), shown beside their votes (default: items.csv beside "
-        "ANSWERS, if any)",
-    )
-    p.add_argument(
-        "--class-names",
-        default=None,
-        metavar="FILE",
-        help="report: class names, as JSON {class: name} or a two-column table "
-        "(default: the 'classes' of a meta.json beside ANSWERS, if any)",
-    )
-    p.add_argument(
-        "--multi-label",
-        action="store_true",
-        help="each annotator chose a set of classes per item (several, one or none; "
-        "see docs/multilabel.md)",
-    )
-    p.add_argument(
-        "--label-sep",
-        default="|",
-        metavar="SEP",
-        help="--multi-label: separator of the classes in a label cell (default '|'; "
-        "a JSON list cell also works)",
-    )
-    p.add_argument(
-        "--duplicates",
-        default="keep",
-        choices=["keep", "first", "last", "error"],
-        help="an annotator labeling an item twice: keep both votes (default), keep "
-        "the first or last, or stop with an error",
-    )
-
-
-def whole_number(low: int) -> Callable[[str], int]:
-    """An argparse type: a whole number >= ``low`` (a count, a seed), else a usage error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {low}, got {text!r}"
-            ) from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
-        return value
-
-    return parse
-
-
 _positive_int = whole_number(1)
 _count = whole_number(0)
 
@@ -199,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Infer consensus labels and write label_quality.csv, "
         "detailed_label_quality.csv and annotator_stats.csv.",
     )
-    _add_read_options(agg)
+    add_read_options(agg)
     agg.add_argument(
         "--method",
         default="auto",
@@ -316,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Writes the aggregate tables, pred_probs.csv and "
         "report.html.",
     )
-    _add_read_options(runp)
+    add_read_options(runp)
     runp.add_argument(
         "--features",
         default=None,

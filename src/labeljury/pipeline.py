@@ -11,7 +11,6 @@ held out from the fits that score them (the rules are in :mod:`labeljury._rounds
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._features import align_features, prepare_features
 from ._rounds import (
     PATIENCE,
     Clock,
@@ -32,74 +32,13 @@ from ._rounds import (
     heldout_loglik,
     holdout_halves,
 )
-from .annotations import Annotations, read_annotations
-from .errors import IdMismatchError, InputError, ParameterError, preview
+from .annotations import read_annotations
+from .errors import InputError, ParameterError
 from .methods.base import Aggregator
 from .result import Result, aggregate, resolve_method
-from .validation import check_values, same_kind_ids
+from .validation import check_values
 
 __all__ = ["align_features", "run", "run_lines"]
-
-
-def align_features(features: Any, ann: Annotations, *, id_col: Any = None) -> Any:
-    """Return the features' rows in ``ann.items`` order.
-
-    A DataFrame is matched by id: its ``id_col`` column if given (or an ``item``
-    / ``id``-like column named like the annotations' item column), else its
-    index. A numpy array or a scipy sparse matrix (TF-IDF, bag of words) must
-    already be in ``ann.items`` order; a sparse one stays sparse (CSR).
-    """
-    import scipy.sparse as sp
-
-    if sp.issparse(features):
-        if features.ndim != 2 or features.shape[0] != ann.n_items:
-            raise InputError(
-                f"features: a sparse matrix of shape {features.shape} for "
-                f"{ann.n_items} items; it needs one row per item in "
-                "annotations.items order"
-            )
-        return sp.csr_matrix(features)
-    if isinstance(features, pd.DataFrame):
-        df = features
-        if id_col is not None:
-            if id_col not in df.columns:
-                raise InputError(
-                    f"features: no id column {id_col!r}; columns are "
-                    f"{preview(list(df.columns), 12)}"
-                )
-            df = df.set_index(id_col)
-        df = df.set_axis(same_kind_ids(pd.Index(df.index), ann.items))  # ids read as numbers
-        if not df.index.is_unique:
-            raise IdMismatchError(
-                f"features: item ids repeat: "
-                f"{preview(df.index[df.index.duplicated()].unique().tolist())}"
-            )
-        pos = df.index.get_indexer(ann.items)
-        if (pos < 0).any():
-            raise IdMismatchError(
-                f"features: no row for items with annotations: "
-                f"{preview(ann.items[pos < 0].tolist())} (rows are matched by "
-                "id, never by position)"
-            )
-        return df.iloc[pos].reset_index(drop=True)
-    arr = np.asarray(features)
-    if arr.ndim not in (1, 2) or len(arr) != ann.n_items:
-        raise InputError(
-            f"features has {len(arr)} rows for {ann.n_items} items; an array needs "
-            "one row per item in annotations.items order (or pass a DataFrame with "
-            "an id column)"
-        )
-    return arr
-
-
-def _read_features(path: str | os.PathLike[str], id_col: Any) -> tuple[pd.DataFrame, Any]:
-    """A features file as a table, and its item id column (named like one, else the first)."""
-    from ._cells import ITEM_NAMES, _find_column, _read_table
-
-    df = _read_table(path)
-    if id_col is None:
-        id_col = _find_column(list(df.columns), ITEM_NAMES)
-    return df, id_col if id_col is not None else df.columns[0]
 
 
 def run(
@@ -219,26 +158,7 @@ def run(
         )
     if features is None and pred_probs is None:
         raise InputError("run() needs features to train a model on (or pred_probs)")
-    if isinstance(features, (str, os.PathLike)):
-        features, features_id_col = _read_features(features, features_id_col)
-    feats = None if features is None else align_features(features, ann, id_col=features_id_col)
-    if isinstance(text_cols, str):
-        text_cols = [text_cols]  # one column named, not its letters
-    if feats is not None and text_cols:
-        if not isinstance(feats, pd.DataFrame):
-            raise InputError("text_cols needs features as a table")
-        missing = [c for c in text_cols if c not in feats.columns]
-        if missing:
-            raise InputError(f"features: no text column(s) {preview(missing)}")
-        feats = feats[list(text_cols)]
-        # TF-IDF reads words of two or more letters or digits: a column without one
-        # would fail inside scikit-learn ("empty vocabulary")
-        wordless = [c for c in text_cols if not feats[c].astype(str).str.contains(r"\w\w").any()]
-        if wordless:
-            raise InputError(
-                f"features: text column(s) {preview(wordless)} hold no word of two or more "
-                "letters or digits in any row: nothing to model as text; pass another column"
-            )
+    feats, text_cols = prepare_features(features, ann, features_id_col, text_cols)
 
     cvm = (
         None

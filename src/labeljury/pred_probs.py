@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._cells import ITEM_NAMES, _find_column, _integral_to_int, _read_table
+from ._cells import _integral_to_int
+from ._columns import ITEM_NAMES, _find_column, _read_table
 from .annotations import Annotations
 from .errors import IdMismatchError, InputError, MissingColumnError, PredProbsError, preview
 from .validation import check_pred_probs, numeric_block, same_kind_ids

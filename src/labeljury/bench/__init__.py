@@ -3,10 +3,13 @@
 Run it with ``labeljury bench --out DIR`` or :func:`run_benchmark`. Pieces:
 :mod:`~labeljury.bench.datasets` (folders and synthetic scenarios),
 :mod:`~labeljury.bench.metrics`, :mod:`~labeljury.bench.peers` (adapters),
-:mod:`~labeljury.bench.runner` (the loop; one fit in
-:mod:`~labeljury.bench.execute`, the models in :mod:`~labeljury.bench.models`),
+:mod:`~labeljury.bench.config` (what a run is asked to do),
+:mod:`~labeljury.bench.runner` (the loop; one data set in
+:mod:`~labeljury.bench.dataset_run`, one fit in :mod:`~labeljury.bench.execute`,
+the models in :mod:`~labeljury.bench.models`),
 :mod:`~labeljury.bench.plots`,
-:mod:`~labeljury.bench.report`, :mod:`~labeljury.bench.cli`.
+:mod:`~labeljury.bench.tables`, :mod:`~labeljury.bench.report`,
+:mod:`~labeljury.bench.cli`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ sets (on the other families when no real set is given). Settings are compared
 on the data sets where all of them produced a result; ties go to the first.
 
 The peers (crowd-kit and cleanlab, :data:`DEFAULT_PEERS`) are run on the same
-inputs through :mod:`~.peers` and :func:`~.runner._run_dataset`, with its time
+inputs through :mod:`~.peers` and :func:`~.dataset_run._run_dataset`, with its time
 budget and skip rules; the baseline (:class:`~labeljury.methods.shrunk_dawid_skene.
 ShrunkDawidSkene`, default setting) is always a candidate. Tables:
 :mod:`~.protocol_report`.
@@ -203,7 +203,7 @@ def lodo_choose(acc: pd.DataFrame, groups: Sequence[str], kinds: Sequence[str]) 
 # ------------------------------------------------------------------ running
 @dataclass
 class ProtocolConfig:
-    """The run's limits (see :class:`~.runner.BenchConfig` for their meaning)."""
+    """The run's limits (see :class:`~.config.BenchConfig` for their meaning)."""
 
     max_fit_seconds: float = 20.0
     skip_margin: float = 2.0
@@ -249,7 +249,8 @@ def run_protocol(
         (empty for peers), ``setting`` (index in the grid), ``params`` (JSON) and
         ``chosen`` (the row is the candidate's LODO score on that set).
     """
-    from .runner import BenchConfig, _run_dataset, _State
+    from .config import BenchConfig
+    from .dataset_run import _run_dataset, _State
 
     cfg = config or ProtocolConfig()
     cands = [parse_candidate(c) for c in candidates]

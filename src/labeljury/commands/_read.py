@@ -80,7 +80,7 @@ def read_gold(path: str, ann: Any) -> Any:
     """
     import pandas as pd
 
-    from .._cells import ITEM_NAMES, LABEL_NAMES, _find_column, _read_table
+    from .._columns import ITEM_NAMES, LABEL_NAMES, _find_column, _read_table
     from ..errors import preview
     from ..review.reviews import as_gold_table
 

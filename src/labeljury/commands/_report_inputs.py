@@ -28,7 +28,7 @@ def item_table(args: argparse.Namespace, features: Any = None, id_col: Any = Non
     id column is ``id_col``), else items.csv beside ANSWERS."""
     import pandas as pd
 
-    from .._cells import ITEM_NAMES, _find_column, _read_table
+    from .._columns import ITEM_NAMES, _find_column, _read_table
 
     source = getattr(args, "items", None) or (
         None if isinstance(features, pd.DataFrame) else _beside(args, "items.csv")
@@ -67,7 +67,7 @@ def class_names(args: argparse.Namespace) -> dict[str, str] | None:
                 "'classes' key holding one)"
             )
         return {str(k): str(v) for k, v in doc.items()}
-    from .._cells import _read_table
+    from .._columns import _read_table
 
     df = _read_table(path)
     if df.shape[1] < 2:

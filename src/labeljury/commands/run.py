@@ -23,7 +23,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return multi_label_run(args)
     import numpy as np
 
-    from .._cells import _read_table
+    from .._columns import _read_table
     from ..pipeline import run
     from ..pred_probs import sorted_item_order
 
@@ -118,7 +118,7 @@ def rounds_table(history: Any) -> Any:
 
 def _default_id_col(features: Any, ann: Any) -> Any:
     """The features column holding item ids: named like an id, or the first column."""
-    from .._cells import ITEM_NAMES, _find_column
+    from .._columns import ITEM_NAMES, _find_column
 
     col = _find_column(list(features.columns), ITEM_NAMES)
     return col if col is not None else features.columns[0]

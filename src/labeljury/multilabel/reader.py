@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._cells import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column
+from .._columns import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column
 from ..errors import InputError, MissingColumnError, MissingValueError, preview
 from .data import MultiLabelAnnotations
 
@@ -63,7 +63,7 @@ def _find(
 
 def _read_text_table(path: str) -> pd.DataFrame:
     """Any table labeljury reads (CSV/TSV/Parquet/JSONL), delimited cells kept as text."""
-    from .._cells import _read_table
+    from .._columns import _read_table
 
     return _read_table(path, numbers=False)
 

@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from .data import DECISION_CODES, ReviewData, _num
+from .data import DECISION_CODES, ReviewData
+from .pages import _num
 from .reviews import ACTIONS
 from .tables import _codes, _csr, _floats, _need, _objects, _text, weighted_support
 

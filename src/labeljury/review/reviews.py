@@ -39,6 +39,7 @@ from ..errors import InputError
 __all__ = [
     "ACTIONS",
     "COLUMNS",
+    "DECISION_CODES",
     "append_review",
     "as_gold_table",
     "gold_from_reviews",
@@ -49,6 +50,8 @@ __all__ = [
 
 COLUMNS = ("item", "action", "label", "reviewer", "time")
 ACTIONS = ("accept", "correct", "relabel")
+#: decision codes in ``ReviewData.decision``; 0 = not reviewed
+DECISION_CODES = {a: k + 1 for k, a in enumerate(ACTIONS)}
 
 
 def append_review(

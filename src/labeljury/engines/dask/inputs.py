@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..._cells import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
+from ..._columns import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
 from ...errors import InputError, ParameterError
 
 __all__ = ["get_client", "pred_columns", "pred_order", "resolve_columns"]
