@@ -171,3 +171,29 @@ def test_report_gaps_to_the_best_reference_crowdlab_and_the_baseline():
     assert s.loc["jury", "mean_gap_baseline"] == pytest.approx((3.0 - 2.0) / 2)
     assert s.loc["jury", "time_vs_crowdlab"] == pytest.approx(0.5)
     assert s.loc["cleanlab:crowdlab", "failed"] == 0  # n/a (no model) is not a failure
+
+
+def test_report_tables_fixed_digits_missing_empty_index_as_columns():
+    """The Markdown that docs/generalization.md quotes: summaries to 3 places, the other tables
+    to 2, a missing value as an empty cell, whole numbers as such, index levels as columns."""
+    from labeljury.bench.protocol_report import render
+
+    rows = pd.DataFrame(
+        [
+            _row("a/labels", "shrunk_dawid_skene[0]", 0.90, cand="shrunk_dawid_skene", chosen=True),
+            _row("a/labels", "jury[0]", 0.93, cand="jury", chosen=True, time_s=2.0),
+            _row("a/labels", "crowdkit:DawidSkene", 0.92),
+            _row("a/labels", "cleanlab:crowdlab", np.nan, status="n/a"),
+            _row("b/model", "shrunk_dawid_skene[0]", 0.80, cand="shrunk_dawid_skene", chosen=True),
+            _row("b/model", "jury[0]", 0.78, cand="jury", chosen=True, time_s=2.0),
+            _row("b/model", "crowdkit:DawidSkene", 0.70),
+            _row("b/model", "cleanlab:crowdlab", 0.81, time_s=4.0),
+        ]
+    )
+    lines = render(rows).splitlines()
+    summary_jury = "| jury | 2 | 85.500 | -1.000 | -3.000 | b/model | -3.000 | 0.500 | 0.800"
+    assert summary_jury + " | 0.050 | 0.500 | 0 |" in lines
+    family = "| set_kind | group | shrunk_dawid_skene | jury | crowdkit:DawidSkene"
+    assert family + " | cleanlab:crowdlab |" in lines
+    assert "| real | a | 90.00 | 93.00 | 92.00 |  |" in lines
+    assert "|---|---|---|---|---|---|" in lines

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .protocol import BASELINE
+from .tables import to_markdown
 
 __all__ = ["per_family", "per_set", "render", "scores", "summary"]
 
@@ -122,15 +123,12 @@ def per_family(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _md(df: pd.DataFrame, digits: int = 2) -> str:
+    """``df`` as a Markdown table: floats to ``digits`` places, the index as leading columns."""
     fmt = df.copy()
     for c in fmt.columns:
         if pd.api.types.is_float_dtype(fmt[c]):
             fmt[c] = fmt[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
-    fmt = fmt.reset_index()
-    head = "| " + " | ".join(map(str, fmt.columns)) + " |"
-    sep = "|" + "---|" * len(fmt.columns)
-    body = ["| " + " | ".join(map(str, r)) + " |" for r in fmt.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
+    return to_markdown(fmt.reset_index(), index=False)
 
 
 def render(rows: pd.DataFrame, *, header: Sequence[str] = ()) -> str:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...errors import InputError, LabeljuryError, ParameterError, PredProbsError
+from ...errors import LabeljuryError, ParameterError, PredProbsError
 from ...quality import (
     annotator_table,
     consensus_class_counts,
@@ -19,6 +16,7 @@ from ...quality import (
     sort_annotators,
     worst_class_from_counts,
 )
+from ._result import DaskResult, _read_done, _remove
 from .fit import Fitted, fit, map_reduce, share, tree_sum
 from .inputs import get_client, pred_columns, pred_order, resolve_columns
 from .output import Output
@@ -34,7 +32,7 @@ from .parts import (
 )
 from .registry import make_spec
 from .specs import Spec
-from .stash import new_run_id, opened, remove_run
+from .stash import new_run_id, opened
 from .temperature import temperature
 
 __all__ = ["DaskResult", "aggregate"]
@@ -42,15 +40,6 @@ __all__ = ["DaskResult", "aggregate"]
 #: annotations per partition by default: a task's memory (a few hundred bytes an annotation
 #: while it runs) stays the same whatever the size of the data
 ROWS_PER_PART = 1_000_000
-
-
-def _tables(part: Any, spec: Spec, params: dict) -> dict[str, pd.DataFrame]:
-    part = opened(part)
-    view = spec.view(part, params)
-    return {
-        "label_quality": label_quality(part.ann, view),
-        "detailed_label_quality": detailed_label_quality(part.ann, view),
-    }
 
 
 def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[str, Any]:
@@ -77,84 +66,6 @@ def _finish(part: Any, spec: Spec, params: dict, output: Output | None) -> dict[
         tables = {"label_quality": lq, "detailed_label_quality": detailed_label_quality(ann, view)}
         out["files"] = output.write_part(part.index, tables)
     return out
-
-
-@dataclass
-class DaskResult:
-    """What :func:`aggregate` computed on the cluster.
-
-    Attributes
-    ----------
-    method : str
-        The method's name.
-    annotator_stats : DataFrame
-        Per annotator, worst first (the in-memory ``annotator_stats`` columns).
-    summary : dict
-        Headline numbers (items, annotations, mean consensus quality, iterations ...).
-    params : dict
-        The fitted global parameters (``conf`` confusion matrices ``[a, true, observed]``,
-        ``prior``, one-coin ``acc`` ...), annotators and classes in the order of
-        :attr:`annotators` and :attr:`classes`.
-    n_iter_ : int
-    loss_history_ : list of float
-    annotators, classes : Index
-    out : Path or None
-        The output folder, when written.
-    """
-
-    method: str
-    annotator_stats: pd.DataFrame
-    summary: dict[str, Any]
-    params: dict[str, Any]
-    n_iter_: int
-    loss_history_: list[float]
-    annotators: pd.Index
-    classes: pd.Index
-    out: Path | None = None
-    _parts: list = field(default_factory=list, repr=False)
-    _spec: Spec | None = field(default=None, repr=False)
-    _owned: Any = field(default=None, repr=False)
-    _client: Any = field(default=None, repr=False)
-    _run_id: str | None = field(default=None, repr=False)
-
-    def close(self) -> None:
-        """Remove the partitions from the workers' disks and close the local cluster
-        :func:`aggregate` started for this result, if any."""
-        if self._run_id is not None and self._client is not None:
-            _remove(self._client, self._run_id)
-            self._run_id = None
-        if self._owned is not None:
-            client, cluster = self._owned
-            client.close()
-            cluster.close()
-            self._owned = None
-        self._parts = []
-
-    def _table(self, name: str) -> Any:
-        import dask.dataframe as dd
-
-        import dask
-
-        if self.out is not None:
-            return dd.read_parquet(str(self.out / name))
-        if not self._parts:
-            raise InputError(f"{name}: this result holds no partitions; write it with out=DIR")
-        build = dask.delayed(_tables, pure=True)
-        frames = [
-            dask.delayed(lambda t, n=name: t[n])(build(p, self._spec, self.params))
-            for p in self._parts
-        ]
-        return dd.from_delayed(frames, verify_meta=False)
-
-    @property
-    def label_quality(self) -> Any:
-        """Per item (a Dask DataFrame): the in-memory ``label_quality`` columns."""
-        return self._table("label_quality")
-
-    @property
-    def detailed_label_quality(self) -> Any:
-        """Per annotation (a Dask DataFrame): the in-memory ``detailed_label_quality`` columns."""
-        return self._table("detailed_label_quality")
 
 
 def aggregate(
@@ -305,14 +216,6 @@ def aggregate(
             cluster = None
 
 
-def _remove(client: Any, run_id: str, kind: str | None = None) -> None:
-    """Remove the run's partition files on every worker (a lost cluster keeps nothing)."""
-    try:
-        client.run(remove_run, run_id, kind)
-    except Exception:  # a closed cluster: its directories went with it
-        pass
-
-
 def _run(client, *args):
     """:func:`_run_in` under a fresh run id; the run's files go if it fails."""
     run_id = new_run_id()
@@ -440,24 +343,3 @@ def _run_in(
         _remove(client, run_id)
         result._run_id = None
     return result
-
-
-def _read_done(output: Output, spec: Spec) -> DaskResult:
-    """A complete output folder of this very run: read back, nothing recomputed."""
-    import json
-
-    summary = json.loads((output.dir / "_SUCCESS").read_text())
-    summary["files_written"] = 0
-    fit_ = output.load_fit() or {"params": {}, "n_iter": 0, "history": []}
-    stats = pd.read_parquet(output.part_path("annotator_stats", 0))
-    return DaskResult(
-        spec.name,
-        stats,
-        summary,
-        fit_["params"],
-        fit_["n_iter"],
-        fit_["history"],
-        pd.Index(stats["annotator"]),
-        pd.Index([]),
-        out=output.dir,
-    )
