@@ -173,6 +173,25 @@ def test_report_gaps_to_the_best_reference_crowdlab_and_the_baseline():
     assert s.loc["cleanlab:crowdlab", "failed"] == 0  # n/a (no model) is not a failure
 
 
+def test_report_a_set_where_no_reference_ran_has_no_gap_and_no_error():
+    from labeljury.bench.protocol_report import per_set, summary
+
+    rows = pd.DataFrame(
+        [
+            _row("a/labels", "shrunk_dawid_skene[0]", 0.90, cand="shrunk_dawid_skene", chosen=True),
+            _row("a/labels", "jury[0]", 0.93, cand="jury", chosen=True),
+            _row("a/labels", "cleanlab:crowdlab", np.nan, status="n/a"),  # the only peer
+            _row("b/model", "shrunk_dawid_skene[0]", 0.80, cand="shrunk_dawid_skene", chosen=True),
+            _row("b/model", "jury[0]", 0.78, cand="jury", chosen=True),
+            _row("b/model", "cleanlab:crowdlab", 0.81),
+        ]
+    )
+    ps = per_set(rows)
+    assert pd.isna(ps.loc["a/labels", "best_ref"]) and pd.isna(ps.loc["a/labels", "gap_ref:jury"])
+    assert ps.loc["b/model", "best_ref"] == "cleanlab:crowdlab"
+    assert summary(rows).loc["jury", "worst_gap_ref"] == pytest.approx(-3.0)
+
+
 def test_report_tables_fixed_digits_missing_empty_index_as_columns():
     """The Markdown that docs/generalization.md quotes: summaries to 3 places, the other tables
     to 2, a missing value as an empty cell, whole numbers as such, index levels as columns."""

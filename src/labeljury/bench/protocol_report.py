@@ -61,7 +61,11 @@ def per_set(rows: pd.DataFrame) -> pd.DataFrame:
     out["group"] = rows.drop_duplicates("dataset").set_index("dataset").loc[order, "group"]
     out["kind"] = rows.drop_duplicates("dataset").set_index("dataset").loc[order, "set_kind"]
     out[cands + peers] = acc[cands + peers]
-    out["best_ref"] = ref.idxmax(axis=1)
+    # a set where no reference ran (say CROWDLAB without a model, the only peer) has
+    # no best reference: its gaps are missing, not an error (idxmax refuses all-NaN rows)
+    ran = ref.notna().any(axis=1)
+    out["best_ref"] = pd.Series(pd.NA, index=out.index, dtype=object)
+    out.loc[ran, "best_ref"] = ref[ran].idxmax(axis=1)
     out["best_ref_acc"] = ref.max(axis=1)
     for c in cands:
         out[f"gap_ref:{c}"] = 100 * (acc[c] - out["best_ref_acc"])
