@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._csv import write_csv
 from ._files import atomic_write, check_output_dir, check_output_file
 from .annotations import Annotations, read_annotations
 from .errors import InputError, ParameterError
@@ -164,7 +165,7 @@ class Result:
         for name, df in tables.items():
             target = directory / f"{name}.{format}"
             if format == "csv":
-                written.append(atomic_write(target, lambda t, df=df: df.to_csv(t, index=False)))
+                written.append(atomic_write(target, lambda t, df=df: write_csv(df, t)))
             else:
                 written.append(atomic_write(target, lambda t, df=df: _to_parquet(df, t)))
         return written
