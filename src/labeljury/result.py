@@ -232,11 +232,12 @@ class Result:
 
 
 def _to_parquet(df: pd.DataFrame, path: str) -> None:
-    out = df.copy()
-    for col in out.columns:  # mixed-type id columns cannot be stored as one Arrow type
-        if out[col].dtype == object:
-            kinds = {type(v) for v in out[col].head(10_000)}
+    out = df  # copied (shallow: only the changed column is new) only when a column changes
+    for col in df.columns:  # mixed-type id columns cannot be stored as one Arrow type
+        if df[col].dtype == object:
+            kinds = {type(v) for v in df[col].head(10_000)}
             if len(kinds) > 1:
+                out = df.copy(deep=False) if out is df else out
                 out[col] = out[col].astype(str)
     out.to_parquet(path, index=False)
 
