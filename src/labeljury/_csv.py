@@ -85,8 +85,9 @@ class _Coded:
         self.table = _matrix(fields)
         self.width = self.table.shape[1]
 
-    def render(self, lo: int, hi: int) -> np.ndarray:
-        return self.table[self.codes[lo:hi]]
+    def render(self, lo: int, hi: int, out: np.ndarray) -> None:
+        """Rows ``lo:hi`` into ``out`` (``(hi - lo, width)``); code -1 wraps to the empty row."""
+        np.take(self.table, self.codes[lo:hi], axis=0, out=out, mode="wrap")
 
 
 class _Digits:
@@ -107,9 +108,9 @@ class _Digits:
         self.small = biggest < 2**32
         self.width = self.ndigits + self.signed
 
-    def render(self, lo: int, hi: int) -> np.ndarray:
+    def render(self, lo: int, hi: int, out: np.ndarray) -> None:
+        """Rows ``lo:hi`` into ``out`` (``(hi - lo, width)``)."""
         v = self.values[lo:hi]
-        out = np.zeros((len(v), self.width), np.uint8)
         if self.signed:
             neg = v < 0
             # -(v + 1) + 1 in unsigned: the magnitude of the smallest int64 too
@@ -124,7 +125,6 @@ class _Digits:
             # a leading zero is padding (NUL), the units digit always written
             out[:, j] = digit if j == self.width - 1 else np.where(x > 0, digit, 0)
             x = x // ten
-        return out
 
 
 def _float_column(values: np.ndarray) -> _Coded:
@@ -181,19 +181,21 @@ def _write_rows(df: pd.DataFrame, f: BinaryIO) -> None:
     if any(c is None for c in cols):  # formatted value by value, exactly
         df.to_csv(f, index=False, header=False)
         return
-    ends = [np.frombuffer(b",", np.uint8)] * (len(cols) - 1) + [
-        np.frombuffer(os.linesep.encode(), np.uint8)
-    ]
-    width = sum(c.width + len(e) for c, e in zip(cols, ends, strict=True))
+    end = os.linesep.encode()
+    width = sum(c.width + 1 for c in cols) - 1 + len(end)
     step = max(1, _BLOCK_BYTES // width)
+    block = np.empty((min(step, len(df)), width), np.uint8)
     for lo in range(0, len(df), step):
         hi = min(len(df), lo + step)
-        parts = []
-        for c, e in zip(cols, ends, strict=True):
-            parts.append(c.render(lo, hi))
-            parts.append(np.broadcast_to(e, (hi - lo, len(e))))
-        rows = np.concatenate(parts, axis=1)
-        f.write(rows[rows != 0].tobytes())
+        rows = block[: hi - lo]
+        at = 0
+        for j, c in enumerate(cols):
+            c.render(lo, hi, rows[:, at : at + c.width])
+            at += c.width
+            sep = b"," if j < len(cols) - 1 else end
+            rows[:, at : at + len(sep)] = np.frombuffer(sep, np.uint8)
+            at += len(sep)
+        f.write(rows[rows != 0])
 
 
 def _can_fork() -> bool:
