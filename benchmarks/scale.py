@@ -268,7 +268,8 @@ def write_report(
         "memory is bounded by the partitions in flight (docs/dask.md, Memory).",
         "- The in-memory CLI rows write the three tables as CSV (the default "
         "`--output-format`), the Dask rows as Parquet: the difference between a CLI row and "
-        "the Python API row below it is start-up, building the tables and writing them.",
+        "the Python API row below it (which builds the same tables) is start-up and writing "
+        "the tables.",
         "",
         "| annotations | method | interface | engine | time s | peak MiB | ratio | note |",
         "|---:|---|---|---|---:|---:|---:|---|",

@@ -89,14 +89,15 @@ def test_edge_values_byte_identical(tmp_path: Path) -> None:
     assert got == want
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 def test_random_bit_patterns(tmp_path: Path, dtype: type) -> None:
     rng = np.random.default_rng(0)
-    itype = {np.float64: np.int64, np.float32: np.int32}[dtype]
+    itype = {np.float64: np.int64, np.float32: np.int32, np.float16: np.int16}[dtype]
     info = np.iinfo(itype)
     bits = rng.integers(info.min, info.max, 100_000, dtype=itype, endpoint=True)
     scaled = rng.random(100_000) * 10.0 ** rng.integers(-20, 20, 100_000)
-    df = pd.DataFrame({"bits": bits.view(dtype), "scaled": scaled.astype(dtype), "n": bits})
+    with np.errstate(over="ignore"):
+        df = pd.DataFrame({"bits": bits.view(dtype), "scaled": scaled.astype(dtype), "n": bits})
     want, got = pandas_and_fast(df, tmp_path)
     assert got == want
 
