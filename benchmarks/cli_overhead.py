@@ -61,8 +61,8 @@ def table(rows: list[dict[str, object]]) -> list[str]:
 
     lines = [
         "| annotations | API s | CLI, CSV s | CSV overhead s | CLI / API | CLI, Parquet s "
-        "| Parquet overhead s | load at start (API, CSV, Parquet) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| Parquet overhead s | peak MiB (API, CSV, Parquet) | load at start (API, CSV, Parquet) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for n in sorted({int(r["n"]) for r in rows}):
         api, csv, pq = (best(c, n) for c in CASES)
@@ -71,9 +71,10 @@ def table(rows: list[dict[str, object]]) -> list[str]:
             continue
         a, c, p = (float(r["seconds"]) for r in (api, csv, pq))
         loads = ", ".join(f"{float(r['load']):.1f}" for r in (api, csv, pq))
+        peaks = ", ".join(f"{float(r['rss_mib']):.0f}" for r in (api, csv, pq))
         lines.append(
             f"| {scale._fmt_n(n)} | {a:.2f} | {c:.2f} | {c - a:.2f} | {c / a:.2f} | {p:.2f} "
-            f"| {p - a:.2f} | {loads} |"
+            f"| {p - a:.2f} | {peaks} | {loads} |"
         )
     return lines
 
