@@ -94,8 +94,7 @@ def write_section(page: Path, lines: list[str], meta: str) -> None:
         "",
         "The CLI writes the three tables (consensus per item, one row per annotation, annotator "
         "stats) as CSV byte for byte as pandas' `to_csv` (`labeljury._csv`: each column "
-        "formatted once per distinct value, rows put together with numpy, half of a large "
-        "table in a second process) or as Parquet.",
+        "formatted once per distinct value, rows put together with numpy) or as Parquet.",
     ]
     page.write_text(text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -118,35 +117,6 @@ def test_random_bit_patterns(tmp_path: Path, dtype: type) -> None:
 def test_other_tables_as_pandas(tmp_path: Path, df: pd.DataFrame) -> None:
     want, got = pandas_and_fast(df, tmp_path)
     assert got == want
-
-
-def test_split_in_two_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not fast._can_fork():
-        pytest.skip("the split needs Linux and two cores")
-    monkeypatch.setattr(fast, "SPLIT_ROWS", 10)
-    df = pd.concat([edge_table()] * 50, ignore_index=True)
-    want, got = pandas_and_fast(df, tmp_path)
-    assert got == want
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fast.csv", "pandas.csv"]
-
-
-def test_split_child_failure_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not fast._can_fork():
-        pytest.skip("the split needs Linux and two cores")
-    parent = os.getpid()
-    write_rows = fast._write_rows
-
-    def fails_in_child(df: pd.DataFrame, f: object) -> None:
-        if os.getpid() != parent:
-            raise OSError("disk full")
-        write_rows(df, f)
-
-    monkeypatch.setattr(fast, "SPLIT_ROWS", 10)
-    monkeypatch.setattr(fast, "_write_rows", fails_in_child)
-    df = pd.concat([edge_table()] * 3, ignore_index=True)
-    want, got = pandas_and_fast(df, tmp_path)
-    assert got == want
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fast.csv", "pandas.csv"]
 
 
 def test_result_save_writes_pandas_bytes(tmp_path: Path) -> None:
