@@ -132,3 +132,17 @@ def test_result_save_writes_pandas_bytes(tmp_path: Path) -> None:
         table = getattr(res, path.stem)
         table.to_csv(tmp_path / "want.csv", index=False)
         assert path.read_bytes() == (tmp_path / "want.csv").read_bytes(), path.name
+        assert all(fast._column(table[c]) is not None for c in table.columns), path.name
+
+
+def test_multilabel_save_writes_pandas_bytes(tmp_path: Path) -> None:
+    from labeljury.multilabel.result import aggregate
+    from labeljury.multilabel.synth import make_multilabel_crowd
+
+    res = aggregate(make_multilabel_crowd(200, 5, 20, 3.0, random_state=0).annotations)
+    for path in res.save(tmp_path / "out")[1:]:  # label_quality: io.writers.write_table
+        table = getattr(res, path.stem)
+        table.to_csv(tmp_path / "want.csv", index=False)
+        assert path.read_bytes() == (tmp_path / "want.csv").read_bytes(), path.name
+        # the fast path wrote it: every column is one it formats
+        assert all(fast._column(table[c]) is not None for c in table.columns), path.name
