@@ -146,3 +146,9 @@ def test_multilabel_save_writes_pandas_bytes(tmp_path: Path) -> None:
         assert path.read_bytes() == (tmp_path / "want.csv").read_bytes(), path.name
         # the fast path wrote it: every column is one it formats
         assert all(fast._column(table[c]) is not None for c in table.columns), path.name
+
+
+def test_floats_formatted_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast, "_CHUNK", 3)  # the edge table's floats in six chunks
+    want, got = pandas_and_fast(edge_table(), tmp_path)
+    assert got == want

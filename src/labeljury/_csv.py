@@ -43,6 +43,8 @@ __all__ = ["write_csv"]
 
 #: bytes per block of rows put together at once (the block's matrix and its mask)
 _BLOCK_BYTES = 1 << 25
+#: distinct floats formatted at once (their Python strings live until packed into bytes)
+_CHUNK = 1 << 18
 #: characters that can make :mod:`csv` quote a field with pandas' dialect
 #: (delimiter, quote character, line terminator); such strings are written by csv
 _MAY_QUOTE = re.compile(r'[,"\r\n]')
@@ -131,7 +133,12 @@ def _float_column(values: np.ndarray) -> _Coded:
     codes, uniq = pd.factorize(bits)
     floats = np.asarray(uniq).view(values.dtype)
     if values.dtype == np.float64:  # numpy's str of a float64 is its repr, 2x cheaper
-        text = np.array([*map(repr, floats.tolist()), ""], dtype="S")
+        # in chunks: a list of millions of Python strings would cost ~60 bytes each at once
+        chunks = [
+            np.array([*map(repr, floats[i : i + _CHUNK].tolist())], dtype="S")
+            for i in range(0, len(floats), _CHUNK)
+        ]
+        text = np.concatenate([*chunks, np.array([b""], dtype="S")])
     else:
         text = np.append(floats.astype("S"), np.array([b""], dtype="S"))
     text[:-1][np.isnan(floats)] = b""  # missing: na_rep ""
