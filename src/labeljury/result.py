@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._csv import write_csv
 from ._files import atomic_write, check_output_dir, check_output_file
 from .annotations import Annotations, read_annotations
 from .errors import InputError, ParameterError
@@ -164,7 +165,7 @@ class Result:
         for name, df in tables.items():
             target = directory / f"{name}.{format}"
             if format == "csv":
-                written.append(atomic_write(target, lambda t, df=df: df.to_csv(t, index=False)))
+                written.append(atomic_write(target, lambda t, df=df: write_csv(df, t)))
             else:
                 written.append(atomic_write(target, lambda t, df=df: _to_parquet(df, t)))
         return written
@@ -231,11 +232,12 @@ class Result:
 
 
 def _to_parquet(df: pd.DataFrame, path: str) -> None:
-    out = df.copy()
-    for col in out.columns:  # mixed-type id columns cannot be stored as one Arrow type
-        if out[col].dtype == object:
-            kinds = {type(v) for v in out[col].head(10_000)}
+    out = df  # copied (shallow: only the changed column is new) only when a column changes
+    for col in df.columns:  # mixed-type id columns cannot be stored as one Arrow type
+        if df[col].dtype == object:
+            kinds = {type(v) for v in df[col].head(10_000)}
             if len(kinds) > 1:
+                out = df.copy(deep=False) if out is df else out
                 out[col] = out[col].astype(str)
     out.to_parquet(path, index=False)
 

@@ -156,6 +156,7 @@ class MultiLabelResult:
             ``label_quality``, ``class_quality``, ``detailed_label_quality`` and
             ``annotator_stats`` files.
         """
+        from .._csv import write_csv
         from .._files import atomic_write
         from ..io.writers import write_table
 
@@ -169,7 +170,7 @@ class MultiLabelResult:
             df = getattr(self, name)
             path = out / f"{name}.{format}"
             if format == "csv":
-                files.append(atomic_write(path, lambda t, df=df: df.to_csv(t, index=False)))
+                files.append(atomic_write(path, lambda t, df=df: write_csv(df, t)))
             else:
                 files.append(atomic_write(path, lambda t, df=df: df.to_parquet(t, index=False)))
         return files
