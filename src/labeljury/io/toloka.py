@@ -14,7 +14,7 @@ from ..errors import InputError
 from ._coded import finish_coded, table_from_frame
 from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
 from ._text_columns import per_distinct
-from .tables import read_table
+from ._text_stream import read_text_columns
 
 __all__ = ["read_toloka"]
 
@@ -28,6 +28,23 @@ _STATUS = {
     "SKIPPED": "skipped",
     "EXPIRED": "skipped",
 }
+
+
+_FIELDS = frozenset(
+    f"ASSIGNMENT:{f}"
+    for f in ("task_id", "worker_id", "status", "started", "submitted", "assignment_id")
+)
+
+
+def _wanted(header: list[str]) -> list[str]:
+    """The columns read: answers, gold, the assignment fields used, inputs named like ids."""
+    return [
+        c
+        for c in header
+        if c in _FIELDS
+        or c.startswith(("OUTPUT:", "GOLDEN:"))
+        or (c.startswith("INPUT:") and c.lower().endswith("id"))
+    ]
 
 
 def read_toloka(
@@ -63,14 +80,13 @@ def read_toloka(
     """
     path = os.fspath(path)
     check_file(path)
-    # read whole: the table reader refuses short and cut records, which a block
-    # reader cannot tell from empty cells
-    raw = read_table(path, numbers=False)
-    header = [str(c) for c in raw.columns]
+    # streamed: only the columns used, as codes (a damaged file is read whole,
+    # which names what is wrong)
+    header, raw = read_text_columns(path, _wanted)
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
         if need not in header:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
-    found = [c[len("OUTPUT:") :] for c in raw.columns if c.startswith("OUTPUT:")]
+    found = [c[len("OUTPUT:") :] for c in header if c.startswith("OUTPUT:")]
     summary = ReadSummary(path, "toloka", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
     words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
@@ -78,7 +94,7 @@ def read_toloka(
     if status.isna().any():
         unknown = sorted(pd.unique(np.asarray(words[status.isna()], dtype=object)))
         raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
-    inputs = [c for c in raw.columns if c.startswith("INPUT:")]
+    inputs = [c for c in header if c.startswith("INPUT:")]
     item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
     df = pd.DataFrame(
         {
@@ -89,7 +105,7 @@ def read_toloka(
             "pos": np.arange(len(raw)),
         }
     )
-    if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
+    if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(header):
         start = per_distinct(raw["ASSIGNMENT:started"], to_utc)
         end = per_distinct(raw["ASSIGNMENT:submitted"], to_utc)
         per_suite = pd.Series(1.0, index=raw.index)  # tasks in the assignment's suite
@@ -100,8 +116,8 @@ def read_toloka(
         df["seconds"] = (end - start).dt.total_seconds() / per_suite.astype(float)
         df["timestamp"] = end
     gold = None
-    if f"GOLDEN:{q}" in raw.columns:
-        g = raw[[item_col, f"GOLDEN:{q}"]].dropna().drop_duplicates(item_col)
+    if f"GOLDEN:{q}" in header:
+        g = raw[[item_col, f"GOLDEN:{q}"]].dropna().drop_duplicates(item_col).astype(object)
         gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
     if item_col != "ASSIGNMENT:task_id":
         summary.notes.append(f"item ids from {item_col} (one per task_id)")
