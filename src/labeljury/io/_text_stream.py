@@ -121,44 +121,45 @@ def _header(path: str, kind: str) -> tuple[list[str], str, int]:
     return names, sep, skip
 
 
-class _Codes:
-    """One column's codes, block by block, into a vocabulary of first appearance."""
+def _categorical(chunks: list[Any], name: str, pool: Any) -> pd.Categorical:
+    """One column's blocks (dictionary arrays) as a Categorical of first appearance.
 
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
-        self.parts: list[np.ndarray] = []
+    pyarrow merges the blocks' dictionaries, in order, into one (each block's is
+    in order of first appearance, so the merged one is too) and renumbers the
+    blocks' codes; the distinct cells become Python strings once, here. A cell
+    equal to ``name`` raises :class:`_NotStreamable`.
+    """
+    import pyarrow as pa
 
-    def add(self, arr: Any, name: str, pool: Any) -> None:
-        """Add a block of cells; a cell equal to ``name`` raises :class:`_NotStreamable`."""
-        import pyarrow.compute as pc
-
-        enc = pc.dictionary_encode(arr, memory_pool=pool)  # cells in order of first appearance
-        local = enc.indices.to_numpy(zero_copy_only=False)
-        uniq = enc.dictionary.to_pylist()
-        if name in uniq:
-            raise _NotStreamable  # the header repeated? the whole-file reader decides
-        put, vocab = self.vocab.setdefault, self.vocab
-        # an empty cell is a missing one (code -1), as in the whole-file reader
-        lut = np.fromiter(
-            (-1 if u == "" else put(u, len(vocab)) for u in uniq), np.int64, len(uniq)
-        )
-        self.parts.append(lut.astype(np.int32)[local])
-
-    def result(self) -> pd.Categorical:
-        """The column so far as a Categorical (the blocks' codes are let go)."""
-        parts, self.parts = self.parts, []
-        codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-        del parts
-        return pd.Categorical.from_codes(codes, categories=pd.Index(list(self.vocab), dtype=object))
+    merged = pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), pa.string()))
+    merged = merged.unify_dictionaries(memory_pool=pool)
+    del chunks[:]  # the blocks' own codes: let them go
+    codes = np.concatenate(
+        [np.zeros(0, np.int32)] + [c.indices.to_numpy(zero_copy_only=False) for c in merged.chunks]
+    )
+    values = merged.chunk(0).dictionary.to_pylist() if merged.num_chunks else []
+    del merged
+    if name in values:
+        raise _NotStreamable  # the header repeated? the whole-file reader decides
+    if "" in values:  # an empty cell is a missing one, as in the whole-file reader
+        k = values.index("")
+        lut = np.arange(len(values), dtype=np.int32)
+        lut[k + 1 :] -= 1  # the codes after it shift down
+        lut[k] = -1
+        del values[k]
+        codes = lut[codes]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object))
 
 
 def _stream(path: str, kind: str, wanted: Callable[[list[str]], list[str]]) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    # each block's cells as codes into that block's distinct cells
+    as_codes = pa.dictionary(pa.int32(), pa.string())
     names, sep, skip = _header(path, kind)
     keep = [c for c in names if c in set(wanted(names))] or names[:1]
-    cols = {c: _Codes() for c in keep}
+    cols: dict[str, list[Any]] = {c: [] for c in keep}
     # the system allocator, trimmed every few blocks: pyarrow's own pool keeps the
     # blocks' freed memory, about 100 MiB more at the peak for a 1e6-record file
     pool = pa.system_memory_pool()
@@ -170,7 +171,7 @@ def _stream(path: str, kind: str, wanted: Callable[[list[str]], list[str]]) -> A
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=keep,
-                column_types={c: pa.string() for c in keep},
+                column_types={c: as_codes for c in keep},
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -181,12 +182,13 @@ def _stream(path: str, kind: str, wanted: Callable[[list[str]], list[str]]) -> A
             raise _NotStreamable
         for n, batch in enumerate(reader, 1):
             for c in keep:
-                cols[c].add(batch.column(c), c, pool)
+                cols[c].append(batch.column(c))
             del batch
             if n % 8 == 0:
                 pool.release_unused()
     pool.release_unused()
-    frame = pd.DataFrame({c: cols.pop(c).result() for c in keep}, copy=False)
+    frame = pd.DataFrame({c: _categorical(cols.pop(c), c, pool) for c in keep}, copy=False)
+    pool.release_unused()
     if not len(frame):
         raise _NotStreamable  # header only: the whole-file reader decides
     return names, frame
