@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .tables import TABLE_KINDS, _check_columns, _sniff_delimiter, inner_suffix, read_table
+from ._decoding import inner_suffix
+from ._delimited import _check_columns, _sniff_delimiter
+from .tables import TABLE_KINDS, read_table
 
 __all__ = ["read_text_columns"]
 
