@@ -165,7 +165,7 @@ def test_generated_exports_streamed_same_as_whole(
     assert _same_cells(path, fmt)
     for keep in (False, True):
         (got, _), streamed = _compare(monkeypatch, path, fmt, keep_skipped=keep)
-        assert streamed and len(got[0]) > 4000
+        assert streamed and len(got[0]) > 4000, got
 
 
 # ------------------------------------------------------------ tricky cells
@@ -305,6 +305,7 @@ def _edits() -> dict[str, Any]:
         "header only": lambda b: b.split(b"\n")[0] + b"\n",
         "unclosed quote": lambda b: b + b'r-9\t"open\n',
         "spaces line": lambda b: b + b"   \n",
+        "cut character": lambda b: b + b.split(b"\n")[1] + b"\xc3",
     }
 
 
@@ -318,7 +319,15 @@ def test_irregular_files_read_whole(
         _text_stream._stream(str(p), "tsv", toloka._wanted)
     (got, _), streamed = _compare(monkeypatch, p, "toloka")
     assert not streamed
-    if edit in ("cut", "short row", "long row", "header again", "nul byte", "latin-1"):
+    if edit in (
+        "cut",
+        "short row",
+        "long row",
+        "header again",
+        "nul byte",
+        "latin-1",
+        "cut character",
+    ):
         assert got[0] == "InputError" and "assignments.tsv" in got[1], got
 
 
@@ -327,3 +336,22 @@ def test_compressed_read_whole_same(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     p.write_bytes(gzip.compress((DATA / "crowdflower" / "f1234567_full.csv").read_bytes()))
     (got, _), streamed = _compare(monkeypatch, p, "crowdflower")
     assert not streamed and isinstance(got[0], list) and got[0]
+
+
+def test_multibyte_text_across_read_boundaries(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """UTF-8 characters cut by the 1 MiB reads are checked whole (not refused, not garbled)."""
+    rng = random.Random(3)
+    rows = _toloka_rows(rng, 9000)
+    for k, row in enumerate(rows):
+        row[1] = "日本語のレビュー é" * (1 + k % 7)  # 3-byte characters everywhere
+        row[2] = rng.choice(["良い", "悪い", "pos"])
+        row[6] = rng.choice(["w1", "w2", "作業者"])
+        row[3] = rng.choice(["", "", "良い"])
+    p = tmp_path / "assignments.tsv"
+    _write(p, TOLOKA_HEAD, rows, "\t")
+    assert p.stat().st_size > 1.5 * (1 << 20)  # cut at 1 MiB
+    assert _same_cells(p, "toloka")
+    (got, _), streamed = _compare(monkeypatch, p, "toloka", keep_skipped=True)
+    assert streamed and len(got[0]) > 4000, got
