@@ -134,7 +134,7 @@ def _give_back_freed_memory() -> None:
 
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
         pass
 
 
