@@ -18,7 +18,6 @@ errors name the file, line and column.
 
 from __future__ import annotations
 
-import glob
 import io
 import os
 import re
@@ -31,120 +30,18 @@ import pandas as pd
 
 from .._files import register_input
 from ..errors import InputError, MissingColumnError, preview
-from .tables import TABLE_KINDS, _check_columns, _header_names, _sniff_delimiter, inner_suffix
+from ._column_codes import _add_arrow, _codes, _Column
+from ._delimited import _check_columns, _header_names, _sniff_delimiter
+from ._table_files import _DATA_KINDS, _kind, table_files
 
 __all__ = ["read_long_table", "table_files"]
 
 #: Rows per block: small enough that a block's text cells are a few MiB.
 CHUNK_ROWS = 1 << 16
-_DATA_KINDS = ("csv", "tsv", "parquet")
 
 
 class _NotStreamable(Exception):
     """This file is read whole instead (the whole-file reader names any problem)."""
-
-
-def table_files(path: str | os.PathLike[str]) -> list[str] | None:
-    """The files behind a folder or a glob pattern; ``None`` for a plain file.
-
-    A folder (a Parquet dataset as Spark, Dask or pyarrow write it) gives its
-    ``.parquet`` / ``.pq`` / ``.csv`` / ``.tsv`` files (compressed too), in
-    sorted order at any depth, leaving out names starting with ``_`` or ``.``
-    (``_SUCCESS``, ``_metadata``, ...). A path that does not exist but holds
-    ``*``, ``?`` or ``[`` is a glob (``**`` reaches into subfolders).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ("b.csv", "a.csv", "_SUCCESS"):
-    ...     _ = (d / name).write_text("item,worker,label\\n1,a,x\\n")
-    >>> [pathlib.Path(f).name for f in table_files(d)]
-    ['a.csv', 'b.csv']
-    >>> [pathlib.Path(f).name for f in table_files(d / "b*.csv")]
-    ['b.csv']
-    """
-    p = os.fspath(path)
-    if os.path.isdir(p):
-        found = []
-        for root, dirs, files in os.walk(p):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
-            found += [
-                os.path.join(root, f)
-                for f in files
-                if not f.startswith(("_", ".")) and _kind(f) in _DATA_KINDS
-            ]
-        if not found:
-            raise InputError(
-                f"{p}: a folder holding no .parquet, .csv or .tsv file; pass a file, a "
-                "Parquet dataset folder or a glob such as 'answers/*.csv'"
-            )
-        return sorted(found)
-    if not os.path.exists(p) and any(ch in p for ch in "*?["):
-        found = sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f))
-        if not found:
-            raise InputError(f"{p}: no file matches this pattern")
-        odd = [f for f in found if _kind(f) not in _DATA_KINDS]
-        if odd:
-            raise InputError(
-                f"{p}: the pattern matches files that are not .parquet, .csv or .tsv "
-                f"({preview(odd)}); narrow it"
-            )
-        return found
-    return None
-
-
-def _kind(path: str) -> str:
-    return TABLE_KINDS.get(inner_suffix(path)[0], "other")
-
-
-class _Column:
-    """One column's values so far: codes into a running vocabulary, or plain numbers."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[Any, int] = {}
-        self.parts: list[tuple[bool, np.ndarray]] = []  # (coded?, array)
-
-    def add_coded(self, local: np.ndarray, uniques: Sequence[Any]) -> None:
-        """Add a block as local codes (-1 = missing) into its own distinct ``uniques``."""
-        vocab = self.vocab
-        put = vocab.setdefault
-        lut = np.fromiter((put(u, len(vocab)) for u in uniques), np.int64, len(uniques))
-        lut = np.append(lut, -1)  # 4-byte codes while they fit: half the memory
-        if len(vocab) < 2**31:
-            lut = lut.astype(np.int32)
-        self.parts.append((True, lut[local]))
-
-    def add_text(self, values: np.ndarray) -> None:
-        """Add a block of text cells (empty cells and NaN are missing)."""
-        local, uniq = pd.factorize(values, use_na_sentinel=True)
-        uniq = np.asarray(uniq, dtype=object)
-        blank = np.flatnonzero(uniq == "")
-        if blank.size:  # an empty cell is a missing one, as in the whole-file reader
-            local = np.where(np.isin(local, blank), -1, local)
-        self.add_coded(local, uniq.tolist())
-
-    def add_values(self, values: np.ndarray) -> None:
-        """Add a block of numbers (or other non-text values) as they are."""
-        self.parts.append((False, values))
-
-    def result(self) -> Any:
-        """The whole column: a Categorical of the codes, or an array of values."""
-        if all(coded for coded, _ in self.parts):
-            codes = np.concatenate([p for _, p in self.parts]) if self.parts else np.zeros(0)
-            return pd.Categorical.from_codes(
-                codes.astype(np.int32 if len(self.vocab) < 2**31 else np.int64),
-                categories=pd.Index(list(self.vocab), dtype=object),
-            )
-        if not any(coded for coded, _ in self.parts):
-            return np.concatenate([p for _, p in self.parts])
-        # files of one glob disagree on the type: the values side by side, as written
-        cats = np.append(np.asarray(list(self.vocab), dtype=object), np.nan)
-        return np.concatenate([cats[p] if coded else p.astype(object) for coded, p in self.parts])
-
-
-def _codes(col: _Column) -> np.ndarray:
-    return np.concatenate([p for _, p in col.parts]) if col.parts else np.zeros(0, np.int32)
 
 
 class _Prefixed(io.TextIOBase):
@@ -224,20 +121,6 @@ def _csv_chunks(path: str, kind: str) -> Iterator[tuple[list[str], pd.DataFrame,
             raise _NotStreamable from exc
         if header is None:
             raise _NotStreamable
-
-
-def _add_arrow(col: _Column, arr: Any) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        enc = pc.dictionary_encode(arr)
-        local = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
-        col.add_coded(local, enc.dictionary.to_pylist())
-    else:  # numbers, booleans: what to_pandas() gives the whole-file reader
-        col.add_values(arr.to_pandas().to_numpy())
 
 
 def _roles(

@@ -11,10 +11,18 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError
-from ._coded import finish_coded, table_from_frame
-from ._common import ReadSummary, check_file, id_column, lines_where, pick_question, to_utc
-from ._text_columns import per_distinct
-from .tables import read_table
+from ._coded import ToolTable, coded, finish_coded
+from ._common import (
+    STATUSES,
+    ReadSummary,
+    check_file,
+    id_column,
+    lines_where,
+    pick_question,
+    to_utc,
+)
+from ._text_columns import distinct_codes, per_distinct
+from ._text_stream import read_text_columns
 
 __all__ = ["read_toloka"]
 
@@ -28,6 +36,23 @@ _STATUS = {
     "SKIPPED": "skipped",
     "EXPIRED": "skipped",
 }
+
+
+_FIELDS = frozenset(
+    f"ASSIGNMENT:{f}"
+    for f in ("task_id", "worker_id", "status", "started", "submitted", "assignment_id")
+)
+
+
+def _wanted(header: list[str]) -> list[str]:
+    """The columns read: answers, gold, the assignment fields used, inputs named like ids."""
+    return [
+        c
+        for c in header
+        if c in _FIELDS
+        or c.startswith(("OUTPUT:", "GOLDEN:"))
+        or (c.startswith("INPUT:") and c.lower().endswith("id"))
+    ]
 
 
 def read_toloka(
@@ -63,51 +88,60 @@ def read_toloka(
     """
     path = os.fspath(path)
     check_file(path)
-    # read whole: the table reader refuses short and cut records, which a block
-    # reader cannot tell from empty cells
-    raw = read_table(path, numbers=False)
-    header = [str(c) for c in raw.columns]
+    # streamed: only the columns used, as codes (a damaged file is read whole,
+    # which names what is wrong)
+    header, raw = read_text_columns(path, _wanted)
     for need in ("ASSIGNMENT:task_id", "ASSIGNMENT:worker_id"):
         if need not in header:
             raise InputError(f"{path}: no {need!r} column; is this a Toloka results TSV?")
-    found = [c[len("OUTPUT:") :] for c in raw.columns if c.startswith("OUTPUT:")]
+    found = [c[len("OUTPUT:") :] for c in header if c.startswith("OUTPUT:")]
     summary = ReadSummary(path, "toloka", questions=tuple(found))
     q = summary.question = pick_question(found, set(), question, path)
-    words = raw.get("ASSIGNMENT:status", pd.Series("APPROVED", index=raw.index))
-    status = per_distinct(words, lambda w: w.fillna("APPROVED").str.upper().map(_STATUS))
-    if status.isna().any():
-        unknown = sorted(pd.unique(np.asarray(words[status.isna()], dtype=object)))
-        raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
-    inputs = [c for c in raw.columns if c.startswith("INPUT:")]
+    status = np.zeros(len(raw), dtype=np.int8)  # no status column: all approved
+    if "ASSIGNMENT:status" in header:  # each distinct status word judged once
+        codes, words = distinct_codes(raw.pop("ASSIGNMENT:status"))
+        vals = pd.Series([*words, np.nan], dtype=object)  # the last: an empty cell
+        mapped = vals.fillna("APPROVED").str.upper().map(_STATUS)
+        if mapped.isna().any():
+            unknown = sorted(pd.unique(np.asarray(vals[mapped.isna()], dtype=object)))
+            raise InputError(f"{path}: unknown ASSIGNMENT:status {unknown}")
+        lut = pd.Categorical(mapped, categories=STATUSES).codes.astype(np.int8)
+        status = lut[codes]  # code -1 takes the last entry
+        del codes
+    inputs = [c for c in header if c.startswith("INPUT:")]
     item_col = id_column(raw, inputs, "ASSIGNMENT:task_id")
-    df = pd.DataFrame(
-        {
-            "item": raw[item_col],
-            "annotator": raw["ASSIGNMENT:worker_id"],
-            "label": raw[f"OUTPUT:{q}"],
-            "status": status,
-            "pos": np.arange(len(raw)),
-        }
-    )
-    if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(raw.columns):
-        start = per_distinct(raw["ASSIGNMENT:started"], to_utc)
-        end = per_distinct(raw["ASSIGNMENT:submitted"], to_utc)
-        per_suite = pd.Series(1.0, index=raw.index)  # tasks in the assignment's suite
-        if "ASSIGNMENT:assignment_id" in raw:
-            codes = pd.factorize(raw["ASSIGNMENT:assignment_id"], use_na_sentinel=True)[0]
+    used = {item_col, "ASSIGNMENT:worker_id", f"OUTPUT:{q}", f"GOLDEN:{q}"}
+    used |= {f"ASSIGNMENT:{f}" for f in ("started", "submitted", "assignment_id")}
+    raw = raw[[c for c in raw.columns if c in used]]  # let the other id columns go
+    seconds = timestamp = None
+    if {"ASSIGNMENT:started", "ASSIGNMENT:submitted"} <= set(header):
+        start = per_distinct(raw.pop("ASSIGNMENT:started"), to_utc)
+        timestamp = per_distinct(raw.pop("ASSIGNMENT:submitted"), to_utc)
+        per_suite = np.ones(len(raw))  # tasks in the assignment's suite
+        if "ASSIGNMENT:assignment_id" in header:
+            codes = distinct_codes(raw.pop("ASSIGNMENT:assignment_id"))[0]
             counts = np.append(np.bincount(codes[codes >= 0]), np.nan)
-            per_suite[:] = counts[codes]
-        df["seconds"] = (end - start).dt.total_seconds() / per_suite.astype(float)
-        df["timestamp"] = end
+            per_suite = counts[codes]
+            del codes
+        seconds = ((timestamp - start).dt.total_seconds() / per_suite).to_numpy(dtype=float)
+        del start, per_suite
     gold = None
-    if f"GOLDEN:{q}" in raw.columns:
-        g = raw[[item_col, f"GOLDEN:{q}"]].dropna().drop_duplicates(item_col)
+    if f"GOLDEN:{q}" in header:
+        g = raw[[item_col, f"GOLDEN:{q}"]].dropna().drop_duplicates(item_col).astype(object)
         gold = dict(zip(g[item_col], g[f"GOLDEN:{q}"], strict=True))
     if item_col != "ASSIGNMENT:task_id":
         summary.notes.append(f"item ids from {item_col} (one per task_id)")
-    del raw  # the table holds what is needed
+    table = ToolTable(
+        item=coded(raw[item_col]),
+        annotator=coded(raw["ASSIGNMENT:worker_id"]),
+        label=coded(raw[f"OUTPUT:{q}"]),
+        status=status,
+        seconds=seconds,
+        timestamp=None if timestamp is None else timestamp.reset_index(drop=True),
+    )
+    del raw, status, seconds, timestamp  # the table holds what is needed
     ann = finish_coded(
-        table_from_frame(df),
+        table,
         summary,
         where=lines_where(path, 2),
         keep_skipped=keep_skipped,
