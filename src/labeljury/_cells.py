@@ -17,17 +17,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._columns import (  # re-exported: io/stream.py and io/sniff.py import them from here
-    ANNOTATOR_NAMES,
-    ITEM_NAMES,
-    LABEL_NAMES,
-    _find_column,  # noqa: F401
-    _resolve_column,  # noqa: F401
-)
 from ._text_rules import _text_key, labels_from_text, normalise_labels
 from .errors import ClassError, InputError, ParameterError, preview, show
 
-__all__ = ["ANNOTATOR_NAMES", "ITEM_NAMES", "LABEL_NAMES"]
+__all__ = ["DuplicatePolicy", "UnlabeledPolicy"]
 
 DuplicatePolicy = Literal["keep", "first", "last", "error"]
 UnlabeledPolicy = Literal["error", "drop"]

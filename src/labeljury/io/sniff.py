@@ -72,7 +72,7 @@ def _long_table_record(head: str) -> bool:
     """
     import json
 
-    from .._cells import ANNOTATOR_NAMES, _find_column
+    from .._columns import ANNOTATOR_NAMES, _find_column
 
     line = next((ln for ln in head.splitlines() if ln.strip()), "")
     try:

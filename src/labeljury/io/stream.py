@@ -132,7 +132,7 @@ def _roles(
     layout: str,
 ) -> tuple[Hashable, Hashable, Hashable] | None:
     """The item, annotator and label columns of a long table; None when it is wide."""
-    from .._cells import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
+    from .._columns import ANNOTATOR_NAMES, ITEM_NAMES, LABEL_NAMES, _find_column, _resolve_column
 
     if layout == "wide":
         return None
