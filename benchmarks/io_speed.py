@@ -3,8 +3,9 @@
 Generates the files (in a temporary folder unless ``--dir`` is given), then reads
 each in a fresh subprocess and reports wall time, CPU time and peak resident
 memory (``VmHWM``) of that process, so the figures include Python start-up and
-imports (about 105 MiB with numpy and pandas). The other tools' exports are
-written by ``io_exports.py``.
+imports (about 105 MiB with numpy and pandas); a reader's worker processes add
+their CPU seconds to the CPU column and their largest peak to ``+workers``. The
+other tools' exports are written by ``io_exports.py``.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
     python benchmarks/io_speed.py --n 100000     # quicker
@@ -140,8 +141,15 @@ def make_long_table(path: Path, n: int, per_item: int = 5, seed: int = 2) -> Non
         df.to_csv(path, index=False)
 
 
-def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, float, int, str, float]:
-    """Seconds, peak MiB, annotations, a digest of the result and CPU seconds, in a fresh process.
+def time_read(
+    path: Path, fmt: str, src: str | None = None
+) -> tuple[float, float, int, str, float, float]:
+    """Seconds, peak MiB, annotations, digest, CPU s and workers' peak MiB, in a fresh process.
+
+    CPU seconds include the reading process's children; the workers' peak is the
+    largest peak of a child (0 when the reader started none). With one worker (a
+    2-core machine) peak + workers' peak is the sum over all processes, counting
+    the pages a forked worker shares with its parent twice.
 
     ``src`` is the ``src`` folder whose labeljury is imported (default: this checkout's).
     ``fmt="json_decode"`` only decodes the JSON array's elements (``iter_json_array``)
@@ -175,14 +183,18 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): peak = int(line.split()[1]) / 1024\n"
         "except OSError: pass\n"
-        "print(dt, peak, n, digest, cpu)\n"
+        # worker processes (the Label Studio reader forks one per extra core on a large
+        # file): their CPU seconds count in the CPU column, their largest peak is shown
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "cpu += kids.ru_utime + kids.ru_stime\n"
+        "print(dt, peak, n, digest, cpu, kids.ru_maxrss / 1024)\n"
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4])
+    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4]), float(out[5])
 
 
 def _worktree(rev: str, where: str) -> str:
@@ -234,7 +246,7 @@ def main() -> None:
             )
             print(
                 f"{'format':<14}{'code':<22}{'file MiB':>9}{'annotations':>13}"
-                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}  digest"
+                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}{'+workers':>9}  digest"
             )
             for fmt, path in files.items():
                 size = sum(f.stat().st_size for f in [path, *path.rglob("*")] if f.is_file())
@@ -242,20 +254,21 @@ def main() -> None:
                 digests = set()
                 for name, src in versions.items():
                     reader = "table" if fmt.startswith("table") else fmt
-                    secs, mib, kept, digest, cpu = time_read(path, reader, src)
+                    secs, mib, kept, digest, cpu, kids = time_read(path, reader, src)
                     digests.add(digest)
                     print(
                         f"{fmt:<14}{name:<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}{cpu:>7.1f}"
-                        f"{mib:>10.0f}"
+                        f"{mib:>10.0f}{kids:>9.0f}"
                         f"  {digest}"
                     )
                 if len(digests) > 1:
                     print(f"  !! {fmt}: the versions read different annotations")
                 if fmt == "label_studio":  # the decoder alone, building nothing
-                    secs, mib, kept, digest, cpu = time_read(path, "json_decode")
+                    secs, mib, kept, digest, cpu, kids = time_read(path, "json_decode")
                     print(
                         f"{'  json decode':<14}{'now':<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}"
-                        f"{cpu:>7.1f}{mib:>10.0f}  ({kept:,} tasks decoded, nothing built)"
+                        f"{cpu:>7.1f}{mib:>10.0f}{kids:>9.0f}"
+                        f"  ({kept:,} tasks decoded, nothing built)"
                     )
         finally:
             if args.before and os.path.exists(old):
