@@ -284,3 +284,21 @@ def test_fork_is_safe_in_a_fresh_interpreter_and_not_beside_a_thread(tmp_path: P
     env = {**os.environ, "PYTHONPATH": str(Path(_ls_columns.__file__).parents[2])}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
+
+
+def _parts_in_daemon(path: str, conn: Any) -> None:
+    conn.send(_ls_columns.read_columns(path, parts=2).parts)
+
+
+@linux
+def test_a_daemonic_caller_reads_in_one_process(tmp_path: Path) -> None:
+    # a daemonic process (a pool's worker) may not start processes of its own
+    import multiprocessing
+
+    path = _write(tmp_path / "export.json", [_task(t) for t in range(100)])
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_parts_in_daemon, args=(str(path), send), daemon=True)
+    proc.start()
+    assert recv.recv() == 1
+    proc.join()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import sys
 import warnings
 from array import array
@@ -119,17 +120,21 @@ def _read_parallel(path: str, parts: int) -> _Columns | None:
                     args=(path, cuts[k], cuts[k + 1], k == parts - 1, send),
                     daemon=True,
                 )
-                proc.start()
-                send.close()
                 procs.append(proc)
                 conns.append(recv)
+                try:
+                    proc.start()
+                except Exception:  # a daemonic caller may not have children; no processes left
+                    send.close()
+                    return None
+                send.close()
         ranges = [_read_range(path, 0, cuts[1], False)]
         if ranges[0] is None:
             return None
         for conn in conns:
             try:
                 ranges.append(conn.recv())
-            except EOFError:  # the worker died
+            except Exception:  # the worker died (EOFError) or sent something unreadable
                 return None
             if ranges[-1] is None:
                 return None
@@ -137,7 +142,9 @@ def _read_parallel(path: str, parts: int) -> _Columns | None:
         for conn in conns:
             conn.close()
         for proc in procs:
-            if proc.is_alive() and proc.exitcode is None:
+            if proc.pid is None:  # never started
+                continue
+            if proc.is_alive():
                 proc.terminate()
             proc.join()
     cols = _merge(ranges)
@@ -146,6 +153,8 @@ def _read_parallel(path: str, parts: int) -> _Columns | None:
 
 
 def _worker(path: str, start: int, stop: int, last: bool, conn: Any) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the workers itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(_read_range(path, start, stop, last))
     conn.close()
 
