@@ -53,11 +53,12 @@ def _task(t: int, n: int = 3, q: str = "sentiment", **extra: Any) -> dict[str, A
         }
         for k in range(n)
     ]
-    return {"id": t, "data": {"text": f"text {t}"}, "annotations": anns, "drafts": [], **extra}
+    data = {"text": f"text {t}", "note": "café 日本" * (t % 3)}  # multi-byte text near cuts
+    return {"id": t, "data": data, "annotations": anns, "drafts": [], **extra}
 
 
 def _write(path: Path, tasks: list[Any], indent: int | None = None) -> Path:
-    path.write_text(json.dumps(tasks, indent=indent), encoding="utf-8")
+    path.write_text(json.dumps(tasks, indent=indent, ensure_ascii=False), encoding="utf-8")
     return path
 
 

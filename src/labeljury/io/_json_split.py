@@ -64,17 +64,22 @@ def _cut_near(fh: Any, offset: int, accept: Callable[[Any], bool]) -> int | None
     while window <= _MAX_WINDOW:
         fh.seek(offset)
         raw = fh.read(window)
-        for m in _CUT.finditer(raw):
-            start = m.end() - 1
-            # an element cut by the window's end fails to decode; a partial
-            # character at the end (errors="ignore") is dropped the same way
-            text = raw[start:].decode("utf-8", errors="ignore")
-            try:
-                obj = decoder.raw_decode(text)[0]
-            except json.JSONDecodeError:
-                continue
-            if accept(obj):
-                return offset + start
+        starts = [m.end() - 1 for m in _CUT.finditer(raw)]
+        if starts:
+            # decoded once; "{" is ASCII, so the text between two candidates has
+            # as many characters as its bytes decode to, and a candidate's place in
+            # the text is counted piece by piece (an element cut by the window's
+            # end, or by bad bytes, fails to decode and is passed over)
+            text = raw[starts[0] :].decode("utf-8", errors="replace")
+            at = 0
+            for prev, start in zip([starts[0], *starts[:-1]], starts, strict=True):
+                at += len(raw[prev:start].decode("utf-8", errors="replace"))
+                try:
+                    obj = decoder.raw_decode(text, at)[0]
+                except json.JSONDecodeError:
+                    continue
+                if accept(obj):
+                    return offset + start
         if len(raw) < window:  # the end of the file
             return None
         window *= 4
