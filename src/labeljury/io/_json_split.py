@@ -105,9 +105,9 @@ def iter_json_range(
         fh.seek(start)
         left = stop - start
 
-        def more() -> str:
+        def more(size: int = chunk_size) -> str:
             nonlocal left
-            raw = fh.read(min(chunk_size, left))
+            raw = fh.read(min(size, left))
             left -= len(raw)
             # iter_json_array's text-mode file turns "\r\n" and "\r" into "\n"; this
             # does not: outside strings both are whitespace, inside one both are refused
@@ -144,7 +144,9 @@ def iter_json_range(
             except json.JSONDecodeError:
                 if not left:
                     raise Misaligned(path) from None
-                buf = buf[pos:] + more()
+                # at least doubled: an element that will not decode (bad text) costs
+                # reading to the range's end once, not once per chunk
+                buf = buf[pos:] + more(max(chunk_size, len(buf) - pos))
                 pos = 0
                 continue
             yield obj
