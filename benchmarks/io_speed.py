@@ -11,6 +11,7 @@ other tools' exports are written by ``io_exports.py``.
     python benchmarks/io_speed.py --n 100000     # quicker
     python benchmarks/io_speed.py --before a8cfcd8   # also time that commit's readers
     python benchmarks/io_speed.py --only label_studio mturk
+    python benchmarks/io_speed.py --parallel-threshold   # Label Studio: 1 vs 2 processes
 
 ``--before REV`` checks REV out into a temporary git worktree and reads the same
 files with its code too (each read in its own process, alternating), and checks
@@ -197,6 +198,32 @@ def time_read(
     return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4]), float(out[5])
 
 
+def parallel_threshold(d: Path) -> None:
+    """Label Studio JSON read by one process and by two, by file size: where forking pays.
+
+    Best of 3 alternating reads each, in this process (the workers are forked
+    from it); the threshold is ``PARALLEL_BYTES`` in ``labeljury/io/_ls_columns.py``.
+    """
+    import warnings
+
+    from labeljury.io.label_studio import _read_json
+
+    print(f"{'annotations':>11}{'file MiB':>9}{'1 process s':>13}{'2 processes s':>15}")
+    for n in (10_000, 25_000, 50_000, 100_000):
+        path = d / f"ls_{n}.json"
+        make_label_studio(path, n, 4)
+        best = {1: float("inf"), 2: float("inf")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(3):
+                for parts in best:
+                    t = time.perf_counter()
+                    _read_json(str(path), None, False, None, _parts=parts)
+                    best[parts] = min(best[parts], time.perf_counter() - t)
+        size = path.stat().st_size / 2**20
+        print(f"{n:>11,}{size:>9.1f}{best[1]:>13.3f}{best[2]:>15.3f}")
+
+
 def _worktree(rev: str, where: str) -> str:
     """Check ``rev`` out into ``where`` (a temporary git worktree); its ``src`` folder."""
     root = Path(__file__).resolve().parents[1]
@@ -215,10 +242,22 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="where to write the files (default: temp)")
     ap.add_argument("--before", default=None, help="a git revision to time as well")
     ap.add_argument("--only", nargs="+", default=None, help="formats to time (default: all)")
+    ap.add_argument(
+        "--parallel-threshold",
+        action="store_true",
+        help="only time Label Studio JSON read by one and by two processes, by file size",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(args.dir or tmp)
         d.mkdir(parents=True, exist_ok=True)
+        if args.parallel_threshold:
+            print(
+                f"{platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            )
+            parallel_threshold(d)
+            return
         makers = {
             "label_studio": ("ls_export.json", make_label_studio, 4),
             "mturk": ("batch_results.csv", make_mturk, 5),

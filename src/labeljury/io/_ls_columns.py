@@ -29,11 +29,12 @@ from ._common import iter_json_array, to_utc
 from ._json_split import iter_json_range, split_array
 from .tables import inner_suffix
 
-#: Files smaller than this are read by one process. Starting a worker by fork
-#: costs about 6 ms and moving its columns back about 30 ms per 1e5 annotations;
-#: a 24 MiB range (5e4 annotations) takes about 0.25 s to read (2-core VM,
-#: 2026-12-05, benchmarks/io_speed.py).
-PARALLEL_BYTES = 48 << 20
+#: The smallest range one process reads: files under twice this are read by one.
+#: Idle 2-core VM, 2026-12-05 (`benchmarks/io_speed.py --parallel-threshold`):
+#: one process / two, 4.7 MiB 0.048 / 0.068 s, 11.8 MiB 0.119 / 0.125 s,
+#: 23.6 MiB 0.231 / 0.150 s, 47.3 MiB 0.47 / 0.26 s (a fork costs about 6 ms,
+#: pickling a worker's columns back about 13 ms per 1e5 annotations).
+PARALLEL_BYTES = 12 << 20
 
 _PLAIN_STAMPS = frozenset({str, type(None)})
 
