@@ -222,6 +222,24 @@ def parallel_threshold(d: Path) -> None:
                     best[parts] = min(best[parts], time.perf_counter() - t)
         size = path.stat().st_size / 2**20
         print(f"{n:>11,}{size:>9.1f}{best[1]:>13.3f}{best[2]:>15.3f}")
+    # what starting one worker costs by each start method (the reader forks; forkserver
+    # and spawn import labeljury, numpy and pandas again in the worker)
+    import multiprocessing
+
+    from labeljury.io import _ls_columns
+
+    for method in ("fork", "forkserver", "spawn"):
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["labeljury.io._ls_columns"])
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            proc = ctx.Process(target=_ls_columns._fork_safe)
+            proc.start()
+            proc.join()
+            times.append(time.perf_counter() - t)
+        print(f"one worker started and joined by {method}: {times[0]:.3f} s, again {times[1]:.3f}")
 
 
 def _worktree(rev: str, where: str) -> str:

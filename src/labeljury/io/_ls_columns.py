@@ -30,11 +30,11 @@ from ._json_split import iter_json_range, split_array
 from .tables import inner_suffix
 
 #: The smallest range one process reads: files under twice this are read by one.
-#: Idle 2-core VM, 2026-12-05 (`benchmarks/io_speed.py --parallel-threshold`):
-#: one process / two, 4.7 MiB 0.048 / 0.068 s, 11.8 MiB 0.119 / 0.125 s,
-#: 23.6 MiB 0.231 / 0.150 s, 47.3 MiB 0.47 / 0.26 s (a fork costs about 6 ms,
-#: pickling a worker's columns back about 13 ms per 1e5 annotations).
-PARALLEL_BYTES = 12 << 20
+#: `benchmarks/io_speed.py --parallel-threshold`, idle 2-core VM, 2026-12-05 03:24
+#: UTC, one process / two: 4.7 MiB 0.047 / 0.039 s, 11.8 MiB 0.118 / 0.080 s,
+#: 23.6 MiB 0.230 / 0.135 s, 47.3 MiB 0.451 / 0.252 s; under load (another job on
+#: one core) two processes lost up to 11.8 MiB. From 16 MiB the gain is sure.
+PARALLEL_BYTES = 8 << 20
 
 _PLAIN_STAMPS = frozenset({str, type(None)})
 
@@ -73,7 +73,8 @@ def _fork_safe() -> bool:
     """True on Linux when forking cannot leave a lock held by another thread.
 
     Workers are started by fork only: forkserver or spawn children import numpy
-    and pandas again (0.4-0.6 s each, measured, against 6 ms for fork) and
+    and pandas again (0.38 s a worker by spawn, the first by forkserver, against
+    5 ms by fork: ``benchmarks/io_speed.py --parallel-threshold``) and
     re-import the caller's ``__main__``, which a script without a ``__main__``
     guard does not survive; so where fork is unsafe (another thread is running,
     or not Linux) the file is read by one process. pyarrow's jemalloc background
