@@ -136,7 +136,11 @@ def test_parallel_read_identical_on_generated_export(tmp_path: Path, indent: int
 
 @linux
 def test_parallel_read_identical_on_tool_example() -> None:
-    _same(DATA / "export_json.json", 2, question="sentiment")
+    path = DATA / "export_json.json"
+    for parts in (2, 3):
+        assert _ls_columns.read_columns(str(path), parts=parts).parts == parts
+        for question in ("sentiment", "topics"):
+            _same(path, parts, question=question)
 
 
 @linux
