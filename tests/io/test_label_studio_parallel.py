@@ -24,15 +24,6 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "formats" / "label_studio"
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork: Linux only")
 
 
-@pytest.fixture(autouse=True)
-def _idle_pool_threads_allow_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Earlier tests in the session leave idle native pool threads (pyarrow's,
-    # OpenMP's), which make _fork_safe refuse; idle, they hold no lock the
-    # workers (json and pandas code only) could need. _fork_safe itself is
-    # tested below, in a fresh interpreter and with a running thread.
-    monkeypatch.setattr(_ls_columns, "_fork_safe", lambda: sys.platform.startswith("linux"))
-
-
 def _task(t: int, n: int = 3, q: str = "sentiment", **extra: Any) -> dict[str, Any]:
     classes = ["pos", "neg", "neu"]
     anns = [

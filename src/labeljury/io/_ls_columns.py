@@ -70,31 +70,28 @@ def _parts(path: str, min_bytes: int) -> int:
 
 
 def _fork_safe() -> bool:
-    """True on Linux when forking cannot leave a lock held by another thread.
+    """True on Linux when this is the main thread and no other Python thread runs.
 
     Workers are started by fork only: forkserver or spawn children import numpy
     and pandas again (0.38 s a worker by spawn, the first by forkserver, against
     5 ms by fork: ``benchmarks/io_speed.py --parallel-threshold``) and
     re-import the caller's ``__main__``, which a script without a ``__main__``
-    guard does not survive; so where fork is unsafe (another thread is running,
-    or not Linux) the file is read by one process. pyarrow's jemalloc background
-    thread, started by pandas once it has parsed something, is the one
-    exception: jemalloc takes and releases its own locks around fork
-    (``pthread_atfork``) and the worker runs no pyarrow code.
+    guard does not survive; so where fork is unsafe the file is read by one
+    process. Another Python thread could hold a lock the worker needs (logging,
+    a library's own), so any one rules fork out. Native pool threads do not:
+    OpenBLAS's (started when numpy, scipy or scikit-learn is imported or used),
+    OpenMP's and pyarrow's wait on their own locks, which the worker never
+    touches (it runs only json's decoder, pandas' timestamp parser and pickle),
+    and the locks it does take are the interpreter's, re-made in the child by
+    CPython, and malloc's, which glibc and jemalloc hold across fork themselves.
+    Refusing them would leave the command line, which imports those libraries
+    before it reads, on one process.
     """
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        me = str(os.getpid())
-        for tid in os.listdir("/proc/self/task"):
-            if tid == me:
-                continue
-            with open(f"/proc/self/task/{tid}/comm") as fh:
-                if fh.read().strip() != "jemalloc_bg_thd":
-                    return False
-    except OSError:
-        return False
-    return True
+    import threading
+
+    return threading.current_thread() is threading.main_thread() and threading.active_count() == 1
 
 
 def _is_task(obj: Any) -> bool:
