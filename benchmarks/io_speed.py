@@ -3,13 +3,15 @@
 Generates the files (in a temporary folder unless ``--dir`` is given), then reads
 each in a fresh subprocess and reports wall time, CPU time and peak resident
 memory (``VmHWM``) of that process, so the figures include Python start-up and
-imports (about 105 MiB with numpy and pandas). The other tools' exports are
-written by ``io_exports.py``.
+imports (about 105 MiB with numpy and pandas); a reader's worker processes add
+their CPU seconds to the CPU column and their largest peak to ``+workers``. The
+other tools' exports are written by ``io_exports.py``.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
     python benchmarks/io_speed.py --n 100000     # quicker
     python benchmarks/io_speed.py --before a8cfcd8   # also time that commit's readers
     python benchmarks/io_speed.py --only label_studio mturk
+    python benchmarks/io_speed.py --parallel-threshold   # Label Studio: 1 vs 2 processes
 
 ``--before REV`` checks REV out into a temporary git worktree and reads the same
 files with its code too (each read in its own process, alternating), and checks
@@ -140,8 +142,15 @@ def make_long_table(path: Path, n: int, per_item: int = 5, seed: int = 2) -> Non
         df.to_csv(path, index=False)
 
 
-def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, float, int, str, float]:
-    """Seconds, peak MiB, annotations, a digest of the result and CPU seconds, in a fresh process.
+def time_read(
+    path: Path, fmt: str, src: str | None = None
+) -> tuple[float, float, int, str, float, float]:
+    """Seconds, peak MiB, annotations, digest, CPU s and workers' peak MiB, in a fresh process.
+
+    CPU seconds include the reading process's children; the workers' peak is the
+    largest peak of a child (0 when the reader started none). With one worker (a
+    2-core machine) peak + workers' peak is the sum over all processes, counting
+    the pages a forked worker shares with its parent twice.
 
     ``src`` is the ``src`` folder whose labeljury is imported (default: this checkout's).
     ``fmt="json_decode"`` only decodes the JSON array's elements (``iter_json_array``)
@@ -175,14 +184,62 @@ def time_read(path: Path, fmt: str, src: str | None = None) -> tuple[float, floa
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): peak = int(line.split()[1]) / 1024\n"
         "except OSError: pass\n"
-        "print(dt, peak, n, digest, cpu)\n"
+        # worker processes (the Label Studio reader forks one per extra core on a large
+        # file): their CPU seconds count in the CPU column, their largest peak is shown
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "cpu += kids.ru_utime + kids.ru_stime\n"
+        "print(dt, peak, n, digest, cpu, kids.ru_maxrss / 1024)\n"
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4])
+    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4]), float(out[5])
+
+
+def parallel_threshold(d: Path) -> None:
+    """Label Studio JSON read by one process and by two, by file size: where forking pays.
+
+    Best of 3 alternating reads each, in this process (the workers are forked
+    from it); the threshold is ``PARALLEL_BYTES`` in ``labeljury/io/_ls_columns.py``.
+    """
+    import warnings
+
+    from labeljury.io.label_studio import _read_json
+
+    print(f"{'annotations':>11}{'file MiB':>9}{'1 process s':>13}{'2 processes s':>15}")
+    for n in (10_000, 25_000, 50_000, 100_000):
+        path = d / f"ls_{n}.json"
+        make_label_studio(path, n, 4)
+        best = {1: float("inf"), 2: float("inf")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(3):
+                for parts in best:
+                    t = time.perf_counter()
+                    _read_json(str(path), None, False, None, _parts=parts)
+                    best[parts] = min(best[parts], time.perf_counter() - t)
+        size = path.stat().st_size / 2**20
+        print(f"{n:>11,}{size:>9.1f}{best[1]:>13.3f}{best[2]:>15.3f}")
+    # what starting one worker costs by each start method (the reader forks; forkserver
+    # and spawn import labeljury, numpy and pandas again in the worker)
+    import multiprocessing
+
+    from labeljury.io import _ls_columns
+
+    for method in ("fork", "forkserver", "spawn"):
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["labeljury.io._ls_columns"])
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            proc = ctx.Process(target=_ls_columns._fork_safe)
+            proc.start()
+            proc.join()
+            times.append(time.perf_counter() - t)
+        print(f"one worker started and joined by {method}: {times[0]:.3f} s, again {times[1]:.3f}")
 
 
 def _worktree(rev: str, where: str) -> str:
@@ -203,10 +260,23 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="where to write the files (default: temp)")
     ap.add_argument("--before", default=None, help="a git revision to time as well")
     ap.add_argument("--only", nargs="+", default=None, help="formats to time (default: all)")
+    ap.add_argument("--repeat", type=int, default=1, help="reads per file and version (fastest)")
+    ap.add_argument(
+        "--parallel-threshold",
+        action="store_true",
+        help="only time Label Studio JSON read by one and by two processes, by file size",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(args.dir or tmp)
         d.mkdir(parents=True, exist_ok=True)
+        if args.parallel_threshold:
+            print(
+                f"{platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            )
+            parallel_threshold(d)
+            return
         makers = {
             "label_studio": ("ls_export.json", make_label_studio, 4),
             "mturk": ("batch_results.csv", make_mturk, 5),
@@ -234,28 +304,35 @@ def main() -> None:
             )
             print(
                 f"{'format':<14}{'code':<22}{'file MiB':>9}{'annotations':>13}"
-                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}  digest"
+                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}{'+workers':>9}  digest"
             )
             for fmt, path in files.items():
                 size = sum(f.stat().st_size for f in [path, *path.rglob("*")] if f.is_file())
                 size /= 2**20
                 digests = set()
-                for name, src in versions.items():
-                    reader = "table" if fmt.startswith("table") else fmt
-                    secs, mib, kept, digest, cpu = time_read(path, reader, src)
-                    digests.add(digest)
+                reader = "table" if fmt.startswith("table") else fmt
+                # --repeat reads per version, alternating; the fastest of each is shown
+                # (on a shared machine, the least disturbed)
+                runs: dict[str, list] = {name: [] for name in versions}
+                for _ in range(args.repeat):
+                    for name, src in versions.items():
+                        runs[name].append(time_read(path, reader, src))
+                for name in versions:
+                    secs, mib, kept, digest, cpu, kids = min(runs[name])
+                    digests.update(run[3] for run in runs[name])
                     print(
                         f"{fmt:<14}{name:<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}{cpu:>7.1f}"
-                        f"{mib:>10.0f}"
+                        f"{mib:>10.0f}{kids:>9.0f}"
                         f"  {digest}"
                     )
                 if len(digests) > 1:
                     print(f"  !! {fmt}: the versions read different annotations")
                 if fmt == "label_studio":  # the decoder alone, building nothing
-                    secs, mib, kept, digest, cpu = time_read(path, "json_decode")
+                    secs, mib, kept, digest, cpu, kids = time_read(path, "json_decode")
                     print(
                         f"{'  json decode':<14}{'now':<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}"
-                        f"{cpu:>7.1f}{mib:>10.0f}  ({kept:,} tasks decoded, nothing built)"
+                        f"{cpu:>7.1f}{mib:>10.0f}{kids:>9.0f}"
+                        f"  ({kept:,} tasks decoded, nothing built)"
                     )
         finally:
             if args.before and os.path.exists(old):

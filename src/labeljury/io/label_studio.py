@@ -1,12 +1,12 @@
 """Label Studio exports: JSON (tasks with ``annotations[]``), JSON-MIN, CSV and TSV.
 
 JSON is streamed task by task (:func:`~labeljury.io._common.iter_json_array`),
-so a large export is never held as one Python list.
+so a large export is never held as one Python list; on Linux a large one is read
+by one process per core, with the same result (:mod:`~labeljury.io._ls_columns`).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import warnings
@@ -31,6 +31,7 @@ from ._common import (
     to_seconds,
     to_utc,
 )
+from ._ls_columns import read_columns
 from .tables import inner_suffix, read_table
 
 __all__ = ["read_label_studio"]
@@ -112,141 +113,16 @@ def read_label_studio(
     return _read_json(path, question, keep_skipped, classes, multi_label)
 
 
-_STATUS = ("ok", "cancelled", "draft")
-
-
-class _Columns:
-    """Per-annotation columns of a Label Studio JSON export.
-
-    Only small codes and numbers are kept per annotation (typed arrays); user ids
-    and answers are stored once each in a vocabulary, and timestamps are parsed
-    a block at a time, so memory grows with the annotations in compact form and
-    never with the file's text.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        # task ids: int64 while every id is an integer (no Python object kept per
-        # annotation, so the decoder's freed memory is reused), a list otherwise
-        self.items: array | list[Any] = array("q")
-        self.users: dict[Any, int] = {}
-        self.answers: dict[tuple[Any, ...], int] = {}
-        self.user = array("i")
-        self.status = array("b")
-        self.truth = array("b")
-        self.seconds = array("d")
-        self.labels: dict[str, array] = {}  # question -> answer code per annotation (-1 = none)
-        self.stamps: list[np.ndarray] = []
-        # question -> annotations holding more than one result for it (the last counts)
-        self.repeated: dict[str, int] = {}
-
-    def read(self) -> None:
-        """Stream the tasks of the file into the columns."""
-        # Decoded JSON holds no reference cycles, so the cyclic garbage collector
-        # has nothing to find; left on, it re-walks the live tasks on each pass.
-        collect = gc.isenabled()
-        gc.disable()
-        try:
-            self._read()
-        finally:
-            if collect:
-                gc.enable()
-
-    def _read(self) -> None:
-        # one pass per annotation with every lookup bound to a local name: this
-        # loop and json's C decoder are the whole cost of reading an export
-        items, users, answers, labels = self.items, self.users, self.answers, self.labels
-        add_item, add_user = items.append, self.user.append
-        add_status, add_truth, add_secs = self.status.append, self.truth.append, self.seconds.append
-        pending: list[Any] = []
-        add_stamp = pending.append
-        nan = float("nan")
-        for t, task in enumerate(iter_json_array(self.path)):
-            if not isinstance(task, dict) or "id" not in task:
-                raise InputError(f"{self.path}: task {t} is not a Label Studio task (no 'id')")
-            tid = task["id"]
-            if type(items) is array and not (type(tid) is int and -(1 << 63) <= tid < 1 << 63):
-                items = self.items = list(items)
-                add_item = items.append
-            for group, kind in ((task.get("annotations"), 0), (task.get("drafts"), 2)):
-                if not group:
-                    continue
-                for a in group:
-                    n = len(items)
-                    add_item(tid)
-                    if "completed_by" in a:
-                        who = a["completed_by"]
-                    else:
-                        who = a.get("user", a.get("created_username"))
-                    if type(who) is dict:
-                        who = who.get("email") or who.get("id")
-                    code = users.get(who)
-                    if code is None:
-                        code = users[who] = len(users)
-                    add_user(code)
-                    add_status(1 if kind == 0 and a.get("was_cancelled") else kind)
-                    add_truth(1 if a.get("ground_truth") else 0)
-                    lead = a.get("lead_time")
-                    add_secs(lead if isinstance(lead, (int, float)) else nan)
-                    add_stamp(a.get("created_at"))
-                    for r in a.get("result") or ():
-                        value = r.get("value")
-                        if not (isinstance(value, dict) and "choices" in value):
-                            continue
-                        q = r.get("from_name", "choices")
-                        col = labels.get(q)
-                        if col is None:
-                            col = labels[q] = array("i", [-1]) * n
-                        if len(col) < n:
-                            col.extend([-1] * (n - len(col)))
-                        chosen = value["choices"]
-                        try:
-                            code = answers.get(tuple(chosen)) if type(chosen) is list else None
-                        except TypeError:  # an unhashable choice: refused below
-                            code = None
-                        if code is None:  # a new answer: checked once
-                            code = self._new_answer(chosen, n, a, q)
-                        if len(col) == n:
-                            col.append(code)
-                        else:  # a second result for the same question: the last counts
-                            col[n] = code
-                            self.repeated[q] = self.repeated.get(q, 0) + 1
-            if len(pending) >= 1 << 16:
-                self._stamps(pending)
-                pending.clear()
-        self._stamps(pending)
-
-    def _stamps(self, pending: list[Any]) -> None:
-        # pandas leaves reference cycles behind when parsing; with the collector
-        # off they would pile up (measured: +140 MiB at 1e6 annotations)
-        gc.enable()
-        try:
-            self.stamps.append(to_utc(pending).to_numpy(dtype="datetime64[ns]"))
-        finally:
-            gc.disable()
-
-    def _new_answer(self, chosen: Any, n: int, a: dict[str, Any], q: str) -> int:
-        if not isinstance(chosen, list) or not all(
-            isinstance(c, (str, int, float)) for c in chosen
-        ):
-            raise InputError(
-                f"{self.path}: task {self.items[n]!r} annotation {a.get('id')!r}: "
-                f"'choices' of {q!r} is {json.dumps(chosen)[:60]}, not a list of class "
-                "names (nested one level too deep?); fix the export"
-            )
-        return self.answers.setdefault(tuple(chosen), len(self.answers))
-
-
 def _read_json(
     path: str,
     question: str | None,
     keep_skipped: bool,
     classes: Sequence[Any] | None,
     multi_label: bool = False,
+    _parts: int | None = None,
 ) -> tuple[Annotations, ReadSummary]:
-    # The JSON is streamed task by task (iter_json_array).
-    cols = _Columns(path)
-    cols.read()
+    # The JSON is streamed task by task, a large file by two or more processes.
+    cols = read_columns(path, parts=_parts)
     items = cols.items
     summary = ReadSummary(path, "label_studio")
     if not items:
