@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -189,6 +190,43 @@ def test_iter_json_array_across_chunk_boundaries(tmp_path: Path) -> None:
     assert list(iter_json_array(str(p), chunk_size=37)) == data
     p.write_text('{"single": true}')
     assert list(iter_json_array(str(p))) == [{"single": True}]
+
+
+def test_iter_json_array_reads_a_bad_or_large_element_in_few_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the buffer at least doubles on an element that does not decode: before, each
+    # chunk of a bad file's rest was read (and the growing buffer copied) one by one
+    import labeljury.io._common as common
+
+    reads = []
+    real = common.open_text
+
+    class Counting:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def read(self, size: int = -1) -> str:
+            reads.append(size)
+            return self.fh.read(size)
+
+        def __enter__(self) -> Counting:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(common, "open_text", lambda path: Counting(real(path)))
+    p = tmp_path / "bad.json"
+    p.write_text('[{"id": 1, "x": tru}, ' + json.dumps({"s": "x" * 1_000_000}) + "]")
+    with pytest.raises(InputError, match="near element 0"):
+        list(iter_json_array(str(p), chunk_size=1024))
+    assert len(reads) < 20  # 1 MB in 1 KiB chunks: about 1,000 reads before
+    reads.clear()
+    data = [{"big": "y" * 500_000}, {"id": 2}]
+    p.write_text(json.dumps(data))
+    assert list(iter_json_array(str(p), chunk_size=1024)) == data
+    assert len(reads) < 20
 
 
 def test_summary_prints(tmp_path: Path) -> None:

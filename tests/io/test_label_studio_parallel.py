@@ -298,3 +298,28 @@ def test_a_daemonic_caller_reads_in_one_process(tmp_path: Path) -> None:
     proc.start()
     assert recv.recv() == 1
     proc.join()
+
+
+def _stuck_worker(*args: Any) -> None:
+    import time
+
+    time.sleep(600)
+
+
+@linux
+def test_a_worker_that_never_answers_is_stopped_and_the_file_read_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    path = _write(tmp_path / "export.json", [_task(t) for t in range(200)])
+    one = _ls_columns._Columns(str(path))
+    one.read()
+    monkeypatch.setattr(_ls_columns, "_worker", _stuck_worker)  # the forked child runs it
+    monkeypatch.setattr(_ls_columns, "_patience", lambda own: 1.0)
+    t0 = time.perf_counter()
+    cols = _ls_columns.read_columns(str(path), parts=2)
+    assert time.perf_counter() - t0 < 30  # not the worker's 600 s
+    assert getattr(cols, "parts", 1) == 1  # read again by this process
+    assert list(cols.items) == list(one.items)
+    assert cols.user.tobytes() == one.user.tobytes()

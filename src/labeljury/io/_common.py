@@ -122,7 +122,10 @@ def iter_json_array(path: str, chunk_size: int = 1 << 18) -> Iterator[Any]:
                     raise InputError(
                         f"{path}: not valid JSON near element {index} ({exc.msg})"
                     ) from exc
-                more = fh.read(chunk_size)
+                # at least double what is held: an element that does not decode
+                # (bad text, or one larger than a chunk) then costs a few reads and
+                # copies, not one copy of the growing buffer per chunk (quadratic)
+                more = fh.read(max(chunk_size, len(buf) - pos))
                 eof = not more
                 buf = buf[pos:] + more
                 pos = 0

@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import sys
+import time
 import warnings
 from array import array
 from typing import Any
@@ -127,11 +128,18 @@ def _read_parallel(path: str, parts: int) -> _Columns | None:
                     send.close()
                     return None
                 send.close()
+        t0 = time.perf_counter()
         ranges = [_read_range(path, 0, cuts[1], False)]
         if ranges[0] is None:
             return None
+        patience = _patience(time.perf_counter() - t0)
         for conn in conns:
             try:
+                # a worker that never answers (stuck, say on a lock a native thread
+                # held at the fork) must not hang the read: past a generous wait the
+                # file is read in this process instead
+                if not conn.poll(max(0.0, patience - (time.perf_counter() - t0))):
+                    return None
                 ranges.append(conn.recv())
             except Exception:  # the worker died (EOFError) or sent something unreadable
                 return None
@@ -149,6 +157,15 @@ def _read_parallel(path: str, parts: int) -> _Columns | None:
     cols = _merge(ranges)
     cols.parts = parts
     return cols
+
+
+def _patience(own_seconds: float) -> float:
+    """Seconds to wait, from the start of the read, for the workers' ranges.
+
+    A worker reads as much as this process did in ``own_seconds``; ten times that
+    plus half a minute covers a worker sharing its core with other jobs.
+    """
+    return 10.0 * own_seconds + 30.0
 
 
 def _worker(path: str, start: int, stop: int, last: bool, conn: Any) -> None:
