@@ -4,7 +4,9 @@ Generates the files (in a temporary folder unless ``--dir`` is given), then read
 each in a fresh subprocess and reports wall time, CPU time and peak resident
 memory (``VmHWM``) of that process, so the figures include Python start-up and
 imports (about 105 MiB with numpy and pandas); a reader's worker processes add
-their CPU seconds to the CPU column and their largest peak to ``+workers``. The
+their CPU seconds to the CPU column and their largest peak to ``+workers``, and
+``all Pss`` is the largest proportional set size of the reader and its workers
+together (sampled every 20 ms; a page they share counts once). The
 other tools' exports are written by ``io_exports.py``.
 
     python benchmarks/io_speed.py                # 1,000,000 annotations
@@ -144,8 +146,10 @@ def make_long_table(path: Path, n: int, per_item: int = 5, seed: int = 2) -> Non
 
 def time_read(
     path: Path, fmt: str, src: str | None = None
-) -> tuple[float, float, int, str, float, float]:
-    """Seconds, peak MiB, annotations, digest, CPU s and workers' peak MiB, in a fresh process.
+) -> tuple[float, float, int, str, float, float, float]:
+    """Seconds, peak MiB, annotations, digest, CPU s, workers' peak MiB and all-process Pss MiB.
+
+    The read runs in a fresh process.
 
     CPU seconds include the reading process's children; the workers' peak is the
     largest peak of a child (0 when the reader started none). With one worker (a
@@ -192,10 +196,47 @@ def time_read(
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = src or str(Path(__file__).resolve().parents[1] / "src")
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
-    ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4]), float(out[5])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    pss = 0.0
+    while proc.poll() is None:  # sampled while it runs (stdout is one short line at the end)
+        pss = max(pss, _tree_pss(proc.pid))
+        time.sleep(0.02)
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, "read", stdout, stderr)
+    out = stdout.split()
+    return (float(out[0]), float(out[1]), int(out[2]), out[3], float(out[4]), float(out[5]), pss)
+
+
+def _tree_pss(pid: int) -> float:
+    """MiB of proportional set size (Pss) of ``pid`` and its descendants, now; 0 off Linux.
+
+    Pss counts a page shared by k processes as 1/k in each, so the sum is the
+    memory the reader and its forked workers hold together, each page once
+    (the workers' peaks beside the reader's count the pages they share twice).
+    Sampled every 20 ms by ``time_read``: a shorter peak can be missed.
+    """
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) / 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):  # gone meanwhile, or not Linux
+            continue
+    return total
 
 
 def parallel_threshold(d: Path) -> None:
@@ -304,7 +345,7 @@ def main() -> None:
             )
             print(
                 f"{'format':<14}{'code':<22}{'file MiB':>9}{'annotations':>13}"
-                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}{'+workers':>9}  digest"
+                f"{'read s':>8}{'cpu s':>7}{'peak MiB':>10}{'+workers':>9}{'all Pss':>9}  digest"
             )
             for fmt, path in files.items():
                 size = sum(f.stat().st_size for f in [path, *path.rglob("*")] if f.is_file())
@@ -318,17 +359,17 @@ def main() -> None:
                     for name, src in versions.items():
                         runs[name].append(time_read(path, reader, src))
                 for name in versions:
-                    secs, mib, kept, digest, cpu, kids = min(runs[name])
+                    secs, mib, kept, digest, cpu, kids, pss = min(runs[name])
                     digests.update(run[3] for run in runs[name])
                     print(
                         f"{fmt:<14}{name:<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}{cpu:>7.1f}"
-                        f"{mib:>10.0f}{kids:>9.0f}"
+                        f"{mib:>10.0f}{kids:>9.0f}{pss:>9.0f}"
                         f"  {digest}"
                     )
                 if len(digests) > 1:
                     print(f"  !! {fmt}: the versions read different annotations")
                 if fmt == "label_studio":  # the decoder alone, building nothing
-                    secs, mib, kept, digest, cpu, kids = time_read(path, "json_decode")
+                    secs, mib, kept, digest, cpu, kids, _ = time_read(path, "json_decode")
                     print(
                         f"{'  json decode':<14}{'now':<22}{size:>9.0f}{kept:>13,}{secs:>8.1f}"
                         f"{cpu:>7.1f}{mib:>10.0f}{kids:>9.0f}"
