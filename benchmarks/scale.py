@@ -118,7 +118,7 @@ def case(name: str, data: str, pp: str, out: str) -> dict[str, object]:
         return _run_cli(
             ["aggregate", data, "--method", "dawid_skene", *SAME_WORK, "--out", out, "--quiet"]
         )
-    if name == "cli_ds_parquet":
+    if name == "cli_ds_parquet":  # used by cli_overhead.py
         return _run_cli(
             ["aggregate", data, "--method", "dawid_skene", *SAME_WORK, "--out", out, "--quiet",
              "--output-format", "parquet"]
