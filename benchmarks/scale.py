@@ -185,10 +185,15 @@ def case(name: str, data: str, pp: str, out: str) -> dict[str, object]:
     return {"seconds": secs, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_case(name: str, data: Path, pp: Path, limit: float) -> dict[str, object]:
-    """``case`` in a fresh interpreter with a time limit (the whole process group is ended)."""
+def run_case(
+    name: str, data: Path, pp: Path, limit: float, src: Path | None = None
+) -> dict[str, object]:
+    """``case`` in a fresh interpreter with a time limit (the whole process group is ended).
+
+    ``src``: the labeljury source folder to import (default: this checkout's).
+    """
     out = tempfile.mkdtemp(prefix="scale-out-")
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env = dict(os.environ, PYTHONPATH=str(src or ROOT / "src"))
     cmd = [sys.executable, __file__, "--case", name, "--data", str(data), "--pp", str(pp)]
     proc = subprocess.Popen(
         [*cmd, "--case-out", out],
