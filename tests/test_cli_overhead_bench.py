@@ -31,7 +31,8 @@ def test_quick_run_writes_one_section(tmp_path: Path) -> None:
     rows = [ln for ln in text.splitlines() if re.match(r"\| 1e[45] \|", ln)]
     assert len(rows) == 2
     for row in rows:
-        api, cli, overhead = (float(c) for c in row.split("|")[2:5])
+        assert row.split("|")[2].strip() == "now"  # the code column
+        api, cli, overhead = (float(c) for c in row.split("|")[3:6])
         assert 0 < api < cli < 60 and overhead == pytest.approx(cli - api, abs=0.011)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
