@@ -24,6 +24,19 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "formats" / "label_studio"
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork: Linux only")
 
 
+@pytest.fixture(autouse=True)
+def _fork_beside_leftover_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests compare the parallel read with the one-process read, so they fork.
+
+    Earlier tests in the same pytest process can leave a Python thread behind
+    (distributed's offload thread lives as long as the process), and the reader
+    then rightly refuses to fork. The rule itself is tested in a fresh
+    interpreter (``test_fork_is_safe_...``); here it is taken as met, which is
+    harmless: the forked child never touches those threads.
+    """
+    monkeypatch.setattr(_ls_columns, "_fork_safe", lambda: sys.platform.startswith("linux"))
+
+
 def _task(t: int, n: int = 3, q: str = "sentiment", **extra: Any) -> dict[str, Any]:
     classes = ["pos", "neg", "neu"]
     anns = [
