@@ -48,6 +48,21 @@ def _sniff_delimiter(header: str, expected: str | None, source: str) -> str:
     return found
 
 
+def suffix_delimiter(header: str, kind: str, source: str) -> str | None:
+    """The delimiter a ``.tsv``/``.csv`` suffix promises, or None when the header has another.
+
+    The block readers take a file only as its suffix says; a header that needs
+    :func:`_sniff_delimiter`'s warning is left to the whole-file reader, which
+    gives it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return _sniff_delimiter(header, "\t" if kind == "tsv" else ",", source)
+        except Warning:
+            return None
+
+
 def _header_names(raw: list[Any]) -> list[str]:
     names = []
     for i, name in enumerate(raw):

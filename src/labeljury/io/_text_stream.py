@@ -24,7 +24,6 @@ import codecs
 import csv
 import io
 import re
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._decoding import inner_suffix
-from ._delimited import _check_columns, _sniff_delimiter
+from ._delimited import _check_columns, suffix_delimiter
 from .tables import TABLE_KINDS, read_table
 
 __all__ = ["read_text_columns"]
@@ -101,12 +100,9 @@ def _header(path: str, kind: str) -> tuple[list[str], str, int]:
         line = line[:-1]
     if not line.strip() or line.startswith("sep=") or "\r" in line:
         raise _NotStreamable
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a delimiter other than the suffix says
-        try:
-            sep = _sniff_delimiter(line, "\t" if kind == "tsv" else ",", path)
-        except Warning as exc:
-            raise _NotStreamable from exc
+    sep = suffix_delimiter(line, kind, path)
+    if sep is None:  # a delimiter other than the suffix says
+        raise _NotStreamable
     if '"' not in line:
         names = line.split(sep)
     else:  # only names quoted whole, without quotes inside ("a","b"): as read_table reads them

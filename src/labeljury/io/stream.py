@@ -31,7 +31,7 @@ import pandas as pd
 from .._files import register_input
 from ..errors import InputError, MissingColumnError, preview
 from ._column_codes import _add_arrow, _codes, _Column
-from ._delimited import _check_columns, _header_names, _sniff_delimiter
+from ._delimited import _check_columns, _header_names, suffix_delimiter
 from ._table_files import _DATA_KINDS, _kind, table_files
 
 __all__ = ["read_long_table", "table_files"]
@@ -82,12 +82,9 @@ def _csv_chunks(path: str, kind: str) -> Iterator[tuple[list[str], pd.DataFrame,
         line = first.rstrip("\r\n")
         if re.fullmatch(r"sep=(.)", line) or "\x00" in line or not line.strip():
             raise _NotStreamable
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a delimiter other than the suffix says
-            try:
-                sep = _sniff_delimiter(line, "\t" if kind == "tsv" else ",", path)
-            except Warning as exc:
-                raise _NotStreamable from exc
+        sep = suffix_delimiter(line, kind, path)
+        if sep is None:  # a delimiter other than the suffix says
+            raise _NotStreamable
         try:
             reader = pd.read_csv(
                 _Prefixed(first, fh),
