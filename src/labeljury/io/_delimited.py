@@ -48,6 +48,19 @@ def _sniff_delimiter(header: str, expected: str | None, source: str) -> str:
     return found
 
 
+#: pandas' options for delimited text read as it stands (every cell text, none
+#: missing): the whole-file reader and the block reader of long tables share them
+#: so that both read a file the same way
+RAW_CSV: dict[str, Any] = {
+    "header": None,
+    "dtype": object,
+    "keep_default_na": False,
+    "na_filter": False,
+    "skip_blank_lines": True,
+    "engine": "c",
+}
+
+
 def suffix_delimiter(header: str, kind: str, source: str) -> str | None:
     """The delimiter a ``.tsv``/``.csv`` suffix promises, or None when the header has another.
 
@@ -185,16 +198,7 @@ def _read_delimited(text: str, kind: str, source: str) -> pd.DataFrame:
     else:
         sep = kind if len(kind) == 1 else _sniff_delimiter(first, None, source)
     try:
-        raw = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
+        raw = pd.read_csv(io.StringIO(text), sep=sep, **RAW_CSV)
     except pd.errors.EmptyDataError as exc:
         raise EmptyInputError(f"{source}: the file is empty") from exc
     except pd.errors.ParserError as exc:

@@ -31,7 +31,7 @@ import pandas as pd
 from .._files import register_input
 from ..errors import InputError, MissingColumnError, preview
 from ._column_codes import _add_arrow, _codes, _Column
-from ._delimited import _check_columns, _header_names, suffix_delimiter
+from ._delimited import RAW_CSV, _check_columns, _header_names, suffix_delimiter
 from ._table_files import _DATA_KINDS, _kind, table_files
 
 __all__ = ["read_long_table", "table_files"]
@@ -86,17 +86,7 @@ def _csv_chunks(path: str, kind: str) -> Iterator[tuple[list[str], pd.DataFrame,
         if sep is None:  # a delimiter other than the suffix says
             raise _NotStreamable
         try:
-            reader = pd.read_csv(
-                _Prefixed(first, fh),
-                sep=sep,
-                header=None,
-                dtype=object,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=True,
-                engine="c",
-                chunksize=CHUNK_ROWS,
-            )
+            reader = pd.read_csv(_Prefixed(first, fh), sep=sep, chunksize=CHUNK_ROWS, **RAW_CSV)
             header: list[str] | None = None
             head: np.ndarray | None = None
             for raw in reader:
