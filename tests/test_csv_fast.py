@@ -88,6 +88,21 @@ def test_edge_values_byte_identical(tmp_path: Path) -> None:
     assert got == want
 
 
+def test_tab_separated_byte_identical_and_write_table_takes_the_fast_path(tmp_path: Path) -> None:
+    from labeljury.io.writers import write_table
+
+    df = edge_table().drop(columns="huge")
+    df.to_csv(tmp_path / "pandas.tsv", index=False, sep="\t")
+    write_csv(df, tmp_path / "fast.tsv", sep="\t")
+    assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "pandas.tsv").read_bytes()
+    assert all(fast._column(df[c], "\t") is not None for c in df.columns)
+    lq = df.rename(columns={"text": "item", "object": "consensus_label"})
+    for ext, sep in ((".csv", ","), (".tsv", "\t")):
+        lq.to_csv(tmp_path / f"want{ext}", index=False, sep=sep)
+        got = write_table(lq, tmp_path / f"lq{ext}").read_bytes()
+        assert got == (tmp_path / f"want{ext}").read_bytes()
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 def test_random_bit_patterns(tmp_path: Path, dtype: type) -> None:
     rng = np.random.default_rng(0)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._csv import write_csv
 from .._files import atomic_write
 from ..errors import InputError, MissingColumnError, ParameterError, preview
 
@@ -84,7 +85,7 @@ def write_table(label_quality: pd.DataFrame, path: str | os.PathLike[str]) -> Pa
     elif ext in (".csv", ".tsv", ".txt"):
 
         def write(tmp: str) -> None:
-            label_quality.to_csv(tmp, index=False, sep="\t" if ext == ".tsv" else ",")
+            write_csv(label_quality, tmp, sep="\t" if ext == ".tsv" else ",")
     else:
         raise InputError(
             f"{path}: write_table writes .csv, .tsv or .parquet, not {ext or 'no '}extension"
