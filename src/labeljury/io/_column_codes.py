@@ -15,22 +15,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._coded import CodeBook
+
 
 class _Column:
     """One column's values so far: codes into a running vocabulary, or plain numbers."""
 
     def __init__(self) -> None:
-        self.vocab: dict[Any, int] = {}
+        self.book = CodeBook()  # the distinct values in order of first appearance
         self.parts: list[tuple[bool, np.ndarray]] = []  # (coded?, array)
+
+    @property
+    def vocab(self) -> list[Any]:
+        """The distinct values so far, in order of first appearance."""
+        return self.book.values
 
     def add_coded(self, local: np.ndarray, uniques: Sequence[Any]) -> None:
         """Add a block as local codes (-1 = missing) into its own distinct ``uniques``."""
-        vocab = self.vocab
-        put = vocab.setdefault
-        lut = np.fromiter((put(u, len(vocab)) for u in uniques), np.int64, len(uniques))
-        lut = np.append(lut, -1)  # 4-byte codes while they fit: half the memory
-        if len(vocab) < 2**31:
-            lut = lut.astype(np.int32)
+        lut = np.append(self.book.lut(uniques), np.int32(-1))  # 4-byte codes
         self.parts.append((True, lut[local]))
 
     def add_text(self, values: np.ndarray) -> None:
@@ -51,13 +53,12 @@ class _Column:
         if all(coded for coded, _ in self.parts):
             codes = np.concatenate([p for _, p in self.parts]) if self.parts else np.zeros(0)
             return pd.Categorical.from_codes(
-                codes.astype(np.int32 if len(self.vocab) < 2**31 else np.int64),
-                categories=pd.Index(list(self.vocab), dtype=object),
+                codes.astype(np.int32), categories=pd.Index(self.vocab, dtype=object)
             )
         if not any(coded for coded, _ in self.parts):
             return np.concatenate([p for _, p in self.parts])
         # files of one glob disagree on the type: the values side by side, as written
-        cats = np.append(np.asarray(list(self.vocab), dtype=object), np.nan)
+        cats = np.append(np.asarray(self.vocab, dtype=object), np.nan)
         return np.concatenate([cats[p] if coded else p.astype(object) for coded, p in self.parts])
 
 
